@@ -1,0 +1,175 @@
+package domain
+
+// UnitKind is the kind of a unit (单位类型). Stored and compared by its English code.
+type UnitKind string
+
+const (
+	CityCenter   UnitKind = "city_center"  // 市局大客户中心, exactly one
+	Professional UnitKind = "professional" // 专业局, has a business line
+	District     UnitKind = "district"     // 镇区局
+	Team         UnitKind = "team"         // 营投班组, has a parent district
+	Window       UnitKind = "window"       // 营业窗口, has a parent district
+)
+
+// UnitKinds in the order staff see them, with Chinese labels.
+var UnitKinds = []Enum[UnitKind]{
+	{CityCenter, "市局大客户中心"}, {Professional, "专业局"}, {District, "镇区局"}, {Team, "营投班组"}, {Window, "营业窗口"},
+}
+
+// ManagerStatus is 在职/离职.
+type ManagerStatus string
+
+const (
+	Active   ManagerStatus = "active"
+	Departed ManagerStatus = "departed"
+)
+
+var ManagerStatuses = []Enum[ManagerStatus]{{Active, "在职"}, {Departed, "离职"}}
+
+// Category is 综合/专业.
+type Category string
+
+const (
+	Comprehensive Category = "comprehensive"
+	Specialized   Category = "specialized"
+)
+
+var Categories = []Enum[Category]{{Comprehensive, "综合"}, {Specialized, "专业"}}
+
+// CoopStatus is 合作/潜在.
+type CoopStatus string
+
+const (
+	Cooperating CoopStatus = "cooperating"
+	Potential   CoopStatus = "potential"
+)
+
+var CoopStatuses = []Enum[CoopStatus]{{Cooperating, "合作"}, {Potential, "潜在"}}
+
+// ProjectType is 常规/节日.
+type ProjectType string
+
+const (
+	Regular ProjectType = "regular"
+	Holiday ProjectType = "holiday"
+)
+
+var ProjectTypes = []Enum[ProjectType]{{Regular, "常规"}, {Holiday, "节日"}}
+
+// Enum pairs a stored code with the Chinese label staff read and write.
+type Enum[T ~string] struct {
+	Code  T
+	Label string
+}
+
+// LabelOf returns the Chinese label of a code, or the code itself when unknown.
+func LabelOf[T ~string](list []Enum[T], code T) string {
+	for _, e := range list {
+		if e.Code == code {
+			return e.Label
+		}
+	}
+	return string(code)
+}
+
+// Industries is 第七条's list plus 其他.
+var Industries = []string{
+	"国际组织", "公共管理和社会组织", "文化、体育和娱乐业", "卫生、社保和福利业", "教育业", "房地产业",
+	"电信业", "金融业", "保险业", "制造业", "IT行业", "电力业", "汽车业", "批发和零售业", "其他",
+}
+
+// DefaultBusinessLines is the default 业务种类 list (configurable).
+var DefaultBusinessLines = []string{"函件", "包裹", "速递", "物流", "报刊发行", "集邮", "代理金融", "其他"}
+
+// Unit is a 单位.
+type Unit struct {
+	Code   string   `db:"code"`
+	Name   string   `db:"name"`
+	Kind   UnitKind `db:"kind"`
+	Parent string   `db:"parent_code"`   // teams and windows: their district
+	Line   string   `db:"business_line"` // professional bureaus: their business line
+}
+
+// Manager is a 客户经理.
+type Manager struct {
+	StaffID string        `db:"staff_id"`
+	Name    string        `db:"name"`
+	Unit    string        `db:"unit_code"`
+	Status  ManagerStatus `db:"status"`
+}
+
+// Customer is a 客户.
+type Customer struct {
+	ID         string     `db:"id"`
+	Name       string     `db:"name"`
+	CreditCode string     `db:"credit_code"`
+	Industry   string     `db:"industry"`
+	Category   Category   `db:"category"`
+	MainLine   string     `db:"main_line"`
+	Status     CoopStatus `db:"status"`
+	Strategic  bool       `db:"strategic"`
+	Territory  string     `db:"territory_unit"`
+	Signing    string     `db:"signing_unit"`
+	ManagerA   string     `db:"manager_a"`
+	ManagerB   string     `db:"manager_b"`
+}
+
+// PrimaryManager is B once the customer cooperates, A while it is being developed (第十一条(一)).
+func (c Customer) PrimaryManager() (primary, assisting string) {
+	if c.Status == Cooperating {
+		return c.ManagerB, c.ManagerA
+	}
+	return c.ManagerA, c.ManagerB
+}
+
+// Revenue is one booked revenue figure; Amount may be negative (adjustments, refunds).
+type Revenue struct {
+	Customer string `db:"customer_id"`
+	Month    Month  `db:"month"`
+	Line     string `db:"business_line"`
+	Unit     string `db:"unit_code"`
+	Amount   Money  `db:"amount"`
+}
+
+// Claim is a 申报/项目报备.
+type Claim struct {
+	ID           string      `db:"id"`
+	Customer     string      `db:"customer_id"`
+	Unit         string      `db:"unit_code"`
+	Manager      string      `db:"staff_id"`
+	Registered   Date        `db:"registered_on"`
+	Confirmed    Date        `db:"confirmed_on"` // 0: not yet confirmed by the city centre
+	Type         ProjectType `db:"project_type"`
+	PeriodMonths int         `db:"period_months"` // 0: the project type's default
+	Developed    Date        `db:"developed_on"`  // 0: not developed
+}
+
+// SplitAgreement is a 分成协议. To == 0 means open-ended; Line == "" covers every line.
+type SplitAgreement struct {
+	ID       string       `db:"id"`
+	Customer string       `db:"customer_id"`
+	From     Month        `db:"from_month"`
+	To       Month        `db:"to_month"`
+	Line     string       `db:"business_line"`
+	Parties  []SplitParty `db:"-"`
+}
+
+// SplitParty is one unit's share of an agreement, in listed order.
+type SplitParty struct {
+	Unit  string `db:"unit_code"`
+	Ratio Ratio  `db:"ratio_bp"`
+}
+
+// Covers reports whether the agreement applies to a month and line.
+func (a SplitAgreement) Covers(m Month, line string) bool {
+	return a.From <= m && (a.To == 0 || m <= a.To) && (a.Line == "" || a.Line == line)
+}
+
+// Target is a manager's target for a month (第十二条(七)).
+type Target struct {
+	StaffID      string `db:"staff_id"`
+	Month        Month  `db:"month"`
+	Customer     string `db:"customer_id"`
+	CustomerName string `db:"customer_name"`
+	Project      string `db:"project"`
+}

@@ -1,0 +1,39 @@
+package loaders
+
+import "kam/domain"
+
+// Writer receives validated rows inside the one transaction a file loads in.
+// The store implements it; a loader calls it only while the file has no bad
+// row so far, and the caller rolls the transaction back when Load reports any.
+type Writer interface {
+	PutUnits([]domain.Unit) error         // upsert by code
+	PutManagers([]domain.Manager) error   // upsert by staff id
+	PutCustomers([]domain.Customer) error // upsert by id
+	PutClaims([]domain.Claim) error       // upsert by id
+	// PutAgreements replaces each agreement (header and parties) by id.
+	PutAgreements([]domain.SplitAgreement) error
+	// PutTargets replaces every target of each (staff id, month) present.
+	PutTargets([]domain.Target) error
+	// PutRevenue appends rows; called many times for one file.
+	PutRevenue([]domain.Revenue) error
+	// FinishRevenue drops the stored revenue this file supersedes: every row of
+	// the given (month, business line) pairs that this file did not write.
+	FinishRevenue(pairs []MonthLine) error
+}
+
+// MonthLine is one (month, business line) pair a revenue file contains.
+type MonthLine struct {
+	Month domain.Month
+	Line  string
+}
+
+// Refs answers reference checks against what is stored already (earlier files
+// of the same scan included, as each loads in its own committed transaction).
+type Refs interface {
+	Unit(code string) (domain.Unit, bool)
+	HasManager(staffID string) bool
+	HasCustomer(id string) bool
+	// AgreementStarting returns the id of a stored agreement for this customer
+	// and line (""=all lines) that starts in month from, if there is one.
+	AgreementStarting(customer, line string, from domain.Month) (id string, ok bool)
+}
