@@ -86,7 +86,8 @@ var excelEpoch = time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
 
 // DateOf builds a Date; out-of-range days normalise as time.Date does.
 func DateOf(year int, month time.Month, day int) Date {
-	return Date(time.Date(year, month, day, 0, 0, 0, 0, time.UTC).Sub(excelEpoch).Hours() / 24)
+	// Whole seconds, not time.Duration: a Duration overflows past the year 2192.
+	return Date((time.Date(year, month, day, 0, 0, 0, 0, time.UTC).Unix() - excelEpoch.Unix()) / 86400)
 }
 
 // DateFromTime is the calendar day of t in t's own location.

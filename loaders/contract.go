@@ -31,6 +31,9 @@ type MonthLine struct {
 // of the same scan included, as each loads in its own committed transaction).
 type Refs interface {
 	Unit(code string) (domain.Unit, bool)
+	// CityCenter returns the code of the stored 市局大客户中心, if there is one
+	// (a units file is checked so that exactly one exists across store and file).
+	CityCenter() (code string, ok bool)
 	HasManager(staffID string) bool
 	HasCustomer(id string) bool
 	// AgreementStarting returns the id of a stored agreement for this customer

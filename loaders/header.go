@@ -1,0 +1,221 @@
+package loaders
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+
+	"kam/domain"
+)
+
+// Column is one column of an extract: its Chinese label (as staff write it),
+// its English name, and whether a file may leave it out.
+type Column struct {
+	Label    string
+	Name     string
+	Optional bool
+}
+
+// Column positions inside each kind's list below; the loaders index by them.
+const (
+	uCode, uName, uKind, uParent, uLine = 0, 1, 2, 3, 4
+
+	mStaff, mName, mUnit, mStatus = 0, 1, 2, 3
+
+	cID, cName, cCredit, cIndustry, cCategory, cMainLine, cStatus, cStrategic, cTerritory, cSigning, cManagerA, cManagerB = 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
+
+	rCustomer, rMonth, rLine, rUnit, rAmount = 0, 1, 2, 3, 4
+
+	clID, clCustomer, clUnit, clStaff, clRegistered, clConfirmed, clType, clPeriod, clDeveloped = 0, 1, 2, 3, 4, 5, 6, 7, 8
+
+	sID, sCustomer, sFrom, sTo, sLine, sUnit, sRatio = 0, 1, 2, 3, 4, 5, 6
+
+	tStaff, tMonth, tCustomer, tCustomerName, tProject = 0, 1, 2, 3, 4
+)
+
+var kindColumns = map[domain.Kind][]Column{
+	domain.KindUnits: {
+		{"单位编码", "unit_code", false}, {"单位名称", "unit_name", false}, {"单位类型", "unit_kind", false},
+		{"上级单位编码", "parent_code", true}, {"专业", "business_line", true},
+	},
+	domain.KindManagers: {
+		{"工号", "staff_id", false}, {"姓名", "name", false}, {"所属单位编码", "unit_code", false}, {"状态", "status", false},
+	},
+	domain.KindCustomers: {
+		{"客户编号", "customer_id", false}, {"客户名称", "customer_name", false}, {"统一社会信用代码", "credit_code", false},
+		{"行业", "industry", false}, {"客户类别", "category", false}, {"主营业务", "main_line", true},
+		{"合作状态", "status", false}, {"战略客户", "strategic", false}, {"属地单位编码", "territory_unit", false},
+		{"签约单位编码", "signing_unit", false}, {"A角工号", "manager_a", false}, {"B角工号", "manager_b", true},
+	},
+	domain.KindRevenue: {
+		{"客户编号", "customer_id", false}, {"月份", "month", false}, {"业务种类", "business_line", false},
+		{"收入单位编码", "unit_code", false}, {"收入金额", "amount", false},
+	},
+	domain.KindClaims: {
+		{"申报编号", "claim_id", false}, {"客户编号", "customer_id", false}, {"申报单位编码", "unit_code", false},
+		{"客户经理工号", "staff_id", false}, {"申报日期", "registered_on", false}, {"确认日期", "confirmed_on", true},
+		{"项目类型", "project_type", false}, {"开发期限月数", "period_months", true}, {"开发成功日期", "developed_on", true},
+	},
+	domain.KindSplits: {
+		{"协议编号", "agreement_id", false}, {"客户编号", "customer_id", false}, {"生效月份", "from_month", false},
+		{"失效月份", "to_month", true}, {"业务种类", "business_line", true}, {"分成单位编码", "unit_code", false},
+		{"分成比例", "ratio", false},
+	},
+	domain.KindTargets: {
+		// 客户编号 and 客户名称 are each optional, but a file needs at least one of them.
+		{"工号", "staff_id", false}, {"目标月份", "month", false}, {"客户编号", "customer_id", true},
+		{"客户名称", "customer_name", true}, {"项目", "project", false},
+	},
+}
+
+// Columns lists a kind's columns in canonical order.
+func Columns(k domain.Kind) []Column {
+	return append([]Column(nil), kindColumns[k]...)
+}
+
+// Header is a kind's canonical Chinese header row, as the generator writes it and staff see it documented.
+func Header(k domain.Kind) []string {
+	cols := kindColumns[k]
+	h := make([]string, len(cols))
+	for i, c := range cols {
+		h[i] = c.Label
+	}
+	return h
+}
+
+// NormalizeHeader is how header cells compare: trimmed, without spaces,
+// full-width spaces or underscores (and a stray byte-order mark), lower case.
+func NormalizeHeader(s string) string {
+	return strings.ToLower(strings.Map(func(r rune) rune {
+		if r == '_' || r == '\uFEFF' || unicode.IsSpace(r) {
+			return -1
+		}
+		return r
+	}, s))
+}
+
+type colRef struct {
+	kind domain.Kind
+	col  int
+}
+
+// headerNames maps each normalised Chinese and English column name to the kinds' columns it names.
+var headerNames = func() map[string][]colRef {
+	m := map[string][]colRef{}
+	for _, k := range domain.LoadOrder {
+		for i, c := range kindColumns[k] {
+			for _, n := range []string{NormalizeHeader(c.Label), NormalizeHeader(c.Name)} {
+				m[n] = append(m[n], colRef{k, i})
+			}
+		}
+	}
+	return m
+}()
+
+// headerScanRows is how far down a file its header may sit (title rows above it are normal).
+const headerScanRows = 20
+
+// headerMatch is how one row fits one kind's header.
+type headerMatch struct {
+	kind     domain.Kind
+	pos      []int // file column of each of the kind's columns, -1 when absent
+	found    int   // columns of the kind present
+	required int   // required columns present
+	missing  []string
+	dup      string // a column written twice, as a reason
+}
+
+func (m headerMatch) complete() bool { return len(m.missing) == 0 }
+
+// matchHeader measures a row against every kind, in load order.
+func matchHeader(cells []string) []headerMatch {
+	ms := make([]headerMatch, len(domain.LoadOrder))
+	idx := map[domain.Kind]int{}
+	for i, k := range domain.LoadOrder {
+		pos := make([]int, len(kindColumns[k]))
+		for j := range pos {
+			pos[j] = -1
+		}
+		ms[i] = headerMatch{kind: k, pos: pos}
+		idx[k] = i
+	}
+	for fileCol, cell := range cells {
+		for _, ref := range headerNames[NormalizeHeader(cell)] {
+			m := &ms[idx[ref.kind]]
+			if prev := m.pos[ref.col]; prev >= 0 {
+				if m.dup == "" {
+					m.dup = fmt.Sprintf("表头中「%s」列出现了两次（第 %d 列和第 %d 列），请删去一列", kindColumns[ref.kind][ref.col].Label, prev+1, fileCol+1)
+				}
+				continue
+			}
+			m.pos[ref.col] = fileCol
+			m.found++
+			if !kindColumns[ref.kind][ref.col].Optional {
+				m.required++
+			}
+		}
+	}
+	for i := range ms {
+		for j, c := range kindColumns[ms[i].kind] {
+			if !c.Optional && ms[i].pos[j] < 0 {
+				ms[i].missing = append(ms[i].missing, c.Label)
+			}
+		}
+	}
+	return ms
+}
+
+// recognizeHeader picks the kind a row is the header of: every required
+// column present; between two such kinds the one with more of its columns
+// present wins, and a tie is an error. ok is false when no kind is complete.
+func recognizeHeader(cells []string) (best headerMatch, ok bool, err error) {
+	ms := matchHeader(cells)
+	var tie *headerMatch
+	for i := range ms {
+		m := ms[i]
+		if !m.complete() {
+			continue
+		}
+		switch {
+		case !ok || m.found > best.found:
+			best, ok, tie = m, true, nil
+		case m.found == best.found:
+			tie = &ms[i]
+		}
+	}
+	if !ok {
+		return closest(ms), false, nil
+	}
+	if tie != nil {
+		return best, true, &FileError{Reason: fmt.Sprintf("表头同时符合「%s」和「%s」两种文件，无法判断文件类型；请删去多余的列",
+			domain.KindLabels[best.kind], domain.KindLabels[tie.kind])}
+	}
+	if best.dup != "" {
+		return best, true, &FileError{Reason: best.dup}
+	}
+	if best.kind == domain.KindTargets && best.pos[tCustomer] < 0 && best.pos[tCustomerName] < 0 {
+		return best, true, &FileError{Reason: "目标文件需要「客户编号」或「客户名称」列（至少一列）"}
+	}
+	return best, true, nil
+}
+
+// closest is the incomplete match with the most required columns present (the share of them breaks ties).
+func closest(ms []headerMatch) headerMatch {
+	best := ms[0]
+	for _, m := range ms[1:] {
+		if m.required > best.required || (m.required == best.required && len(m.missing) < len(best.missing)) {
+			best = m
+		}
+	}
+	return best
+}
+
+// unrecognizedHeader is the file-level reason when no row within the scan is a complete header.
+func unrecognizedHeader(near headerMatch) *FileError {
+	if near.required == 0 {
+		return &FileError{Reason: fmt.Sprintf("无法识别文件类型：前 %d 行中没有找到表头（例如收入文件应有 %s 这几列）",
+			headerScanRows, strings.Join(Header(domain.KindRevenue), "、"))}
+	}
+	return &FileError{Reason: fmt.Sprintf("无法识别文件类型：前 %d 行中没有完整的表头；最接近「%s」文件，缺少列：%s",
+		headerScanRows, domain.KindLabels[near.kind], strings.Join(near.missing, "、"))}
+}

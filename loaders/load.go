@@ -1,0 +1,417 @@
+package loaders
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"kam/domain"
+)
+
+// Env is what Load checks rows against.
+type Env struct {
+	Refs      Refs
+	Lines     []string    // configured business lines; nil means domain.DefaultBusinessLines
+	Today     domain.Date // the current day; zero means the machine's today
+	MaxErrors int         // errors listed at most (default 100000); beyond it they are only counted
+	Progress  func(rowsDone int)
+}
+
+// Result is what Load made of a file: data rows read (blank rows skipped)
+// and every bad value, by spreadsheet row and column as written.
+type Result struct {
+	Rows       int
+	Errors     []domain.RowError
+	ErrorCount int // all errors, also those past MaxErrors
+}
+
+// OK reports whether the file had no bad row (and so was written).
+func (r Result) OK() bool { return r.ErrorCount == 0 }
+
+const (
+	defaultMaxErrors = 100000
+	batchSize        = 2000  // rows per Writer call
+	progressEvery    = 10000 // rows between Progress calls
+	maxValueShown    = 200   // characters of a bad value copied into its error
+)
+
+// Load reads every row of x, checks it, and — only while the file has no bad
+// row — hands the rows to w. Bad input is reported in Result.Errors; the
+// error is for internal failures only (the Writer or the disk failed). The
+// caller rolls its transaction back when the Result is not OK.
+func Load(x *Extract, env Env, w Writer) (Result, error) {
+	if x == nil || x.src == nil {
+		return Result{}, errors.New("loaders.Load: extract is not open")
+	}
+	l := newLoader(x, env)
+	var err error
+	switch x.kind {
+	case domain.KindUnits:
+		err = l.loadUnits(w)
+	case domain.KindManagers:
+		err = l.loadManagers(w)
+	case domain.KindCustomers:
+		err = l.loadCustomers(w)
+	case domain.KindClaims:
+		err = l.loadClaims(w)
+	case domain.KindSplits:
+		err = l.loadSplits(w)
+	case domain.KindTargets:
+		err = l.loadTargets(w)
+	case domain.KindRevenue:
+		err = l.loadRevenue(w)
+	default:
+		err = fmt.Errorf("loaders.Load: unknown kind %q", x.kind)
+	}
+	if l.env.Progress != nil {
+		l.env.Progress(l.res.Rows)
+	}
+	return l.res, err
+}
+
+type loader struct {
+	x          *Extract
+	env        Env
+	res        Result
+	today      domain.Date
+	thisMonth  domain.Month
+	rec        []string
+	row        int
+	failedCols uint64 // columns of the current row already reported
+	readErr    error  // internal failure while reading
+
+	customers map[string]bool
+	managers  map[string]bool
+	units     map[string]unitLookup
+}
+
+type unitLookup struct {
+	u  domain.Unit
+	ok bool
+}
+
+func newLoader(x *Extract, env Env) *loader {
+	if env.Lines == nil {
+		env.Lines = domain.DefaultBusinessLines
+	}
+	if env.MaxErrors <= 0 {
+		env.MaxErrors = defaultMaxErrors
+	}
+	today := env.Today
+	if today == 0 {
+		today = domain.DateFromTime(time.Now())
+	}
+	return &loader{
+		x: x, env: env, today: today, thisMonth: today.Month(),
+		customers: map[string]bool{}, managers: map[string]bool{}, units: map[string]unitLookup{},
+	}
+}
+
+// next moves to the next non-blank row; false at the end of the file, when
+// the file turns out damaged (reported as an error row) or reading failed.
+func (l *loader) next() bool {
+	for {
+		cells, row, err := l.x.src.next()
+		if err == io.EOF {
+			return false
+		}
+		var bad *rowReadError
+		var damaged *FileError
+		switch {
+		case errors.As(err, &bad):
+			l.row, l.failedCols = bad.row, 0
+			l.res.Rows++
+			l.failAt(bad.row, -1, "", bad.reason)
+			continue
+		case errors.As(err, &damaged):
+			if row == 0 {
+				row = l.row + 1
+			}
+			l.failAt(row, -1, "", damaged.Reason)
+			return false
+		case err != nil:
+			l.readErr = err
+			return false
+		}
+		if blankRow(cells) {
+			continue
+		}
+		l.rec, l.row, l.failedCols = cells, row, 0
+		l.res.Rows++
+		if l.env.Progress != nil && l.res.Rows%progressEvery == 0 {
+			l.env.Progress(l.res.Rows)
+		}
+		return true
+	}
+}
+
+func blankRow(cells []string) bool {
+	for _, c := range cells {
+		if trimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// bad reports whether the file has any bad row so far.
+func (l *loader) bad() bool { return l.res.ErrorCount > 0 }
+
+// rowBad reports whether the current row has a bad value.
+func (l *loader) rowBad() bool { return l.failedCols != 0 }
+
+// fail reports a bad value in column c of the current row, once per column.
+func (l *loader) fail(c int, value, reason string) {
+	bit := uint64(1) << uint(c)
+	if l.failedCols&bit != 0 {
+		return
+	}
+	l.failedCols |= bit
+	l.failAt(l.row, c, value, reason)
+}
+
+// failAt reports a bad value at any row; c is the kind's column, -1 for the whole row.
+func (l *loader) failAt(row, c int, value, reason string) {
+	l.res.ErrorCount++
+	if c >= 0 && row == l.row {
+		l.failedCols |= uint64(1) << uint(c)
+	}
+	if len(l.res.Errors) >= l.env.MaxErrors {
+		return
+	}
+	col := ""
+	if c >= 0 {
+		col = l.x.columnName(c)
+	}
+	l.res.Errors = append(l.res.Errors, domain.RowError{Row: row, Column: col, Value: shown(value), Reason: reason})
+}
+
+// shown makes a bad value safe to copy into the error workbook: valid UTF-8, no control characters, not too long.
+func shown(v string) string {
+	v = strings.ToValidUTF8(v, "\uFFFD")
+	v = strings.Map(func(r rune) rune {
+		if (r < 0x20 && r != '\t' && r != '\n') || r == 0x7F {
+			return '?'
+		}
+		return r
+	}, v)
+	if utf8.RuneCountInString(v) > maxValueShown {
+		v = string([]rune(v)[:maxValueShown]) + "…"
+	}
+	return v
+}
+
+// cell is column c of the current row, trimmed; "" when the file lacks the column.
+func (l *loader) cell(c int) string {
+	p := l.x.pos[c]
+	if p < 0 || p >= len(l.rec) {
+		return ""
+	}
+	v := trimSpace(l.rec[p])
+	if !validText(v) {
+		l.fail(c, v, reasonBadChars)
+	}
+	return v
+}
+
+// text is a required text column.
+func (l *loader) text(c int) string {
+	v := l.cell(c)
+	if v == "" {
+		l.fail(c, "", errEmpty.Error())
+	}
+	return v
+}
+
+// parsed reads column c with parse; required columns must not be empty. ok is false when empty or bad.
+func parsed[T any](l *loader, c int, required bool, parse func(string) (T, error)) (v T, raw string, ok bool) {
+	raw = l.cell(c)
+	if raw == "" {
+		if required {
+			l.fail(c, "", errEmpty.Error())
+		}
+		return v, raw, false
+	}
+	v, err := parse(raw)
+	if err != nil {
+		l.fail(c, raw, err.Error())
+		return v, raw, false
+	}
+	return v, raw, true
+}
+
+func (l *loader) month(c int, required bool) (domain.Month, string, bool) {
+	return parsed(l, c, required, ParseMonth)
+}
+
+func (l *loader) date(c int, required bool) (domain.Date, string, bool) {
+	d, raw, ok := parsed(l, c, required, ParseDate)
+	if ok && d > l.today {
+		l.fail(c, raw, "日期不能晚于今天（"+l.today.String()+"）")
+		return d, raw, false
+	}
+	return d, raw, ok
+}
+
+func (l *loader) line(c int, required bool) (string, string, bool) {
+	return parsed(l, c, required, func(s string) (string, error) { return ParseLine(s, l.env.Lines) })
+}
+
+func enumCell[T ~string](l *loader, c int, list []domain.Enum[T]) (T, string, bool) {
+	return parsed(l, c, true, func(s string) (T, error) { return ParseEnum(list, s) })
+}
+
+// notAfter rejects a month later than limit (revenue and split months may not lie in the future).
+func (l *loader) notAfter(c int, m domain.Month, raw string, limit domain.Month, what string) bool {
+	if m > limit {
+		l.fail(c, raw, fmt.Sprintf("%s不能晚于 %s", what, limit))
+		return false
+	}
+	return true
+}
+
+const (
+	reasonNoCustomer = "系统中没有这个客户编号（请先导入客户文件）"
+	reasonNoUnit     = "系统中没有这个单位编码（请先导入单位文件）"
+	reasonNoManager  = "系统中没有这个工号（请先导入客户经理文件）"
+)
+
+// maxCachedRefs bounds each lookup cache, so a file of a million made-up ids keeps memory flat.
+const maxCachedRefs = 200000
+
+func (l *loader) hasCustomer(id string) bool {
+	ok, seen := l.customers[id]
+	if !seen {
+		ok = l.env.Refs.HasCustomer(id)
+		if len(l.customers) < maxCachedRefs {
+			l.customers[id] = ok
+		}
+	}
+	return ok
+}
+
+func (l *loader) hasManager(id string) bool {
+	ok, seen := l.managers[id]
+	if !seen {
+		ok = l.env.Refs.HasManager(id)
+		if len(l.managers) < maxCachedRefs {
+			l.managers[id] = ok
+		}
+	}
+	return ok
+}
+
+func (l *loader) storedUnit(code string) (domain.Unit, bool) {
+	r, seen := l.units[code]
+	if !seen {
+		r.u, r.ok = l.env.Refs.Unit(code)
+		if len(l.units) < maxCachedRefs {
+			l.units[code] = r
+		}
+	}
+	return r.u, r.ok
+}
+
+// refCell reads a required or optional reference column and checks it exists.
+func (l *loader) refCell(c int, required bool, exists func(string) bool, reason string) string {
+	v := l.cell(c)
+	switch {
+	case v == "" && required:
+		l.fail(c, "", errEmpty.Error())
+	case v != "" && !exists(v):
+		l.fail(c, v, reason)
+	}
+	return v
+}
+
+func (l *loader) unitCell(c int, required bool) string {
+	return l.refCell(c, required, func(s string) bool { _, ok := l.storedUnit(s); return ok }, reasonNoUnit)
+}
+
+// putInBatches hands items to put at most batchSize at a time.
+func putInBatches[T any](items []T, put func([]T) error) error {
+	for len(items) > 0 {
+		n := min(batchSize, len(items))
+		if err := put(items[:n]); err != nil {
+			return err
+		}
+		items = items[n:]
+	}
+	return nil
+}
+
+// finish writes buffered rows when the file is clean and reading did not fail.
+func finish[T any](l *loader, items []T, put func([]T) error) error {
+	if l.readErr != nil {
+		return l.readErr
+	}
+	if l.bad() {
+		return nil
+	}
+	if err := putInBatches(items, put); err != nil {
+		return fmt.Errorf("写入%s: %w", domain.KindLabels[l.x.kind], err)
+	}
+	return nil
+}
+
+// loadRevenue streams: rows go to the Writer in batches while the file is
+// clean, and every row is still checked after the first bad one so all are
+// listed. Revenue rows have no key: adjustment rows may repeat a customer,
+// month, line and unit, and each is kept.
+func (l *loader) loadRevenue(w Writer) error {
+	batch := make([]domain.Revenue, 0, batchSize)
+	pairs := map[MonthLine]struct{}{}
+	var last MonthLine
+	for l.next() {
+		cust := l.refCell(rCustomer, true, l.hasCustomer, reasonNoCustomer)
+		mon, raw, ok := l.month(rMonth, true)
+		if ok {
+			l.notAfter(rMonth, mon, raw, l.thisMonth, "收入月份")
+		}
+		line, _, _ := l.line(rLine, true)
+		unit := l.unitCell(rUnit, true)
+		amount, _, _ := parsed(l, rAmount, true, ParseMoney)
+		if l.rowBad() || l.bad() {
+			continue
+		}
+		batch = append(batch, domain.Revenue{Customer: cust, Month: mon, Line: line, Unit: unit, Amount: amount})
+		if ml := (MonthLine{mon, line}); ml != last {
+			pairs[ml], last = struct{}{}, ml
+		}
+		if len(batch) == batchSize {
+			if err := w.PutRevenue(batch); err != nil {
+				return fmt.Errorf("写入收入: %w", err)
+			}
+			batch = make([]domain.Revenue, 0, batchSize) // the Writer may keep the slice it was given
+		}
+	}
+	if l.readErr != nil {
+		return l.readErr
+	}
+	if l.bad() {
+		return nil
+	}
+	if len(batch) > 0 {
+		if err := w.PutRevenue(batch); err != nil {
+			return fmt.Errorf("写入收入: %w", err)
+		}
+	}
+	list := make([]MonthLine, 0, len(pairs))
+	for p := range pairs {
+		list = append(list, p)
+	}
+	slices.SortFunc(list, func(a, b MonthLine) int {
+		if a.Month != b.Month {
+			return int(a.Month - b.Month)
+		}
+		return strings.Compare(a.Line, b.Line)
+	})
+	if err := w.FinishRevenue(list); err != nil {
+		return fmt.Errorf("写入收入: %w", err)
+	}
+	return nil
+}

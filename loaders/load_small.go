@@ -1,0 +1,374 @@
+package loaders
+
+import (
+	"fmt"
+
+	"kam/domain"
+)
+
+// The small kinds (units, managers, customers, claims, splits, targets) are
+// buffered whole, so rules that span rows can be checked before anything is
+// written.
+
+// dupKey reports a key already used by an earlier row of the file.
+func (l *loader) dupKey(first map[string]int, key string, c int, what string) {
+	if key == "" {
+		return
+	}
+	if prev, dup := first[key]; dup {
+		l.fail(c, key, fmt.Sprintf("%s与第 %d 行重复", what, prev))
+		return
+	}
+	first[key] = l.row
+}
+
+type unitRow struct {
+	row     int
+	u       domain.Unit
+	kindRaw string
+	kindOK  bool
+	lineRaw string
+}
+
+func (l *loader) loadUnits(w Writer) error {
+	var rows []unitRow
+	first := map[string]int{}
+	for l.next() {
+		code := l.text(uCode)
+		l.dupKey(first, code, uCode, "单位编码")
+		name := l.text(uName)
+		kind, kindRaw, kindOK := enumCell(l, uKind, domain.UnitKinds)
+		parent := l.cell(uParent)
+		line, lineRaw, _ := l.line(uLine, false)
+		rows = append(rows, unitRow{l.row, domain.Unit{Code: code, Name: name, Kind: kind, Parent: parent, Line: line}, kindRaw, kindOK, lineRaw})
+	}
+	if l.readErr != nil {
+		return l.readErr
+	}
+	l.checkUnits(rows)
+	units := make([]domain.Unit, len(rows))
+	for i, r := range rows {
+		units[i] = r.u
+	}
+	return finish(l, units, w.PutUnits)
+}
+
+// checkUnits applies the rules that look past one row: parents (which may be
+// defined in the same file), professional bureaus' lines, one city centre.
+func (l *loader) checkUnits(rows []unitRow) {
+	inFile := map[string]domain.Unit{}
+	for _, r := range rows {
+		if _, seen := inFile[r.u.Code]; !seen && r.u.Code != "" && r.kindOK {
+			inFile[r.u.Code] = r.u
+		}
+	}
+	resolve := func(code string) (domain.Unit, bool) {
+		if u, ok := inFile[code]; ok {
+			return u, true
+		}
+		return l.storedUnit(code)
+	}
+	var centers []unitRow
+	for _, r := range rows {
+		u := r.u
+		if !r.kindOK {
+			continue
+		}
+		needsParent := u.Kind == domain.Team || u.Kind == domain.Window
+		switch {
+		case u.Parent == "" && needsParent:
+			l.failAt(r.row, uParent, "", "营投班组和营业窗口必须填写上级单位编码（所属镇区局）")
+		case u.Parent != "" && u.Parent == u.Code:
+			l.failAt(r.row, uParent, u.Parent, "上级单位不能是本单位")
+		case u.Parent != "":
+			p, ok := resolve(u.Parent)
+			switch {
+			case !ok:
+				l.failAt(r.row, uParent, u.Parent, "上级单位编码在本文件和系统中都不存在")
+			case needsParent && p.Kind != domain.District:
+				l.failAt(r.row, uParent, u.Parent, fmt.Sprintf("营投班组和营业窗口的上级单位必须是镇区局，%s 是%s",
+					p.Code, domain.LabelOf(domain.UnitKinds, p.Kind)))
+			}
+		}
+		if u.Kind == domain.Professional && r.lineRaw == "" {
+			l.failAt(r.row, uLine, "", "专业局必须填写专业（业务种类）")
+		}
+		if u.Kind == domain.CityCenter {
+			centers = append(centers, r)
+		}
+	}
+	stored, storeHas := l.env.Refs.CityCenter()
+	if _, redefined := inFile[stored]; storeHas && redefined {
+		storeHas = false // the file's own row for that unit decides its kind
+	}
+	switch {
+	case len(centers) > 1:
+		for _, r := range centers[1:] {
+			l.failAt(r.row, uKind, r.kindRaw, fmt.Sprintf("市局大客户中心只能有一个（第 %d 行已是 %s）", centers[0].row, centers[0].u.Code))
+		}
+	case len(centers) == 1 && storeHas:
+		l.failAt(centers[0].row, uKind, centers[0].kindRaw, fmt.Sprintf("系统中已有市局大客户中心 %s，只能有一个；如要更换，请在本文件中把 %s 改为其他类型", stored, stored))
+	case len(centers) == 0 && !storeHas:
+		l.failAt(l.x.headerRow, uKind, "", "必须有一个市局大客户中心，本文件和系统中都没有")
+	}
+}
+
+func (l *loader) loadManagers(w Writer) error {
+	var ms []domain.Manager
+	first := map[string]int{}
+	for l.next() {
+		id := l.text(mStaff)
+		l.dupKey(first, id, mStaff, "工号")
+		name := l.text(mName)
+		unit := l.unitCell(mUnit, true)
+		status, _, _ := enumCell(l, mStatus, domain.ManagerStatuses)
+		ms = append(ms, domain.Manager{StaffID: id, Name: name, Unit: unit, Status: status})
+	}
+	return finish(l, ms, w.PutManagers)
+}
+
+func (l *loader) loadCustomers(w Writer) error {
+	var cs []domain.Customer
+	first := map[string]int{}
+	for l.next() {
+		id := l.text(cID)
+		l.dupKey(first, id, cID, "客户编号")
+		name := l.text(cName)
+		credit, _, _ := parsed(l, cCredit, true, ParseCreditCode)
+		industry, _, _ := parsed(l, cIndustry, true, ParseIndustry)
+		category, _, categoryOK := enumCell(l, cCategory, domain.Categories)
+		mainLine, mainRaw, _ := l.line(cMainLine, false)
+		if categoryOK && category == domain.Specialized && mainRaw == "" {
+			l.fail(cMainLine, "", "专业客户必须填写主营业务")
+		}
+		status, _, _ := enumCell(l, cStatus, domain.CoopStatuses)
+		strategic, _, _ := parsed(l, cStrategic, true, ParseBool)
+		territory := l.unitCell(cTerritory, true)
+		signing := l.unitCell(cSigning, true)
+		a := l.refCell(cManagerA, true, l.hasManager, reasonNoManager)
+		b := l.refCell(cManagerB, false, l.hasManager, reasonNoManager)
+		cs = append(cs, domain.Customer{
+			ID: id, Name: name, CreditCode: credit, Industry: industry, Category: category, MainLine: mainLine,
+			Status: status, Strategic: strategic, Territory: territory, Signing: signing, ManagerA: a, ManagerB: b,
+		})
+	}
+	return finish(l, cs, w.PutCustomers)
+}
+
+func (l *loader) loadClaims(w Writer) error {
+	var cs []domain.Claim
+	first := map[string]int{}
+	for l.next() {
+		id := l.text(clID)
+		l.dupKey(first, id, clID, "申报编号")
+		cust := l.refCell(clCustomer, true, l.hasCustomer, reasonNoCustomer)
+		unit := l.unitCell(clUnit, true)
+		staff := l.refCell(clStaff, true, l.hasManager, reasonNoManager)
+		registered, _, regOK := l.date(clRegistered, true)
+		confirmed, confRaw, confOK := l.date(clConfirmed, false)
+		typ, _, _ := enumCell(l, clType, domain.ProjectTypes)
+		period, _, _ := parsed(l, clPeriod, false, func(s string) (int, error) { return parseCount(s, 120) })
+		developed, devRaw, devOK := l.date(clDeveloped, false)
+		if regOK && confOK && confirmed < registered {
+			l.fail(clConfirmed, confRaw, "确认日期早于申报日期")
+		}
+		if regOK && devOK && developed < registered {
+			l.fail(clDeveloped, devRaw, "开发成功日期早于申报日期")
+		}
+		cs = append(cs, domain.Claim{ID: id, Customer: cust, Unit: unit, Manager: staff, Registered: registered,
+			Confirmed: confirmed, Type: typ, PeriodMonths: period, Developed: developed})
+	}
+	return finish(l, cs, w.PutClaims)
+}
+
+type splitRow struct {
+	row    int
+	a      domain.SplitAgreement // the agreement as this row states it, without parties
+	party  domain.SplitParty
+	raw    [7]string // cells as written, by the kind's column
+	failed uint64    // columns of this row already reported
+}
+
+func (r *splitRow) ok(c int) bool { return r.failed&(uint64(1)<<uint(c)) == 0 }
+
+func (l *loader) loadSplits(w Writer) error {
+	var rows []splitRow
+	for l.next() {
+		var r splitRow
+		r.row = l.row
+		r.a.ID = l.text(sID)
+		r.a.Customer = l.refCell(sCustomer, true, l.hasCustomer, reasonNoCustomer)
+		var fromOK, toOK bool
+		r.a.From, r.raw[sFrom], fromOK = l.month(sFrom, true)
+		if fromOK {
+			l.notAfter(sFrom, r.a.From, r.raw[sFrom], l.thisMonth, "生效月份")
+		}
+		r.a.To, r.raw[sTo], toOK = l.month(sTo, false)
+		if fromOK && toOK && r.a.To < r.a.From {
+			l.fail(sTo, r.raw[sTo], "失效月份早于生效月份")
+		}
+		r.a.Line, r.raw[sLine], _ = l.line(sLine, false)
+		r.party.Unit = l.unitCell(sUnit, true)
+		r.party.Ratio, r.raw[sRatio], _ = parsed(l, sRatio, true, ParseRatio)
+		r.raw[sID], r.raw[sCustomer], r.raw[sUnit] = r.a.ID, r.a.Customer, r.party.Unit
+		r.failed = l.failedCols
+		rows = append(rows, r)
+	}
+	if l.readErr != nil {
+		return l.readErr
+	}
+	agreements := l.checkSplits(rows)
+	return finish(l, agreements, w.PutAgreements)
+}
+
+// checkSplits gathers each agreement's parties (its rows need not be
+// adjacent) and checks them: rows agree, units differ, ratios total 100.00,
+// and no other agreement for the customer and line starts the same month.
+func (l *loader) checkSplits(rows []splitRow) []domain.SplitAgreement {
+	type acc struct {
+		first  int // index of the agreement's first row
+		a      domain.SplitAgreement
+		sum    int
+		sumOK  bool
+		byUnit map[string]int
+	}
+	var order []string
+	by := map[string]*acc{}
+	for i := range rows {
+		r := &rows[i]
+		if r.a.ID == "" {
+			continue
+		}
+		g := by[r.a.ID]
+		if g == nil {
+			g = &acc{first: i, a: r.a, sumOK: true, byUnit: map[string]int{}}
+			by[r.a.ID] = g
+			order = append(order, r.a.ID)
+		} else {
+			f := &rows[g.first]
+			mismatch := func(c int, differ bool, what string) {
+				if differ && r.ok(c) && f.ok(c) {
+					l.failAt(r.row, c, r.raw[c], fmt.Sprintf("与同一协议第 %d 行的%s不一致", f.row, what))
+				}
+			}
+			mismatch(sCustomer, r.a.Customer != f.a.Customer, "客户编号")
+			mismatch(sFrom, r.a.From != f.a.From, "生效月份")
+			mismatch(sTo, r.a.To != f.a.To, "失效月份")
+			mismatch(sLine, r.a.Line != f.a.Line, "业务种类")
+		}
+		if u := r.party.Unit; u != "" {
+			if prev, dup := g.byUnit[u]; dup {
+				l.failAt(r.row, sUnit, u, fmt.Sprintf("同一协议中分成单位与第 %d 行重复", prev))
+			} else {
+				g.byUnit[u] = r.row
+			}
+		}
+		if r.ok(sRatio) {
+			g.sum += int(r.party.Ratio)
+		} else {
+			g.sumOK = false
+		}
+		g.a.Parties = append(g.a.Parties, r.party)
+	}
+	type start struct {
+		id  string
+		row int
+	}
+	starts := map[string]start{}
+	out := make([]domain.SplitAgreement, 0, len(order))
+	for _, id := range order {
+		g := by[id]
+		f := &rows[g.first]
+		out = append(out, g.a)
+		if g.sumOK && g.sum != int(domain.FullRatio) {
+			l.failAt(f.row, sRatio, domain.Ratio(g.sum).String(),
+				fmt.Sprintf("协议 %s 的分成比例合计为 %s，应正好是 100.00", id, domain.Ratio(g.sum)))
+		}
+		if !f.ok(sCustomer) || !f.ok(sFrom) || !f.ok(sLine) || g.a.Customer == "" {
+			continue
+		}
+		key := g.a.Customer + "\x00" + g.a.Line + "\x00" + g.a.From.String()
+		if other, dup := starts[key]; dup {
+			l.failAt(f.row, sFrom, f.raw[sFrom], fmt.Sprintf("与协议 %s（第 %d 行）是同一客户、同一业务种类、同一生效月份，只能有一个协议", other.id, other.row))
+			continue
+		}
+		starts[key] = start{id, f.row}
+		if stored, ok := l.env.Refs.AgreementStarting(g.a.Customer, g.a.Line, g.a.From); ok && stored != id && by[stored] == nil {
+			l.failAt(f.row, sFrom, f.raw[sFrom], fmt.Sprintf("系统中已有协议 %s 是同一客户、同一业务种类、同一生效月份开始，只能有一个协议", stored))
+		}
+	}
+	return out
+}
+
+func (l *loader) loadTargets(w Writer) error {
+	var ts []domain.Target
+	first := map[string]int{}
+	for l.next() {
+		staff := l.refCell(tStaff, true, l.hasManager, reasonNoManager)
+		month, raw, ok := l.month(tMonth, true)
+		if ok {
+			l.notAfter(tMonth, month, raw, l.thisMonth.AddMonths(1), "目标月份")
+		}
+		cust := l.refCell(tCustomer, false, l.hasCustomer, reasonNoCustomer)
+		name := l.cell(tCustomerName)
+		if cust == "" && name == "" {
+			c := tCustomer
+			if l.x.pos[tCustomer] < 0 {
+				c = tCustomerName
+			}
+			l.fail(c, "", "客户编号和客户名称至少填一个")
+		}
+		project := l.text(tProject)
+		if !l.rowBad() {
+			key := staff + "\x00" + month.String() + "\x00" + cust + "\x00" + name + "\x00" + project
+			if prev, dup := first[key]; dup {
+				l.fail(tProject, project, fmt.Sprintf("与第 %d 行完全相同（同一客户经理、月份、客户和项目）", prev))
+			} else {
+				first[key] = l.row
+			}
+		}
+		ts = append(ts, domain.Target{StaffID: staff, Month: month, Customer: cust, CustomerName: name, Project: project})
+	}
+	if l.readErr != nil || l.bad() {
+		return l.readErr
+	}
+	var batch []domain.Target
+	for _, g := range groupTargets(ts) {
+		if len(batch) > 0 && len(batch)+len(g) > batchSize {
+			if err := w.PutTargets(batch); err != nil {
+				return fmt.Errorf("写入目标: %w", err)
+			}
+			batch = nil
+		}
+		batch = append(batch, g...)
+	}
+	if len(batch) > 0 {
+		if err := w.PutTargets(batch); err != nil {
+			return fmt.Errorf("写入目标: %w", err)
+		}
+	}
+	return nil
+}
+
+// groupTargets gathers targets by (staff id, month) in first-seen order, so
+// no Writer call splits one manager's month (PutTargets replaces it per call).
+func groupTargets(ts []domain.Target) [][]domain.Target {
+	type key struct {
+		staff string
+		month domain.Month
+	}
+	var order []key
+	groups := map[key][]domain.Target{}
+	for _, t := range ts {
+		k := key{t.StaffID, t.Month}
+		if _, seen := groups[k]; !seen {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], t)
+	}
+	out := make([][]domain.Target, len(order))
+	for i, k := range order {
+		out[i] = groups[k]
+	}
+	return out
+}

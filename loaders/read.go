@@ -1,0 +1,514 @@
+package loaders
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/transform"
+
+	"kam/domain"
+)
+
+// FileError rejects a whole file (unreadable, unrecognised header); the
+// pipeline writes its Reason as the one row of the error workbook.
+type FileError struct{ Reason string }
+
+func (e *FileError) Error() string { return e.Reason }
+
+const (
+	reasonEncoding    = "文件编码无法识别（请保存为 UTF-8 或 GB18030 的 CSV）"
+	reasonBadXLSX     = "Excel 文件已损坏或不是有效的 .xlsx"
+	reasonBadChars    = "含有无法识别的字符（文件中混用了不同编码？请保存为 UTF-8 或 GB18030 的 CSV）"
+	reasonEmptyFile   = "文件是空的"
+	reasonNoVisibleWS = "Excel 文件中没有可见的工作表"
+)
+
+// Extract is an opened input file whose header has been recognised; Load
+// reads its rows once. Close it when done.
+type Extract struct {
+	kind      domain.Kind
+	header    []string // the header row as written
+	headerRow int
+	pos       []int // file column of each of the kind's columns, -1 when absent
+	encoding  string
+	src       rowSource
+}
+
+// Kind is the extract kind recognised from the header.
+func (x *Extract) Kind() domain.Kind { return x.kind }
+
+// Header is the header row as written in the file.
+func (x *Extract) Header() []string { return append([]string(nil), x.header...) }
+
+// HeaderRow is the spreadsheet row number of the header (1 unless title rows sit above it).
+func (x *Extract) HeaderRow() int { return x.headerRow }
+
+// Encoding is "UTF-8" or "GB18030" for a CSV, "xlsx" for a workbook.
+func (x *Extract) Encoding() string { return x.encoding }
+
+// Close releases the file (and any temporary files excelize made).
+func (x *Extract) Close() error {
+	if x == nil || x.src == nil {
+		return nil
+	}
+	err := x.src.close()
+	x.src = nil
+	return err
+}
+
+// columnName is the header text of one of the kind's columns as written, or its Chinese label when the file lacks it.
+func (x *Extract) columnName(c int) string {
+	if p := x.pos[c]; p >= 0 && p < len(x.header) {
+		if h := trimSpace(x.header[p]); h != "" {
+			return h
+		}
+	}
+	return kindColumns[x.kind][c].Label
+}
+
+// rowSource yields a file's rows with their spreadsheet row numbers; io.EOF
+// ends it. A *rowReadError is one bad row (reading goes on), a *FileError a
+// damaged file (reading stops), anything else an internal failure.
+type rowSource interface {
+	next() (cells []string, row int, err error)
+	close() error
+}
+
+type rowReadError struct {
+	row    int
+	reason string
+}
+
+func (e *rowReadError) Error() string { return e.reason }
+
+// Open reads a file's header and recognises its kind. A *FileError rejects
+// the file; any other error is an internal failure (the file could not be read).
+func Open(path string) (*Extract, error) {
+	switch ext := strings.ToLower(filepath.Ext(path)); ext {
+	case ".csv":
+		return openCSV(path)
+	case ".xlsx":
+		return openXLSX(path)
+	case ".xls":
+		return nil, &FileError{Reason: "不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx"}
+	default:
+		return nil, &FileError{Reason: fmt.Sprintf("不支持的文件类型「%s」，请提交 .xlsx 或 .csv 文件", ext)}
+	}
+}
+
+// findHeader reads up to headerScanRows rows for a recognised header and leaves src just below it.
+func findHeader(src rowSource, near *headerMatch, seen *bool) (headerMatch, []string, int, error) {
+	for {
+		cells, row, err := src.next()
+		if err == io.EOF || (err == nil && row > headerScanRows) {
+			return headerMatch{}, nil, 0, nil
+		}
+		var bad *rowReadError
+		if errors.As(err, &bad) {
+			continue
+		}
+		if err != nil {
+			return headerMatch{}, nil, 0, err
+		}
+		m, ok, ferr := recognizeHeader(cells)
+		if ferr != nil {
+			return m, nil, 0, ferr
+		}
+		if ok {
+			return m, append([]string(nil), cells...), row, nil
+		}
+		if !*seen || m.required > near.required || (m.required == near.required && len(m.missing) < len(near.missing)) {
+			*near, *seen = m, true
+		}
+	}
+}
+
+// ---- CSV ----
+
+const sniffSize = 64 << 10
+
+func openCSV(path string) (*Extract, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	gb, bom, err := detectEncoding(f)
+	if err == nil {
+		_, err = f.Seek(int64(bom), io.SeekStart)
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	var r io.Reader = bufio.NewReaderSize(f, sniffSize)
+	enc := "UTF-8"
+	if gb {
+		r, enc = bufio.NewReaderSize(transform.NewReader(r, simplifiedchinese.GB18030.NewDecoder()), sniffSize), "GB18030"
+	}
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	cr.LazyQuotes = true // staff files carry stray quotes in names; tolerate them
+	cr.ReuseRecord = true
+	src := &csvSource{f: f, r: cr}
+	var near headerMatch
+	var seen bool
+	m, header, row, err := findHeader(src, &near, &seen)
+	if err == nil && header == nil {
+		err = unrecognizedHeader(near)
+	}
+	if err != nil {
+		src.close()
+		return nil, err
+	}
+	return &Extract{kind: m.kind, header: header, headerRow: row, pos: m.pos, encoding: enc, src: src}, nil
+}
+
+// detectEncoding tells UTF-8 (with or without BOM) from GB18030 by the first
+// stretch of non-ASCII text, and rejects UTF-16 and binary files.
+func detectEncoding(f *os.File) (gb bool, bom int, err error) {
+	buf := make([]byte, sniffSize)
+	n, err := f.ReadAt(buf, 0)
+	if err != nil && err != io.EOF {
+		return false, 0, err
+	}
+	buf = buf[:n]
+	switch {
+	case n == 0:
+		return false, 0, &FileError{Reason: reasonEmptyFile}
+	case bytes.HasPrefix(buf, []byte{0xEF, 0xBB, 0xBF}):
+		return false, 3, nil
+	case bytes.HasPrefix(buf, []byte{0xFF, 0xFE}), bytes.HasPrefix(buf, []byte{0xFE, 0xFF}), looksBinary(buf):
+		return false, 0, &FileError{Reason: reasonEncoding}
+	}
+	window, atEOF := buf, n < sniffSize
+	p := indexNonASCII(buf)
+	if p < 0 && !atEOF { // all ASCII so far: decide by the first non-ASCII byte further on
+		full := buf[:cap(buf)]
+		for off := int64(n); p < 0; {
+			m, rerr := f.ReadAt(full, off)
+			if rerr != nil && rerr != io.EOF {
+				return false, 0, rerr
+			}
+			if looksBinary(full[:m]) {
+				return false, 0, &FileError{Reason: reasonEncoding}
+			}
+			q := indexNonASCII(full[:m])
+			if q < 0 {
+				if m < len(full) {
+					return false, 0, nil
+				}
+				off += int64(m)
+				continue
+			}
+			if m, rerr = f.ReadAt(full, off+int64(q)); rerr != nil && rerr != io.EOF {
+				return false, 0, rerr
+			}
+			window, atEOF, p = full[:m], m < len(full), 0
+		}
+	}
+	if p < 0 {
+		return false, 0, nil
+	}
+	window = window[p:]
+	if !atEOF { // cut at a line end so no character is split
+		if i := bytes.LastIndexByte(window, '\n'); i > 0 {
+			window = window[:i]
+		} else if len(window) > 4 {
+			window = window[:len(window)-4]
+		}
+	}
+	if utf8.Valid(window) {
+		return false, 0, nil
+	}
+	if dec, derr := simplifiedchinese.GB18030.NewDecoder().Bytes(window); derr == nil && !bytes.ContainsRune(dec, utf8.RuneError) {
+		return true, 0, nil
+	}
+	return false, 0, &FileError{Reason: reasonEncoding}
+}
+
+func indexNonASCII(b []byte) int {
+	for i, c := range b {
+		if c >= utf8.RuneSelf {
+			return i
+		}
+	}
+	return -1
+}
+
+// looksBinary: text files hold no NUL and almost no other control bytes.
+func looksBinary(b []byte) bool {
+	ctl := 0
+	for _, c := range b {
+		switch {
+		case c == 0:
+			return true
+		case c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f':
+			ctl++
+		}
+	}
+	return ctl > len(b)/100
+}
+
+type csvSource struct {
+	f       *os.File
+	r       *csv.Reader
+	row     int // spreadsheet row of the last record
+	endLine int // last text line of the last record
+}
+
+// next numbers records as a spreadsheet shows them: blank lines count as rows, a quoted line break does not.
+func (s *csvSource) next() ([]string, int, error) {
+	rec, err := s.r.Read()
+	if err == io.EOF {
+		return nil, 0, io.EOF
+	}
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		s.advance(pe.StartLine, pe.Line)
+		return nil, s.row, &rowReadError{row: s.row, reason: "该行格式不正确（引号不配对）"}
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	start, _ := s.r.FieldPos(0)
+	last := len(rec) - 1
+	end, _ := s.r.FieldPos(last)
+	s.advance(start, end+strings.Count(rec[last], "\n"))
+	return rec, s.row, nil
+}
+
+func (s *csvSource) advance(startLine, endLine int) {
+	s.row += 1 + max(0, startLine-s.endLine-1)
+	s.endLine = endLine
+}
+
+func (s *csvSource) close() error { return s.f.Close() }
+
+// validText reports whether a cell decoded cleanly (no invalid UTF-8, no GB18030 replacement character).
+func validText(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return utf8.ValidString(s) && !strings.ContainsRune(s, utf8.RuneError)
+		}
+	}
+	return true
+}
+
+// ---- XLSX ----
+
+func openXLSX(path string) (x *Extract, err error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	magic := make([]byte, 4)
+	_, rerr := io.ReadFull(fh, magic)
+	fh.Close()
+	if rerr != nil || string(magic) != "PK\x03\x04" {
+		return nil, &FileError{Reason: reasonBadXLSX}
+	}
+	var f *excelize.File
+	var rows *excelize.Rows
+	defer func() {
+		if r := recover(); r != nil {
+			if rows != nil {
+				rows.Close()
+			}
+			if f != nil {
+				f.Close()
+			}
+			x, err = nil, &FileError{Reason: reasonBadXLSX}
+		}
+	}()
+	f, err = excelize.OpenFile(path, excelize.Options{RawCellValue: true})
+	if err != nil {
+		if f != nil {
+			f.Close()
+		}
+		return nil, &FileError{Reason: reasonBadXLSX}
+	}
+	var near headerMatch
+	var seen, visible bool
+	for _, name := range f.GetSheetList() {
+		if vis, _ := f.GetSheetVisible(name); !vis {
+			continue
+		}
+		visible = true
+		if rows, err = f.Rows(name); err != nil {
+			rows = nil
+			continue
+		}
+		src := &xlsxSource{f: f, sheet: name, rows: rows, pct: -1}
+		m, header, row, herr := findHeader(src, &near, &seen)
+		if herr != nil || header == nil {
+			rows.Close()
+			rows = nil
+			if herr != nil {
+				f.Close()
+				return nil, herr
+			}
+			continue
+		}
+		if m.kind == domain.KindSplits {
+			src.pct, src.pctStyles = m.pos[sRatio], map[int]bool{}
+		}
+		src.own = true
+		return &Extract{kind: m.kind, header: header, headerRow: row, pos: m.pos, encoding: "xlsx", src: src}, nil
+	}
+	f.Close()
+	if !visible {
+		return nil, &FileError{Reason: reasonNoVisibleWS}
+	}
+	return nil, unrecognizedHeader(near)
+}
+
+type xlsxSource struct {
+	f         *excelize.File
+	sheet     string
+	rows      *excelize.Rows
+	own       bool // close f with the rows
+	row       int
+	pct       int          // file column holding ratios, read through its number format; -1 for other kinds
+	pctStyles map[int]bool // style id → is a percentage format
+}
+
+func (s *xlsxSource) next() (cells []string, row int, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			cells, err = nil, &FileError{Reason: reasonBadXLSX}
+		}
+	}()
+	if !s.rows.Next() {
+		if s.rows.Error() != nil {
+			return nil, s.row + 1, &FileError{Reason: reasonBadXLSX}
+		}
+		return nil, 0, io.EOF
+	}
+	s.row++
+	cells, err = s.rows.Columns()
+	if err != nil {
+		return nil, s.row, &FileError{Reason: reasonBadXLSX}
+	}
+	for i, c := range cells {
+		cells[i] = roundExcelNumber(c)
+	}
+	if s.pct >= 0 && s.pct < len(cells) && cells[s.pct] != "" && s.percentCell(s.row) {
+		cells[s.pct] = percentOfFraction(cells[s.pct])
+	}
+	return cells, s.row, nil
+}
+
+// percentCell reports whether the ratio cell of a row is a number shown as a percentage (50% stored as 0.5).
+func (s *xlsxSource) percentCell(row int) bool {
+	cell, err := excelize.CoordinatesToCellName(s.pct+1, row)
+	if err != nil {
+		return false
+	}
+	if typ, err := s.f.GetCellType(s.sheet, cell); err != nil || (typ != excelize.CellTypeUnset && typ != excelize.CellTypeNumber) {
+		return false
+	}
+	id, err := s.f.GetCellStyle(s.sheet, cell)
+	if err != nil {
+		return false
+	}
+	if pct, ok := s.pctStyles[id]; ok {
+		return pct
+	}
+	pct := false
+	if st, err := s.f.GetStyle(id); err == nil && st != nil {
+		pct = st.NumFmt == 9 || st.NumFmt == 10 || (st.CustomNumFmt != nil && strings.Contains(stripQuoted(*st.CustomNumFmt), "%"))
+	}
+	s.pctStyles[id] = pct
+	return pct
+}
+
+// stripQuoted drops literal text ("…" and \x) from a number format so only a real % counts.
+func stripQuoted(format string) string {
+	var b strings.Builder
+	quoted := false
+	for i := 0; i < len(format); i++ {
+		switch c := format[i]; {
+		case c == '"':
+			quoted = !quoted
+		case c == '\\' && !quoted:
+			i++
+		case !quoted:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+func (s *xlsxSource) close() error {
+	err := s.rows.Close()
+	if s.own {
+		if cerr := s.f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	return err
+}
+
+// roundExcelNumber shows a stored binary float as Excel does, to 15
+// significant digits, so 1234.5599999999999 reads as 1234.56.
+func roundExcelNumber(s string) string {
+	if len(s) < 17 || strings.IndexByte(s, '.') < 0 {
+		return s
+	}
+	sig := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '1' && c <= '9', c == '0' && sig > 0:
+			sig++
+		case c == '0', c == '.', c == '-' && i == 0:
+		default:
+			return s
+		}
+	}
+	if sig <= 15 {
+		return s
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return s
+	}
+	r := strconv.FormatFloat(v, 'g', 15, 64)
+	if strings.ContainsAny(r, "eE") {
+		return s
+	}
+	return r
+}
+
+// percentOfFraction moves the decimal point two places right: 0.5 → 50, 0.3333 → 33.33.
+func percentOfFraction(s string) string {
+	neg := strings.HasPrefix(s, "-")
+	t := strings.TrimPrefix(s, "-")
+	ip, fp, _ := strings.Cut(t, ".")
+	if !allDigits(ip) || (fp != "" && !allDigits(fp)) {
+		return s
+	}
+	fp += strings.Repeat("0", max(0, 2-len(fp)))
+	ip, fp = strings.TrimLeft(ip+fp[:2], "0"), strings.TrimRight(fp[2:], "0")
+	if ip == "" {
+		ip = "0"
+	}
+	if fp != "" {
+		ip += "." + fp
+	}
+	if neg {
+		ip = "-" + ip
+	}
+	return ip
+}
