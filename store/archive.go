@@ -1,0 +1,111 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+)
+
+// archiveChunk is the size of one stored piece of a report.
+const archiveChunk = 4 << 20
+
+// Report is the archived record of one workbook or CSV a job wrote.
+type Report struct {
+	ID        int64     `db:"id"`
+	RunID     int64     `db:"run_id"`
+	Job       string    `db:"job"`
+	Period    string    `db:"period"`
+	FileName  string    `db:"file_name"`
+	SHA256    string    `db:"sha256"`
+	Size      int64     `db:"size"`
+	CreatedAt time.Time `db:"created_at"`
+}
+
+// ArchiveReport stores a report's bytes, read from r in chunks so memory stays
+// flat, with their size and SHA-256, in the transaction that also closes the
+// run and queues the report's mail.
+func (t *Tx) ArchiveReport(runID int64, job, period, name string, r io.Reader) (Report, error) {
+	ctx := t.ctx
+	rep := Report{RunID: runID, Job: job, Period: period, FileName: name, CreatedAt: time.Now().UTC()}
+	res, err := t.tx.ExecContext(ctx, `INSERT INTO reports (run_id, job, period, file_name, content, sha256, size, created_at)
+		VALUES (?, ?, ?, ?, ?, '', 0, ?)`, runID, job, period, name, []byte{}, rep.CreatedAt)
+	if err != nil {
+		return rep, err
+	}
+	if rep.ID, err = res.LastInsertId(); err != nil {
+		return rep, err
+	}
+	h := sha256.New()
+	buf := make([]byte, archiveChunk)
+	for seq := 0; ; seq++ {
+		n, rerr := io.ReadFull(r, buf)
+		if n > 0 || seq == 0 {
+			h.Write(buf[:n])
+			rep.Size += int64(n)
+			if _, err := t.tx.ExecContext(ctx, `INSERT INTO report_chunks (report_id, seq, data) VALUES (?, ?, ?)`, rep.ID, seq, buf[:n]); err != nil {
+				return rep, err
+			}
+		}
+		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
+			break
+		}
+		if rerr != nil {
+			return rep, rerr
+		}
+	}
+	rep.SHA256 = hex.EncodeToString(h.Sum(nil))
+	_, err = t.tx.ExecContext(ctx, `UPDATE reports SET sha256 = ?, size = ? WHERE id = ?`, rep.SHA256, rep.Size, rep.ID)
+	return rep, err
+}
+
+// ErrNoReport reports that no archived report has the asked id.
+var ErrNoReport = errors.New("没有这个编号的归档报表")
+
+// ListReports lists archived reports, newest first, optionally for one job and/or period.
+func (s *Store) ListReports(ctx context.Context, job, period string, limit int) ([]Report, error) {
+	var out []Report
+	err := s.db.SelectContext(ctx, &out, `SELECT id, COALESCE(run_id, 0) AS run_id, job, period, file_name, sha256, size, created_at
+		FROM reports WHERE (? = '' OR job = ?) AND (? = '' OR period = ?) ORDER BY id DESC LIMIT ?`, job, job, period, period, limit)
+	return out, err
+}
+
+// ReportContent writes an archived report's bytes to w and checks them against the stored SHA-256.
+func (s *Store) ReportContent(ctx context.Context, id int64, w io.Writer) (Report, error) {
+	var r Report
+	if err := s.db.GetContext(ctx, &r, `SELECT id, COALESCE(run_id, 0) AS run_id, job, period, file_name, sha256, size, created_at
+		FROM reports WHERE id = ?`, id); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return r, ErrNoReport
+		}
+		return r, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT data FROM report_chunks WHERE report_id = ? ORDER BY seq`, id)
+	if err != nil {
+		return r, err
+	}
+	defer rows.Close()
+	h := sha256.New()
+	out := io.MultiWriter(w, h)
+	for rows.Next() {
+		var chunk []byte
+		if err := rows.Scan(&chunk); err != nil {
+			return r, err
+		}
+		if _, err := io.Copy(out, bytes.NewReader(chunk)); err != nil {
+			return r, err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return r, err
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != r.SHA256 {
+		return r, fmt.Errorf("归档报表 %d 已损坏：内容的 SHA-256 为 %s，记录的是 %s", id, got, r.SHA256)
+	}
+	return r, nil
+}

@@ -1,0 +1,138 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"kam/domain"
+)
+
+// FileOutcome is what became of a file dropped into the inbox.
+type FileOutcome string
+
+const (
+	FileLoaded    FileOutcome = "loaded"
+	FileRejected  FileOutcome = "rejected"
+	FileDuplicate FileOutcome = "duplicate"
+)
+
+// FileRecord is one file seen in the inbox.
+type FileRecord struct {
+	ID         int64       `db:"id"`
+	Name       string      `db:"name"`
+	SHA256     string      `db:"sha256"` // hex
+	Size       int64       `db:"size"`
+	Kind       domain.Kind `db:"kind"` // "" when the header was not recognised
+	Rows       int         `db:"row_count"`
+	Outcome    FileOutcome `db:"outcome"`
+	ErrorCount int         `db:"error_count"`
+	StoredAs   string      `db:"stored_as"` // where the file was moved: processed/… or rejected/…
+	StartedAt  time.Time   `db:"started_at"`
+	FinishedAt time.Time   `db:"-"` // zero while the load is still running
+	DurationMS int64       `db:"duration_ms"`
+}
+
+// ErrAlreadyLoaded reports that a file with the same bytes is already recorded as loaded.
+var ErrAlreadyLoaded = errors.New("同样内容的文件已经导入过")
+
+const fileColumns = `id, name, sha256, size, kind, row_count, outcome, error_count, stored_as,
+	started_at, finished_at, duration_ms`
+
+// fileRow reads the nullable finished_at.
+type fileRow struct {
+	FileRecord
+	Finished sql.NullTime `db:"finished_at"`
+}
+
+func (r fileRow) record() FileRecord {
+	f := r.FileRecord
+	if r.Finished.Valid {
+		f.FinishedAt = r.Finished.Time
+	}
+	return f
+}
+
+// FileBySHA finds the record that decided the fate of these bytes: the loaded
+// one if any, else the earliest rejection, else the earliest duplicate.
+func (s *Store) FileBySHA(ctx context.Context, sha string) (FileRecord, bool, error) {
+	var r fileRow
+	err := s.db.GetContext(ctx, &r, `SELECT `+fileColumns+` FROM files WHERE sha256 = ?
+		ORDER BY CASE outcome WHEN 'loaded' THEN 0 WHEN 'rejected' THEN 1 ELSE 2 END, id LIMIT 1`, sha)
+	if errors.Is(err, sql.ErrNoRows) {
+		return FileRecord{}, false, nil
+	}
+	if err != nil {
+		return FileRecord{}, false, fmt.Errorf("查询文件记录: %w", err)
+	}
+	return r.record(), true, nil
+}
+
+// RecentFiles lists the last n files seen, newest first.
+func (s *Store) RecentFiles(ctx context.Context, n int) ([]FileRecord, error) {
+	var rows []fileRow
+	if err := s.db.SelectContext(ctx, &rows, `SELECT `+fileColumns+` FROM files ORDER BY id DESC LIMIT ?`, n); err != nil {
+		return nil, fmt.Errorf("查询文件记录: %w", err)
+	}
+	out := make([]FileRecord, len(rows))
+	for i, r := range rows {
+		out[i] = r.record()
+	}
+	return out, nil
+}
+
+// RecordFile saves a file record on its own (rejected and duplicate files):
+// inserted when rec.ID is 0, else updated. It returns the record's id.
+func (s *Store) RecordFile(ctx context.Context, rec FileRecord) (int64, error) {
+	return recordFile(ctx, s.db, rec)
+}
+
+// RecordFile saves the record of the file this transaction loads, so it
+// commits with the rows: inserted when rec.ID is 0 (call it before
+// PutRevenue: revenue rows are tagged with its id), else updated with the
+// final counts. ErrAlreadyLoaded when the same bytes are already loaded.
+func (t *Tx) RecordFile(rec FileRecord) (int64, error) {
+	id, err := recordFile(t.ctx, t.tx, rec)
+	if err == nil {
+		t.fileID = id
+	}
+	return id, err
+}
+
+func recordFile(ctx context.Context, ex sqlx.ExecerContext, rec FileRecord) (int64, error) {
+	if rec.DurationMS == 0 && !rec.FinishedAt.IsZero() {
+		rec.DurationMS = rec.FinishedAt.Sub(rec.StartedAt).Milliseconds()
+	}
+	if rec.StartedAt.IsZero() {
+		rec.StartedAt = time.Now()
+	}
+	finished := sql.NullTime{Time: rec.FinishedAt.UTC(), Valid: !rec.FinishedAt.IsZero()}
+	args := []any{rec.Name, rec.SHA256, rec.Size, string(rec.Kind), rec.Rows, string(rec.Outcome), rec.ErrorCount,
+		rec.StoredAs, rec.StartedAt.UTC(), finished, rec.DurationMS}
+	if rec.ID == 0 {
+		res, err := ex.ExecContext(ctx, `INSERT INTO files (name, sha256, size, kind, row_count, outcome, error_count,
+			stored_as, started_at, finished_at, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+		if err != nil {
+			return 0, fileErr(err, rec)
+		}
+		return res.LastInsertId()
+	}
+	_, err := ex.ExecContext(ctx, `UPDATE files SET name = ?, sha256 = ?, size = ?, kind = ?, row_count = ?, outcome = ?,
+		error_count = ?, stored_as = ?, started_at = ?, finished_at = ?, duration_ms = ? WHERE id = ?`,
+		append(args, rec.ID)...)
+	if err != nil {
+		return 0, fileErr(err, rec)
+	}
+	return rec.ID, nil
+}
+
+func fileErr(err error, rec FileRecord) error {
+	if rec.Outcome == FileLoaded && isUniqueViolation(err) {
+		return fmt.Errorf("%s: %w", rec.Name, ErrAlreadyLoaded)
+	}
+	return fmt.Errorf("记录文件 %s: %w", rec.Name, err)
+}

@@ -1,0 +1,94 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"kam/domain"
+)
+
+// Units lists every unit by code.
+func (s *Store) Units(ctx context.Context) ([]domain.Unit, error) { return readUnits(ctx, s.db) }
+
+func readUnits(ctx context.Context, q ctxQuerier) ([]domain.Unit, error) {
+	var us []domain.Unit
+	if err := q.SelectContext(ctx, &us, "SELECT code, name, kind, parent_code, business_line FROM units ORDER BY code"); err != nil {
+		return nil, fmt.Errorf("读取单位: %w", err)
+	}
+	return us, nil
+}
+
+// Managers lists every manager by staff id.
+func (s *Store) Managers(ctx context.Context) ([]domain.Manager, error) {
+	var ms []domain.Manager
+	if err := s.db.SelectContext(ctx, &ms, "SELECT staff_id, name, unit_code, status FROM managers ORDER BY staff_id"); err != nil {
+		return nil, fmt.Errorf("读取客户经理: %w", err)
+	}
+	return ms, nil
+}
+
+// Customers lists every customer by id.
+func (s *Store) Customers(ctx context.Context) ([]domain.Customer, error) {
+	var cs []domain.Customer
+	if err := s.db.SelectContext(ctx, &cs, `SELECT id, name, credit_code, industry, category, main_line, status,
+		strategic, territory_unit, signing_unit, manager_a, manager_b FROM customers ORDER BY id`); err != nil {
+		return nil, fmt.Errorf("读取客户: %w", err)
+	}
+	return cs, nil
+}
+
+// Claims lists every claim by id.
+func (s *Store) Claims(ctx context.Context) ([]domain.Claim, error) {
+	var cs []domain.Claim
+	if err := s.db.SelectContext(ctx, &cs, `SELECT id, customer_id, unit_code, staff_id, registered_on, confirmed_on,
+		project_type, period_months, developed_on FROM claims ORDER BY id`); err != nil {
+		return nil, fmt.Errorf("读取项目报备: %w", err)
+	}
+	return cs, nil
+}
+
+// Agreements lists every split agreement by id, parties in listed order.
+func (s *Store) Agreements(ctx context.Context) ([]domain.SplitAgreement, error) {
+	var as []domain.SplitAgreement
+	if err := s.db.SelectContext(ctx, &as, `SELECT id, customer_id, from_month, to_month, business_line
+		FROM agreements ORDER BY id`); err != nil {
+		return nil, fmt.Errorf("读取分成协议: %w", err)
+	}
+	var ps []struct {
+		Agreement string `db:"agreement_id"`
+		domain.SplitParty
+	}
+	if err := s.db.SelectContext(ctx, &ps, `SELECT agreement_id, unit_code, ratio_bp
+		FROM agreement_parties ORDER BY agreement_id, seq`); err != nil {
+		return nil, fmt.Errorf("读取分成单位: %w", err)
+	}
+	byID := make(map[string]*domain.SplitAgreement, len(as))
+	for i := range as {
+		byID[as[i].ID] = &as[i]
+	}
+	for _, p := range ps {
+		if a := byID[p.Agreement]; a != nil {
+			a.Parties = append(a.Parties, p.SplitParty)
+		}
+	}
+	return as, nil
+}
+
+// Targets lists the targets set for a month, by manager in listed order.
+func (s *Store) Targets(ctx context.Context, month domain.Month) ([]domain.Target, error) {
+	var ts []domain.Target
+	if err := s.db.SelectContext(ctx, &ts, `SELECT staff_id, month, customer_id, customer_name, project
+		FROM targets WHERE month = ? ORDER BY staff_id, seq`, int64(month)); err != nil {
+		return nil, fmt.Errorf("读取目标: %w", err)
+	}
+	return ts, nil
+}
+
+// RevenueCount is the number of stored revenue rows.
+func (s *Store) RevenueCount(ctx context.Context) (int64, error) {
+	var n int64
+	if err := s.db.GetContext(ctx, &n, "SELECT COUNT(*) FROM revenue"); err != nil {
+		return 0, fmt.Errorf("统计收入: %w", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,171 @@
+package store
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"sync/atomic"
+
+	"github.com/go-sql-driver/mysql"
+
+	"kam/domain"
+	"kam/loaders"
+)
+
+const revenueCols = 7
+
+// loadDataRows is how many revenue rows one LOAD DATA statement carries (about 4 MB of text).
+const loadDataRows = 50_000
+
+// PutRevenue appends rows tagged with the file recorded in this transaction
+// (Tx.RecordFile); rows are written in full batches as they accumulate and
+// the rest at FinishRevenue or commit.
+func (t *Tx) PutRevenue(rs []domain.Revenue) error {
+	if t.fileID == 0 {
+		return errors.New("store: PutRevenue before RecordFile: revenue rows must name the file they came from")
+	}
+	t.revenue = append(t.revenue, rs...)
+	return t.flushRevenue(false)
+}
+
+// FinishRevenue deletes stored revenue of the given (month, line) pairs that this transaction's file did not write.
+func (t *Tx) FinishRevenue(pairs []loaders.MonthLine) error {
+	if t.fileID == 0 {
+		return errors.New("store: FinishRevenue before RecordFile")
+	}
+	if err := t.flushRevenue(true); err != nil {
+		return err
+	}
+	ps := make([][2]any, len(pairs))
+	for i, p := range pairs {
+		ps[i] = [2]any{int64(p.Month), p.Line}
+	}
+	err := t.deletePairs("revenue", "month", "business_line", "file_id <> ?", []any{t.fileID}, ps)
+	return wrap(err, "替换收入")
+}
+
+// flushRevenue writes the buffered revenue: whole batches only, or everything when all is set.
+func (t *Tx) flushRevenue(all bool) error {
+	per := t.rowsPer(revenueCols)
+	if t.s.loadData {
+		per = loadDataRows
+	}
+	n := len(t.revenue)
+	if !all {
+		n -= n % per
+	}
+	for start := 0; start < n; start += per {
+		rs := t.revenue[start:min(start+per, n)]
+		var err error
+		if t.s.loadData {
+			err = t.loadRevenue(rs)
+		} else {
+			err = t.insertRevenue(rs)
+		}
+		if err != nil {
+			return wrap(err, "写入收入")
+		}
+		t.revenueSeq += int64(len(rs))
+	}
+	rest := copy(t.revenue, t.revenue[n:])
+	t.revenue = t.revenue[:rest]
+	return nil
+}
+
+func (t *Tx) insertRevenue(rs []domain.Revenue) error {
+	fileID, seq0 := t.fileID, t.revenueSeq
+	return t.execBatches("INSERT INTO revenue (month, business_line, file_id, seq, customer_id, unit_code, amount) VALUES",
+		revenueCols, "", len(rs),
+		func(a []any, i int) []any {
+			r := &rs[i]
+			return append(a, int64(r.Month), r.Line, fileID, seq0+int64(i)+1, r.Customer, r.Unit, int64(r.Amount))
+		})
+}
+
+var loadDataSeq atomic.Int64
+
+// loadRevenue streams rows to MySQL as tab-separated text with LOAD DATA LOCAL INFILE.
+func (t *Tx) loadRevenue(rs []domain.Revenue) error {
+	buf := t.loadBuf[:0]
+	fileID := strconv.FormatInt(t.fileID, 10)
+	for i := range rs {
+		r := &rs[i]
+		buf = strconv.AppendInt(buf, int64(r.Month), 10)
+		buf = append(buf, '\t')
+		buf = appendTSVField(buf, r.Line)
+		buf = append(buf, '\t')
+		buf = append(buf, fileID...)
+		buf = append(buf, '\t')
+		buf = strconv.AppendInt(buf, t.revenueSeq+int64(i)+1, 10)
+		buf = append(buf, '\t')
+		buf = appendTSVField(buf, r.Customer)
+		buf = append(buf, '\t')
+		buf = appendTSVField(buf, r.Unit)
+		buf = append(buf, '\t')
+		buf = strconv.AppendInt(buf, int64(r.Amount), 10)
+		buf = append(buf, '\n')
+	}
+	t.loadBuf = buf
+	name := "kam-revenue-" + strconv.FormatInt(loadDataSeq.Add(1), 10)
+	mysql.RegisterReaderHandler(name, func() io.Reader { return bytes.NewReader(buf) })
+	defer mysql.DeregisterReaderHandler(name)
+	res, err := t.tx.ExecContext(t.ctx, `LOAD DATA LOCAL INFILE 'Reader::`+name+`' INTO TABLE revenue
+		CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\t' ESCAPED BY '\\' LINES TERMINATED BY '\n'
+		(month, business_line, file_id, seq, customer_id, unit_code, amount)`)
+	if err != nil {
+		return err
+	}
+	// LOCAL turns bad values and duplicate keys into warnings; here they must fail the file.
+	var warnings int
+	if err := t.tx.GetContext(t.ctx, &warnings, "SELECT @@warning_count"); err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if warnings > 0 || n != int64(len(rs)) {
+		return t.loadDataProblem(len(rs), n)
+	}
+	return nil
+}
+
+func (t *Tx) loadDataProblem(sent int, stored int64) error {
+	var ws []struct {
+		Level   string `db:"Level"`
+		Code    int    `db:"Code"`
+		Message string `db:"Message"`
+	}
+	if err := t.tx.SelectContext(t.ctx, &ws, "SHOW WARNINGS LIMIT 5"); err != nil {
+		return err
+	}
+	msgs := make([]string, len(ws))
+	for i, w := range ws {
+		msgs[i] = fmt.Sprintf("%s %d: %s", w.Level, w.Code, w.Message)
+	}
+	return fmt.Errorf("LOAD DATA: %d of %d rows stored, with warnings: %s", stored, sent, strings.Join(msgs, "; "))
+}
+
+// appendTSVField escapes what LOAD DATA's default ESCAPED BY '\\' would otherwise read as syntax.
+func appendTSVField(buf []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\\':
+			buf = append(buf, '\\', '\\')
+		case '\t':
+			buf = append(buf, '\\', 't')
+		case '\n':
+			buf = append(buf, '\\', 'n')
+		case '\r':
+			buf = append(buf, '\\', 'r')
+		case 0:
+			buf = append(buf, '\\', '0')
+		default:
+			buf = append(buf, c)
+		}
+	}
+	return buf
+}

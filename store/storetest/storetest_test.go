@@ -1,0 +1,45 @@
+package storetest
+
+import (
+	"fmt"
+	"testing"
+)
+
+// recorder stands in for a test so OpenMySQL's skip and fail decisions can be observed.
+type recorder struct {
+	testing.TB
+	fatal, skip string
+}
+
+func (r *recorder) Helper()                   {}
+func (r *recorder) Cleanup(func())            {}
+func (r *recorder) Fatal(a ...any)            { r.fatal = fmt.Sprint(a...); panic(r) }
+func (r *recorder) Skipf(f string, a ...any)  { r.skip = fmt.Sprintf(f, a...); panic(r) }
+func (r *recorder) Fatalf(f string, a ...any) { r.fatal = fmt.Sprintf(f, a...); panic(r) }
+
+func openMySQLWith(t *testing.T, dsn, ci string) *recorder {
+	t.Setenv(EnvMySQLDSN, dsn)
+	t.Setenv("CI", ci)
+	r := &recorder{TB: t}
+	func() {
+		defer func() {
+			if p := recover(); p != nil && p != r {
+				panic(p)
+			}
+		}()
+		OpenMySQL(r)
+	}()
+	return r
+}
+
+func TestOpenMySQLWithoutServer(t *testing.T) {
+	if r := openMySQLWith(t, "", ""); r.skip == "" || r.fatal != "" {
+		t.Errorf("no DSN outside CI: skip %q, fatal %q; want a skip", r.skip, r.fatal)
+	}
+	if r := openMySQLWith(t, "", "true"); r.fatal == "" {
+		t.Errorf("no DSN in CI: skip %q; want a failure", r.skip)
+	}
+	if r := openMySQLWith(t, "root@tcp(127.0.0.1:1)/test", ""); r.fatal == "" {
+		t.Errorf("unreachable server: skip %q; want a failure", r.skip)
+	}
+}
