@@ -1,0 +1,39 @@
+# kam — make run: the main job end to end on the embedded default; make test: every test.
+GO      ?= go
+BIN     := bin/kam
+SHELL   := /bin/bash
+# The local MariaDB the store tests also run on, when it answers.
+MYSQL_TEST_DSN ?= root@tcp(127.0.0.1:3306)/test
+
+.PHONY: build run test bench fuzz vet clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/kam
+
+# First run: generate a sample into the empty inbox; every run: ingest, then every job.
+run: build
+	@mkdir -p var/inbox var/processed
+	@if [ -z "$$(ls -A var/inbox)" ] && [ -z "$$(ls -A var/processed)" ]; then \
+		echo "收件目录为空：生成样例数据（约 2,000 个客户，12 个月）"; \
+		./$(BIN) gen --out var/inbox --customers 2000 --months 12 --seed 1; \
+	fi
+	./$(BIN) ingest
+	./$(BIN) run all
+	@echo "报表已写入 $$(pwd)/var/reports ："; ls -1 var/reports
+
+test:
+	@if [ -z "$$KAM_TEST_MYSQL_DSN" ] && (exec 3<>/dev/tcp/127.0.0.1/3306) 2>/dev/null; then \
+		export KAM_TEST_MYSQL_DSN='$(MYSQL_TEST_DSN)'; fi; \
+	echo "KAM_TEST_MYSQL_DSN=$${KAM_TEST_MYSQL_DSN:-<unset: MariaDB tests skipped>}"; \
+	$(GO) vet ./... && $(GO) test -count=1 -timeout 20m ./...
+
+# Benchmarks at the issues' scale write their figures to bench-out/; see docs/BENCHMARKS.md.
+bench: build
+	./scripts/bench.sh
+
+fuzz:
+	@for t in FuzzParseMoney FuzzParseDate FuzzParseMonth FuzzLoadCSV FuzzLoadXLSX; do \
+		$(GO) test ./loaders/ -run '^$$' -fuzz "^$$t$$" -fuzztime 20s || exit 1; done
+
+clean:
+	rm -rf bin var bench-out

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"kam/domain"
+	"kam/pipeline"
+	"kam/store"
+)
+
+// What status lists of each section.
+const (
+	statusRuns  = 15
+	statusFiles = 15
+	statusMail  = 10
+)
+
+var runOutcomes = map[string]string{store.RunSucceeded: "成功", store.RunFailed: "失败", store.RunRunning: "运行中"}
+
+var fileOutcomes = map[store.FileOutcome]string{store.FileLoaded: "已导入", store.FileRejected: "已退回", store.FileDuplicate: "重复"}
+
+var mailStatuses = map[string]string{store.MailQueued: "待发", store.MailSent: "已发送", store.MailFailed: "已放弃"}
+
+// cmdStatus prints recent runs, failed runs, the latest files, the mail backlog and the schedule.
+func cmdStatus(ctx context.Context, app *pipeline.App, args []string, stdout io.Writer) error {
+	if len(args) > 0 {
+		return domain.Usagef("status 不带参数")
+	}
+	st, loc := app.Store, app.Cfg.Location()
+	when := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(loc).Format("2006-01-02 15:04")
+	}
+
+	runs, err := st.RecentRuns(ctx, statusRuns)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "最近的运行（数据库：%s）\n", st.Dialect())
+	if len(runs) == 0 {
+		fmt.Fprintln(stdout, "  （还没有运行记录）")
+	} else {
+		rows := make([][]string, len(runs))
+		for i, r := range runs {
+			took := ""
+			if r.FinishedAt.Valid {
+				took = r.FinishedAt.Time.Sub(r.StartedAt).Round(time.Second).String()
+			}
+			note := r.Headline
+			if r.Outcome == store.RunFailed {
+				note = r.Error
+			}
+			rows[i] = []string{fmt.Sprint(r.ID), pipeline.JobTitle(r.Job), pipeline.PeriodLabel(r.Job, r.Period),
+				pipeline.TriggerLabel(r.Trigger), when(r.StartedAt), took, label(runOutcomes, r.Outcome), clip(note, 60)}
+		}
+		printTable(stdout, []string{"编号", "作业", "期间", "触发", "开始", "用时", "结果", "要点 / 错误"}, rows)
+	}
+
+	failed, err := st.FailedRuns(ctx, statusRuns)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "\n失败且尚未重跑成功的运行")
+	if len(failed) == 0 {
+		fmt.Fprintln(stdout, "  （没有）")
+	} else {
+		rows := make([][]string, len(failed))
+		for i, r := range failed {
+			rows[i] = []string{fmt.Sprint(r.ID), pipeline.JobTitle(r.Job), pipeline.PeriodLabel(r.Job, r.Period),
+				when(r.StartedAt), clip(r.Error, 70), fmt.Sprintf("kam run %s --period %s", r.Job, r.Period)}
+		}
+		printTable(stdout, []string{"编号", "作业", "期间", "开始", "错误", "重跑"}, rows)
+	}
+
+	files, err := st.RecentFiles(ctx, statusFiles)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "\n最近扫描到的文件")
+	if len(files) == 0 {
+		fmt.Fprintln(stdout, "  （还没有文件）")
+	} else {
+		rows := make([][]string, len(files))
+		for i, f := range files {
+			kind := domain.KindLabels[f.Kind]
+			if kind == "" {
+				kind = "无法识别"
+			}
+			errs := ""
+			if f.ErrorCount > 0 {
+				errs = fmt.Sprint(f.ErrorCount)
+			}
+			rows[i] = []string{when(f.StartedAt), clip(f.Name, 40), kind, label(fileOutcomes, f.Outcome),
+				fmt.Sprint(f.Rows), errs, clip(f.StoredAs, 50)}
+		}
+		printTable(stdout, []string{"时间", "文件", "类型", "结果", "行数", "错误", "现在位置"}, rows)
+	}
+
+	b, err := st.MailBacklog(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "\n邮件投递")
+	line := fmt.Sprintf("  待发 %d 封", b.Queued)
+	if b.OldestQueued.Valid {
+		line += "（最早排队于 " + when(b.OldestQueued.Time) + "）"
+	}
+	line += fmt.Sprintf("，已放弃 %d 封，已发送 %d 封", b.Failed, b.Sent)
+	if b.LastSent.Valid {
+		line += "（最近一封 " + when(b.LastSent.Time) + "）"
+	}
+	fmt.Fprintln(stdout, line)
+	if app.Cfg.SMTP.Host == "" {
+		fmt.Fprintln(stdout, "  未配置 smtp.host：邮件只排队，不发送。")
+	} else {
+		fmt.Fprintf(stdout, "  邮件服务器 %s:%d（%s）\n", app.Cfg.SMTP.Host, app.Cfg.SMTP.Port, app.Cfg.SMTP.TLS)
+	}
+	unsent, err := st.UnsentMail(ctx, statusMail)
+	if err != nil {
+		return err
+	}
+	if len(unsent) > 0 {
+		rows := make([][]string, len(unsent))
+		for i, m := range unsent {
+			next := ""
+			if m.Status == store.MailQueued {
+				next = when(m.NextAttemptAt)
+			}
+			rows[i] = []string{fmt.Sprint(m.ID), m.Recipient, clip(m.Subject, 40), label(mailStatuses, m.Status),
+				fmt.Sprint(m.Attempts), next, clip(m.LastError, 50)}
+		}
+		printTable(stdout, []string{"编号", "收件人", "主题", "状态", "已尝试", "下次尝试", "最近错误"}, rows)
+	}
+
+	sched, err := app.NewScheduler()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\n计划（时区 %s）\n", sched.Plan.Loc)
+	now := time.Now()
+	rows := make([][]string, len(sched.Plan.Entries))
+	for i, e := range sched.Plan.Entries {
+		what := pipeline.JobTitle(e.Name)
+		switch e.Name {
+		case pipeline.TaskIngest:
+			what = "扫描收件目录"
+		case pipeline.TaskDelivery:
+			what = "投递邮件"
+		}
+		rows[i] = []string{what, e.Spec, when(sched.Plan.Next(e, now))}
+	}
+	printTable(stdout, []string{"任务", "计划", "下次"}, rows)
+	return nil
+}
+
+func label[K comparable](labels map[K]string, k K) string {
+	if l, ok := labels[k]; ok {
+		return l
+	}
+	return strings.TrimSpace(fmt.Sprint(k))
+}

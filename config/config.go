@@ -1,0 +1,385 @@
+// Package config reads kam's YAML configuration. Every key has a default, so
+// no file is needed; an unknown key or a bad value is a usage error (exit 2)
+// naming the key.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/mail"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+	_ "time/tzdata" // the zone database travels with the binary
+
+	"github.com/robfig/cron/v3"
+	"go.yaml.in/yaml/v3"
+
+	"kam/domain"
+	"kam/loaders"
+	"kam/rules"
+)
+
+// Config is the whole configuration. YAML keys are the snake_case tags.
+type Config struct {
+	Timezone      string     `yaml:"timezone"`
+	DB            DB         `yaml:"db"`
+	Paths         Paths      `yaml:"paths"`
+	Ingest        Ingest     `yaml:"ingest"`
+	BusinessLines []string   `yaml:"business_lines"`
+	Grading       Grading    `yaml:"grading"`
+	Review        Review     `yaml:"review"`
+	Claims        Claims     `yaml:"claims"`
+	Roster        Roster     `yaml:"roster"`
+	Schedule      Schedule   `yaml:"schedule"`
+	SMTP          SMTP       `yaml:"smtp"`
+	Recipients    Recipients `yaml:"recipients"`
+	Log           Log        `yaml:"log"`
+
+	loc *time.Location
+}
+
+type DB struct {
+	DSN        string `yaml:"dsn"`         // empty: SQLite at sqlite_path; mysql://user:pass@tcp(host:3306)/kam for MySQL
+	SQLitePath string `yaml:"sqlite_path"` // the embedded default store
+}
+
+type Paths struct {
+	Inbox     string `yaml:"inbox"`
+	Processed string `yaml:"processed"`
+	Rejected  string `yaml:"rejected"`
+	Reports   string `yaml:"reports"`
+}
+
+type Ingest struct {
+	QuietPeriod     Duration `yaml:"quiet_period"`      // a file changed more recently than this is still being written
+	MaxErrorsListed int      `yaml:"max_errors_listed"` // rows listed in one error workbook
+}
+
+type Grading struct {
+	Thresholds []string `yaml:"thresholds"` // annual thresholds T1..T8 in yuan, strictly decreasing, T8 = 0
+	Progress   []string `yaml:"progress"`   // percent of the annual threshold due by each quarter-end
+	Tiers      []string `yaml:"tiers"`      // tier of levels 1..8: 钻石, 黄金, 白银 or 普通
+}
+
+type Review struct {
+	YoYDropPct int `yaml:"yoy_drop_percent"` // a fall beyond this against the same period last year is flagged 预警
+	ChartTopN  int `yaml:"chart_top_n"`      // customers drawn on the 12-month trend chart
+}
+
+type Claims struct {
+	DueSoonDays     int `yaml:"due_soon_days"`    // deadline within this many days → 临期
+	UnconfirmedDays int `yaml:"unconfirmed_days"` // unconfirmed for longer → listed for the city centre
+	ManagerCap      int `yaml:"manager_cap"`      // open claims one manager may hold
+}
+
+type Roster struct {
+	ConcentrationPct int `yaml:"concentration_percent"` // a manager's primary share of a centre's revenue above this is flagged
+	TargetsDueDay    int `yaml:"targets_due_day"`       // next month's targets are due by this day of the month
+}
+
+type Schedule struct {
+	Ingest        string   `yaml:"ingest"`
+	Tender        string   `yaml:"tender"`
+	Grade         string   `yaml:"grade"`
+	ReviewDiamond string   `yaml:"review_diamond"`
+	ReviewGold    string   `yaml:"review_gold"`
+	Splits        string   `yaml:"splits"`
+	Roster        string   `yaml:"roster"`
+	Delivery      string   `yaml:"delivery"`
+	Grace         Duration `yaml:"shutdown_grace"`  // how long a running job may finish after SIGTERM
+	CatchUpMonths int      `yaml:"catch_up_months"` // how far back a start looks for periods missed while kam was down
+}
+
+type SMTP struct {
+	Host            string `yaml:"host"` // empty: mail is queued but not sent
+	Port            int    `yaml:"port"`
+	TLS             string `yaml:"tls"` // none, starttls or tls
+	User            string `yaml:"user"`
+	Password        string `yaml:"-"` // only from KAM_SMTP_PASSWORD
+	From            string `yaml:"from"`
+	MaxAttachmentMB int    `yaml:"max_attachment_mb"`
+	MaxAttempts     int    `yaml:"max_attempts"`
+}
+
+type Recipients struct {
+	Grades        []string `yaml:"grades"`
+	Tender        []string `yaml:"tender"`
+	ReviewDiamond []string `yaml:"review_diamond"`
+	ReviewGold    []string `yaml:"review_gold"`
+	Splits        []string `yaml:"splits"`
+	Roster        []string `yaml:"roster"`
+	Rejections    []string `yaml:"rejections"`
+	Admin         []string `yaml:"admin"`
+}
+
+type Log struct {
+	Format string `yaml:"format"` // auto (console on a terminal, JSON otherwise), json or console
+	Level  string `yaml:"level"`
+}
+
+// Duration reads Go durations such as 2s or 5m. A bad value is kept and
+// reported by Validate, which knows the key's name.
+type Duration struct {
+	time.Duration
+	bad string
+}
+
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		d.bad = n.Value
+		return nil
+	}
+	d.Duration, d.bad = v, ""
+	return nil
+}
+
+func (d Duration) check(key string) error {
+	if d.bad != "" {
+		return domain.Usagef("配置项 %s 有误: %q 不是时长（例如 10s、5m）", key, d.bad)
+	}
+	if d.Duration < 0 {
+		return domain.Usagef("配置项 %s 有误: 不能为负", key)
+	}
+	return nil
+}
+
+func (d Duration) MarshalYAML() (any, error) { return d.String(), nil }
+
+// Default is the configuration used when no file is given.
+func Default() Config {
+	return Config{
+		Timezone:      "Asia/Shanghai",
+		DB:            DB{SQLitePath: "var/kam.db"},
+		Paths:         Paths{Inbox: "var/inbox", Processed: "var/processed", Rejected: "var/rejected", Reports: "var/reports"},
+		Ingest:        Ingest{QuietPeriod: Duration{Duration: 2 * time.Second}, MaxErrorsListed: 100000},
+		BusinessLines: append([]string(nil), domain.DefaultBusinessLines...),
+		Grading: Grading{
+			Thresholds: []string{"5000000", "1000000", "600000", "300000", "150000", "80000", "30000", "0"},
+			Progress:   []string{"25", "50", "75", "100"},
+			Tiers:      []string{"钻石", "钻石", "黄金", "黄金", "白银", "白银", "普通", "普通"},
+		},
+		Review: Review{YoYDropPct: 10, ChartTopN: 10},
+		Claims: Claims{DueSoonDays: 7, UnconfirmedDays: 10, ManagerCap: 20},
+		Roster: Roster{ConcentrationPct: 30, TargetsDueDay: 25},
+		Schedule: Schedule{
+			Ingest:        "@every 2m",
+			Tender:        "30 7 * * *",
+			Grade:         "0 3 10 1,4,7,10 *",
+			ReviewDiamond: "0 4 8 * *",
+			ReviewGold:    "30 4 8 1,3,5,7,9,11 *",
+			Splits:        "0 5 6 * *",
+			Roster:        "0 6 25 * *",
+			Delivery:      "@every 1m",
+			Grace:         Duration{Duration: time.Minute},
+			CatchUpMonths: 12,
+		},
+		SMTP: SMTP{Port: 587, TLS: "starttls", From: "kam@localhost", MaxAttachmentMB: 20, MaxAttempts: 8},
+		Log:  Log{Format: "auto", Level: "info"},
+	}
+}
+
+// Load reads path (empty: defaults only) and applies environment overrides.
+func Load(path string) (Config, error) {
+	cfg := Default()
+	if path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return cfg, domain.Usagef("读取配置文件失败: %v", err)
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true)
+		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) { // an empty file means all defaults
+			return cfg, domain.Usagef("配置文件 %s 有误: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))
+		}
+	}
+	if v, ok := os.LookupEnv("KAM_DB_DSN"); ok {
+		cfg.DB.DSN = v
+	}
+	cfg.SMTP.Password = os.Getenv("KAM_SMTP_PASSWORD")
+	return cfg, cfg.Validate()
+}
+
+// Location is the configured time zone (valid after Validate).
+func (c Config) Location() *time.Location {
+	if c.loc == nil {
+		loc, err := time.LoadLocation(c.Timezone)
+		if err != nil {
+			return time.UTC
+		}
+		return loc
+	}
+	return c.loc
+}
+
+// Validate checks every value and names the offending key.
+func (c *Config) Validate() error {
+	bad := func(key, format string, a ...any) error {
+		return domain.Usagef("配置项 %s 有误: %s", key, fmt.Sprintf(format, a...))
+	}
+	loc, err := time.LoadLocation(c.Timezone)
+	if err != nil {
+		return bad("timezone", "未知时区 %q", c.Timezone)
+	}
+	c.loc = loc
+	if c.DB.DSN == "" && c.DB.SQLitePath == "" {
+		return bad("db.sqlite_path", "不能为空")
+	}
+	for key, p := range map[string]string{"paths.inbox": c.Paths.Inbox, "paths.processed": c.Paths.Processed, "paths.rejected": c.Paths.Rejected, "paths.reports": c.Paths.Reports} {
+		if p == "" {
+			return bad(key, "不能为空")
+		}
+	}
+	if filepath.Clean(c.Paths.Inbox) == filepath.Clean(c.Paths.Processed) || filepath.Clean(c.Paths.Inbox) == filepath.Clean(c.Paths.Rejected) {
+		return bad("paths", "收件目录不能与 processed/rejected 相同")
+	}
+	if err := c.Ingest.QuietPeriod.check("ingest.quiet_period"); err != nil {
+		return err
+	}
+	if err := c.Schedule.Grace.check("schedule.shutdown_grace"); err != nil {
+		return err
+	}
+	if c.Ingest.MaxErrorsListed < 1 {
+		return bad("ingest.max_errors_listed", "至少为 1")
+	}
+	if len(c.BusinessLines) == 0 {
+		return bad("business_lines", "至少一个业务种类")
+	}
+	seen := map[string]bool{}
+	for _, l := range c.BusinessLines {
+		if strings.TrimSpace(l) == "" || seen[l] {
+			return bad("business_lines", "业务种类 %q 为空或重复", l)
+		}
+		seen[l] = true
+	}
+	if err := c.validateGrading(); err != nil {
+		return err
+	}
+	for key, v := range map[string]int{
+		"review.yoy_drop_percent": c.Review.YoYDropPct, "review.chart_top_n": c.Review.ChartTopN,
+		"claims.due_soon_days": c.Claims.DueSoonDays, "claims.unconfirmed_days": c.Claims.UnconfirmedDays,
+		"claims.manager_cap": c.Claims.ManagerCap, "roster.concentration_percent": c.Roster.ConcentrationPct,
+	} {
+		if v < 0 {
+			return bad(key, "不能为负")
+		}
+	}
+	if c.Review.YoYDropPct > 100 || c.Roster.ConcentrationPct > 100 {
+		return bad("review.yoy_drop_percent / roster.concentration_percent", "应在 0–100 之间")
+	}
+	if c.Roster.TargetsDueDay < 1 || c.Roster.TargetsDueDay > 28 {
+		return bad("roster.targets_due_day", "应在 1–28 之间")
+	}
+	if err := c.validateSchedule(); err != nil {
+		return err
+	}
+	switch c.SMTP.TLS {
+	case "none", "starttls", "tls":
+	default:
+		return bad("smtp.tls", "应为 none、starttls 或 tls，而不是 %q", c.SMTP.TLS)
+	}
+	if c.SMTP.Host != "" && (c.SMTP.Port < 1 || c.SMTP.Port > 65535) {
+		return bad("smtp.port", "端口 %d 不正确", c.SMTP.Port)
+	}
+	if c.SMTP.MaxAttachmentMB < 1 {
+		return bad("smtp.max_attachment_mb", "至少为 1")
+	}
+	if c.SMTP.MaxAttempts < 1 {
+		return bad("smtp.max_attempts", "至少为 1")
+	}
+	if _, err := mail.ParseAddress(c.SMTP.From); err != nil {
+		return bad("smtp.from", "%q 不是邮件地址", c.SMTP.From)
+	}
+	r := c.Recipients
+	for _, list := range []struct {
+		key   string
+		addrs []string
+	}{{"grades", r.Grades}, {"tender", r.Tender}, {"review_diamond", r.ReviewDiamond}, {"review_gold", r.ReviewGold},
+		{"splits", r.Splits}, {"roster", r.Roster}, {"rejections", r.Rejections}, {"admin", r.Admin}} {
+		for _, a := range list.addrs {
+			if _, err := mail.ParseAddress(a); err != nil {
+				return bad("recipients."+list.key, "%q 不是邮件地址", a)
+			}
+		}
+	}
+	switch c.Log.Format {
+	case "auto", "json", "console":
+	default:
+		return bad("log.format", "应为 auto、json 或 console")
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		return bad("log.level", "应为 debug、info、warn 或 error")
+	}
+	return nil
+}
+
+// validateSchedule checks each cron spec (an empty one leaves the task unscheduled).
+func (c *Config) validateSchedule() error {
+	s := c.Schedule
+	for _, e := range []struct{ key, spec string }{
+		{"ingest", s.Ingest}, {"tender", s.Tender}, {"grade", s.Grade}, {"review_diamond", s.ReviewDiamond},
+		{"review_gold", s.ReviewGold}, {"splits", s.Splits}, {"roster", s.Roster}, {"delivery", s.Delivery},
+	} {
+		if e.spec == "" {
+			continue
+		}
+		if _, err := cron.ParseStandard(e.spec); err != nil {
+			return domain.Usagef("配置项 schedule.%s 有误: %q 不是 cron 计划（分 时 日 月 周，或 @every 2m）: %v", e.key, e.spec, err)
+		}
+	}
+	if s.Grace.Duration < 0 {
+		return domain.Usagef("配置项 schedule.shutdown_grace 有误: 不能为负")
+	}
+	if s.CatchUpMonths < 0 || s.CatchUpMonths > 120 {
+		return domain.Usagef("配置项 schedule.catch_up_months 有误: 应在 0–120 之间")
+	}
+	return nil
+}
+
+func (c *Config) validateGrading() error {
+	_, err := c.GradeScheme()
+	return err
+}
+
+// GradeScheme converts the grading keys into the rule's table, naming the key of any bad value.
+func (c Config) GradeScheme() (rules.GradeScheme, error) {
+	var s rules.GradeScheme
+	g := c.Grading
+	if len(g.Thresholds) != 8 {
+		return s, domain.Usagef("配置项 grading.thresholds 有误: 需要 8 个级别门槛，实际 %d 个", len(g.Thresholds))
+	}
+	if len(g.Progress) != 4 {
+		return s, domain.Usagef("配置项 grading.progress 有误: 需要 4 个季度进度，实际 %d 个", len(g.Progress))
+	}
+	if len(g.Tiers) != 8 {
+		return s, domain.Usagef("配置项 grading.tiers 有误: 需要为 8 个级别各指定一个等级，实际 %d 个", len(g.Tiers))
+	}
+	for i, v := range g.Thresholds {
+		m, err := loaders.ParseMoney(v)
+		if err != nil {
+			return s, domain.Usagef("配置项 grading.thresholds 第 %d 个值 %q 有误: %v", i+1, v, err)
+		}
+		s.Thresholds[i] = m
+	}
+	for i, v := range g.Progress {
+		r, err := loaders.ParseRatio(v)
+		if err != nil {
+			return s, domain.Usagef("配置项 grading.progress 第 %d 个值 %q 有误: %v", i+1, v, err)
+		}
+		s.Progress[i] = r
+	}
+	for i, v := range g.Tiers {
+		t, err := rules.ParseTier(v)
+		if err != nil {
+			return s, domain.Usagef("配置项 grading.tiers 第 %d 个值有误: %v", i+1, err)
+		}
+		s.Tiers[i] = t
+	}
+	return s, s.Validate()
+}

@@ -1,0 +1,104 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"kam/domain"
+	"kam/rules"
+)
+
+func writeConfig(t *testing.T, body string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "kam.yaml")
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestNoFileGivesValidDefaults(t *testing.T) {
+	t.Setenv("KAM_DB_DSN", "")
+	cfg, err := Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.DB.SQLitePath != "var/kam.db" || cfg.Paths.Inbox != "var/inbox" || cfg.Paths.Reports != "var/reports" {
+		t.Errorf("defaults: %+v %+v", cfg.DB, cfg.Paths)
+	}
+	scheme, err := cfg.GradeScheme()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if scheme != rules.DefaultGradeScheme() {
+		t.Errorf("default grading %+v, want the rule's default %+v", scheme, rules.DefaultGradeScheme())
+	}
+}
+
+// The documented example must be exactly the defaults, so the two cannot drift.
+func TestExampleFileIsTheDefaults(t *testing.T) {
+	t.Setenv("KAM_DB_DSN", "")
+	got, err := Load("../kam.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := Load("")
+	got.loc, want.loc = nil, nil // two loads of one zone are equal, not identical
+	// Printed, not DeepEqual: `[]` in YAML is an empty slice where the default has nil.
+	if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", want) {
+		t.Errorf("kam.example.yaml differs from Default():\n got %+v\nwant %+v", got, want)
+	}
+}
+
+func TestEnvironmentOverrides(t *testing.T) {
+	t.Setenv("KAM_DB_DSN", "mysql://u:p@tcp(db:3306)/kam")
+	t.Setenv("KAM_SMTP_PASSWORD", "s3cret")
+	cfg, err := Load(writeConfig(t, "db:\n  dsn: mysql://other@tcp(x:3306)/y\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.DB.DSN != "mysql://u:p@tcp(db:3306)/kam" || cfg.SMTP.Password != "s3cret" {
+		t.Errorf("env not applied: dsn %q password %q", cfg.DB.DSN, cfg.SMTP.Password)
+	}
+}
+
+func TestBadConfigIsUsageErrorNamingTheKey(t *testing.T) {
+	t.Setenv("KAM_DB_DSN", "")
+	cases := map[string]struct{ body, key string }{
+		"unknown key":          {"paths:\n  inbx: x\n", "inbx"},
+		"unknown zone":         {"timezone: Mars/Base\n", "timezone"},
+		"thresholds not desc":  {"grading:\n  thresholds: [5000000, 1000000, 1000000, 300000, 150000, 80000, 30000, 0]\n", "grading.thresholds"},
+		"T8 not zero":          {"grading:\n  thresholds: [5000000, 1000000, 600000, 300000, 150000, 80000, 30000, 10]\n", "grading.thresholds"},
+		"seven thresholds":     {"grading:\n  thresholds: [5000000, 1000000, 600000, 300000, 150000, 80000, 0]\n", "grading.thresholds"},
+		"progress not to 100":  {"grading:\n  progress: [25, 50, 75, 90]\n", "grading.progress"},
+		"progress not rising":  {"grading:\n  progress: [25, 25, 75, 100]\n", "grading.progress"},
+		"unknown tier":         {"grading:\n  tiers: [钻石, 钻石, 黄金, 黄金, 白银, 白银, 普通, 青铜]\n", "grading.tiers"},
+		"bad tls":              {"smtp:\n  tls: maybe\n", "smtp.tls"},
+		"bad duration":         {"ingest:\n  quiet_period: soon\n", "quiet_period"},
+		"duplicate line":       {"business_lines: [函件, 函件]\n", "business_lines"},
+		"targets day too late": {"roster:\n  targets_due_day: 31\n", "roster.targets_due_day"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := Load(writeConfig(t, tc.body))
+			var ue *domain.UserError
+			if !errors.As(err, &ue) || ue.Code != 2 {
+				t.Fatalf("err = %v, want a usage error (exit 2)", err)
+			}
+			if !strings.Contains(ue.Msg, tc.key) {
+				t.Errorf("message %q does not name %q", ue.Msg, tc.key)
+			}
+		})
+	}
+}
+
+func TestEmptyFileMeansDefaults(t *testing.T) {
+	t.Setenv("KAM_DB_DSN", "")
+	if _, err := Load(writeConfig(t, "")); err != nil {
+		t.Fatal(err)
+	}
+}

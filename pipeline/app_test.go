@@ -1,0 +1,42 @@
+package pipeline
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"kam/config"
+	"kam/domain"
+	"kam/store"
+)
+
+// newTestApp is an App on store s with every folder in a temp dir and the clock fixed at now.
+func newTestApp(t *testing.T, s *store.Store, now time.Time) *App {
+	t.Helper()
+	cfg := config.Default()
+	dir := t.TempDir()
+	cfg.Paths = config.Paths{
+		Inbox:     filepath.Join(dir, "inbox"),
+		Processed: filepath.Join(dir, "processed"),
+		Rejected:  filepath.Join(dir, "rejected"),
+		Reports:   filepath.Join(dir, "reports"),
+	}
+	cfg.Ingest.QuietPeriod = config.Duration{}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return &App{Cfg: cfg, Store: s, Log: zerolog.New(zerolog.NewTestWriter(t)), Now: func() time.Time { return now }}
+}
+
+// seed writes domain values straight through the store's loader Writer, in one transaction.
+func seed(t *testing.T, s *store.Store, fill func(tx *store.Tx) error) {
+	t.Helper()
+	if err := s.InTx(t.Context(), fill); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// day is a test shorthand for a calendar date.
+func day(y int, m time.Month, d int) domain.Date { return domain.DateOf(y, m, d) }

@@ -1,0 +1,116 @@
+package pipeline
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// hashFile returns the SHA-256 (hex) and size of a file.
+func hashFile(path string) (string, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return "", 0, err
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
+}
+
+// ignoredName reports files that are never ours to take: Excel lock files,
+// hidden files, partial downloads and temporary copies.
+func ignoredName(name string) bool {
+	lower := strings.ToLower(name)
+	if strings.HasPrefix(name, "~$") || strings.HasPrefix(name, ".") || strings.HasSuffix(name, "~") {
+		return true
+	}
+	for _, suffix := range []string{".tmp", ".temp", ".part", ".partial", ".crdownload", ".download", ".swp"} {
+		if strings.HasSuffix(lower, suffix) {
+			return true
+		}
+	}
+	return false
+}
+
+// freeName returns name, or name with " (2)", " (3)"… before its extension,
+// whichever does not exist yet in dir.
+func freeName(dir, name string) string {
+	ext := filepath.Ext(name)
+	if strings.HasSuffix(strings.ToLower(name), ".errors.xlsx") {
+		ext = name[len(name)-len(".errors.xlsx"):]
+	}
+	base := strings.TrimSuffix(name, ext)
+	candidate := name
+	for i := 2; ; i++ {
+		if _, err := os.Lstat(filepath.Join(dir, candidate)); errors.Is(err, fs.ErrNotExist) {
+			return candidate
+		}
+		candidate = fmt.Sprintf("%s (%d)%s", base, i, ext)
+	}
+}
+
+// moveInto moves src into dir without ever overwriting: a clash gets a
+// suffix. It returns the new path.
+func moveInto(src, dir string) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	for attempt := 0; attempt < 100; attempt++ {
+		dst := filepath.Join(dir, freeName(dir, filepath.Base(src)))
+		// link+remove instead of rename: link fails rather than replace an existing file.
+		err := os.Link(src, dst)
+		if err == nil {
+			return dst, os.Remove(src)
+		}
+		if errors.Is(err, fs.ErrExist) {
+			continue // another process took that name between the check and the link
+		}
+		// Different file systems or no hard links: copy, then remove the original.
+		if err := copyExclusive(src, dst); err != nil {
+			if errors.Is(err, fs.ErrExist) {
+				continue
+			}
+			return "", err
+		}
+		return dst, os.Remove(src)
+	}
+	return "", fmt.Errorf("no free name for %s in %s", filepath.Base(src), dir)
+}
+
+func copyExclusive(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	return writeExclusive(dst, func(w io.Writer) error { _, err := io.Copy(w, in); return err })
+}
+
+// writeExclusive creates path (failing if it exists) and fsyncs it, so a
+// file we report as written really is.
+func writeExclusive(path string, fill func(io.Writer) error) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	if err := fill(f); err != nil {
+		f.Close()
+		os.Remove(path)
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

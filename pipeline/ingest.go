@@ -1,0 +1,366 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"kam/domain"
+	"kam/loaders"
+	"kam/reports"
+	"kam/store"
+)
+
+// Outcomes of one inbox file.
+const (
+	OutcomeLoaded    = "loaded"
+	OutcomeRejected  = "rejected"
+	OutcomeDuplicate = "duplicate"
+	OutcomeWaiting   = "waiting" // still being written; left for the next scan
+)
+
+// FileResult is what happened to one file of a scan.
+type FileResult struct {
+	Name     string
+	Kind     domain.Kind
+	Outcome  string
+	Rows     int
+	Errors   int
+	MovedTo  string
+	Reason   string // file-level reason of a rejection
+	Duration time.Duration
+}
+
+// ScanResult summarises one scan of the inbox.
+type ScanResult struct {
+	Files    []FileResult
+	Duration time.Duration
+}
+
+// Count returns how many files had the outcome.
+func (s ScanResult) Count(outcome string) int {
+	n := 0
+	for _, f := range s.Files {
+		if f.Outcome == outcome {
+			n++
+		}
+	}
+	return n
+}
+
+// errRejected rolls a file's transaction back when it had bad rows.
+var errRejected = errors.New("file rejected")
+
+// candidate is an inbox file ready to load, with its kind already read.
+type candidate struct {
+	path    string
+	sha     string
+	size    int64
+	extract *loaders.Extract
+	openErr *loaders.FileError
+}
+
+func (c *candidate) kind() domain.Kind {
+	if c.extract == nil {
+		return ""
+	}
+	return c.extract.Kind()
+}
+
+// Ingest scans the inbox once: every settled file is loaded whole in one
+// transaction, or rejected whole with an error workbook beside it. The error
+// return is for failures of kam itself (database down, folder unwritable);
+// bad files are outcomes, not errors.
+func (a *App) Ingest(ctx context.Context) (ScanResult, error) {
+	start := time.Now()
+	var res ScanResult
+	for _, dir := range []string{a.Cfg.Paths.Inbox, a.Cfg.Paths.Processed, a.Cfg.Paths.Rejected} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return res, fmt.Errorf("cannot create folder: %w", err)
+		}
+	}
+	settled, waiting, err := a.settledFiles(ctx)
+	if err != nil {
+		return res, err
+	}
+	for _, name := range waiting {
+		res.Files = append(res.Files, FileResult{Name: name, Outcome: OutcomeWaiting})
+		a.Log.Info().Str("file", name).Str("outcome", OutcomeWaiting).Msg("文件仍在写入，留待下次扫描")
+	}
+
+	var cands []*candidate
+	defer func() {
+		for _, c := range cands {
+			if c.extract != nil {
+				c.extract.Close()
+			}
+		}
+	}()
+	for _, path := range settled {
+		sha, size, err := hashFile(path)
+		if err != nil {
+			return res, fmt.Errorf("read %s: %w", path, err)
+		}
+		c := &candidate{path: path, sha: sha, size: size}
+		x, err := loaders.Open(path)
+		var fe *loaders.FileError
+		switch {
+		case errors.As(err, &fe):
+			c.openErr = fe
+		case err != nil:
+			return res, fmt.Errorf("open %s: %w", path, err)
+		default:
+			c.extract = x
+		}
+		cands = append(cands, c)
+	}
+	// SPEC §3 load order, so a batch dropped together loads in one pass.
+	slices.SortStableFunc(cands, func(x, y *candidate) int {
+		if d := kindRank(x.kind()) - kindRank(y.kind()); d != 0 {
+			return d
+		}
+		return strings.Compare(filepath.Base(x.path), filepath.Base(y.path))
+	})
+
+	var refs *store.RefSnapshot
+	for _, c := range cands {
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		if refs == nil {
+			if refs, err = a.Store.Refs(ctx); err != nil {
+				return res, err
+			}
+		}
+		fr, err := a.ingestFile(ctx, c, refs)
+		if err != nil {
+			return res, err
+		}
+		if fr.Outcome == OutcomeLoaded && c.kind() != domain.KindRevenue {
+			refs = nil // the next file must see what this one added
+		}
+		res.Files = append(res.Files, fr)
+	}
+	res.Duration = time.Since(start)
+	a.Log.Info().Int("loaded", res.Count(OutcomeLoaded)).Int("rejected", res.Count(OutcomeRejected)).
+		Int("duplicates", res.Count(OutcomeDuplicate)).Int("waiting", res.Count(OutcomeWaiting)).
+		Dur("duration", res.Duration).Msg("收件目录扫描完成")
+	return res, nil
+}
+
+func kindRank(k domain.Kind) int {
+	if i := slices.Index(domain.LoadOrder, k); i >= 0 {
+		return i
+	}
+	return -1 // unreadable files first: they are rejected without touching the store
+}
+
+// settledFiles lists inbox files that are ours to take and no longer being
+// written: a file touched within the quiet period is looked at again after
+// it, and left for the next scan if its size or mtime still moved.
+func (a *App) settledFiles(ctx context.Context) (settled, waiting []string, err error) {
+	entries, err := os.ReadDir(a.Cfg.Paths.Inbox)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read inbox: %w", err)
+	}
+	quiet := a.Cfg.Ingest.QuietPeriod.Duration
+	type seen struct {
+		path  string
+		size  int64
+		mtime time.Time
+	}
+	var recent []seen
+	var youngest time.Time
+	for _, e := range entries {
+		if !e.Type().IsRegular() || ignoredName(e.Name()) {
+			continue
+		}
+		path := filepath.Join(a.Cfg.Paths.Inbox, e.Name())
+		info, err := os.Stat(path)
+		if err != nil {
+			continue // vanished meanwhile: not ours any more
+		}
+		if time.Since(info.ModTime()) >= quiet {
+			settled = append(settled, path)
+			continue
+		}
+		recent = append(recent, seen{path, info.Size(), info.ModTime()})
+		if info.ModTime().After(youngest) {
+			youngest = info.ModTime()
+		}
+	}
+	if len(recent) > 0 {
+		wait := min(time.Until(youngest.Add(quiet)), quiet)
+		select {
+		case <-ctx.Done():
+			return nil, nil, ctx.Err()
+		case <-time.After(wait):
+		}
+		for _, r := range recent {
+			info, err := os.Stat(r.path)
+			if err != nil {
+				continue
+			}
+			if info.Size() == r.size && info.ModTime().Equal(r.mtime) {
+				settled = append(settled, r.path)
+			} else {
+				waiting = append(waiting, filepath.Base(r.path))
+			}
+		}
+	}
+	slices.Sort(settled)
+	return settled, waiting, nil
+}
+
+// ingestFile loads one file in one transaction, or rejects it whole.
+func (a *App) ingestFile(ctx context.Context, c *candidate, refs *store.RefSnapshot) (FileResult, error) {
+	start := time.Now()
+	name := filepath.Base(c.path)
+	fr := FileResult{Name: name, Kind: c.kind()}
+	rec := store.FileRecord{Name: name, SHA256: c.sha, Size: c.size, Kind: c.kind(), StartedAt: start.UTC()}
+	log := a.Log.With().Str("file", name).Str("kind", string(c.kind())).Logger()
+
+	prev, found, err := a.Store.FileBySHA(ctx, c.sha)
+	if err != nil {
+		return fr, err
+	}
+	if found && prev.Outcome == store.FileLoaded {
+		return a.duplicate(ctx, c, rec, fr, prev.Name, start)
+	}
+
+	if c.openErr != nil {
+		return a.reject(ctx, c, rec, fr, []domain.RowError{{Column: "（整个文件）", Value: name, Reason: c.openErr.Reason}}, 1, start)
+	}
+
+	var result loaders.Result
+	bar := a.progressBar(name)
+	err = a.Store.InTx(ctx, func(tx *store.Tx) error {
+		rec.Outcome = store.FileLoaded
+		id, err := tx.RecordFile(rec) // first: revenue rows are tagged with the file's id
+		if err != nil {
+			return err
+		}
+		rec.ID = id
+		result, err = loaders.Load(c.extract, loaders.Env{
+			Refs:      refs,
+			Lines:     a.Cfg.BusinessLines,
+			Today:     a.Today(),
+			MaxErrors: a.Cfg.Ingest.MaxErrorsListed,
+			Progress:  bar,
+		}, tx)
+		if err != nil {
+			return err
+		}
+		if result.ErrorCount > 0 {
+			return errRejected
+		}
+		rec.Rows, rec.FinishedAt = result.Rows, time.Now().UTC()
+		_, err = tx.RecordFile(rec)
+		return err
+	})
+	fr.Rows = result.Rows
+	switch {
+	case errors.Is(err, store.ErrAlreadyLoaded):
+		return a.duplicate(ctx, c, rec, fr, "（另一进程刚导入的同一文件）", start) // lost the race to another instance
+	case errors.Is(err, errRejected):
+		rec.ID = 0 // the loaded record rolled back with the rows
+		return a.reject(ctx, c, rec, fr, result.Errors, result.ErrorCount, start)
+	case err != nil:
+		return fr, fmt.Errorf("load %s: %w", name, err)
+	}
+	fr.Outcome = OutcomeLoaded
+	if fr.MovedTo, err = moveInto(c.path, a.Cfg.Paths.Processed); err != nil {
+		return fr, err
+	}
+	rec.StoredAs = fr.MovedTo
+	if _, err := a.Store.RecordFile(ctx, rec); err != nil {
+		return fr, err
+	}
+	fr.Duration = time.Since(start)
+	log.Info().Str("outcome", fr.Outcome).Int("rows", fr.Rows).Dur("duration", fr.Duration).
+		Float64("rows_per_s", float64(fr.Rows)/max(fr.Duration.Seconds(), 1e-9)).Msg("文件已导入")
+	return fr, nil
+}
+
+// duplicate files away bytes that are already loaded, without loading them again.
+func (a *App) duplicate(ctx context.Context, c *candidate, rec store.FileRecord, fr FileResult, sameAs string, start time.Time) (FileResult, error) {
+	fr.Outcome = OutcomeDuplicate
+	fr.Reason = "与已导入的 " + sameAs + " 完全相同"
+	if _, err := os.Stat(c.path); err == nil {
+		moved, err := moveInto(c.path, a.Cfg.Paths.Processed)
+		if err != nil {
+			return fr, err
+		}
+		fr.MovedTo = moved
+	}
+	rec.ID, rec.Outcome, rec.StoredAs = 0, store.FileDuplicate, fr.MovedTo
+	rec.FinishedAt = time.Now().UTC()
+	if _, err := a.Store.RecordFile(ctx, rec); err != nil {
+		return fr, err
+	}
+	fr.Duration = time.Since(start)
+	a.Log.Info().Str("file", fr.Name).Str("kind", string(c.kind())).Str("outcome", fr.Outcome).Str("same_as", sameAs).
+		Dur("duration", fr.Duration).Msg("重复文件，不再导入")
+	return fr, nil
+}
+
+// reject moves the file to rejected/ with <name>.errors.xlsx beside it and records it.
+func (a *App) reject(ctx context.Context, c *candidate, rec store.FileRecord, fr FileResult, errs []domain.RowError, total int, start time.Time) (FileResult, error) {
+	fr.Outcome, fr.Errors = OutcomeRejected, total
+	if len(errs) > 0 && errs[0].Row == 0 {
+		fr.Reason = errs[0].Reason
+	}
+	book, err := reports.ErrorWorkbook(fr.Name, c.kind(), errs, total)
+	if err != nil {
+		return fr, fmt.Errorf("error workbook for %s: %w", fr.Name, err)
+	}
+	if fr.MovedTo, err = moveInto(c.path, a.Cfg.Paths.Rejected); err != nil {
+		return fr, err
+	}
+	errPath := fr.MovedTo + ".errors.xlsx"
+	if err := writeExclusive(errPath, func(w io.Writer) error { _, err := w.Write(book); return err }); err != nil {
+		return fr, fmt.Errorf("write %s: %w", errPath, err)
+	}
+	rec.Outcome, rec.ErrorCount, rec.Rows, rec.StoredAs = store.FileRejected, total, fr.Rows, fr.MovedTo
+	rec.FinishedAt = time.Now().UTC()
+	if _, err := a.Store.RecordFile(ctx, rec); err != nil {
+		return fr, err
+	}
+	if err := a.queueRejection(ctx, fr, rec.SHA256, errs, total, book); err != nil {
+		return fr, err
+	}
+	fr.Duration = time.Since(start)
+	ev := a.Log.Warn().Str("file", fr.Name).Str("kind", string(c.kind())).Str("outcome", fr.Outcome).
+		Int("rows", fr.Rows).Int("errors", total).Str("error_workbook", errPath).Dur("duration", fr.Duration)
+	if len(errs) > 0 {
+		ev = ev.Str("first_error", errs[0].Error())
+	}
+	ev.Msg("文件被退回")
+	return fr, nil
+}
+
+// progressBar returns a row-count callback drawing a bar on a terminal, or nil.
+func (a *App) progressBar(name string) func(int) {
+	if !a.Progress {
+		return nil
+	}
+	bar := progressbar.NewOptions64(-1, progressbar.OptionSetDescription(name), progressbar.OptionSetWriter(os.Stderr),
+		progressbar.OptionShowCount(), progressbar.OptionSetItsString("行"), progressbar.OptionShowIts(),
+		progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish())
+	last := 0
+	return func(done int) {
+		_ = bar.Add(done - last)
+		last = done
+		if done < 0 {
+			_ = bar.Finish()
+		}
+	}
+}

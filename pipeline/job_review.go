@@ -1,0 +1,84 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"kam/domain"
+	"kam/reports"
+	"kam/rules"
+)
+
+func init() {
+	register(Job{Name: "review-diamond", Period: monthPeriod, Run: reviewJob("review-diamond", rules.Diamond, rules.DiamondWindow)})
+	register(Job{Name: "review-gold", Period: evenMonthPeriod, Run: reviewJob("review-gold", rules.Gold, rules.GoldWindow)})
+}
+
+// reviewJob writes a tier's review pack (第九条(三)(四)) for the window of
+// window months ending at the period's month.
+func reviewJob(name string, tier rules.Tier, window int) func(context.Context, *App, string, domain.Date, *Output) error {
+	return func(ctx context.Context, a *App, period string, _ domain.Date, out *Output) error {
+		m, err := domain.ParseMonth(period)
+		if err != nil {
+			return domain.Usagef("--period: %v", err)
+		}
+		has, err := a.Store.HasRevenue(ctx, m)
+		if err != nil {
+			return err
+		}
+		if !has {
+			return domain.Usagef("%s 还没有任何收入数据，无法生成%s客户用邮分析；请先导入该月收入", m, tier.Label())
+		}
+		customers, responsible, basis, err := tierCustomers(ctx, a, m, tier)
+		if err != nil {
+			return err
+		}
+		ids := make([]string, len(customers))
+		for i, c := range customers {
+			ids[i] = c.ID
+		}
+		from, to := rules.ReviewSpan(m, window)
+		revenue, err := a.Store.LineRevenue(ctx, ids, from, to)
+		if err != nil {
+			return err
+		}
+		drop := domain.Ratio(a.Cfg.Review.YoYDropPct * 100)
+		rows := rules.Review(rules.ReviewInput{
+			Month: m, Window: window, Customers: customers, Revenue: revenue, Lines: a.Cfg.BusinessLines, DropAlert: drop,
+		})
+		units, err := a.Store.Units(ctx)
+		if err != nil {
+			return err
+		}
+		pack := reports.ReviewPack{
+			Tier: tier, Month: m, Window: window, Basis: basis, DropAlert: drop, ChartTopN: a.Cfg.Review.ChartTopN,
+			Rows: rows, Responsible: responsible,
+		}
+		book, err := reports.Review(pack, directoryOf(nil, units, nil))
+		if err != nil {
+			return err
+		}
+		if err := out.AddFile(name+"_"+period+".xlsx", func(w io.Writer) error { _, err := book.WriteTo(w); return err }); err != nil {
+			return err
+		}
+
+		var current domain.Money
+		var alerts, lost int64
+		for i := range rows {
+			current += rows[i].Current
+			if rows[i].Alert {
+				alerts++
+			}
+			if rows[i].Lost {
+				lost++
+			}
+		}
+		out.Count("customers", int64(len(rows)))
+		out.Count("alerts", alerts)
+		out.Count("lost", lost)
+		out.Headline = fmt.Sprintf("%s客户用邮分析 %s：%d 户，本期收入 %s 元，预警 %d 户（流失 %d 户）",
+			tier.Label(), pack.Period(), len(rows), current.Yuan(), alerts, lost)
+		return nil
+	}
+}

@@ -1,0 +1,145 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"kam/domain"
+	"kam/reports"
+	"kam/rules"
+)
+
+func init() {
+	register(Job{Name: "roster", Period: monthPeriod, Run: runRoster})
+}
+
+// runRoster writes the account-manager roster of one month (第十一条(一), 第十二条(七)).
+func runRoster(ctx context.Context, a *App, period string, asOf domain.Date, out *Output) error {
+	month, err := domain.ParseMonth(period)
+	if err != nil {
+		return domain.Usagef("--period: %v", err)
+	}
+	managers, err := a.Store.Managers(ctx)
+	if err != nil {
+		return err
+	}
+	customers, err := a.Store.Customers(ctx)
+	if err != nil {
+		return err
+	}
+	if len(managers) == 0 && len(customers) == 0 {
+		return domain.Usagef("还没有导入客户经理和客户资料，无法生成 %s 客户经理名册", month)
+	}
+	units, err := a.Store.Units(ctx)
+	if err != nil {
+		return err
+	}
+	revenue, err := a.Store.CustomerRevenue(ctx, month, month)
+	if err != nil {
+		return err
+	}
+	centres, err := rosterCentres(ctx, a, month, units, customers)
+	if err != nil {
+		return err
+	}
+	// The roster of a month is read in the month after it: its targets are
+	// last month's, and next month's are due by the configured day. A late
+	// rerun is read as at that month's last day, an early one as at its first.
+	next := month.AddMonths(1)
+	ruleAsOf := max(min(asOf, next.Last()), next.First())
+	var targets []domain.Target
+	for _, m := range []domain.Month{month, next.AddMonths(1)} {
+		ts, err := a.Store.Targets(ctx, m)
+		if err != nil {
+			return err
+		}
+		targets = append(targets, ts...)
+	}
+	claims, err := a.Store.Claims(ctx)
+	if err != nil {
+		return err
+	}
+	r := rules.Roster(rules.RosterInput{
+		AsOf: ruleAsOf, Managers: managers, Customers: customers, Revenue: revenue, Responsible: centres,
+		Targets: targets, Claims: claims,
+		Config: rules.RosterConfig{
+			ShareAlert:    domain.Ratio(a.Cfg.Roster.ConcentrationPct * 100),
+			TargetsDueDay: a.Cfg.Roster.TargetsDueDay,
+		},
+	})
+
+	book, err := reports.Roster(r, revenue, directoryOf(customers, units, managers))
+	if err != nil {
+		return err
+	}
+	if err := out.AddFile("roster_"+period+".xlsx", func(w io.Writer) error { _, err := book.WriteTo(w); return err }); err != nil {
+		return err
+	}
+
+	handover := len(r.Departed) + len(r.UnknownManagers)
+	out.Count("managers", int64(len(r.Managers)))
+	out.Count("no_b", int64(len(r.NoB)))
+	out.Count("same_ab", int64(len(r.SameAB)))
+	out.Count("handover", int64(handover))
+	out.Count("concentration", int64(len(r.OverShare)))
+	out.Count("no_targets", int64(len(r.NoTargets)))
+	out.Count("targets_developed", int64(len(r.DevelopedTargets)))
+	targetsLine := fmt.Sprintf("%s 目标未报 %d 人", r.NextMonth, len(r.NoTargets))
+	if !r.TargetsDue {
+		targetsLine = fmt.Sprintf("%s 目标 %d 日截止", r.NextMonth, a.Cfg.Roster.TargetsDueDay)
+	}
+	out.Headline = fmt.Sprintf("客户经理 %d 人，无B角 %d 户，A等于B %d 户，离职待交接 %d 户次，集中度超标 %d 项，%s，%s 目标达成 %d 项",
+		len(r.Managers), len(r.NoB), len(r.SameAB), handover, len(r.OverShare), targetsLine, r.LastMonth, len(r.DevelopedTargets))
+	if len(revenue) == 0 {
+		out.Headline += fmt.Sprintf("（%s 尚无收入数据）", month)
+	}
+	return nil
+}
+
+// rosterCentres names each customer's responsible centre (第九条) as of the
+// last quarter complete by the end of month: as the latest stored grading up
+// to then assigned it; a customer that grading left out, or every customer
+// when nothing is graded yet, by the rule applied to the tier its cumulative
+// revenue gives under the configured scheme.
+func rosterCentres(ctx context.Context, a *App, month domain.Month, units []domain.Unit, customers []domain.Customer) (map[string]string, error) {
+	q := month.Quarter()
+	if month != q.LastMonth() {
+		q = q.Prev()
+	}
+	graded, ok, err := a.Store.LatestGradedQuarter(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	tiers := map[string]rules.Tier{}
+	stored := map[string]string{}
+	if ok {
+		grades, err := a.Store.Grades(ctx, graded)
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range grades {
+			tiers[g.Customer] = g.Tier
+			if g.Responsible != "" {
+				stored[g.Customer] = g.Responsible
+			}
+		}
+	} else {
+		scheme, err := a.Cfg.GradeScheme()
+		if err != nil {
+			return nil, err
+		}
+		cumulative, _, err := a.Store.GradingRevenue(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		for id, cum := range cumulative {
+			tiers[id] = scheme.Tier(scheme.Level(cum, q.Q))
+		}
+	}
+	centres := rules.ResponsibleCentres(units, customers, tiers)
+	for id, centre := range stored {
+		centres[id] = centre
+	}
+	return centres, nil
+}

@@ -1,0 +1,156 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/dustin/go-humanize"
+
+	"kam/domain"
+	"kam/reports"
+	"kam/rules"
+	"kam/store"
+)
+
+func init() {
+	register(Job{Name: "splits", Period: monthPeriod, Run: runSplits})
+}
+
+// runSplits writes the month's revenue splits for finance (第十条, 第十二条(二)(四)):
+// splits_YYYY-MM.xlsx and splits_YYYY-MM.csv, from one ordered pass over the
+// month's stored revenue.
+func runSplits(ctx context.Context, a *App, period string, _ domain.Date, out *Output) error {
+	month, err := domain.ParseMonth(period)
+	if err != nil {
+		return domain.Usagef("--period: %v", err)
+	}
+	units, err := a.Store.Units(ctx)
+	if err != nil {
+		return err
+	}
+	agreements, err := a.Store.Agreements(ctx)
+	if err != nil {
+		return err
+	}
+	index, err := rules.NewAgreementIndex(agreements)
+	if err != nil {
+		return domain.Usagef("%v；请更正该分成协议后重新导入，再生成 %s 的分成报表", err, month)
+	}
+
+	var (
+		book   *reports.Book
+		totals reports.SplitsTotals
+	)
+	in := reports.SplitsInput{Month: month, Units: units, Lines: a.Cfg.BusinessLines}
+	err = a.Store.ReadMonthRevenue(ctx, month, func(rows *store.RevenueCursor) error {
+		// The CSV is written during the pass; the workbook's sheets wait in excelize's temp files.
+		return out.AddFile("splits_"+period+".csv", func(w io.Writer) error {
+			feed := feedLines(index, rows)
+			defer feed.stop()
+			var err error
+			book, totals, err = reports.Splits(in, feed, w)
+			return err
+		})
+	})
+	if errors.Is(err, store.ErrNoRevenue) {
+		return domain.Usagef("%s 还没有导入收入数据，不能生成分成报表；请先把该月的收入文件放入收件目录并导入", month)
+	}
+	if err != nil {
+		if book != nil {
+			book.File().Close()
+		}
+		return err
+	}
+	if totals.Unbalanced > 0 {
+		book.File().Close()
+		return fmt.Errorf("%s 分成核对有 %d 项不平，报表未发出", month, totals.Unbalanced)
+	}
+	if err := out.AddFile("splits_"+period+".xlsx", func(w io.Writer) error { _, err := book.WriteStreaming(w); return err }); err != nil {
+		book.File().Close()
+		return err
+	}
+
+	out.Count("revenue_rows", totals.Rows)
+	out.Count("lines", totals.Lines)
+	out.Count("sheets", int64(totals.Sheets))
+	out.Count("split_fen", int64(totals.Split))
+	out.Count("difference_fen", int64(totals.Revenue-totals.Split))
+	out.Headline = fmt.Sprintf("分成合计 ¥%s，明细 %s 行，差额 %s",
+		totals.Split.Yuan(), humanize.Comma(totals.Lines), (totals.Revenue - totals.Split).Yuan())
+	return nil
+}
+
+// lineFeed splits the cursor's revenue rows in a goroutine of its own and
+// hands the shares to the report in batches, so reading the database and
+// writing the workbook run side by side; a few batches in flight bound memory.
+type lineFeed struct {
+	batches chan []reports.SplitLine
+	quit    chan struct{}
+	done    chan struct{}
+	stopped sync.Once
+	err     error                 // the cursor's, set before batches closes
+	revenue reports.RevenueTotals // complete once batches closes
+}
+
+const feedBatch = 1024
+
+func feedLines(index *rules.AgreementIndex, rows *store.RevenueCursor) *lineFeed {
+	f := &lineFeed{
+		batches: make(chan []reports.SplitLine, 8),
+		quit:    make(chan struct{}),
+		done:    make(chan struct{}),
+	}
+	go f.produce(index, rows)
+	return f
+}
+
+func (f *lineFeed) produce(index *rules.AgreementIndex, rows *store.RevenueCursor) {
+	defer close(f.done)
+	defer close(f.batches)
+	// Batches are shared by the workbook and the CSV writer, so each is new rather than reused.
+	batch := make([]reports.SplitLine, 0, feedBatch+8)
+	send := func() bool {
+		select {
+		case f.batches <- batch:
+			batch = make([]reports.SplitLine, 0, feedBatch+8)
+			return true
+		case <-f.quit:
+			return false
+		}
+	}
+	for rows.Next() {
+		r := rows.Revenue()
+		f.revenue.Add(r)
+		for _, s := range index.Split(r) {
+			batch = append(batch, reports.SplitLine{Revenue: r, Share: s})
+		}
+		if len(batch) >= feedBatch && !send() {
+			return
+		}
+	}
+	f.err = rows.Err()
+	if len(batch) > 0 {
+		send()
+	}
+}
+
+// Next gives the report the next batch of lines, nil at the end.
+func (f *lineFeed) Next() ([]reports.SplitLine, error) {
+	b, ok := <-f.batches
+	if !ok {
+		return nil, f.err
+	}
+	return b, nil
+}
+
+// Revenue is the month's revenue as the rows were read, complete once Next has returned nil.
+func (f *lineFeed) Revenue() reports.RevenueTotals { return f.revenue }
+
+// stop ends the producer, if still running, and waits until it no longer uses the cursor.
+func (f *lineFeed) stop() {
+	f.stopped.Do(func() { close(f.quit) })
+	<-f.done
+}

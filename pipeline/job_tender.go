@@ -1,0 +1,113 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"kam/domain"
+	"kam/reports"
+	"kam/rules"
+)
+
+func init() {
+	register(Job{Name: "tender", Period: datePeriod, Run: runTender})
+}
+
+// runTender writes the public tender announcement for one as-of day
+// (第十条(一), 第十一条(二), 第十二条(六)) and records which claims it listed.
+func runTender(ctx context.Context, a *App, period string, _ domain.Date, out *Output) error {
+	// The period is the as-of day, whether it came from --as-of or --period.
+	asOf, err := domain.ParseDate(period)
+	if err != nil {
+		return domain.Usagef("--period: %v", err)
+	}
+	claims, err := a.Store.Claims(ctx)
+	if err != nil {
+		return err
+	}
+	announced, err := a.Store.Announced(ctx)
+	if err != nil {
+		return err
+	}
+	names, err := nameDirectory(ctx, a)
+	if err != nil {
+		return err
+	}
+	cfg := rules.TenderConfig{
+		DueSoonDays:     a.Cfg.Claims.DueSoonDays,
+		UnconfirmedDays: a.Cfg.Claims.UnconfirmedDays,
+		ManagerCap:      a.Cfg.Claims.ManagerCap,
+	}
+	r := rules.Tender(rules.TenderInput{AsOf: asOf, Claims: claims, Announced: announced, Config: cfg})
+
+	book, err := reports.Tender(r, cfg.ManagerCap, names)
+	if err != nil {
+		return err
+	}
+	if err := out.AddFile("tender_"+period+".xlsx", func(w io.Writer) error { _, err := book.WriteTo(w); return err }); err != nil {
+		return err
+	}
+
+	newCount := 0
+	listed := make([]string, len(r.Overdue))
+	for i, o := range r.Overdue {
+		listed[i] = o.Claim.ID
+		if o.New {
+			newCount++
+		}
+	}
+	runID, err := a.Store.CurrentRun(ctx, "tender", period)
+	if err != nil {
+		return err
+	}
+	if err := a.Store.RecordAnnouncement(ctx, asOf, runID, listed); err != nil {
+		return err
+	}
+
+	out.Count("overdue", int64(len(r.Overdue)))
+	out.Count("new", int64(newCount))
+	out.Count("due_soon", int64(len(r.DueSoon)))
+	out.Count("unconfirmed", int64(len(r.Unconfirmed)))
+	out.Count("conflicts", int64(len(r.Conflicts)))
+	out.Count("over_cap", int64(len(r.OverCap)))
+	out.Headline = fmt.Sprintf("逾期 %d 项（新增 %d 项），临期 %d 项，待确认 %d 项，争议 %d 项，超额 %d 项",
+		len(r.Overdue), newCount, len(r.DueSoon), len(r.Unconfirmed), len(r.Conflicts), len(r.OverCap))
+	return nil
+}
+
+// nameDirectory reads the names a report shows beside customer, unit and manager codes.
+func nameDirectory(ctx context.Context, a *App) (reports.Directory, error) {
+	customers, err := a.Store.Customers(ctx)
+	if err != nil {
+		return reports.Directory{}, err
+	}
+	units, err := a.Store.Units(ctx)
+	if err != nil {
+		return reports.Directory{}, err
+	}
+	managers, err := a.Store.Managers(ctx)
+	if err != nil {
+		return reports.Directory{}, err
+	}
+	return directoryOf(customers, units, managers), nil
+}
+
+// directoryOf indexes the names of customers, units and managers by their codes.
+func directoryOf(customers []domain.Customer, units []domain.Unit, managers []domain.Manager) reports.Directory {
+	d := reports.Directory{
+		Customers: make(map[string]string, len(customers)),
+		Units:     make(map[string]string, len(units)),
+		Managers:  make(map[string]string, len(managers)),
+	}
+	for _, c := range customers {
+		d.Customers[c.ID] = c.Name
+	}
+	for _, u := range units {
+		d.Units[u.Code] = u.Name
+	}
+	for _, m := range managers {
+		d.Managers[m.StaffID] = m.Name
+	}
+	return d
+}

@@ -1,0 +1,62 @@
+package pipeline
+
+import (
+	"kam/domain"
+)
+
+// quarterPeriod reads 2026Q2, or picks the last quarter completed before asOf.
+func quarterPeriod(arg string, asOf domain.Date) (string, error) {
+	if arg == "" {
+		return asOf.Month().Quarter().Prev().String(), nil
+	}
+	q, err := domain.ParseQuarter(arg)
+	if err != nil {
+		return "", domain.Usagef("--period: %v", err)
+	}
+	return q.String(), nil
+}
+
+// monthPeriod reads 2026-06, or picks the last month completed before asOf.
+func monthPeriod(arg string, asOf domain.Date) (string, error) {
+	if arg == "" {
+		return asOf.Month().AddMonths(-1).String(), nil
+	}
+	m, err := domain.ParseMonth(arg)
+	if err != nil {
+		return "", domain.Usagef("--period: %v", err)
+	}
+	return m.String(), nil
+}
+
+// evenMonthPeriod is monthPeriod for the bimonthly gold pack: windows end in
+// February, April, … December, and an odd month is refused.
+func evenMonthPeriod(arg string, asOf domain.Date) (string, error) {
+	if arg == "" {
+		m := asOf.Month().AddMonths(-1)
+		if m.Mon()%2 == 1 {
+			m = m.AddMonths(-1)
+		}
+		return m.String(), nil
+	}
+	p, err := monthPeriod(arg, asOf)
+	if err != nil {
+		return "", err
+	}
+	m, _ := domain.ParseMonth(p)
+	if m.Mon()%2 == 1 {
+		return "", domain.Usagef("--period %s: 黄金客户用邮分析每两个月一次，期间须为双月（2、4、6、8、10、12 月），表示该月及上月两个月", p)
+	}
+	return p, nil
+}
+
+// datePeriod is the as-of day itself (the tender announcement); --period may name the day.
+func datePeriod(arg string, asOf domain.Date) (string, error) {
+	if arg == "" {
+		return asOf.String(), nil
+	}
+	d, err := domain.ParseDate(arg)
+	if err != nil {
+		return "", domain.Usagef("--period: %v", err)
+	}
+	return d.String(), nil
+}

@@ -1,0 +1,246 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"github.com/rs/zerolog"
+
+	"kam/domain"
+	"kam/store"
+)
+
+// ErrShutdown is why a run still going when the shutdown grace ran out was
+// aborted; its transaction rolled back and it runs again on the next start.
+var ErrShutdown = errors.New("kam 停止时作业未在宽限期内完成，已中止并回滚，下次启动时补跑")
+
+// Scheduler runs a plan's tasks for one App: on the cron schedule, and the
+// catch-up of missed periods at start.
+type Scheduler struct {
+	App  *App
+	Plan Plan
+	// CatchUpMonths bounds how far back a start looks for missed periods.
+	CatchUpMonths int
+}
+
+// NewScheduler plans the configured schedule with the registered jobs.
+func (a *App) NewScheduler() (*Scheduler, error) {
+	plan, missing, err := NewPlan(a.Cfg.Schedule, a.Cfg.Location(), jobs)
+	if err != nil {
+		return nil, err
+	}
+	if len(missing) > 0 {
+		a.Log.Warn().Strs("jobs", missing).Msg("计划中的作业在此版本中不存在，不予安排")
+	}
+	return &Scheduler{App: a, Plan: plan, CatchUpMonths: a.Cfg.Schedule.CatchUpMonths}, nil
+}
+
+// Serve runs the schedule until ctx ends (SIGTERM/SIGINT): it then starts
+// nothing new, lets what is running finish within schedule.shutdown_grace,
+// aborts what is still running after that (it rolls back and runs again on
+// the next start) and returns nil. On SQLite a second Serve on the same
+// database refuses to start.
+func (a *App) Serve(ctx context.Context) error {
+	release, err := a.Store.LockServe(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	s, err := a.NewScheduler()
+	if err != nil {
+		return err
+	}
+	return s.Serve(ctx)
+}
+
+// Serve is App.Serve for this scheduler (without the SQLite instance lock).
+func (s *Scheduler) Serve(ctx context.Context) error {
+	a := s.App
+	// Runs outlive ctx by the grace period: they get a context of their own.
+	runCtx, abort := context.WithCancelCause(context.WithoutCancel(ctx))
+	defer abort(nil)
+
+	c := cron.New(cron.WithLocation(s.Plan.Loc), cron.WithLogger(cronLog{a.Log}))
+	for _, e := range s.Plan.Entries {
+		c.Schedule(e.Schedule, s.wrap(e.Name, func() { s.fire(runCtx, e.Name) }))
+	}
+	s.abandonStale(ctx)
+	c.Start()
+	now := a.now()
+	for _, e := range s.Plan.Entries {
+		a.Log.Info().Str("task", e.Name).Str("spec", e.Spec).Time("next", s.Plan.Next(e, now)).Msg("已排入计划")
+	}
+	a.Log.Info().Str("zone", s.Plan.Loc.String()).Int("catch_up_months", s.CatchUpMonths).Msg("kam serve 已启动")
+
+	var catchUp sync.WaitGroup
+	catchUp.Go(func() {
+		s.wrap("catch-up", func() { s.CatchUp(ctx, runCtx) }).Run()
+	})
+
+	<-ctx.Done()
+	grace := a.Cfg.Schedule.Grace.Duration
+	a.Log.Info().Dur("grace", grace).Msg("收到停止信号：不再开始新的运行，等待进行中的运行结束")
+	cronIdle := c.Stop()
+	idle := make(chan struct{})
+	go func() {
+		catchUp.Wait()
+		<-cronIdle.Done()
+		close(idle)
+	}()
+	timer := time.NewTimer(grace)
+	defer timer.Stop()
+	select {
+	case <-idle:
+	case <-timer.C:
+		a.Log.Warn().Msg("宽限期已过，中止仍在进行的运行（回滚，下次启动时补跑）")
+		abort(ErrShutdown)
+		select {
+		case <-idle:
+		case <-time.After(time.Minute):
+			a.Log.Error().Msg("中止后一分钟仍有运行未结束，强行退出")
+		}
+	}
+	a.Log.Info().Msg("kam serve 已停止")
+	return nil
+}
+
+// wrap guards one task: a run still going makes the next firing skip, and a
+// panic is logged and recovered (inside the skip guard, so a panic cannot
+// leave the task skipped for ever).
+func (s *Scheduler) wrap(name string, run func()) cron.Job {
+	l := cronLog{s.App.Log.With().Str("task", name).Logger()}
+	return cron.NewChain(cron.SkipIfStillRunning(l), cron.Recover(l)).Then(cron.FuncJob(run))
+}
+
+// fire runs one task as its cron entry does, at the App's current time.
+func (s *Scheduler) fire(ctx context.Context, name string) {
+	a := s.App
+	switch name {
+	case TaskIngest:
+		if _, err := a.Ingest(ctx); err != nil {
+			a.Log.Error().Err(err).Msg("收件目录扫描失败")
+		}
+	case TaskDelivery:
+		if _, err := a.Deliver(ctx); err != nil {
+			a.Log.Error().Err(err).Msg("邮件投递失败")
+		}
+	default:
+		s.run(ctx, name, RunRequest{AsOf: a.Today(), Trigger: TriggerSchedule})
+	}
+}
+
+// run runs one job of the plan; its outcome is logged and recorded by runJob.
+func (s *Scheduler) run(ctx context.Context, name string, req RunRequest) {
+	_, err := s.App.runJob(ctx, s.Plan.Jobs[name], req)
+	if errors.Is(err, ErrSkipped) {
+		s.App.Log.Debug().Str("job", name).Str("period", req.Period).Msg("已成功或正由其他实例运行，跳过")
+	}
+}
+
+// CatchUp runs, oldest first, each scheduled period missed while kam was
+// down (see pickCatchUp) within the look-back; it stops starting runs when
+// stop ends, and runs them with ctx.
+func (s *Scheduler) CatchUp(stop, ctx context.Context) []Firing {
+	a := s.App
+	picks, err := s.Missed(ctx)
+	if err != nil {
+		a.Log.Error().Err(err).Msg("无法确定需要补跑的期间")
+		return nil
+	}
+	if len(picks) > 0 {
+		list := make([]string, len(picks))
+		for i, f := range picks {
+			list[i] = f.String()
+		}
+		a.Log.Info().Strs("runs", list).Msg("补跑停机期间错过的计划运行")
+	}
+	var done []Firing
+	for _, f := range picks {
+		if stop.Err() != nil {
+			break
+		}
+		s.run(ctx, f.Job, RunRequest{Period: f.Period, AsOf: domain.DateFromTime(f.At), Trigger: TriggerCatchUp})
+		done = append(done, f)
+	}
+	return done
+}
+
+// Missed lists the firings a start now would catch up on.
+func (s *Scheduler) Missed(ctx context.Context) ([]Firing, error) {
+	a := s.App
+	if s.CatchUpMonths <= 0 {
+		return nil, nil
+	}
+	now := a.now()
+	due, err := s.Plan.Due(now.AddDate(0, -s.CatchUpMonths, 0), now)
+	if err != nil {
+		return nil, err
+	}
+	last, err := a.Store.LastScheduledSuccess(ctx)
+	if err != nil {
+		return nil, err
+	}
+	oldest := map[string]string{}
+	for _, f := range due {
+		if p, ok := oldest[f.Job]; !ok || f.Period < p {
+			oldest[f.Job] = f.Period
+		}
+	}
+	succeeded := map[string]map[string]bool{}
+	for job, from := range oldest {
+		if succeeded[job], err = a.Store.SucceededPeriods(ctx, job, from); err != nil {
+			return nil, err
+		}
+	}
+	return pickCatchUp(due, last, succeeded), nil
+}
+
+// abandonStale closes runs left "running" by a kam that died mid-run (their
+// lock is free), so status does not show them running for ever.
+func (s *Scheduler) abandonStale(ctx context.Context) {
+	a := s.App
+	runs, err := a.Store.RunningRuns(ctx)
+	if err != nil {
+		a.Log.Error().Err(err).Msg("读取未结束的运行失败")
+		return
+	}
+	for _, r := range runs {
+		lock, err := a.Store.LockRun(ctx, runLockName(r.Job, r.Period), nil)
+		if err != nil {
+			continue // running elsewhere now, or the database is unreachable
+		}
+		err = a.Store.FinishRun(ctx, r.ID, store.RunFailed, nil, "运行中断：运行它的 kam 进程（"+r.Instance+"）在运行期间退出，未完成", a.now())
+		lock.Release()
+		if err != nil {
+			a.Log.Error().Err(err).Int64("run", r.ID).Msg("记录中断的运行失败")
+			continue
+		}
+		a.Log.Warn().Int64("run", r.ID).Str("job", r.Job).Str("period", r.Period).Msg("上次未结束的运行已记为失败")
+	}
+}
+
+// cronLog passes robfig/cron's log lines to zerolog: skips and panics stand
+// out, the scheduler's own bookkeeping is debug.
+type cronLog struct{ log zerolog.Logger }
+
+func (l cronLog) Info(msg string, kv ...any) {
+	ev := l.log.Debug()
+	switch msg {
+	case "skip":
+		ev, msg = l.log.Warn(), "上一次运行尚未结束，跳过本次"
+	case "start", "stop":
+		msg = "cron " + msg
+	}
+	ev.Fields(kv).Msg(msg)
+}
+
+func (l cronLog) Error(err error, msg string, kv ...any) {
+	if msg == "panic" {
+		msg = "运行崩溃（已恢复）"
+	}
+	l.log.Error().Err(err).Fields(kv).Msg(strings.TrimSpace(msg))
+}

@@ -1,0 +1,229 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/rs/zerolog"
+
+	"kam/config"
+	"kam/domain"
+	"kam/store"
+	"kam/store/storetest"
+)
+
+// secondStore opens another store on the MySQL database s uses, as a second kam instance would.
+func secondStore(t *testing.T, s *store.Store) *store.Store {
+	t.Helper()
+	var name string
+	mustDo(t, s.DB().Get(&name, "SELECT DATABASE()"))
+	cfg, err := mysql.ParseDSN(strings.TrimPrefix(os.Getenv(storetest.EnvMySQLDSN), "mysql://"))
+	mustDo(t, err)
+	cfg.DBName = name
+	s2, err := store.Open(t.Context(), store.Options{DSN: cfg.FormatDSN(), Log: zerolog.Nop()})
+	mustDo(t, err)
+	t.Cleanup(func() { s2.Close() })
+	return s2
+}
+
+// Two instances on one MariaDB database walk the same schedule at the same time, then both
+// restart after an outage and catch up together: every (job, period) runs exactly once.
+func TestTwoInstancesRunEachPeriodOnce(t *testing.T) {
+	s1 := storetest.OpenMySQL(t)
+	s2 := secondStore(t, s1)
+	r := &recorder{file: true}
+	var scheds []*Scheduler
+	var clocks []*clock
+	ranBy := map[*App]int{}
+	var mu sync.Mutex
+	for _, s := range []*store.Store{s1, s2} {
+		a := newTestApp(t, s, time.Time{})
+		a.Cfg.Recipients.Grades = []string{"ops@example.com"}
+		a.Cfg.Recipients.Tender = []string{"ops@example.com"}
+		sched, clk := testScheduler(t, a, r, time.Time{})
+		for name, j := range sched.Plan.Jobs {
+			run := j.Run
+			j.Run = func(ctx context.Context, a *App, period string, asOf domain.Date, out *Output) error {
+				mu.Lock()
+				ranBy[a]++
+				mu.Unlock()
+				time.Sleep(3 * time.Millisecond) // long enough for the other instance to arrive meanwhile
+				return run(ctx, a, period, asOf, out)
+			}
+			sched.Plan.Jobs[name] = j
+		}
+		scheds, clocks = append(scheds, sched), append(clocks, clk)
+	}
+	loc := scheds[0].Plan.Loc
+	due, err := scheds[0].Plan.Due(time.Date(2026, 1, 1, 0, 0, 0, 0, loc), time.Date(2026, 3, 15, 0, 0, 0, 0, loc))
+	mustDo(t, err)
+
+	both := func(fn func(i int)) {
+		var wg sync.WaitGroup
+		for i := range scheds {
+			wg.Go(func() { fn(i) })
+		}
+		wg.Wait()
+	}
+	both(func(i int) {
+		for _, f := range due {
+			clocks[i].Set(f.At)
+			scheds[i].fire(t.Context(), f.Job)
+		}
+	})
+	both(func(i int) {
+		clocks[i].Set(time.Date(2026, 5, 1, 9, 0, 0, 0, loc)) // both down from 15 March to 1 May
+		scheds[i].CatchUp(t.Context(), t.Context())
+	})
+
+	runs := map[string]int{}
+	for _, l := range r.take() {
+		f := strings.Fields(l)
+		runs[f[2]+" "+f[3]]++
+	}
+	for k, n := range runs {
+		if n != 1 {
+			t.Errorf("%s ran %d times", k, n)
+		}
+	}
+	// To 15 March: 73 days of tender, splits and diamond ×3, gold ×2, grade ×1, roster ×2. The catch-up
+	// to 1 May: 48 tender days, roster 2026-02 and 2026-03, splits and diamond 2026-03, grade 2026Q1.
+	if want := 73 + 11 + 48 + 5; len(runs) != want {
+		t.Errorf("%d (job, period) ran, want %d", len(runs), want)
+	}
+	var total, succeeded, reports, mails int
+	mustDo(t, s1.DB().Get(&total, "SELECT COUNT(*) FROM job_runs"))
+	mustDo(t, s1.DB().Get(&succeeded, "SELECT COUNT(DISTINCT job, period) FROM job_runs WHERE outcome = 'succeeded'"))
+	mustDo(t, s1.DB().Get(&reports, "SELECT COUNT(*) FROM reports"))
+	mustDo(t, s1.DB().Get(&mails, "SELECT COUNT(*) FROM outbox"))
+	if total != len(runs) || succeeded != len(runs) || reports != len(runs) {
+		t.Errorf("%d runs recorded, %d (job, period) succeeded, %d reports archived; want %d each", total, succeeded, reports, len(runs))
+	}
+	tenderAndGrade := 0
+	for k := range runs {
+		if strings.HasPrefix(k, "tender ") || strings.HasPrefix(k, "grade ") {
+			tenderAndGrade++
+		}
+	}
+	if mails != tenderAndGrade {
+		t.Errorf("%d mails queued, want one per tender and grade report (%d)", mails, tenderAndGrade)
+	}
+	t.Logf("runs by instance: %d and %d", ranBy[scheds[0].App], ranBy[scheds[1].App])
+}
+
+// quietSchedule schedules grade only, so a test's catch-up runs one job.
+func quietSchedule(grace time.Duration) config.Schedule {
+	return config.Schedule{Grade: config.Default().Schedule.Grade, Grace: config.Duration{Duration: grace}, CatchUpMonths: 12}
+}
+
+// waitFor polls cond until it holds or five seconds pass.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+func runOutcomes(t *testing.T, s *store.Store) []string {
+	var out []string
+	mustDo(t, s.DB().Select(&out, "SELECT CONCAT(job, ' ', period, ' ', triggered_by, ' ', outcome) FROM job_runs ORDER BY id"))
+	return out
+}
+
+// Stopped mid-job after the grace period, Serve aborts the run (it rolls back: nothing archived)
+// and returns; the next start catches the period up.
+func TestServeAbortsAfterGraceAndTheNextStartCompletes(t *testing.T) {
+	s := storetest.OpenSQLite(t)
+	a := newTestApp(t, s, time.Time{})
+	a.Cfg.Schedule = quietSchedule(100 * time.Millisecond)
+	r := &recorder{file: true, block: make(chan struct{})}
+	sched, _ := testScheduler(t, a, r, time.Date(2026, 7, 12, 9, 0, 0, 0, a.Cfg.Location()))
+
+	ctx, stop := context.WithCancel(t.Context())
+	served := make(chan error)
+	go func() { served <- sched.Serve(ctx) }()
+	waitFor(t, "the run to start", func() bool { return len(r.take()) > 0 })
+	stop()
+	select {
+	case err := <-served:
+		mustDo(t, err)
+	case <-time.After(3 * time.Second):
+		t.Fatal("Serve did not return after the grace period")
+	}
+	wantEqual(t, "after the abort", runOutcomes(t, s), []string{"grade 2026Q2 catch-up failed"})
+	runs, _ := s.RecentRuns(t.Context(), 1)
+	if !strings.Contains(runs[0].Error, ErrShutdown.Error()) {
+		t.Errorf("aborted run's error: %q", runs[0].Error)
+	}
+	if reps, _ := s.ListReports(t.Context(), "", "", 10); len(reps) != 0 {
+		t.Errorf("an aborted run archived %+v", reps)
+	}
+
+	r.block = nil
+	ctx, stop = context.WithCancel(t.Context())
+	go func() { served <- sched.Serve(ctx) }()
+	waitFor(t, "the catch-up to succeed", func() bool {
+		return len(runOutcomes(t, s)) == 2 && strings.HasSuffix(runOutcomes(t, s)[1], "succeeded")
+	})
+	stop()
+	mustDo(t, <-served)
+	wantEqual(t, "after the restart", runOutcomes(t, s), []string{"grade 2026Q2 catch-up failed", "grade 2026Q2 catch-up succeeded"})
+	if _, err := os.Stat(filepath.Join(a.Cfg.Paths.Reports, "grade_2026Q2.xlsx")); err != nil {
+		t.Error(err)
+	}
+}
+
+// A run that finishes within the grace period is left to finish.
+func TestServeLetsARunFinishWithinGrace(t *testing.T) {
+	s := storetest.OpenSQLite(t)
+	a := newTestApp(t, s, time.Time{})
+	a.Cfg.Schedule = quietSchedule(5 * time.Second)
+	r := &recorder{block: make(chan struct{})}
+	sched, _ := testScheduler(t, a, r, time.Date(2026, 7, 12, 9, 0, 0, 0, a.Cfg.Location()))
+	ctx, stop := context.WithCancel(t.Context())
+	served := make(chan error)
+	go func() { served <- sched.Serve(ctx) }()
+	waitFor(t, "the run to start", func() bool { return len(r.take()) > 0 })
+	stop()
+	time.Sleep(50 * time.Millisecond)
+	close(r.block)
+	mustDo(t, <-served)
+	wantEqual(t, "runs", runOutcomes(t, s), []string{"grade 2026Q2 catch-up succeeded"})
+}
+
+func TestSecondServeOnSQLiteIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	open := func() *App {
+		s, err := store.Open(t.Context(), store.Options{SQLitePath: filepath.Join(dir, "kam.db"), Log: zerolog.Nop()})
+		mustDo(t, err)
+		t.Cleanup(func() { s.Close() })
+		a := newTestApp(t, s, time.Now())
+		a.Cfg.Schedule = config.Schedule{CatchUpMonths: 12}
+		return a
+	}
+	first, second := open(), open()
+	ctx, stop := context.WithCancel(t.Context())
+	served := make(chan error)
+	go func() { served <- first.Serve(ctx) }()
+	var err error
+	waitFor(t, "the first serve to hold its lock", func() bool {
+		err = second.Serve(t.Context())
+		return err != nil
+	})
+	var ue *domain.UserError
+	if !errors.As(err, &ue) || !strings.Contains(ue.Msg, "另一个 kam serve 正在使用数据库") {
+		t.Errorf("second serve: %v", err)
+	}
+	stop()
+	mustDo(t, <-served)
+}

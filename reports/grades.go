@@ -1,0 +1,180 @@
+package reports
+
+import (
+	"sort"
+
+	"kam/domain"
+	"kam/rules"
+)
+
+// Grades renders a quarter's grading (第八条, 第九条): 分级结果 (the contract
+// sheet, every graded customer), 等级变动 (the handover list), 汇总 (customers
+// and revenue per responsible unit and tier) and 数据警告. names gives the
+// units' names; customers are named from the grades themselves.
+func Grades(grades []rules.CustomerGrade, warnings []rules.Warning, names Directory) (_ *Book, err error) {
+	b := NewBook()
+	defer func() {
+		if err != nil {
+			b.f.Close() // a half-written book's temporary files go with it
+		}
+	}()
+	unit := func(code string) string { return names.Units[code] }
+
+	err = b.Table("分级结果", []Column{
+		{Title: "客户编号"}, {Title: "客户名称", Width: 30}, {Title: "累计收入", Kind: Amount}, {Title: "级别", Kind: Count, Width: 8},
+		{Title: "等级", Width: 8}, {Title: "上季等级", Width: 10}, {Title: "变动", Width: 8}, {Title: "负责单位编码"},
+		{Title: "负责单位名称", Width: 24}, {Title: "上季累计收入", Kind: Amount}, {Title: "客户类别", Width: 10},
+		{Title: "主营业务"}, {Title: "属地单位编码"}, {Title: "合作状态", Width: 10},
+	}, func(add func(...any) error) error {
+		for i := range grades {
+			g := &grades[i]
+			c := &g.Customer
+			var prevCum any
+			if g.PrevLevel > 0 {
+				prevCum = g.PrevCumulative
+			}
+			if err := add(c.ID, c.Name, g.Cumulative, g.Level, g.Tier.Label(), g.PrevTier.Label(), changeCell(g.Change),
+				g.Responsible, unit(g.Responsible), prevCum, domain.LabelOf(domain.Categories, c.Category),
+				c.MainLine, c.Territory, domain.LabelOf(domain.CoopStatuses, c.Status)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	// The handover list: who changed tier and which unit now looks after them.
+	changed := make([]*rules.CustomerGrade, 0)
+	for i := range grades {
+		if grades[i].Change != rules.ChangeSame {
+			changed = append(changed, &grades[i])
+		}
+	}
+	changeOrder := map[string]int{rules.ChangeUp: 0, rules.ChangeDown: 1, rules.ChangeNew: 2}
+	sort.SliceStable(changed, func(i, j int) bool { return changeOrder[changed[i].Change] < changeOrder[changed[j].Change] })
+	err = b.Table("等级变动", []Column{
+		{Title: "客户编号"}, {Title: "客户名称", Width: 30}, {Title: "变动", Width: 8}, {Title: "上季等级", Width: 10},
+		{Title: "等级", Width: 8}, {Title: "累计收入", Kind: Amount}, {Title: "原负责单位编码"}, {Title: "原负责单位名称", Width: 24},
+		{Title: "新负责单位编码"}, {Title: "新负责单位名称", Width: 24}, {Title: "需交接", Width: 8},
+	}, func(add func(...any) error) error {
+		for _, g := range changed {
+			handover := any("否")
+			if g.Responsible != g.PrevResponsible {
+				handover = Cell{V: "是", Tone: Warn}
+			}
+			if err := add(g.Customer.ID, g.Customer.Name, changeCell(g.Change), g.PrevTier.Label(), g.Tier.Label(), g.Cumulative,
+				g.PrevResponsible, unit(g.PrevResponsible), g.Responsible, unit(g.Responsible), handover); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	if err := gradeSummary(b, grades, unit); err != nil {
+		return nil, err
+	}
+
+	customerName := make(map[string]string, len(warnings))
+	for _, w := range warnings {
+		customerName[w.Customer] = ""
+	}
+	for i := range grades {
+		if _, ok := customerName[grades[i].Customer.ID]; ok {
+			customerName[grades[i].Customer.ID] = grades[i].Customer.Name
+		}
+	}
+	err = b.Table("数据警告", []Column{{Title: "客户编号"}, {Title: "客户名称", Width: 30}, {Title: "说明", Width: 80}},
+		func(add func(...any) error) error {
+			for _, w := range warnings {
+				if err := add(w.Customer, customerName[w.Customer], w.Message); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// changeCell colours 变动: 升级 green, 降级 red.
+func changeCell(change string) any {
+	switch change {
+	case rules.ChangeUp:
+		return Cell{V: change, Tone: Good}
+	case rules.ChangeDown:
+		return Cell{V: change, Tone: Bad}
+	}
+	return change
+}
+
+// gradeSummary writes 汇总: one row per responsible unit with customers and
+// cumulative revenue per tier, then a 合计 row that is the per-tier total.
+func gradeSummary(b *Book, grades []rules.CustomerGrade, unit func(string) string) error {
+	type cell struct {
+		n   int64
+		sum domain.Money
+	}
+	type line struct {
+		tiers [4]cell
+		all   cell
+	}
+	tierIndex := map[rules.Tier]int{}
+	for i, t := range rules.Tiers {
+		tierIndex[t.Code] = i
+	}
+	byUnit := map[string]*line{}
+	var total line
+	for i := range grades {
+		g := &grades[i]
+		l := byUnit[g.Responsible]
+		if l == nil {
+			l = &line{}
+			byUnit[g.Responsible] = l
+		}
+		k := tierIndex[g.Tier]
+		for _, x := range []*line{l, &total} {
+			x.tiers[k].n++
+			x.tiers[k].sum += g.Cumulative
+			x.all.n++
+			x.all.sum += g.Cumulative
+		}
+	}
+	units := make([]string, 0, len(byUnit))
+	for u := range byUnit {
+		units = append(units, u)
+	}
+	// Customers whose unit could not be found come last, before the total.
+	sort.Slice(units, func(i, j int) bool { return (units[i] != "") && (units[j] == "" || units[i] < units[j]) })
+
+	cols := []Column{{Title: "负责单位编码"}, {Title: "负责单位名称", Width: 24}}
+	for _, t := range rules.Tiers {
+		cols = append(cols, Column{Title: t.Label + "户数", Kind: Count}, Column{Title: t.Label + "累计收入", Kind: Amount})
+	}
+	cols = append(cols, Column{Title: "合计户数", Kind: Count}, Column{Title: "合计累计收入", Kind: Amount})
+	row := func(code, name string, l *line) []any {
+		vals := []any{code, name}
+		for _, c := range l.tiers {
+			vals = append(vals, c.n, c.sum)
+		}
+		return append(vals, l.all.n, l.all.sum)
+	}
+	return b.Table("汇总", cols, func(add func(...any) error) error {
+		for _, u := range units {
+			name := unit(u)
+			if u == "" {
+				name = "（未能确定负责单位，见数据警告）"
+			}
+			if err := add(row(u, name, byUnit[u])...); err != nil {
+				return err
+			}
+		}
+		return add(row("合计", "", &total)...)
+	})
+}

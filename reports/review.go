@@ -1,0 +1,257 @@
+package reports
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+
+	"kam/domain"
+	"kam/rules"
+)
+
+// ReviewPack is one diamond or gold review pack (第九条(三)(四)) to render.
+type ReviewPack struct {
+	Tier      rules.Tier
+	Month     domain.Month // the period's last month
+	Window    int          // months per period
+	Basis     string       // which grading picked the customers, for 说明
+	DropAlert domain.Ratio // the 同比 fall that is flagged
+	ChartTopN int          // customers drawn on the trend chart
+	Rows      []rules.ReviewRow
+	// Responsible is each customer's responsible unit at that grading.
+	Responsible map[string]string
+}
+
+// Period names the pack's window: 2026-06, or 2026-05 至 2026-06.
+func (p ReviewPack) Period() string { return windowLabel(p.Month, p.Window) }
+
+func windowLabel(last domain.Month, window int) string {
+	first := last.AddMonths(-(window - 1))
+	if first == last {
+		return last.String()
+	}
+	return first.String() + " 至 " + last.String()
+}
+
+// Review renders a review pack: 用邮分析 (the contract sheet), 分业务, 预警,
+// 趋势数据 and 趋势图 (a line chart of the last 12 months for the largest
+// customers), and 说明.
+func Review(p ReviewPack, names Directory) (_ *Book, err error) {
+	b := NewBook()
+	defer func() {
+		if err != nil {
+			b.f.Close() // a half-written book's temporary files go with it
+		}
+	}()
+	unit := func(customer string) (string, string) {
+		code := p.Responsible[customer]
+		return code, names.Units[code]
+	}
+	dropLabel := "同比下降超过 " + p.DropAlert.String() + "%"
+	alert := func(f rules.ReviewFigures) any {
+		switch {
+		case f.Lost:
+			return Cell{V: "流失", Tone: Bad}
+		case f.Alert:
+			return Cell{V: dropLabel, Tone: Bad}
+		}
+		return ""
+	}
+	yoy := func(f rules.ReviewFigures) any {
+		v := pct(f.YoY)
+		if f.Alert && f.YoY != nil {
+			return Cell{V: v, Tone: Bad}
+		}
+		return v
+	}
+	figures := []Column{
+		{Title: "本期收入", Kind: Amount}, {Title: "上期收入", Kind: Amount}, {Title: "去年同期收入", Kind: Amount},
+		{Title: "环比", Kind: Percent, Width: 10}, {Title: "同比", Kind: Percent, Width: 10}, {Title: "年累计", Kind: Amount},
+		{Title: "预警", Width: 22},
+	}
+	values := func(f rules.ReviewFigures) []any {
+		return []any{f.Current, f.Previous, f.LastYear, pct(f.MoM), yoy(f), f.YearToDate, alert(f)}
+	}
+
+	cols := append([]Column{{Title: "客户编号"}, {Title: "客户名称", Width: 30}}, figures...)
+	cols = append(cols, Column{Title: "负责单位编码"}, Column{Title: "负责单位名称", Width: 24})
+	err = b.Table("用邮分析", cols, func(add func(...any) error) error {
+		for i := range p.Rows {
+			r := &p.Rows[i]
+			code, name := unit(r.Customer.ID)
+			vals := append([]any{r.Customer.ID, r.Customer.Name}, values(r.ReviewFigures)...)
+			if err := add(append(vals, code, name)...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	cols = append([]Column{{Title: "客户编号"}, {Title: "客户名称", Width: 30}, {Title: "业务种类", Width: 12}}, figures...)
+	err = b.Table("分业务", cols, func(add func(...any) error) error {
+		for i := range p.Rows {
+			r := &p.Rows[i]
+			for _, l := range r.Lines {
+				if err := add(append([]any{r.Customer.ID, r.Customer.Name, l.Line}, values(l.ReviewFigures)...)...); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	err = b.Table("预警", []Column{
+		{Title: "客户编号"}, {Title: "客户名称", Width: 30}, {Title: "预警", Width: 22}, {Title: "本期收入", Kind: Amount},
+		{Title: "去年同期收入", Kind: Amount}, {Title: "同比", Kind: Percent, Width: 10}, {Title: "流失业务", Width: 24},
+		{Title: "负责单位编码"}, {Title: "负责单位名称", Width: 24},
+	}, func(add func(...any) error) error {
+		for i := range p.Rows {
+			r := &p.Rows[i]
+			if !r.Alert {
+				continue
+			}
+			var lost []string
+			for _, l := range r.Lines {
+				if l.Lost {
+					lost = append(lost, l.Line)
+				}
+			}
+			code, name := unit(r.Customer.ID)
+			if err := add(r.Customer.ID, r.Customer.Name, alert(r.ReviewFigures), r.Current, r.LastYear, yoy(r.ReviewFigures),
+				strings.Join(lost, "、"), code, name); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	if err := trend(b, p); err != nil {
+		return nil, err
+	}
+
+	from, to := p.Month.AddMonths(-(p.Window - 1)), p.Month
+	notes := [][2]string{
+		{"本期", windowLabel(to, p.Window)},
+		{"上期（环比基数）", windowLabel(from.AddMonths(-1), p.Window)},
+		{"去年同期（同比基数）", windowLabel(to.AddMonths(-12), p.Window)},
+		{"年累计", windowLabel(to, domain.MonthsBetween(domain.NewMonth(to.Year(), 1), to)+1)},
+		{"客户范围", p.Basis},
+		{"预警标准", fmt.Sprintf("本期收入比去年同期下降超过 %s%%；或去年同期有收入、本期为 0 或负数（流失）", p.DropAlert)},
+		{"百分比", "环比、同比以上期、去年同期收入的绝对值为基数；基数为 0 时显示 —"},
+		{"金额", "元，含全部业务种类与收入单位"},
+	}
+	err = b.Table("说明", []Column{{Title: "项目", Width: 20}, {Title: "内容", Width: 80}}, func(add func(...any) error) error {
+		for _, n := range notes {
+			if err := add(n[0], n[1]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// pct is a growth cell: — when there is no base to compare with.
+func pct(p *rules.Pct) any {
+	if p == nil {
+		return "—"
+	}
+	return pctRatio(*p)
+}
+
+const trendData, trendChart = "趋势数据", "趋势图"
+
+// trend writes the largest customers' last 12 months on 趋势数据, one row per
+// customer, and draws them as lines on 趋势图 (categories are the months).
+func trend(b *Book, p ReviewPack) error {
+	top := make([]*rules.ReviewRow, len(p.Rows))
+	total := make(map[string]domain.Money, len(p.Rows))
+	for i := range p.Rows {
+		top[i] = &p.Rows[i]
+		for _, v := range p.Rows[i].Trend {
+			total[p.Rows[i].Customer.ID] += v
+		}
+	}
+	sort.SliceStable(top, func(i, j int) bool {
+		a, b := top[i].Customer.ID, top[j].Customer.ID
+		if total[a] != total[b] {
+			return total[a] > total[b]
+		}
+		return a < b
+	})
+	top = top[:min(p.ChartTopN, len(top))]
+
+	first := p.Month.AddMonths(-(rules.TrendMonths - 1))
+	cols := []Column{{Title: "客户编号"}, {Title: "客户名称", Width: 30}}
+	for i := range rules.TrendMonths {
+		cols = append(cols, Column{Title: first.AddMonths(i).String(), Kind: Amount, Width: 14})
+	}
+	err := b.Table(trendData, cols, func(add func(...any) error) error {
+		for _, r := range top {
+			vals := []any{r.Customer.ID, r.Customer.Name}
+			for _, v := range r.Trend {
+				vals = append(vals, v)
+			}
+			if err := add(vals...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+
+	f := b.File()
+	if _, err := f.NewSheet(trendChart); err != nil {
+		return err
+	}
+	// The picture first, its numbers after.
+	if err := f.MoveSheet(trendChart, trendData); err != nil {
+		return err
+	}
+	title := fmt.Sprintf("%s客户近 12 个月收入趋势（%s 至 %s，前 %d 名）", p.Tier.Label(), first, p.Month, len(top))
+	if len(top) == 0 {
+		return f.SetCellStr(trendChart, "A1", fmt.Sprintf("本期没有%s客户，无趋势图。", p.Tier.Label()))
+	}
+	lastCol, _ := excelize.ColumnNumberToName(2 + rules.TrendMonths)
+	ref := "'" + trendData + "'!"
+	series := make([]excelize.ChartSeries, len(top))
+	for i := range top {
+		row := i + 2
+		series[i] = excelize.ChartSeries{
+			Name:       fmt.Sprintf("%s$B$%d", ref, row),
+			Categories: fmt.Sprintf("%s$C$1:$%s$1", ref, lastCol),
+			Values:     fmt.Sprintf("%s$C$%d:$%s$%d", ref, row, lastCol, row),
+			Line:       excelize.LineOptions{Width: 2},
+			Marker:     excelize.ChartMarker{Symbol: "circle", Size: 5},
+		}
+	}
+	font := excelize.Font{Family: "微软雅黑", Size: 10}
+	return f.AddChart(trendChart, "A1", &excelize.Chart{
+		Type:      excelize.Line,
+		Series:    series,
+		Dimension: excelize.ChartDimension{Width: 1100, Height: 560},
+		Title:     excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: title, Font: &excelize.Font{Family: "微软雅黑", Size: 14, Bold: true}}}},
+		Legend:    excelize.ChartLegend{Position: "right", Font: &font},
+		XAxis: excelize.ChartAxis{Font: font,
+			Title: excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: "月份", Font: &font}}}},
+		YAxis: excelize.ChartAxis{Font: font, MajorGridLines: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "#,##0"},
+			Title: excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: "收入（元）", Font: &font}}}},
+		ShowBlanksAs: "gap",
+	})
+}

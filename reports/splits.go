@@ -1,0 +1,364 @@
+package reports
+
+import (
+	"archive/zip"
+	"bufio"
+	"compress/flate"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+
+	"github.com/xuri/excelize/v2"
+
+	"kam/domain"
+	"kam/rules"
+)
+
+// SplitSheetRows is the most rows (header included) one 分成明细 sheet holds
+// before the detail continues on 分成明细2, 分成明细3, …: Excel's limit. A
+// variable so tests can make it small.
+var SplitSheetRows = excelize.TotalRows
+
+// SplitLine is one line of 分成明细: a revenue row and one unit's share of it.
+type SplitLine struct {
+	Revenue domain.Revenue
+	Share   rules.Share
+}
+
+// SplitSource feeds the split report. Next returns the next batch of 分成明细
+// lines in report order, and nil at the end; from then on Revenue is the
+// month's revenue the lines were split from, totalled row by row as it was read.
+type SplitSource interface {
+	Next() ([]SplitLine, error)
+	Revenue() RevenueTotals
+}
+
+// RevenueTotals adds up revenue rows: what the split must reconcile to.
+type RevenueTotals struct {
+	Rows   int64
+	Total  domain.Money
+	ByLine map[string]domain.Money
+	ByUnit map[string]domain.Money // by the unit that booked it
+}
+
+// Add counts one revenue row.
+func (t *RevenueTotals) Add(r domain.Revenue) {
+	if t.ByLine == nil {
+		t.ByLine, t.ByUnit = map[string]domain.Money{}, map[string]domain.Money{}
+	}
+	t.Rows++
+	t.Total += r.Amount
+	t.ByLine[r.Line] += r.Amount
+	t.ByUnit[r.Unit] += r.Amount
+}
+
+// SplitsInput names what the split report lists beside the detail.
+type SplitsInput struct {
+	Month domain.Month
+	Units []domain.Unit // every unit appears in 单位汇总, with 0.00 when it received nothing
+	Lines []string      // configured business lines, the order 核对 lists them in
+}
+
+// SplitsTotals are the report's headline figures.
+type SplitsTotals struct {
+	Rows       int64        // revenue rows split
+	Revenue    domain.Money // their total
+	Lines      int64        // 分成明细 lines
+	Sheets     int          // 分成明细 sheets
+	Split      domain.Money // Σ 分成金额
+	Unbalanced int          // 核对 checks whose difference is not 0.00
+}
+
+// splitColumns are the contract columns of 分成明细 and of the CSV (SPEC §5).
+var splitColumns = []Column{
+	{Title: "客户编号"}, {Title: "业务种类", Width: 10}, {Title: "收入单位编码"}, {Title: "收入金额", Kind: Amount},
+	{Title: "分成单位编码"}, {Title: "分成比例", Kind: Share, Width: 10}, {Title: "分成金额", Kind: Amount}, {Title: "协议编号"},
+}
+
+// splitSheetName is 分成明细, then 分成明细2, 分成明细3, … for the continuations.
+func splitSheetName(n int) string {
+	if n == 1 {
+		return "分成明细"
+	}
+	return "分成明细" + strconv.Itoa(n)
+}
+
+// Splits renders the month's revenue splits for finance (第十条, 第十二条(二)(四)).
+// It reads src once, writing each line both to 分成明细 (continued on further
+// sheets past SplitSheetRows) and — in a goroutine of its own — to csvOut
+// (UTF-8 with BOM, CRLF, the same columns, amounts in yuan with two decimals),
+// then adds 单位汇总 and 核对. The book is returned unwritten; the caller
+// writes it (WriteStreaming) or closes it.
+func Splits(in SplitsInput, src SplitSource, csvOut io.Writer) (_ *Book, _ SplitsTotals, err error) {
+	b := NewBook()
+	defer func() {
+		if err != nil {
+			b.f.Close() // a half-written book's temporary files go with it
+		}
+	}()
+	d := &splitDetail{src: src, byUnit: map[string]domain.Money{}, byLine: map[string]domain.Money{}}
+	if err := d.write(b, csvOut); err != nil {
+		return nil, SplitsTotals{}, err
+	}
+	rev := src.Revenue()
+	if err := unitSummary(b, in, rev, d.byUnit); err != nil {
+		return nil, SplitsTotals{}, err
+	}
+	unbalanced, err := reconciliation(b, in, rev, d)
+	if err != nil {
+		return nil, SplitsTotals{}, err
+	}
+	return b, SplitsTotals{Rows: rev.Rows, Revenue: rev.Total, Lines: d.lines, Sheets: d.sheets, Split: d.total, Unbalanced: unbalanced}, nil
+}
+
+// splitDetail streams the detail lines and totals them as they pass.
+type splitDetail struct {
+	src   SplitSource
+	batch []SplitLine
+	pos   int
+	done  bool
+	toCSV chan<- []SplitLine
+	csv   <-chan error // the CSV writer's result, once it stops
+	csvOK bool         // csv already received
+
+	lines  int64
+	sheets int
+	total  domain.Money
+	byUnit map[string]domain.Money
+	byLine map[string]domain.Money
+}
+
+// write streams the lines into the 分成明细 sheets and, beside them, the CSV.
+func (d *splitDetail) write(b *Book, csvOut io.Writer) (err error) {
+	toCSV := make(chan []SplitLine, 8)
+	result := make(chan error, 1)
+	go func() { result <- writeSplitCSV(csvOut, toCSV) }()
+	d.toCSV, d.csv = toCSV, result
+	defer func() {
+		close(toCSV)
+		if !d.csvOK {
+			if cerr := <-result; err == nil {
+				err = cerr
+			}
+		}
+	}()
+	return d.writeSheets(b)
+}
+
+// more reports whether a line remains, pulling the next batch if need be and
+// passing it on to the CSV writer.
+func (d *splitDetail) more() (bool, error) {
+	for d.pos == len(d.batch) {
+		if d.done {
+			return false, nil
+		}
+		batch, err := d.src.Next()
+		if err != nil {
+			return false, err
+		}
+		if batch == nil {
+			d.done = true
+			return false, nil
+		}
+		select {
+		case d.toCSV <- batch:
+		case cerr := <-d.csv:
+			d.csvOK = true
+			if cerr == nil {
+				cerr = errors.New("reports: the CSV writer stopped early")
+			}
+			return false, cerr
+		}
+		d.batch, d.pos = batch, 0
+	}
+	return true, nil
+}
+
+// writeSheets fills 分成明细, 分成明细2, … from one pass over the lines; the
+// first sheet is written even when there is no line.
+func (d *splitDetail) writeSheets(b *Book) error {
+	perSheet := SplitSheetRows - 1
+	if perSheet < 1 {
+		return fmt.Errorf("reports: SplitSheetRows %d leaves no room below the header", SplitSheetRows)
+	}
+	for {
+		d.sheets++
+		err := b.Table(splitSheetName(d.sheets), splitColumns, func(add func(...any) error) error {
+			for n := 0; n < perSheet; n++ {
+				more, err := d.more()
+				if err != nil || !more {
+					return err
+				}
+				l := &d.batch[d.pos]
+				d.pos++
+				r, s := &l.Revenue, &l.Share
+				d.lines++
+				d.total += s.Amount
+				d.byUnit[s.Unit] += s.Amount
+				d.byLine[r.Line] += s.Amount
+				var agreement any // most rows have none: an empty cell costs less to write than an empty string
+				if s.Agreement != "" {
+					agreement = s.Agreement
+				}
+				if err := add(r.Customer, r.Line, r.Unit, r.Amount, s.Unit, s.Ratio, s.Amount, agreement); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		more, err := d.more()
+		if err != nil || !more {
+			return err
+		}
+	}
+}
+
+// writeSplitCSV writes the 分成明细 columns and every line it is sent, as the finance system imports them.
+func writeSplitCSV(out io.Writer, batches <-chan []SplitLine) error {
+	bw := bufio.NewWriterSize(out, 1<<16)
+	if _, err := bw.WriteString("\uFEFF"); err != nil {
+		return err
+	}
+	cw := csv.NewWriter(bw)
+	cw.UseCRLF = true
+	rec := make([]string, len(splitColumns))
+	for i, c := range splitColumns {
+		rec[i] = c.Title
+	}
+	if err := cw.Write(rec); err != nil {
+		return err
+	}
+	for batch := range batches {
+		for i := range batch {
+			r, s := &batch[i].Revenue, &batch[i].Share
+			rec[0], rec[1], rec[2], rec[3] = r.Customer, r.Line, r.Unit, r.Amount.Plain()
+			rec[4], rec[5], rec[6], rec[7] = s.Unit, s.Ratio.String(), s.Amount.Plain(), s.Agreement
+			if err := cw.Write(rec); err != nil {
+				return err
+			}
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// unitSummary is 单位汇总: every unit's split, beside the revenue it booked and the difference the splits made.
+func unitSummary(b *Book, in SplitsInput, rev RevenueTotals, split map[string]domain.Money) error {
+	names := make(map[string]string, len(in.Units))
+	codes := make([]string, 0, len(in.Units))
+	for _, u := range in.Units {
+		names[u.Code] = u.Name
+		codes = append(codes, u.Code)
+	}
+	// A share or booking for a code no longer in the units list is still money finance must see.
+	for _, m := range []map[string]domain.Money{split, rev.ByUnit} {
+		for code := range m {
+			if _, ok := names[code]; !ok {
+				names[code] = ""
+				codes = append(codes, code)
+			}
+		}
+	}
+	slices.Sort(codes)
+	return b.Table("单位汇总", []Column{
+		{Title: "单位编码"}, {Title: "单位名称", Width: 28}, {Title: "分成金额", Kind: Amount},
+		{Title: "入账收入", Kind: Amount}, {Title: "分成增减", Kind: Amount},
+	}, func(add func(...any) error) error {
+		for _, code := range codes {
+			got, booked := split[code], rev.ByUnit[code]
+			if err := add(code, names[code], got, booked, got-booked); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// reconciliation is 核对: the month's revenue against the split, overall, per
+// business line, and against the sum of 单位汇总. It returns how many checks
+// do not balance (always 0 unless something is badly wrong).
+func reconciliation(b *Book, in SplitsInput, rev RevenueTotals, d *splitDetail) (int, error) {
+	type check struct {
+		what           string
+		revenue, split domain.Money
+	}
+	checks := []check{{fmt.Sprintf("%s 收入合计（%d 行）", in.Month, rev.Rows), rev.Total, d.total}}
+	var extra []string
+	for _, m := range []map[string]domain.Money{rev.ByLine, d.byLine} {
+		for l := range m {
+			if !slices.Contains(in.Lines, l) && !slices.Contains(extra, l) {
+				extra = append(extra, l)
+			}
+		}
+	}
+	slices.Sort(extra)
+	for _, l := range slices.Concat(in.Lines, extra) {
+		checks = append(checks, check{"业务种类 " + l, rev.ByLine[l], d.byLine[l]})
+	}
+	var units domain.Money
+	for _, v := range d.byUnit {
+		units += v
+	}
+	checks = append(checks, check{"单位汇总合计", rev.Total, units})
+
+	unbalanced := 0
+	err := b.Table("核对", []Column{
+		{Title: "核对项目", Width: 28}, {Title: "收入金额", Kind: Amount}, {Title: "分成金额", Kind: Amount},
+		{Title: "差额", Kind: Amount}, {Title: "结果", Width: 10},
+	}, func(add func(...any) error) error {
+		for _, c := range checks {
+			diff := c.revenue - c.split
+			result := Cell{V: "一致", Tone: Good}
+			if diff != 0 {
+				unbalanced++
+				result = Cell{V: "不一致", Tone: Bad}
+			}
+			if err := add(c.what, c.revenue, c.split, diff, result); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return unbalanced, err
+}
+
+// WriteStreaming writes the workbook to w as excelize zips it, instead of
+// first assembling the whole file in memory as WriteTo does: a month of split
+// detail is larger than the memory the job may use. Sheets are deflated at
+// best speed, which keeps the multi-million-row detail within the job's time.
+func (b *Book) WriteStreaming(w io.Writer) (int64, error) {
+	defer b.f.Close()
+	cw := &countingWriter{w: w}
+	b.f.SetZipWriter(func(io.Writer) excelize.ZipWriter {
+		zw := zip.NewWriter(cw)
+		zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
+			return flate.NewWriter(out, flate.BestSpeed)
+		})
+		return zw
+	})
+	// Everything goes to cw; the buffer excelize hands its zip writer stays empty.
+	if _, err := b.f.WriteTo(io.Discard); err != nil {
+		return cw.n, err
+	}
+	return cw.n, nil
+}
+
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}

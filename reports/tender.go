@@ -1,0 +1,128 @@
+package reports
+
+import (
+	"kam/domain"
+	"kam/rules"
+)
+
+// Directory names the codes a report lists: customers, units and managers by
+// id; a code it does not know is shown with an empty name.
+type Directory struct {
+	Customers map[string]string // customer id → 客户名称
+	Units     map[string]string // unit code → 单位名称
+	Managers  map[string]string // staff id → 姓名
+}
+
+// Tender renders the public tender announcement (电子公告, 第十条(一)) of one
+// as-of day: 竞标公告 (the contract sheet), 临期, 待确认, 争议 and 超额.
+// managerCap is the configured number of open claims one manager may hold.
+func Tender(r rules.TenderResult, managerCap int, names Directory) (_ *Book, err error) {
+	b := NewBook()
+	defer func() {
+		if err != nil {
+			b.f.Close() // a half-written book's temporary files go with it
+		}
+	}()
+	typeLabel := func(c domain.Claim) string { return domain.LabelOf(domain.ProjectTypes, c.Type) }
+
+	err = b.Table("竞标公告", []Column{
+		{Title: "申报编号"}, {Title: "客户编号"}, {Title: "客户名称", Width: 30}, {Title: "申报单位编码"},
+		{Title: "客户经理工号"}, {Title: "确认日期", Kind: Day}, {Title: "开发截止日期", Kind: Day},
+		{Title: "逾期天数", Kind: Count}, {Title: "新增", Width: 8},
+		{Title: "申报单位名称", Width: 24}, {Title: "客户经理姓名"}, {Title: "项目类型", Width: 10},
+	}, func(add func(...any) error) error {
+		for _, o := range r.Overdue {
+			c := o.Claim
+			var isNew any = "否"
+			if o.New {
+				isNew = Cell{V: "是", Tone: Bad}
+			}
+			if err := add(c.ID, c.Customer, names.Customers[c.Customer], c.Unit, c.Manager, c.Confirmed, o.Deadline,
+				o.DaysOverdue, isNew, names.Units[c.Unit], names.Managers[c.Manager], typeLabel(c)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	err = b.Table("临期", []Column{
+		{Title: "申报编号"}, {Title: "客户编号"}, {Title: "客户名称", Width: 30}, {Title: "申报单位编码"},
+		{Title: "申报单位名称", Width: 24}, {Title: "客户经理工号"}, {Title: "客户经理姓名"},
+		{Title: "确认日期", Kind: Day}, {Title: "开发截止日期", Kind: Day}, {Title: "剩余天数", Kind: Count}, {Title: "项目类型", Width: 10},
+	}, func(add func(...any) error) error {
+		for _, d := range r.DueSoon {
+			c := d.Claim
+			var left any = d.DaysLeft
+			if d.DaysLeft == 0 {
+				left = Cell{V: 0, Tone: Warn} // the deadline is today: the last day in time
+			}
+			if err := add(c.ID, c.Customer, names.Customers[c.Customer], c.Unit, names.Units[c.Unit], c.Manager,
+				names.Managers[c.Manager], c.Confirmed, d.Deadline, left, typeLabel(c)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	err = b.Table("待确认", []Column{
+		{Title: "申报编号"}, {Title: "客户编号"}, {Title: "客户名称", Width: 30}, {Title: "申报单位编码"},
+		{Title: "申报单位名称", Width: 24}, {Title: "客户经理工号"}, {Title: "客户经理姓名"},
+		{Title: "申报日期", Kind: Day}, {Title: "等待天数", Kind: Count}, {Title: "项目类型", Width: 10},
+	}, func(add func(...any) error) error {
+		for _, p := range r.Unconfirmed {
+			c := p.Claim
+			if err := add(c.ID, c.Customer, names.Customers[c.Customer], c.Unit, names.Units[c.Unit], c.Manager,
+				names.Managers[c.Manager], c.Registered, p.DaysWaiting, typeLabel(c)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	err = b.Table("争议", []Column{
+		{Title: "客户编号"}, {Title: "客户名称", Width: 30},
+		{Title: "申报编号"}, {Title: "申报单位编码"}, {Title: "客户经理工号"}, {Title: "申报日期", Kind: Day},
+		{Title: "在先申报编号"}, {Title: "在先申报单位编码"}, {Title: "在先客户经理工号"}, {Title: "在先申报日期", Kind: Day},
+		{Title: "在先确认日期", Kind: Day},
+	}, func(add func(...any) error) error {
+		for _, x := range r.Conflicts {
+			c, h := x.Claim, x.Holder
+			if err := add(c.Customer, names.Customers[c.Customer], c.ID, c.Unit, c.Manager, c.Registered,
+				h.ID, h.Unit, h.Manager, h.Registered, h.Confirmed); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	err = b.Table("超额", []Column{
+		{Title: "客户经理工号"}, {Title: "客户经理姓名"}, {Title: "在办项目数", Kind: Count}, {Title: "上限", Kind: Count},
+		{Title: "第几项", Kind: Count}, {Title: "申报编号"}, {Title: "客户编号"}, {Title: "客户名称", Width: 30},
+		{Title: "申报单位编码"}, {Title: "申报日期", Kind: Day},
+	}, func(add func(...any) error) error {
+		for _, x := range r.OverCap {
+			c := x.Claim
+			if err := add(c.Manager, names.Managers[c.Manager], x.Open, managerCap, x.Rank, c.ID, c.Customer,
+				names.Customers[c.Customer], c.Unit, c.Registered); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
+}
