@@ -26,6 +26,8 @@ type Options struct {
 	End       domain.Month // last revenue month; default the last complete month before Now
 	Now       time.Time    // the day the extract is "exported"; default time.Now()
 	Progress  func(done, total int64)
+	// RevenueXLSX writes revenue months as .xlsx workbooks instead of CSV files.
+	RevenueXLSX bool
 }
 
 // Summary is what a run wrote.

@@ -686,3 +686,27 @@ func checkRevenue(t *testing.T, dir string, sum Summary, customers map[string]do
 	t.Logf("%s levels 1–8: %v; %d negative rows", q, levels[1:], negative)
 	return rows
 }
+
+func TestRevenueAsWorkbooksHoldsTheSameRows(t *testing.T) {
+	_, csvSum := generate(t, Options{Customers: 60, Months: 2, Seed: 7, Now: testNow})
+	dir, xlsxSum := generate(t, Options{Customers: 60, Months: 2, Seed: 7, Now: testNow, RevenueXLSX: true})
+	if csvSum.Rows[domain.KindRevenue] != xlsxSum.Rows[domain.KindRevenue] || xlsxSum.Rows[domain.KindRevenue] == 0 {
+		t.Fatalf("revenue rows: csv %d, xlsx %d", csvSum.Rows[domain.KindRevenue], xlsxSum.Rows[domain.KindRevenue])
+	}
+	month := xlsxSum.End.String()
+	f, err := excelize.OpenFile(filepath.Join(dir, "revenue_"+month+".xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows("收入", excelize.Options{RawCellValue: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(rows[0], ",") != revenueHeader || len(rows) < 2 {
+		t.Fatalf("header %v, %d rows", rows[0], len(rows))
+	}
+	if rows[1][1] != fmt.Sprint(int(xlsxSum.End.First())) {
+		t.Errorf("month cell %q, want the serial of %s's first day", rows[1][1], month)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 
@@ -92,22 +93,43 @@ func (g *generator) revenueFile(m domain.Month, gb bool) (revenueFile, error) {
 }
 
 // writeRevenue writes one CSV per month; every third month is in GB18030.
+// With Options.RevenueXLSX each month is a workbook instead.
 func (g *generator) writeRevenue(ctx context.Context) error {
 	for t := 0; t < g.nMonths; t++ {
 		m := g.first.AddMonths(t)
-		rf, err := g.revenueFile(m, t%3 == 2)
-		if err != nil {
-			return err
-		}
-		path := g.path("revenue_" + m.String() + ".csv")
 		var rows int64
-		err = writeAtomically(path, func(w *bufio.Writer) error {
-			var err error
-			rows, err = g.revenueMonth(ctx, w, &rf, t, m)
-			return err
-		})
-		if err != nil {
-			return err
+		var path string
+		if g.opt.RevenueXLSX {
+			path = g.path("revenue_" + m.String() + ".xlsx")
+			s, err := newSheetFile(path, "收入", "", strings.Split(revenueHeader, ","), []float64{12, 10, 10, 14, 14})
+			if err != nil {
+				return err
+			}
+			sink := &xlsxRevenue{g: g, s: s, month: s.month(m), cells: make([]any, 5)}
+			if rows, err = g.revenueMonth(ctx, sink, t, m); err != nil {
+				s.abort()
+				return err
+			}
+			if err := s.close(); err != nil {
+				return err
+			}
+		} else {
+			rf, err := g.revenueFile(m, t%3 == 2)
+			if err != nil {
+				return err
+			}
+			path = g.path("revenue_" + m.String() + ".csv")
+			err = writeAtomically(path, func(w *bufio.Writer) error {
+				if _, err := w.Write(rf.header); err != nil {
+					return err
+				}
+				var err error
+				rows, err = g.revenueMonth(ctx, &csvRevenue{g: g, w: w, rf: &rf}, t, m)
+				return err
+			})
+			if err != nil {
+				return err
+			}
 		}
 		g.sum.Rows[domain.KindRevenue] += rows
 		g.sum.Files = append(g.sum.Files, path)
@@ -115,13 +137,43 @@ func (g *generator) writeRevenue(ctx context.Context) error {
 	return nil
 }
 
+// revenueSink receives one revenue row of a month as it is generated.
+type revenueSink interface {
+	row(r *rng, customer, line, unit int, fen int64) error
+}
+
+type csvRevenue struct {
+	g   *generator
+	w   *bufio.Writer
+	rf  *revenueFile
+	buf []byte
+}
+
+func (c *csvRevenue) row(r *rng, customer, line, unit int, fen int64) error {
+	c.buf = c.g.revenueRow(c.buf[:0], r, c.rf, customer, line, unit, fen)
+	_, err := c.w.Write(c.buf)
+	return err
+}
+
+// xlsxRevenue writes rows as a hand-kept workbook would: month as a date cell, amount as a number.
+type xlsxRevenue struct {
+	g     *generator
+	s     *sheetFile
+	month any
+	cells []any
+}
+
+func (x *xlsxRevenue) row(r *rng, customer, line, unit int, fen int64) error {
+	_ = r.float() // the CSV path draws an amount format per row; draw too, so both hold the same rows
+	x.cells[0], x.cells[1], x.cells[2] = customerID(customer), x.month, x.g.w.lines[line]
+	x.cells[3], x.cells[4] = x.g.w.units[unit].Code, domain.Money(fen).Float()
+	return x.s.add(x.cells)
+}
+
 // counterLines are the lines a window sells over the counter.
 var counterLines = map[string]bool{"函件": true, "集邮": true, "其他": true}
 
-func (g *generator) revenueMonth(ctx context.Context, w *bufio.Writer, rf *revenueFile, t int, m domain.Month) (int64, error) {
-	if _, err := w.Write(rf.header); err != nil {
-		return 0, err
-	}
+func (g *generator) revenueMonth(ctx context.Context, sink revenueSink, t int, m domain.Month) (int64, error) {
 	world := g.w
 	nl := len(world.lines)
 	counter := make([]bool, nl)
@@ -130,7 +182,6 @@ func (g *generator) revenueMonth(ctx context.Context, w *bufio.Writer, rf *reven
 	}
 	var p profile
 	var rows int64
-	buf := make([]byte, 0, 256)
 	mon := int(m.Mon()) - 1
 	// The yearly trend is centred on the middle of the window, so a customer's
 	// yearly total stays near its drawn size.
@@ -173,18 +224,21 @@ func (g *generator) revenueMonth(ctx context.Context, w *bufio.Writer, rf *reven
 			if p.second[l] >= 0 {
 				first = int64(float64(fen) * (1 - p.secondPart))
 			}
-			buf = g.revenueRow(buf[:0], &r, rf, i, l, int(p.book[l]), first)
-			if p.second[l] >= 0 && fen != first {
-				buf = g.revenueRow(buf, &r, rf, i, l, int(p.second[l]), fen-first)
-				rows++
+			if err := sink.row(&r, i, l, int(p.book[l]), first); err != nil {
+				return rows, err
 			}
 			rows++
-			if p.window >= 0 && p.window != p.book[l] && p.window != p.second[l] && counter[l] && r.chance(0.5) {
-				buf = g.revenueRow(buf, &r, rf, i, l, int(p.window), int64(r.between(2000, 300000)))
+			if p.second[l] >= 0 && fen != first {
+				if err := sink.row(&r, i, l, int(p.second[l]), fen-first); err != nil {
+					return rows, err
+				}
 				rows++
 			}
-			if _, err := w.Write(buf); err != nil {
-				return rows, err
+			if p.window >= 0 && p.window != p.book[l] && p.window != p.second[l] && counter[l] && r.chance(0.5) {
+				if err := sink.row(&r, i, l, int(p.window), int64(r.between(2000, 300000))); err != nil {
+					return rows, err
+				}
+				rows++
 			}
 		}
 	}

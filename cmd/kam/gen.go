@@ -23,8 +23,9 @@ func cmdGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	months := fs.Int("months", 12, "月数")
 	seed := fs.Int64("seed", 1, "随机种子：同一种子生成逐字节相同的文件")
 	end := fs.String("end", "", "最后一个月 YYYY-MM（默认：今天之前最后一个完整月）")
+	revenueXLSX := fs.Bool("revenue-xlsx", false, "收入写成 .xlsx（默认每月一个 CSV）")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
-		return domain.Usagef("gen 的参数有误：kam gen --out DIR [--customers N] [--months M] [--seed S] [--end YYYY-MM]")
+		return domain.Usagef("gen 的参数有误：kam gen --out DIR [--customers N] [--months M] [--seed S] [--end YYYY-MM] [--revenue-xlsx]")
 	}
 	if *out == "" {
 		return domain.Usagef("gen 需要 --out DIR")
@@ -32,7 +33,7 @@ func cmdGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if *customers < 1 || *months < 1 || *months > 120 {
 		return domain.Usagef("gen: --customers 至少 1，--months 在 1–120 之间")
 	}
-	opts := gen.Options{Out: *out, Customers: *customers, Months: *months, Seed: *seed, Now: time.Now()}
+	opts := gen.Options{Out: *out, Customers: *customers, Months: *months, Seed: *seed, Now: time.Now(), RevenueXLSX: *revenueXLSX}
 	if *end != "" {
 		m, err := domain.ParseMonth(*end)
 		if err != nil {

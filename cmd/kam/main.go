@@ -26,7 +26,7 @@ const usage = `kam — 大客户管理流水线
   kam [--config FILE] reports list [--job J] [--period P]
   kam [--config FILE] reports get ID -o FILE
   kam [--config FILE] migrate
-  kam gen --out DIR [--customers N] [--months M] [--seed S] [--end YYYY-MM]   生成样例数据
+  kam gen --out DIR [--customers N] [--months M] [--seed S] [--end YYYY-MM] [--revenue-xlsx]   生成样例数据
 
 不带 --config 时使用内置默认：SQLite 数据库 ./var/kam.db，目录在 ./var/ 下。
 KAM_DB_DSN（或配置 db.dsn）指定 MySQL：mysql://user:pass@tcp(host:3306)/kam
