@@ -151,7 +151,11 @@ func (a *App) mailClient() (*mail.Client, error) {
 		opts = append(opts, mail.WithSSL())
 	}
 	if c.User != "" {
-		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthAutoDiscover), mail.WithUsername(c.User), mail.WithPassword(c.Password))
+		auth := mail.SMTPAuthAutoDiscover
+		if c.TLS == "none" {
+			auth = mail.SMTPAuthPlainNoEnc // tls: none is the administrator's choice of a plain link (an internal relay)
+		}
+		opts = append(opts, mail.WithSMTPAuth(auth), mail.WithUsername(c.User), mail.WithPassword(c.Password))
 	}
 	client, err := mail.NewClient(c.Host, opts...)
 	if err != nil {

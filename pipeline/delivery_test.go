@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 
 	"kam/domain"
@@ -29,7 +30,8 @@ import (
 type mailServer struct {
 	mu      sync.Mutex
 	got     []received
-	refuse  map[string]bool // recipients refused for good (550)
+	refuse  map[string]bool   // recipients refused for good (550)
+	users   map[string]string // when set, a client must log in as one of these (user → password)
 	srv     *smtp.Server
 	l       net.Listener
 	addr    string
@@ -55,7 +57,12 @@ func (m *mailServer) listen(t *testing.T, addr string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &smtpSession{m: m}, nil }))
+	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
+		if m.users != nil {
+			return &authSession{smtpSession{m: m}, false}, nil
+		}
+		return &smtpSession{m: m}, nil
+	}))
 	srv.Domain, srv.AllowInsecureAuth, srv.MaxMessageBytes = "localhost", true, 64<<20
 	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
 	go srv.Serve(l)
@@ -113,6 +120,29 @@ func (s *smtpSession) Data(r io.Reader) error {
 }
 func (s *smtpSession) Reset()        { s.from, s.to = "", nil }
 func (s *smtpSession) Logout() error { return nil }
+
+// authSession is a session that accepts mail only after AUTH PLAIN.
+type authSession struct {
+	smtpSession
+	in bool
+}
+
+func (s *authSession) AuthMechanisms() []string { return []string{sasl.Plain} }
+func (s *authSession) Auth(string) (sasl.Server, error) {
+	return sasl.NewPlainServer(func(_, user, pass string) error {
+		if want, ok := s.m.users[user]; !ok || want != pass {
+			return &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "bad credentials"}
+		}
+		s.in = true
+		return nil
+	}), nil
+}
+func (s *authSession) Mail(from string, o *smtp.MailOptions) error {
+	if !s.in {
+		return smtp.ErrAuthRequired
+	}
+	return s.smtpSession.Mail(from, o)
+}
 
 // parsedMail is a received message taken apart.
 type parsedMail struct {
@@ -438,5 +468,28 @@ func TestRejectedFileNoticeCarriesTheErrorWorkbook(t *testing.T) {
 	if !strings.HasPrefix(m.Subject, "文件被退回：不明.csv（") || !strings.Contains(m.Text, "整个文件退回") ||
 		!strings.Contains(m.Text, filepath.Join(a.Cfg.Paths.Rejected, "不明.csv")) {
 		t.Errorf("notice: %s\n%s", m.Subject, m.Text)
+	}
+}
+
+// smtp.user and the password (KAM_SMTP_PASSWORD) log in; a wrong password keeps the mail for later.
+func TestSMTPLogin(t *testing.T) {
+	s := storetest.OpenSQLite(t)
+	srv := startMailServer(t)
+	srv.users = map[string]string{"kam": "s3cret"}
+	a, clk := mailApp(t, s, srv)
+	a.Cfg.Recipients.Splits = []string{"finance@example.com"}
+	a.Cfg.SMTP.User, a.Cfg.SMTP.Password = "kam", "wrong"
+	_, err := a.runJob(t.Context(), splitsJob(100, 100), RunRequest{Period: "2026-06"})
+	mustDo(t, err)
+	res, err := a.Deliver(t.Context())
+	mustDo(t, err)
+	wantEqual(t, "wrong password", res, DeliveryResult{Retry: 1})
+	a.Cfg.SMTP.Password = "s3cret"
+	clk.Set(clk.Now().Add(time.Minute))
+	res, err = a.Deliver(t.Context())
+	mustDo(t, err)
+	wantEqual(t, "right password", res, DeliveryResult{Sent: 1})
+	if len(srv.messages()) != 1 {
+		t.Errorf("server got %d mails", len(srv.messages()))
 	}
 }

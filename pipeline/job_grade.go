@@ -111,8 +111,8 @@ func gradeQuarter(ctx context.Context, a *App, q domain.Quarter) (*grading, erro
 	return &grading{grades: grades, warnings: warnings, units: units}, nil
 }
 
-// lastGradedQuarter is the latest quarter completed by the end of month m.
-func lastGradedQuarter(m domain.Month) domain.Quarter {
+// quarterEndedBy is the latest quarter completed by the end of month m.
+func quarterEndedBy(m domain.Month) domain.Quarter {
 	if q := m.Quarter(); q.LastMonth() == m {
 		return q
 	}
@@ -123,7 +123,7 @@ func lastGradedQuarter(m domain.Month) domain.Quarter {
 // grading of the latest quarter-end, or, when that quarter was never graded,
 // the same grading computed now and not stored. basis says which, for 说明.
 func tierCustomers(ctx context.Context, a *App, m domain.Month, tier rules.Tier) (customers []domain.Customer, responsible map[string]string, basis string, err error) {
-	q := lastGradedQuarter(m)
+	q := quarterEndedBy(m)
 	stored, err := a.Store.HasGrades(ctx, q)
 	if err != nil {
 		return nil, nil, "", err

@@ -91,13 +91,8 @@ func peakRSS() float64 {
 func BenchmarkGradeJob(b *testing.B) {
 	s := benchStore(b)
 	a := benchApp(b, s)
-	q := lastGradedQuarter(latestRevenueMonth(b, s))
+	q := quarterEndedBy(latestRevenueMonth(b, s))
 	ctx := context.Background()
-	rows, err := s.RevenueCount(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Logf("%s store, %d revenue rows, grading %s", s.Dialect(), rows, q)
 	b.ResetTimer()
 	for b.Loop() {
 		out, err := a.RunJob(ctx, "grade", RunRequest{Period: q.String(), Trigger: TriggerManual})
@@ -106,7 +101,14 @@ func BenchmarkGradeJob(b *testing.B) {
 		}
 		b.Log(out.Headline)
 	}
+	b.StopTimer()
 	b.ReportMetric(peakRSS(), "peak-RSS-MB")
+	// Counted after the peak is taken: a full count would fill a connection's page cache.
+	rows, err := s.RevenueCount(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("%s store, %d revenue rows, graded %s", s.Dialect(), rows, q)
 }
 
 // BenchmarkReviewJobs writes the diamond and gold packs for the latest loaded

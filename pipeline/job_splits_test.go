@@ -20,6 +20,7 @@ import (
 	"kam/domain"
 	"kam/loaders"
 	"kam/reports"
+	"kam/rules"
 	"kam/store"
 	"kam/store/storetest"
 )
@@ -267,4 +268,32 @@ func TestSplitsJobRefusesAMonthWithoutRevenue(t *testing.T) {
 			t.Errorf("--period 2026-13: %v; want a usage error", err)
 		}
 	})
+}
+
+// A report that fails half way stops the feed, which lets go of the cursor at once.
+func TestLineFeedStopsWhenTheReportGivesUp(t *testing.T) {
+	s := storetest.OpenSQLite(t)
+	seedSplitMonth(t, s, 202606, 20*feedBatch)
+	index, err := rules.NewAgreementIndex(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.ReadMonthRevenue(t.Context(), 202606, func(rows *store.RevenueCursor) error {
+		feed := feedLines(index, rows)
+		batch, err := feed.Next()
+		if err != nil || len(batch) < feedBatch {
+			t.Errorf("first batch: %d lines, %v", len(batch), err)
+		}
+		done := make(chan struct{})
+		go func() { feed.stop(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the feed did not stop")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }

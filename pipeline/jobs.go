@@ -180,7 +180,8 @@ func (a *App) runJob(ctx context.Context, job Job, req RunRequest) (*Output, err
 		if err := a.Store.FinishRun(bg, runID, store.RunFailed, out.Counts, runErr.Error(), a.now().UTC()); err != nil {
 			log.Error().Err(err).Msg("记录运行结果失败")
 		}
-		if !errors.Is(runErr, ErrShutdown) && !errors.Is(runErr, store.ErrAlreadySucceeded) {
+		// Not news for the administrator: a shutdown or Ctrl-C, or another instance having done the period.
+		if !errors.Is(runErr, ErrShutdown) && !errors.Is(runErr, context.Canceled) && !errors.Is(runErr, store.ErrAlreadySucceeded) {
 			if err := a.queueRunFailed(bg, runID, name, period, req.Trigger, runErr); err != nil {
 				log.Error().Err(err).Msg("失败通知排队失败")
 			}

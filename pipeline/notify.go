@@ -307,6 +307,10 @@ func (b mailBody) render() (html, text string, err error) {
 	if len(b.Errors) > 0 {
 		t.WriteString("\n")
 		for _, e := range b.Errors {
+			if e.Row == 0 { // the whole file, not one row
+				t.WriteString(e.Column + "「" + e.Value + "」：" + e.Reason + "\n")
+				continue
+			}
 			t.WriteString(e.Error() + "\n")
 		}
 	}

@@ -133,11 +133,14 @@ func (s *Scheduler) fire(ctx context.Context, name string) {
 	}
 }
 
-// run runs one job of the plan; its outcome is logged and recorded by runJob.
+// run runs one job of the plan; runJob records and logs every run that starts.
 func (s *Scheduler) run(ctx context.Context, name string, req RunRequest) {
-	_, err := s.App.runJob(ctx, s.Plan.Jobs[name], req)
-	if errors.Is(err, ErrSkipped) {
+	out, err := s.App.runJob(ctx, s.Plan.Jobs[name], req)
+	switch {
+	case errors.Is(err, ErrSkipped):
 		s.App.Log.Debug().Str("job", name).Str("period", req.Period).Msg("已成功或正由其他实例运行，跳过")
+	case err != nil && out == nil: // it never started, so runJob has not logged it
+		s.App.Log.Error().Err(err).Str("job", name).Str("period", req.Period).Msg("无法开始运行")
 	}
 }
 

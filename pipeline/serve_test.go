@@ -212,18 +212,35 @@ func TestSecondServeOnSQLiteIsRefused(t *testing.T) {
 		return a
 	}
 	first, second := open(), open()
+	var log lockedBuffer
+	first.Log = zerolog.New(&log)
 	ctx, stop := context.WithCancel(t.Context())
 	served := make(chan error)
 	go func() { served <- first.Serve(ctx) }()
-	var err error
-	waitFor(t, "the first serve to hold its lock", func() bool {
-		err = second.Serve(t.Context())
-		return err != nil
-	})
+	waitFor(t, "the first serve to start", func() bool { return strings.Contains(log.String(), "kam serve 已启动") })
+	err := second.Serve(t.Context())
 	var ue *domain.UserError
 	if !errors.As(err, &ue) || !strings.Contains(ue.Msg, "另一个 kam serve 正在使用数据库") {
 		t.Errorf("second serve: %v", err)
 	}
 	stop()
 	mustDo(t, <-served)
+}
+
+// lockedBuffer is a log a test reads while another goroutine writes it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

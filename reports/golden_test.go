@@ -283,7 +283,7 @@ func TestReviewGoldGolden(t *testing.T) {
 	checkGolden(t, "review-gold_2026-06", data)
 }
 
-func TestReviewWithoutCustomersHasNoChart(t *testing.T) {
+func TestReviewWithoutAChart(t *testing.T) {
 	b, err := Review(ReviewPack{Tier: rules.Gold, Month: 202606, Window: 2, ChartTopN: 10, DropAlert: 1000}, Directory{})
 	if err != nil {
 		t.Fatal(err)
@@ -302,5 +302,57 @@ func TestReviewWithoutCustomersHasNoChart(t *testing.T) {
 	}
 	if charts := chartsText(t, "empty", data); charts != "" {
 		t.Errorf("charts in an empty pack:\n%s", charts)
+	}
+
+	// Customers, but the chart turned off in the configuration.
+	b, err = Review(ReviewPack{Tier: rules.Diamond, Month: 202606, Window: 1, ChartTopN: 0, DropAlert: 1000,
+		Rows: []rules.ReviewRow{{Customer: domain.Customer{ID: "C1"}}}}, Directory{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if data, err = b.Bytes(); err != nil {
+		t.Fatal(err)
+	}
+	f2, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f2.Close()
+	if v, _ := f2.GetCellValue("趋势图", "A1"); !strings.Contains(v, "review.chart_top_n") {
+		t.Errorf("趋势图 A1 = %q; want a note that the chart is turned off", v)
+	}
+	if charts := chartsText(t, "off", data); charts != "" {
+		t.Errorf("charts with chart_top_n 0:\n%s", charts)
+	}
+}
+
+// A pack large enough that excelize spills its streamed sheets to disk must
+// still get its chart (the chart sheet must not make excelize reread them).
+func TestReviewLargePack(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes a 120,000-row sheet")
+	}
+	p := ReviewPack{Tier: rules.Gold, Month: 202606, Window: 2, ChartTopN: 10, DropAlert: 1000}
+	for i := range 40_000 {
+		r := rules.ReviewRow{Customer: domain.Customer{ID: fmt.Sprintf("C%06d", i), Name: fmt.Sprintf("客户%d", i)}}
+		r.Current = domain.Money(i * 100)
+		for _, line := range []string{"函件", "包裹", "速递"} {
+			r.Lines = append(r.Lines, rules.LineReview{Line: line, ReviewFigures: r.ReviewFigures})
+		}
+		for m := range r.Trend {
+			r.Trend[m] = domain.Money(i * m)
+		}
+		p.Rows = append(p.Rows, r)
+	}
+	b, err := Review(p, Directory{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if _, err := b.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if charts := chartsText(t, "large", buf.Bytes()); strings.Count(charts, "range\t'趋势数据'!$C$1:$N$1") != 10 {
+		t.Errorf("chart of the large pack:\n%s", charts)
 	}
 }

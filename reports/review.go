@@ -195,6 +195,12 @@ func trend(b *Book, p ReviewPack) error {
 	})
 	top = top[:min(p.ChartTopN, len(top))]
 
+	// The picture before its numbers. Created ahead of the data sheet because
+	// moving sheets later would make excelize parse every streamed sheet.
+	f := b.File()
+	if _, err := f.NewSheet(trendChart); err != nil {
+		return err
+	}
 	first := p.Month.AddMonths(-(rules.TrendMonths - 1))
 	cols := []Column{{Title: "客户编号"}, {Title: "客户名称", Width: 30}}
 	for i := range rules.TrendMonths {
@@ -216,17 +222,12 @@ func trend(b *Book, p ReviewPack) error {
 		return err
 	}
 
-	f := b.File()
-	if _, err := f.NewSheet(trendChart); err != nil {
-		return err
-	}
-	// The picture first, its numbers after.
-	if err := f.MoveSheet(trendChart, trendData); err != nil {
-		return err
-	}
 	title := fmt.Sprintf("%s客户近 12 个月收入趋势（%s 至 %s，前 %d 名）", p.Tier.Label(), first, p.Month, len(top))
-	if len(top) == 0 {
+	switch {
+	case len(p.Rows) == 0:
 		return f.SetCellStr(trendChart, "A1", fmt.Sprintf("本期没有%s客户，无趋势图。", p.Tier.Label()))
+	case len(top) == 0:
+		return f.SetCellStr(trendChart, "A1", "趋势图已关闭（配置 review.chart_top_n 为 0）。")
 	}
 	lastCol, _ := excelize.ColumnNumberToName(2 + rules.TrendMonths)
 	ref := "'" + trendData + "'!"

@@ -3,8 +3,14 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
+	"errors"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
+
+	"github.com/jmoiron/sqlx"
 
 	"kam/domain"
 	"kam/rules"
@@ -13,55 +19,63 @@ import (
 const gradingRevenueSQL = `SELECT month, customer_id, SUM(amount) FROM revenue
 	WHERE month BETWEEN ? AND ? GROUP BY month, customer_id`
 
+// gradingSums is one customer's revenue in the two ranges grading compares.
+type gradingSums struct {
+	cum, prev       domain.Money
+	hasCum, hasPrev bool
+}
+
+// gradingRanges are the months grading quarter q reads: the current range
+// January … q's end, and the previous quarter's January … its end.
+type gradingRanges struct{ curFrom, curTo, prevFrom, prevTo domain.Month }
+
+// maxGradingScans bounds the month slices read at once (SQLite keeps four connections).
+const maxGradingScans = 3
+
 // GradingRevenue is each customer's revenue summed for quarter q's grading
 // (第八条): Cumulative over January … q's last month, PrevCumulative over the
 // year of the previous quarter up to its end (for Q1: all of last year). A
 // customer is a key exactly when it has a revenue row in those months.
-// One aggregate in (month, customer) order reads the covering index
-// revenue_month_customer_amount without a sort; the months are added up here.
+// The aggregate runs in (month, customer) order over the covering index
+// revenue_month_customer_amount, so neither database sorts; the months are
+// split into slices read in parallel, one per core, and added up here.
 func (s *Store) GradingRevenue(ctx context.Context, q domain.Quarter) (cum, prevCum map[string]domain.Money, err error) {
 	prevQ := q.Prev()
-	curFrom, curTo := domain.NewMonth(q.Year, 1), q.LastMonth()
-	prevFrom, prevTo := domain.NewMonth(prevQ.Year, 1), prevQ.LastMonth()
-	rows, err := s.db.QueryContext(ctx, gradingRevenueSQL, int64(prevFrom), int64(curTo))
-	if err != nil {
+	r := gradingRanges{domain.NewMonth(q.Year, 1), q.LastMonth(), domain.NewMonth(prevQ.Year, 1), prevQ.LastMonth()}
+	months := domain.MonthsBetween(r.prevFrom, r.curTo) + 1
+	scans := max(1, min(runtime.GOMAXPROCS(0), maxGradingScans, months))
+	parts := make([]map[string]*gradingSums, scans)
+	errs := make([]error, scans)
+	var wg sync.WaitGroup
+	for i := range scans {
+		from := r.prevFrom.AddMonths(months * i / scans)
+		to := r.prevFrom.AddMonths(months*(i+1)/scans - 1)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			parts[i], errs[i] = s.gradingScan(ctx, r, from, to)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
 		return nil, nil, fmt.Errorf("汇总分级收入: %w", err)
 	}
-	defer rows.Close()
-	type sums struct {
-		cum, prev       domain.Money
-		hasCum, hasPrev bool
-	}
-	acc := map[string]*sums{}
-	var (
-		month  int64
-		id     sql.RawBytes // reused buffer: one string per customer, not per row
-		amount int64
-	)
-	for rows.Next() {
-		if err := rows.Scan(&month, &id, &amount); err != nil {
-			return nil, nil, fmt.Errorf("汇总分级收入: %w", err)
-		}
-		a := acc[string(id)]
-		if a == nil {
-			a = &sums{}
-			acc[string(id)] = a
-		}
-		m := domain.Month(month)
-		if m >= curFrom && m <= curTo {
-			a.cum += domain.Money(amount)
-			a.hasCum = true
-		}
-		if m >= prevFrom && m <= prevTo {
-			a.prev += domain.Money(amount)
-			a.hasPrev = true
+	all := parts[0]
+	for _, part := range parts[1:] {
+		for id, p := range part {
+			a := all[id]
+			if a == nil {
+				all[id] = p
+				continue
+			}
+			a.cum += p.cum
+			a.prev += p.prev
+			a.hasCum = a.hasCum || p.hasCum
+			a.hasPrev = a.hasPrev || p.hasPrev
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("汇总分级收入: %w", err)
-	}
-	cum, prevCum = make(map[string]domain.Money, len(acc)), make(map[string]domain.Money, len(acc))
-	for id, a := range acc {
+	cum, prevCum = make(map[string]domain.Money, len(all)), make(map[string]domain.Money, len(all))
+	for id, a := range all {
 		if a.hasCum {
 			cum[id] = a.cum
 		}
@@ -70,6 +84,75 @@ func (s *Store) GradingRevenue(ctx context.Context, q domain.Quarter) (cum, prev
 		}
 	}
 	return cum, prevCum, nil
+}
+
+// gradingScan sums the months from … to per customer into the ranges of r.
+func (s *Store) gradingScan(ctx context.Context, r gradingRanges, from, to domain.Month) (map[string]*gradingSums, error) {
+	conn, release, err := s.scanConn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	rows, err := conn.QueryContext(ctx, gradingRevenueSQL, int64(from), int64(to))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	acc := map[string]*gradingSums{}
+	var (
+		month  int64
+		id     sql.RawBytes // reused buffer: one string per customer, not per row
+		amount int64
+	)
+	for rows.Next() {
+		if err := rows.Scan(&month, &id, &amount); err != nil {
+			return nil, err
+		}
+		a := acc[string(id)]
+		if a == nil {
+			a = &gradingSums{}
+			acc[string(id)] = a
+		}
+		m := domain.Month(month)
+		if m >= r.curFrom && m <= r.curTo {
+			a.cum += domain.Money(amount)
+			a.hasCum = true
+		}
+		if m >= r.prevFrom && m <= r.prevTo {
+			a.prev += domain.Money(amount)
+			a.hasPrev = true
+		}
+	}
+	return acc, rows.Err()
+}
+
+// scanConn is a connection for one long read. On SQLite its page cache is
+// kept small while it scans: a pass over a year of revenue gains nothing from
+// caching, and each pooled connection would otherwise keep its full cache.
+func (s *Store) scanConn(ctx context.Context) (*sqlx.Conn, func(), error) {
+	conn, err := s.db.Connx(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if s.dialect != SQLite {
+		return conn, func() { conn.Close() }, nil
+	}
+	var size int64
+	if err := conn.GetContext(ctx, &size, "PRAGMA cache_size"); err != nil {
+		conn.Close()
+		return nil, nil, err
+	}
+	if _, err := conn.ExecContext(ctx, "PRAGMA cache_size = -4096"); err != nil {
+		conn.Close()
+		return nil, nil, err
+	}
+	return conn, func() {
+		// Restored before the connection goes back to the pool; if that fails the connection is dropped.
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA cache_size = %d", size)); err != nil {
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+		conn.Close()
+	}, nil
 }
 
 // HasRevenue reports whether any revenue is stored for month m.

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/rs/zerolog"
+
+	"kam/domain"
 )
 
 // The grading aggregate must read the covering index in order: no table
@@ -42,5 +44,28 @@ func TestGradingQueriesUseTheCoveringIndex(t *testing.T) {
 	got = plan(lineRevenueSQL(2, 3), 202605, 202606, "A", "B", "C")
 	if !strings.Contains(got, "COVERING INDEX revenue_month_customer_amount (month=? AND customer_id=?)") {
 		t.Errorf("review revenue plan:\n%s want index seeks on (month, customer)", got)
+	}
+}
+
+// A grading scan shrinks its SQLite connection's page cache only while it reads.
+func TestGradingScanRestoresTheCacheSize(t *testing.T) {
+	s, err := Open(context.Background(), Options{SQLitePath: filepath.Join(t.TempDir(), "kam.db"), Log: zerolog.Nop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.db.SetMaxOpenConns(1) // every query below runs on the one connection the scan used
+	var before, after int64
+	if err := s.db.Get(&before, "PRAGMA cache_size"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.GradingRevenue(context.Background(), domain.Quarter{Year: 2026, Q: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.Get(&after, "PRAGMA cache_size"); err != nil {
+		t.Fatal(err)
+	}
+	if before == -4096 || after != before {
+		t.Errorf("cache_size %d before, %d after a grading scan; want the configured size back", before, after)
 	}
 }

@@ -22,8 +22,8 @@ func TestGradingRevenue(t *testing.T) {
 				rev("A", 202501, "函件", 10), rev("A", 202512, "包裹", 20),
 				rev("A", 202601, "函件", 100), rev("A", 202601, "包裹", 200), rev("A", 202603, "函件", 300),
 				rev("A", 202604, "函件", 1000), rev("A", 202606, "速递", 2000),
-				rev("A", 202607, "函件", 5000), // after Q2
-				rev("B", 202503, "函件", 70),   // last year only
+				rev("A", 202607, "函件", 5000),                            // after Q2
+				rev("B", 202503, "函件", 70),                              // last year only
 				rev("C", 202605, "函件", 40), rev("C", 202605, "包裹", -40), // a row that sums to 0 still counts
 				rev("D", 202602, "函件", -15), // a net refund
 			})

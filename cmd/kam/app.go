@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
+	"time"
 
 	"kam/config"
 	"kam/domain"
@@ -57,20 +59,37 @@ func withApp(ctx context.Context, configPath, cmd string, args []string, stdout,
 
 func printScan(w io.Writer, res pipeline.ScanResult) {
 	for _, f := range res.Files {
+		name := pad(f.Name, 40)
 		switch f.Outcome {
 		case pipeline.OutcomeLoaded:
-			fmt.Fprintf(w, "已导入  %-40s %-10s %8d 行  %s\n", f.Name, domain.KindLabels[f.Kind], f.Rows, f.Duration.Round(1e6))
+			fmt.Fprintf(w, "已导入  %s %s %9d 行  %s\n", name, pad(domain.KindLabels[f.Kind], 8), f.Rows, f.Duration.Round(time.Millisecond))
 		case pipeline.OutcomeRejected:
-			fmt.Fprintf(w, "已退回  %-40s %d 处错误，见 %s.errors.xlsx\n", f.Name, f.Errors, f.MovedTo)
+			fmt.Fprintf(w, "已退回  %s %d 处错误，见 %s.errors.xlsx\n", name, f.Errors, f.MovedTo)
 		case pipeline.OutcomeDuplicate:
-			fmt.Fprintf(w, "重复    %-40s %s\n", f.Name, f.Reason)
+			fmt.Fprintf(w, "重复    %s %s\n", name, f.Reason)
 		case pipeline.OutcomeWaiting:
-			fmt.Fprintf(w, "等待    %-40s 仍在写入，下次扫描再处理\n", f.Name)
+			fmt.Fprintf(w, "等待    %s 仍在写入，下次扫描再处理\n", name)
 		}
 	}
 	fmt.Fprintf(w, "导入 %d 个，退回 %d 个，重复 %d 个，等待 %d 个（%s）\n",
 		res.Count(pipeline.OutcomeLoaded), res.Count(pipeline.OutcomeRejected),
-		res.Count(pipeline.OutcomeDuplicate), res.Count(pipeline.OutcomeWaiting), res.Duration.Round(1e6))
+		res.Count(pipeline.OutcomeDuplicate), res.Count(pipeline.OutcomeWaiting), res.Duration.Round(time.Millisecond))
+}
+
+// pad fills s to width terminal columns, a CJK character taking two.
+func pad(s string, width int) string {
+	w := 0
+	for _, r := range s {
+		if r >= 0x2E80 {
+			w += 2
+		} else {
+			w++
+		}
+	}
+	if w >= width {
+		return s
+	}
+	return s + strings.Repeat(" ", width-w)
 }
 
 func cmdRun(ctx context.Context, app *pipeline.App, args []string, stdout io.Writer) error {
@@ -98,6 +117,9 @@ func cmdRun(ctx context.Context, app *pipeline.App, args []string, stdout io.Wri
 			return domain.Usagef("run all 不接受 --period：每个作业取其最近一个完整期间")
 		}
 		for _, name := range pipeline.JobOrder {
+			if !pipeline.Registered(name) {
+				continue
+			}
 			if err := runOne(ctx, app, name, req, stdout); err != nil {
 				return err
 			}

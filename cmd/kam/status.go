@@ -50,7 +50,7 @@ func cmdStatus(ctx context.Context, app *pipeline.App, args []string, stdout io.
 		for i, r := range runs {
 			took := ""
 			if r.FinishedAt.Valid {
-				took = r.FinishedAt.Time.Sub(r.StartedAt).Round(time.Second).String()
+				took = tookLabel(r.FinishedAt.Time.Sub(r.StartedAt))
 			}
 			note := r.Headline
 			if r.Outcome == store.RunFailed {
@@ -157,6 +157,14 @@ func cmdStatus(ctx context.Context, app *pipeline.App, args []string, stdout io.
 	}
 	printTable(stdout, []string{"任务", "计划", "下次"}, rows)
 	return nil
+}
+
+// tookLabel rounds a run's duration to what a person wants to know: 0.4s, 12s, 3m5s.
+func tookLabel(d time.Duration) string {
+	if d < 10*time.Second {
+		return d.Round(100 * time.Millisecond).String()
+	}
+	return d.Round(time.Second).String()
 }
 
 func label[K comparable](labels map[K]string, k K) string {
