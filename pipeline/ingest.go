@@ -82,6 +82,18 @@ func (c *candidate) kind() domain.Kind {
 func (a *App) Ingest(ctx context.Context) (ScanResult, error) {
 	start := time.Now()
 	var res ScanResult
+	// One scan at a time across instances: two would race to load and move the same files.
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	lock, err := a.Store.LockRun(ctx, "ingest", func(err error) { cancel(fmt.Errorf("lost the ingest lock: %w", err)) })
+	if errors.Is(err, store.ErrBusy) {
+		a.Log.Info().Msg("另一个 kam 进程正在扫描收件目录，本次跳过")
+		return res, nil
+	}
+	if err != nil {
+		return res, err
+	}
+	defer lock.Release()
 	for _, dir := range []string{a.Cfg.Paths.Inbox, a.Cfg.Paths.Processed, a.Cfg.Paths.Rejected} {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return res, fmt.Errorf("cannot create folder: %w", err)

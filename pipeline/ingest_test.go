@@ -328,3 +328,21 @@ func TestIngestLeavesLockTemporaryAndGrowingFilesAlone(t *testing.T) {
 		t.Fatalf("second scan %+v", res.Files)
 	}
 }
+
+func TestIngestStepsAsideWhileAnotherScanHoldsTheLock(t *testing.T) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
+		a := newTestApp(t, s, ingestNow)
+		drop(t, a, "d_units.csv", []byte(baselineFiles(t)["d_units.csv"]))
+		held, err := s.LockRun(t.Context(), "ingest", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res := ingest(t, a); len(res.Files) != 0 {
+			t.Fatalf("scanned while another scan held the lock: %+v", res.Files)
+		}
+		held.Release()
+		if res := ingest(t, a); res.Count(OutcomeLoaded) != 1 {
+			t.Fatalf("after release: %+v", res.Files)
+		}
+	})
+}
