@@ -279,8 +279,11 @@ func (t *Tx) deleteIn(table, col string, vals []any) error {
 }
 
 // deletePairs deletes rows matching any of the (a, b) pairs, plus an optional extra condition, in batches.
+const maxPairsPerDelete = 200
+
 func (t *Tx) deletePairs(table, colA, colB, extra string, extraArgs []any, pairs [][2]any) error {
-	per := t.rowsPer(2) / 2
+	// SQLite nests an OR chain one level per term and refuses past depth 1000.
+	per := min(t.rowsPer(2)/2, maxPairsPerDelete)
 	for start := 0; start < len(pairs); start += per {
 		end := min(start+per, len(pairs))
 		var b strings.Builder
