@@ -57,11 +57,7 @@ func runTender(ctx context.Context, a *App, period string, _ domain.Date, out *O
 			newCount++
 		}
 	}
-	runID, err := a.Store.CurrentRun(ctx, "tender", period)
-	if err != nil {
-		return err
-	}
-	if err := a.Store.RecordAnnouncement(ctx, asOf, runID, listed); err != nil {
+	if err := a.Store.RecordAnnouncement(ctx, asOf, out.RunID, listed); err != nil {
 		return err
 	}
 

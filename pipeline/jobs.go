@@ -66,6 +66,7 @@ var ErrSkipped = errors.New("不需要运行：已经成功，或正由另一个
 
 // Output collects what a job produced.
 type Output struct {
+	RunID    int64 // the run record this output belongs to
 	Period   string
 	Headline string           // one line of headline figures, used in logs and mail
 	Counts   map[string]int64 // figures recorded with the run
@@ -164,6 +165,7 @@ func (a *App) runJob(ctx context.Context, job Job, req RunRequest) (*Output, err
 	out := &Output{Period: period, tmp: tmp}
 	start := time.Now()
 	runID, err := a.Store.StartRun(ctx, name, period, req.Trigger, a.now().UTC())
+	out.RunID = runID
 	if err != nil {
 		return nil, err
 	}

@@ -42,21 +42,6 @@ func (s *Store) RecordAnnouncement(ctx context.Context, asOf domain.Date, runID 
 	})
 }
 
-// CurrentRun is the id of this process's running run of job for period, the
-// one StartRun opened for the job now executing.
-func (s *Store) CurrentRun(ctx context.Context, job, period string) (int64, error) {
-	var id int64
-	err := s.db.GetContext(ctx, &id, `SELECT COALESCE(MAX(id), 0) FROM job_runs
-		WHERE job = ? AND period = ? AND outcome = ? AND instance = ?`, job, period, RunRunning, instanceName())
-	if err != nil {
-		return 0, fmt.Errorf("读取运行记录: %w", err)
-	}
-	if id == 0 {
-		return 0, fmt.Errorf("没有找到作业 %s（%s）正在进行的运行记录", job, period)
-	}
-	return id, nil
-}
-
 // CustomerRevenue sums each customer's revenue over the months from … to,
 // every line and unit; a customer with no row in those months is absent.
 func (s *Store) CustomerRevenue(ctx context.Context, from, to domain.Month) (map[string]domain.Money, error) {
