@@ -89,7 +89,12 @@ func (w *world) buildManagers(seed int64, customers int) {
 		n := len(w.managers)
 		r := newRNG(seed, streamManagers, uint64(n), 0)
 		status := domain.Active
-		if !mustStay && r.chance(0.05) {
+		// District managers hold the customers, so departures there are what the roster's hand-over list shows.
+		leave := 0.05
+		if district >= 0 {
+			leave = 0.10
+		}
+		if !mustStay && r.chance(leave) {
 			status = domain.Departed
 		}
 		w.managers = append(w.managers, domain.Manager{
