@@ -32,7 +32,7 @@ func runGrade(ctx context.Context, a *App, period string, _ domain.Date, out *Ou
 		return err
 	}
 	// Streamed: 200,000 rows must not be assembled in memory.
-	if err := out.AddFile("grades_"+q.String()+".xlsx", func(w io.Writer) error { _, err := book.WriteStreaming(w); return err }); err != nil {
+	if err := out.AddFile("grades_"+q.String()+".xlsx", func(w io.Writer) error { _, err := book.WriteTo(w); return err }); err != nil {
 		return err
 	}
 	// Stored last, so a run that fails above leaves the earlier grading in place.

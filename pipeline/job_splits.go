@@ -68,7 +68,7 @@ func runSplits(ctx context.Context, a *App, period string, _ domain.Date, out *O
 		book.File().Close()
 		return fmt.Errorf("%s 分成核对有 %d 项不平，报表未发出", month, totals.Unbalanced)
 	}
-	if err := out.AddFile("splits_"+period+".xlsx", func(w io.Writer) error { _, err := book.WriteStreaming(w); return err }); err != nil {
+	if err := out.AddFile("splits_"+period+".xlsx", func(w io.Writer) error { _, err := book.WriteTo(w); return err }); err != nil {
 		book.File().Close()
 		return err
 	}

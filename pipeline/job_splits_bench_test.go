@@ -23,16 +23,11 @@ import (
 // (a kam.db path) names the store, KAM_BENCH_PERIOD the month. Run with
 // -run '^$' -bench SplitsJob$ -benchtime 1x.
 func BenchmarkSplitsJob(b *testing.B) {
-	dsn, path, period := os.Getenv("KAM_BENCH_DSN"), os.Getenv("KAM_BENCH_SQLITE"), os.Getenv("KAM_BENCH_PERIOD")
-	if (dsn == "" && path == "") || period == "" {
-		b.Skip("set KAM_BENCH_DSN or KAM_BENCH_SQLITE, and KAM_BENCH_PERIOD")
+	period := os.Getenv("KAM_BENCH_PERIOD")
+	if period == "" {
+		b.Skip("set KAM_BENCH_PERIOD, and KAM_BENCH_DSN or KAM_BENCH_SQLITE")
 	}
-	s, err := store.Open(context.Background(), store.Options{DSN: dsn, SQLitePath: path, Log: zerolog.Nop()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	benchSplits(b, s, period)
+	benchSplits(b, benchStore(b), period)
 }
 
 // BenchmarkSplitsJobSeeded seeds a month of KAM_BENCH_ROWS revenue rows

@@ -215,10 +215,13 @@ func TestSecondServeOnSQLiteIsRefused(t *testing.T) {
 	var log lockedBuffer
 	first.Log = zerolog.New(&log)
 	ctx, stop := context.WithCancel(t.Context())
-	served := make(chan error)
+	served := make(chan error, 1)
 	go func() { served <- first.Serve(ctx) }()
 	waitFor(t, "the first serve to start", func() bool { return strings.Contains(log.String(), "kam serve 已启动") })
-	err := second.Serve(t.Context())
+	// Bounded: a second serve that is wrongly let in would otherwise run until the test times out.
+	ctx2, cancel2 := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel2()
+	err := second.Serve(ctx2)
 	var ue *domain.UserError
 	if !errors.As(err, &ue) || !strings.Contains(ue.Msg, "另一个 kam serve 正在使用数据库") {
 		t.Errorf("second serve: %v", err)

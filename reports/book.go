@@ -5,7 +5,9 @@
 package reports
 
 import (
+	"archive/zip"
 	"bytes"
+	"compress/flate"
 	"fmt"
 	"io"
 	"unicode/utf8"
@@ -249,8 +251,35 @@ func (b *Book) Bytes() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// WriteTo writes the workbook and releases its temporary files.
+// WriteTo writes the workbook to w as excelize zips it, instead of first
+// assembling the whole file in memory (excelize's own WriteTo): a month of
+// split detail is larger than the memory a job may use. Sheets are deflated at
+// best speed, which keeps multi-million-row sheets within a job's time. It
+// releases the workbook's temporary files.
 func (b *Book) WriteTo(w io.Writer) (int64, error) {
 	defer b.f.Close()
-	return b.f.WriteTo(w)
+	cw := &countingWriter{w: w}
+	b.f.SetZipWriter(func(io.Writer) excelize.ZipWriter {
+		zw := zip.NewWriter(cw)
+		zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
+			return flate.NewWriter(out, flate.BestSpeed)
+		})
+		return zw
+	})
+	// Everything goes to cw; the buffer excelize hands its zip writer stays empty.
+	if _, err := b.f.WriteTo(io.Discard); err != nil {
+		return cw.n, err
+	}
+	return cw.n, nil
+}
+
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }

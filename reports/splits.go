@@ -1,9 +1,7 @@
 package reports
 
 import (
-	"archive/zip"
 	"bufio"
-	"compress/flate"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -91,7 +89,7 @@ func splitSheetName(n int) string {
 // sheets past SplitSheetRows) and — in a goroutine of its own — to csvOut
 // (UTF-8 with BOM, CRLF, the same columns, amounts in yuan with two decimals),
 // then adds 单位汇总 and 核对. The book is returned unwritten; the caller
-// writes it (WriteStreaming) or closes it.
+// writes it (WriteTo) or closes it.
 func Splits(in SplitsInput, src SplitSource, csvOut io.Writer) (_ *Book, _ SplitsTotals, err error) {
 	b := NewBook()
 	defer func() {
@@ -329,36 +327,4 @@ func reconciliation(b *Book, in SplitsInput, rev RevenueTotals, d *splitDetail) 
 		return nil
 	})
 	return unbalanced, err
-}
-
-// WriteStreaming writes the workbook to w as excelize zips it, instead of
-// first assembling the whole file in memory as WriteTo does: a month of split
-// detail is larger than the memory the job may use. Sheets are deflated at
-// best speed, which keeps the multi-million-row detail within the job's time.
-func (b *Book) WriteStreaming(w io.Writer) (int64, error) {
-	defer b.f.Close()
-	cw := &countingWriter{w: w}
-	b.f.SetZipWriter(func(io.Writer) excelize.ZipWriter {
-		zw := zip.NewWriter(cw)
-		zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
-			return flate.NewWriter(out, flate.BestSpeed)
-		})
-		return zw
-	})
-	// Everything goes to cw; the buffer excelize hands its zip writer stays empty.
-	if _, err := b.f.WriteTo(io.Discard); err != nil {
-		return cw.n, err
-	}
-	return cw.n, nil
-}
-
-type countingWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countingWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
 }

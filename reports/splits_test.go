@@ -82,12 +82,12 @@ func renderSplits(t *testing.T, in SplitsInput, lines []SplitLine, rev RevenueTo
 		t.Fatal(err)
 	}
 	var xlsx bytes.Buffer
-	n, err := b.WriteStreaming(&xlsx)
+	n, err := b.WriteTo(&xlsx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if n != int64(xlsx.Len()) {
-		t.Errorf("WriteStreaming reported %d bytes, wrote %d", n, xlsx.Len())
+		t.Errorf("WriteTo reported %d bytes, wrote %d", n, xlsx.Len())
 	}
 	return xlsx.Bytes(), csvOut.String(), totals
 }
