@@ -7,6 +7,10 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"kam/domain"
 )
 
 // BenchmarkLoadRevenueCSV measures parse+check speed of a 200,000-row revenue
@@ -45,6 +49,56 @@ func BenchmarkLoadRevenueCSV(b *testing.B) {
 		x.Close()
 		if err != nil || res.ErrorCount != 0 || res.Rows != rows {
 			b.Fatalf("rows %d errors %d err %v: %v", res.Rows, res.ErrorCount, err, res.Errors[:min(3, len(res.Errors))])
+		}
+	}
+	b.ReportMetric(float64(rows)*float64(b.N)/time.Since(start).Seconds(), "rows/s")
+}
+
+// BenchmarkLoadRevenueXLSX loads a 200,000-row revenue workbook as kam gen
+// --revenue-xlsx writes it (date-cell months, numeric amounts).
+func BenchmarkLoadRevenueXLSX(b *testing.B) {
+	const rows = 200000
+	refs := newFakeRefs()
+	for i := range 5000 {
+		refs.customers[fmt.Sprintf("KH%06d", i)] = true
+	}
+	p := filepath.Join(b.TempDir(), "revenue.xlsx")
+	f := excelize.NewFile()
+	sw, err := f.NewStreamWriter("Sheet1")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := sw.SetRow("A1", []any{"客户编号", "月份", "业务种类", "收入单位编码", "收入金额"}); err != nil {
+		b.Fatal(err)
+	}
+	lines := []string{"函件", "包裹", "速递", "物流", "报刊发行", "集邮", "代理金融", "其他"}
+	units := []string{"D01", "T01", "P01", "U00"}
+	for i := range rows {
+		cell, _ := excelize.CoordinatesToCellName(1, i+2)
+		month := int(domain.NewMonth(2025, time.Month(1+i%12)).First())
+		if err := sw.SetRow(cell, []any{fmt.Sprintf("KH%06d", i%5000), month, lines[i%8], units[i%4], float64(1+i%9973) + 0.25}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	if err := f.SaveAs(p); err != nil {
+		b.Fatal(err)
+	}
+	f.Close()
+	env := Env{Refs: refs, Today: testToday}
+	b.ResetTimer()
+	start := time.Now()
+	for b.Loop() {
+		x, err := Open(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		res, err := Load(x, env, discardWriter{})
+		x.Close()
+		if err != nil || res.ErrorCount != 0 || res.Rows != rows {
+			b.Fatalf("rows %d errors %d err %v", res.Rows, res.ErrorCount, err)
 		}
 	}
 	b.ReportMetric(float64(rows)*float64(b.N)/time.Since(start).Seconds(), "rows/s")

