@@ -16,6 +16,7 @@ type crmPass struct {
 	splits             *sheetFile
 	claimSeq, agreeSeq int
 	samples            [][]sample // per manager: customers it could set targets on
+	developed          [][]int32  // per manager: customers it developed since last month began
 	claimBuf           []domain.Claim
 	agreeBuf           []domain.SplitAgreement
 }
@@ -23,7 +24,7 @@ type crmPass struct {
 const samplesPerManager = 4
 
 func (g *generator) writeCustomers(ctx context.Context) (err error) {
-	c := &crmPass{g: g, samples: make([][]sample, len(g.w.managers))}
+	c := &crmPass{g: g, samples: make([][]sample, len(g.w.managers)), developed: make([][]int32, len(g.w.managers))}
 	c.customers, err = newSheetFile(g.path("customers.xlsx"), "客户清单", g.title("客户清单"),
 		[]string{"客户编号", "客户名称", "统一社会信用代码", "行业", "客户类别", "主营业务", "合作状态", "战略客户", "属地单位编码", "签约单位编码", "A角工号", "B角工号"},
 		[]float64{12, 40, 22, 18, 10, 10, 10, 10, 14, 14, 10, 10})
@@ -89,7 +90,7 @@ func (g *generator) writeCustomers(ctx context.Context) (err error) {
 			return err
 		}
 	}
-	g.samples = c.samples
+	g.samples, g.developed = c.samples, c.developed
 	return nil
 }
 
@@ -185,6 +186,9 @@ func (c *crmPass) claimsOf(i int, p *profile, id *identity) []domain.Claim {
 		// Now and then a customer is developed a little after its deadline.
 		if dev := cl.Confirmed + domain.Date(r.between(3, span+20)); dev <= g.today {
 			cl.Developed = dev
+			if dev >= g.current.AddMonths(-1).First() {
+				c.developed[mgr] = append(c.developed[mgr], int32(i))
+			}
 		}
 	}
 	c.claimBuf = append(c.claimBuf, c.numbered(cl))

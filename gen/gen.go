@@ -77,6 +77,7 @@ type generator struct {
 	season          [][12]float64 // per line and calendar month, mean 1 over the year
 
 	samples     [][]sample // from the customer pass, for targets
+	developed   [][]int32  // from the customer pass: per manager, customers developed since last month began
 	done, total int64
 	sum         Summary
 }

@@ -539,8 +539,8 @@ func TestDatasetHoldsTogether(t *testing.T) {
 	for _, r := range recs {
 		staff, cust, name := r.get("工号"), r.get("客户编号"), r.get("客户名称")
 		m := serialDate(t, r.get("目标月份")).Month()
-		if managers[staff].Status != domain.Active || m < current || m > current.AddMonths(1) {
-			t.Errorf("target %s %s: inactive manager or month outside this and next", staff, m)
+		if managers[staff].Status != domain.Active || m < current.AddMonths(-1) || m > current.AddMonths(1) {
+			t.Errorf("target %s %s: inactive manager or month outside last, this and next", staff, m)
 		}
 		if cust == "" && name == "" || cust != "" && customers[cust].Name != name || r.get("项目") == "" {
 			t.Errorf("target %s %s %q %q: bad customer or no project", staff, m, cust, name)
@@ -559,6 +559,9 @@ func TestDatasetHoldsTogether(t *testing.T) {
 		byMonth[m][staff] = true
 	}
 	next := current.AddMonths(1)
+	if len(byMonth[current.AddMonths(-1)]) == 0 {
+		t.Error("no targets for last month: the roster would have none to count as met")
+	}
 	if nameOnly == 0 || len(byMonth[current]) == 0 || len(byMonth[next]) == 0 || len(byMonth[next]) >= len(byMonth[current]) {
 		t.Errorf("targets: %d by name only; managers with targets this month %d, next month %d (want a few missing)",
 			nameOnly, len(byMonth[current]), len(byMonth[next]))

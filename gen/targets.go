@@ -6,8 +6,10 @@ import (
 	"kam/domain"
 )
 
-// writeTargets gives every active manager targets for this month and next
-// (第十二条(七)); a few have none for next month yet, as happens before the deadline.
+// writeTargets gives every active manager targets for last month, this month
+// and next (第十二条(七)); a few have none for next month yet, as happens before
+// the deadline. Last month's include customers the manager has since
+// developed, so the roster has targets that were met to count.
 func (g *generator) writeTargets(ctx context.Context) error {
 	w := g.w
 	s, err := newSheetFile(g.path("targets.xlsx"), "目标", g.title("客户经理目标"),
@@ -24,10 +26,14 @@ func (g *generator) writeTargets(ctx context.Context) error {
 			return err
 		}
 		r := newRNG(g.seed, streamTargets, uint64(m), 0)
-		for k, month := range []domain.Month{g.current, g.current.AddMonths(1)} {
+		for k, month := range []domain.Month{g.current.AddMonths(-1), g.current, g.current.AddMonths(1)} {
 			n := r.between(1, 3)
-			if k == 1 && r.chance(0.1) {
+			if k == 2 && r.chance(0.1) {
 				n = 0
+			}
+			met := 0 // last month: targets on customers since developed come first
+			if k == 0 {
+				met = min(len(g.developed[m]), n)
 			}
 			seen = seen[:0]
 			next := r.intn(samplesPerManager)
@@ -35,9 +41,14 @@ func (g *generator) writeTargets(ctx context.Context) error {
 			for t := 0; t < n; t++ {
 				var custID, name any
 				line := r.intn(len(w.lines))
-				if len(cands) > 0 && r.chance(0.75) {
-					c := int(cands[next%len(cands)].customer)
-					next++
+				if t < met || len(cands) > 0 && r.chance(0.75) {
+					var c int
+					if t < met {
+						c = int(g.developed[m][t])
+					} else {
+						c = int(cands[next%len(cands)].customer)
+						next++
+					}
 					g.profile(c, &p)
 					g.identity(c, &p, &id)
 					custID, name = customerID(c), id.name

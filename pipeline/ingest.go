@@ -153,7 +153,7 @@ func (a *App) Ingest(ctx context.Context) (ScanResult, error) {
 				return res, err
 			}
 		}
-		fr, err := a.ingestFile(ctx, c, refs)
+		fr, err := a.ingestFile(ctx, c, refs, start.UnixMicro())
 		if err != nil {
 			return res, err
 		}
@@ -234,11 +234,11 @@ func (a *App) settledFiles(ctx context.Context) (settled, waiting []string, err 
 }
 
 // ingestFile loads one file in one transaction, or rejects it whole.
-func (a *App) ingestFile(ctx context.Context, c *candidate, refs *store.RefSnapshot) (FileResult, error) {
+func (a *App) ingestFile(ctx context.Context, c *candidate, refs *store.RefSnapshot, scanID int64) (FileResult, error) {
 	start := time.Now()
 	name := filepath.Base(c.path)
 	fr := FileResult{Name: name, Kind: c.kind()}
-	rec := store.FileRecord{Name: name, SHA256: c.sha, Size: c.size, Kind: c.kind(), StartedAt: start.UTC()}
+	rec := store.FileRecord{Name: name, SHA256: c.sha, Size: c.size, Kind: c.kind(), StartedAt: start.UTC(), ScanID: scanID}
 	log := a.Log.With().Str("file", name).Str("kind", string(c.kind())).Logger()
 
 	prev, found, err := a.Store.FileBySHA(ctx, c.sha)

@@ -346,3 +346,28 @@ func TestIngestStepsAsideWhileAnotherScanHoldsTheLock(t *testing.T) {
 		}
 	})
 }
+
+func TestStatusSeesOnlyTheLastScansFiles(t *testing.T) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
+		a := newTestApp(t, s, ingestNow)
+		base := baselineFiles(t)
+		drop(t, a, "d_units.csv", []byte(base["d_units.csv"]))
+		drop(t, a, "c_managers.csv", []byte(base["c_managers.csv"]))
+		ingest(t, a)
+		time.Sleep(2 * time.Millisecond) // scans are told apart by their start, in microseconds
+		drop(t, a, "b_customers.csv", []byte(base["b_customers.csv"]))
+		drop(t, a, "bad.csv", []byte("nonsense\n"))
+		ingest(t, a)
+		files, err := s.LastScanFiles(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, f := range files {
+			names = append(names, f.Name+":"+string(f.Outcome))
+		}
+		if got := strings.Join(names, ","); got != "bad.csv:rejected,b_customers.csv:loaded" {
+			t.Errorf("last scan's files: %s", got)
+		}
+	})
+}

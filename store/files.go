@@ -35,13 +35,14 @@ type FileRecord struct {
 	StartedAt  time.Time   `db:"started_at"`
 	FinishedAt time.Time   `db:"-"` // zero while the load is still running
 	DurationMS int64       `db:"duration_ms"`
+	ScanID     int64       `db:"scan_id"` // the inbox scan that handled it: its start in Unix microseconds
 }
 
 // ErrAlreadyLoaded reports that a file with the same bytes is already recorded as loaded.
 var ErrAlreadyLoaded = errors.New("同样内容的文件已经导入过")
 
 const fileColumns = `id, name, sha256, size, kind, row_count, outcome, error_count, stored_as,
-	started_at, finished_at, duration_ms`
+	started_at, finished_at, duration_ms, scan_id`
 
 // fileRow reads the nullable finished_at.
 type fileRow struct {
@@ -85,6 +86,21 @@ func (s *Store) RecentFiles(ctx context.Context, n int) ([]FileRecord, error) {
 	return out, nil
 }
 
+// LastScanFiles lists the files the latest inbox scan that handled any file
+// dealt with, in the order it took them.
+func (s *Store) LastScanFiles(ctx context.Context) ([]FileRecord, error) {
+	var rows []fileRow
+	if err := s.db.SelectContext(ctx, &rows, `SELECT `+fileColumns+` FROM files
+		WHERE scan_id = (SELECT MAX(scan_id) FROM files) AND scan_id > 0 ORDER BY id`); err != nil {
+		return nil, fmt.Errorf("查询文件记录: %w", err)
+	}
+	out := make([]FileRecord, len(rows))
+	for i, r := range rows {
+		out[i] = r.record()
+	}
+	return out, nil
+}
+
 // RecordFile saves a file record on its own (rejected and duplicate files):
 // inserted when rec.ID is 0, else updated. It returns the record's id.
 func (s *Store) RecordFile(ctx context.Context, rec FileRecord) (int64, error) {
@@ -112,17 +128,17 @@ func recordFile(ctx context.Context, ex sqlx.ExecerContext, rec FileRecord) (int
 	}
 	finished := sql.NullTime{Time: rec.FinishedAt.UTC(), Valid: !rec.FinishedAt.IsZero()}
 	args := []any{rec.Name, rec.SHA256, rec.Size, string(rec.Kind), rec.Rows, string(rec.Outcome), rec.ErrorCount,
-		rec.StoredAs, rec.StartedAt.UTC(), finished, rec.DurationMS}
+		rec.StoredAs, rec.StartedAt.UTC(), finished, rec.DurationMS, rec.ScanID}
 	if rec.ID == 0 {
 		res, err := ex.ExecContext(ctx, `INSERT INTO files (name, sha256, size, kind, row_count, outcome, error_count,
-			stored_as, started_at, finished_at, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+			stored_as, started_at, finished_at, duration_ms, scan_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
 		if err != nil {
 			return 0, fileErr(err, rec)
 		}
 		return res.LastInsertId()
 	}
 	_, err := ex.ExecContext(ctx, `UPDATE files SET name = ?, sha256 = ?, size = ?, kind = ?, row_count = ?, outcome = ?,
-		error_count = ?, stored_as = ?, started_at = ?, finished_at = ?, duration_ms = ? WHERE id = ?`,
+		error_count = ?, stored_as = ?, started_at = ?, finished_at = ?, duration_ms = ?, scan_id = ? WHERE id = ?`,
 		append(args, rec.ID)...)
 	if err != nil {
 		return 0, fileErr(err, rec)

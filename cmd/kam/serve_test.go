@@ -191,7 +191,7 @@ log:
 		}
 	}
 	status := kamCmd(t, bin, cfg, "status")
-	for _, want := range []string{"最近的运行", "收入分成", "补跑", "成功", "失败", "待发 1 封", "未配置 smtp.host", "最近扫描到的文件", "0 5 6 * *"} {
+	for _, want := range []string{"最近的运行", "收入分成", "补跑", "成功", "失败", "待发 1 封", "未配置 smtp.host", "最近一次扫描", "0 5 6 * *"} {
 		if !strings.Contains(status, want) {
 			t.Errorf("status lacks %q:\n%s", want, status)
 		}

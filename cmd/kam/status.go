@@ -14,9 +14,8 @@ import (
 
 // What status lists of each section.
 const (
-	statusRuns  = 15
-	statusFiles = 15
-	statusMail  = 10
+	statusRuns = 15
+	statusMail = 10
 )
 
 var runOutcomes = map[string]string{store.RunSucceeded: "成功", store.RunFailed: "失败", store.RunRunning: "运行中"}
@@ -78,11 +77,15 @@ func cmdStatus(ctx context.Context, app *pipeline.App, args []string, stdout io.
 		printTable(stdout, []string{"编号", "作业", "期间", "开始", "错误", "重跑"}, rows)
 	}
 
-	files, err := st.RecentFiles(ctx, statusFiles)
+	files, err := st.LastScanFiles(ctx)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(stdout, "\n最近扫描到的文件")
+	if len(files) > 0 {
+		fmt.Fprintf(stdout, "\n最近一次扫描（%s）处理的文件\n", when(time.UnixMicro(files[0].ScanID)))
+	} else {
+		fmt.Fprintln(stdout, "\n最近一次扫描处理的文件")
+	}
 	if len(files) == 0 {
 		fmt.Fprintln(stdout, "  （还没有文件）")
 	} else {
