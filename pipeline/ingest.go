@@ -260,6 +260,7 @@ func (a *App) ingestFile(ctx context.Context, c *candidate, refs *store.RefSnaps
 	}
 	var result loaders.Result
 	bar := a.progressBar(name)
+	defer bar.finish()
 	err = a.Store.InTx(ctx, func(tx *store.Tx) error {
 		rec.Outcome = store.FileLoaded
 		id, err := tx.RecordFile(rec) // first: revenue rows are tagged with the file's id
@@ -272,7 +273,7 @@ func (a *App) ingestFile(ctx context.Context, c *candidate, refs *store.RefSnaps
 			Lines:     a.Cfg.BusinessLines,
 			Today:     a.Today(),
 			MaxErrors: a.Cfg.Ingest.MaxErrorsListed,
-			Progress:  bar,
+			Progress:  bar.update(),
 		}, tx)
 		if err != nil {
 			return err
@@ -365,20 +366,36 @@ func (a *App) reject(ctx context.Context, c *candidate, rec store.FileRecord, fr
 	return fr, nil
 }
 
-// progressBar returns a row-count callback drawing a bar on a terminal, or nil.
-func (a *App) progressBar(name string) func(int) {
+// rowProgress draws a row count on a terminal while a file loads; a nil
+// *rowProgress draws nothing.
+type rowProgress struct {
+	bar  *progressbar.ProgressBar
+	last int
+}
+
+func (a *App) progressBar(name string) *rowProgress {
 	if !a.Progress {
 		return nil
 	}
-	bar := progressbar.NewOptions64(-1, progressbar.OptionSetDescription(name), progressbar.OptionSetWriter(os.Stderr),
+	return &rowProgress{bar: progressbar.NewOptions64(-1, progressbar.OptionSetDescription(name), progressbar.OptionSetWriter(os.Stderr),
 		progressbar.OptionShowCount(), progressbar.OptionSetItsString("行"), progressbar.OptionShowIts(),
-		progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish())
-	last := 0
+		progressbar.OptionSetPredictTime(false), progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish())}
+}
+
+// update is the loader's Progress callback (nil when nothing is drawn).
+func (p *rowProgress) update() func(int) {
+	if p == nil {
+		return nil
+	}
 	return func(done int) {
-		_ = bar.Add(done - last)
-		last = done
-		if done < 0 {
-			_ = bar.Finish()
-		}
+		_ = p.bar.Add(done - p.last)
+		p.last = done
+	}
+}
+
+// finish clears the bar so the file's log line stands alone.
+func (p *rowProgress) finish() {
+	if p != nil {
+		_ = p.bar.Finish()
 	}
 }
