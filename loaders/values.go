@@ -479,8 +479,8 @@ func ParseRatio(s string) (domain.Ratio, error) {
 	return domain.Ratio(v), nil
 }
 
-// creditAlphabet is GB 32100-2015's character set: digits and capitals without I, O, S, V, Z.
-const creditAlphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+// CreditCodeAlphabet is GB 32100-2015's character set: digits and capitals without I, O, S, V, Z.
+const CreditCodeAlphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 var creditWeights = [17]int{1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28}
 
@@ -492,7 +492,7 @@ func CreditCodeCheckChar(first17 string) (byte, error) {
 	}
 	sum := 0
 	for i := range 17 {
-		v := strings.IndexByte(creditAlphabet, first17[i])
+		v := strings.IndexByte(CreditCodeAlphabet, first17[i])
 		if v < 0 {
 			return 0, errCreditChar
 		}
@@ -502,7 +502,7 @@ func CreditCodeCheckChar(first17 string) (byte, error) {
 	if check == 31 {
 		check = 0
 	}
-	return creditAlphabet[check], nil
+	return CreditCodeAlphabet[check], nil
 }
 
 // ParseCreditCode checks an 18-character unified social credit code and its
@@ -520,7 +520,7 @@ func ParseCreditCode(s string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if strings.IndexByte(creditAlphabet, s[17]) < 0 {
+	if strings.IndexByte(CreditCodeAlphabet, s[17]) < 0 {
 		return "", errCreditChar
 	}
 	if s[17] != want {

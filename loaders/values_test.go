@@ -276,7 +276,9 @@ func TestParseRatio(t *testing.T) {
 }
 
 func TestCreditCode(t *testing.T) {
-	for _, code := range []string{"91350100M000100Y43", "91110000600037341L", "91440300708461136T"} {
+	// The example GB 32100-2015 is usually quoted with, and published codes of large companies.
+	for _, code := range []string{"91350100M000100Y43", "91110000600037341L", "91440300708461136T",
+		"914403001922038216", "9144030071526726XG", "91330100799655058B", "91110000802100433B"} {
 		got, err := ParseCreditCode(code)
 		checkParse(t, "ParseCreditCode", code, got, code, err, "")
 		c, err := CreditCodeCheckChar(code[:17])
