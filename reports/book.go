@@ -15,6 +15,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"kam/domain"
+	"kam/rules"
 )
 
 // ColKind says how a column's values are written.
@@ -105,8 +106,8 @@ func (b *Book) style(kind ColKind, tone Tone) (int, error) {
 
 // Table writes one sheet: a header row of cols, then every row rows yields
 // through add. Values per kind: Text string; Amount domain.Money; Day
-// domain.Date (0 = empty); Count int/int64; Percent domain.Ratio or nil (shown
-// empty, e.g. no base to compare with); Share domain.Ratio. Any value may be
+// domain.Date (0 = empty); Count int/int64; Percent domain.Ratio, rules.Pct or
+// nil (shown empty, e.g. no base to compare with); Share domain.Ratio. Any value may be
 // wrapped in Cell to give it a tone.
 func (b *Book) Table(sheet string, cols []Column, rows func(add func(values ...any) error) error) error {
 	if b.sheets == 0 {
@@ -203,6 +204,8 @@ func (b *Book) cell(kind ColKind, v any) (excelize.Cell, error) {
 		if x != nil {
 			out = float64(*x) / 10000
 		}
+	case rules.Pct: // a growth rate, which can pass what a Ratio holds
+		out = x.Fraction()
 	case domain.Month:
 		out = x.String()
 	case string, int, int32, int64:

@@ -170,7 +170,7 @@ func pct(p *rules.Pct) any {
 	if p == nil {
 		return "—"
 	}
-	return pctRatio(*p)
+	return *p
 }
 
 const trendData, trendChart = "趋势数据", "趋势图"

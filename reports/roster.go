@@ -1,8 +1,6 @@
 package reports
 
 import (
-	"math"
-
 	"kam/domain"
 	"kam/rules"
 )
@@ -101,7 +99,7 @@ func Roster(r rules.RosterResult, revenue map[string]domain.Money, names Directo
 	}, func(add func(...any) error) error {
 		for _, f := range r.OverShare {
 			if err := add(f.Centre, names.Units[f.Centre], f.Manager.StaffID, f.Manager.Name, f.Revenue, f.CentreRevenue,
-				Cell{V: pctRatio(f.Share), Tone: Warn}); err != nil {
+				Cell{V: f.Share, Tone: Warn}); err != nil {
 				return err
 			}
 		}
@@ -145,9 +143,4 @@ func Roster(r rules.RosterResult, revenue map[string]domain.Money, names Directo
 		return nil, err
 	}
 	return b, nil
-}
-
-// pctRatio narrows a percentage to a cell's Ratio; beyond ±21 million percent the bound says as much.
-func pctRatio(p rules.Pct) domain.Ratio {
-	return domain.Ratio(max(min(int64(p), math.MaxInt32), math.MinInt32))
 }
