@@ -1,7 +1,6 @@
 package domain
 
 import (
-	"database/sql/driver"
 	"fmt"
 	"strconv"
 	"time"
@@ -44,9 +43,6 @@ func ParseMonth(s string) (Month, error) {
 	}
 	return 0, fmt.Errorf("月份 %q 不是 YYYY-MM 格式", s)
 }
-
-// Value stores a month as its integer form.
-func (m Month) Value() (driver.Value, error) { return int64(m), nil }
 
 // Quarter is a calendar quarter, Q in 1..4.
 type Quarter struct {
@@ -123,42 +119,4 @@ func ParseDate(s string) (Date, error) {
 		return 0, fmt.Errorf("日期 %q 不是 YYYY-MM-DD 格式", s)
 	}
 	return DateFromTime(t), nil
-}
-
-// Value stores a date as YYYY-MM-DD text, or NULL for no date.
-func (d Date) Value() (driver.Value, error) {
-	if d == 0 {
-		return nil, nil
-	}
-	return d.String(), nil
-}
-
-// Scan reads a date stored as text, time (MySQL parseTime) or NULL.
-func (d *Date) Scan(src any) error {
-	switch v := src.(type) {
-	case nil:
-		*d = 0
-	case time.Time:
-		*d = DateOf(v.Year(), v.Month(), v.Day())
-	case string:
-		return d.scanText(v)
-	case []byte:
-		return d.scanText(string(v))
-	default:
-		return fmt.Errorf("domain.Date: cannot scan %T", src)
-	}
-	return nil
-}
-
-func (d *Date) scanText(s string) error {
-	if s == "" {
-		*d = 0
-		return nil
-	}
-	if len(s) > 10 {
-		s = s[:10]
-	}
-	v, err := ParseDate(s)
-	*d = v
-	return err
 }

@@ -117,7 +117,7 @@ func TestTenderMarksOnlyNewlyOverdue(t *testing.T) {
 		tenderSame(t, "a later day", tenderAnnounced(t, out), []string{"k1 否", "k2 否", "k3 是"})
 
 		var firsts []string
-		if err := s.DB().Select(&firsts, "SELECT claim_id FROM announcements WHERE as_of = ? ORDER BY claim_id", day(2026, 7, 15)); err != nil {
+		if err := s.DB().Select(&firsts, "SELECT claim_id FROM announcements WHERE as_of = ? ORDER BY claim_id", day(2026, 7, 15).String()); err != nil {
 			t.Fatal(err)
 		}
 		tenderSame(t, "first announced on 07-15", firsts, []string{"k1", "k2"})

@@ -37,7 +37,7 @@ func (s *Store) RecordAnnouncement(ctx context.Context, asOf domain.Date, runID 
 			tail = " ON DUPLICATE KEY UPDATE claim_id = claim_id"
 		}
 		err := t.execBatches("INSERT INTO announcements (claim_id, as_of, run_id) VALUES", 3, tail, len(claimIDs),
-			func(a []any, i int) []any { return append(a, claimIDs[i], asOf, runID) })
+			func(a []any, i int) []any { return append(a, claimIDs[i], dateArg(asOf), runID) })
 		return wrap(err, "记录竞标公告")
 	})
 }

@@ -36,17 +36,21 @@ func TestAnnouncementsKeepFirstListingAndForgetFailedRuns(t *testing.T) {
 		must(t, err)
 		must(t, s.RecordAnnouncement(ctx, d17, run3, []string{"k1", "k2", "k3"}))
 		var rows []struct {
-			Claim string      `db:"claim_id"`
-			AsOf  domain.Date `db:"as_of"`
-			Run   int64       `db:"run_id"`
+			Claim string    `db:"claim_id"`
+			AsOf  time.Time `db:"as_of"`
+			Run   int64     `db:"run_id"`
 		}
 		must(t, s.DB().Select(&rows, "SELECT claim_id, as_of, run_id FROM announcements ORDER BY claim_id"))
-		want := []struct {
-			Claim string      `db:"claim_id"`
-			AsOf  domain.Date `db:"as_of"`
-			Run   int64       `db:"run_id"`
-		}{{"k1", d15, run1}, {"k2", d15, run1}, {"k3", d17, run3}}
-		equal(t, "stored announcements", rows, want)
+		type announced struct {
+			Claim string
+			AsOf  domain.Date
+			Run   int64
+		}
+		stored := make([]announced, len(rows))
+		for i, r := range rows {
+			stored[i] = announced{r.Claim, domain.DateFromTime(r.AsOf), r.Run}
+		}
+		equal(t, "stored announcements", stored, []announced{{"k1", d15, run1}, {"k2", d15, run1}, {"k3", d17, run3}})
 	})
 }
 

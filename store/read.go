@@ -39,10 +39,20 @@ func (s *Store) Customers(ctx context.Context) ([]domain.Customer, error) {
 
 // Claims lists every claim by id.
 func (s *Store) Claims(ctx context.Context) ([]domain.Claim, error) {
-	var cs []domain.Claim
-	if err := s.db.SelectContext(ctx, &cs, `SELECT id, customer_id, unit_code, staff_id, registered_on, confirmed_on,
+	var rows []struct {
+		domain.Claim
+		Registered sqlDate `db:"registered_on"`
+		Confirmed  sqlDate `db:"confirmed_on"`
+		Developed  sqlDate `db:"developed_on"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, `SELECT id, customer_id, unit_code, staff_id, registered_on, confirmed_on,
 		project_type, period_months, developed_on FROM claims ORDER BY id`); err != nil {
 		return nil, fmt.Errorf("读取项目报备: %w", err)
+	}
+	cs := make([]domain.Claim, len(rows))
+	for i, r := range rows {
+		cs[i] = r.Claim
+		cs[i].Registered, cs[i].Confirmed, cs[i].Developed = domain.Date(r.Registered), domain.Date(r.Confirmed), domain.Date(r.Developed)
 	}
 	return cs, nil
 }

@@ -207,8 +207,8 @@ func (t *Tx) PutClaims(cs []domain.Claim) error {
 			"project_type", "period_months", "developed_on"), len(cs),
 		func(a []any, i int) []any {
 			c := &cs[i]
-			return append(a, c.ID, c.Customer, c.Unit, c.Manager, c.Registered, c.Confirmed,
-				string(c.Type), c.PeriodMonths, c.Developed)
+			return append(a, c.ID, c.Customer, c.Unit, c.Manager, dateArg(c.Registered), dateArg(c.Confirmed),
+				string(c.Type), c.PeriodMonths, dateArg(c.Developed))
 		})
 	return wrap(err, "写入项目报备")
 }
