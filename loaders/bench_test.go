@@ -37,21 +37,7 @@ func BenchmarkLoadRevenueCSV(b *testing.B) {
 		b.Fatal(err)
 	}
 	f.Close()
-	env := Env{Refs: refs, Today: testToday}
-	b.ResetTimer()
-	start := time.Now()
-	for b.Loop() {
-		x, err := Open(p)
-		if err != nil {
-			b.Fatal(err)
-		}
-		res, err := Load(x, env, discardWriter{})
-		x.Close()
-		if err != nil || res.ErrorCount != 0 || res.Rows != rows {
-			b.Fatalf("rows %d errors %d err %v: %v", res.Rows, res.ErrorCount, err, res.Errors[:min(3, len(res.Errors))])
-		}
-	}
-	b.ReportMetric(float64(rows)*float64(b.N)/time.Since(start).Seconds(), "rows/s")
+	benchLoad(b, p, refs, rows)
 }
 
 // BenchmarkLoadRevenueXLSX loads a 200,000-row revenue workbook as kam gen
@@ -87,18 +73,23 @@ func BenchmarkLoadRevenueXLSX(b *testing.B) {
 		b.Fatal(err)
 	}
 	f.Close()
+	benchLoad(b, p, refs, rows)
+}
+
+// benchLoad opens and loads path into a discarding Writer b.N times and reports rows/s.
+func benchLoad(b *testing.B, path string, refs *fakeRefs, rows int) {
 	env := Env{Refs: refs, Today: testToday}
 	b.ResetTimer()
 	start := time.Now()
 	for b.Loop() {
-		x, err := Open(p)
+		x, err := Open(path)
 		if err != nil {
 			b.Fatal(err)
 		}
 		res, err := Load(x, env, discardWriter{})
 		x.Close()
 		if err != nil || res.ErrorCount != 0 || res.Rows != rows {
-			b.Fatalf("rows %d errors %d err %v", res.Rows, res.ErrorCount, err)
+			b.Fatalf("rows %d errors %d err %v: %v", res.Rows, res.ErrorCount, err, res.Errors[:min(3, len(res.Errors))])
 		}
 	}
 	b.ReportMetric(float64(rows)*float64(b.N)/time.Since(start).Seconds(), "rows/s")
