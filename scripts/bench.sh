@@ -31,6 +31,9 @@ fresh_store() {
   echo "$dir"
 }
 
+# div A B: A / B as a float (B may be an expression such as "5000 / 1000").
+div() { awk "BEGIN { print $1 / ($2) }"; }
+
 # timed DIR LABEL CMD...: runs a kam command in DIR under /usr/bin/time; sets SECS and RSS_MB.
 timed() {
   local dir="$1" label="$2"; shift 2
@@ -54,7 +57,7 @@ bench_ingest() { # NAME STORE CUSTOMERS GENFLAGS...
   local rows; rows=$(grep -o '"rows":[0-9]*' "$dir/ingest.err" | head -1 | cut -d: -f2)
   local file_secs; file_secs=$(grep -o '"duration":[0-9.]*' "$dir/ingest.err" | head -1 | cut -d: -f2)
   printf '| %s | %s | %s | %.1f s | %.0f | %.0f | %s MB |\n' "$name" "$store" "$rows" "$SECS" \
-    "$(echo "$rows / ($file_secs / 1000)" | bc -l)" "$(echo "$rows / $SECS" | bc -l)" "$RSS_MB"
+    "$(div "$rows" "$file_secs / 1000")" "$(div "$rows" "$SECS")" "$RSS_MB"
 }
 
 bench_jobs() { # STORE
@@ -66,7 +69,7 @@ bench_jobs() { # STORE
   cp "$gen"/* "$dir/var/inbox/" && sleep 2.1
   timed "$dir" load "$KAM" --config kam.yaml ingest
   local rows; rows=$(grep -o '"kind":"revenue","outcome":"loaded","rows":[0-9]*' "$dir/load.err" | awk -F: '{s+=$NF} END {print s}')
-  printf '| load 200k x 12 | %s | %s revenue rows | %.1f s | %.0f rows/s | %s MB |\n' "$store" "$rows" "$SECS" "$(echo "$rows / $SECS" | bc -l)" "$RSS_MB"
+  printf '| load 200k x 12 | %s | %s revenue rows | %.1f s | %.0f rows/s | %s MB |\n' "$store" "$rows" "$SECS" "$(div "$rows" "$SECS")" "$RSS_MB"
   local quarter; quarter=$(date -d "${END}-01" +%Y)Q$(( ($(date -d "${END}-01" +%-m) - 1) / 3 + 1 ))
   [ "$(( $(date -d "${END}-01" +%-m) % 3 ))" = 0 ] || quarter=$(date -d "${END}-01 -3 months" +%Y)Q$(( ($(date -d "${END}-01 -3 months" +%-m) - 1) / 3 + 1 ))
   for job in "grade --period $quarter" "splits --period $END"; do
