@@ -358,6 +358,49 @@ func finish[T any](l *loader, items []T, put func([]T) error) error {
 	return nil
 }
 
+// streamer hands a kind's rows to the Writer in batches while the file is
+// still clean; after the first bad row it only keeps checking (the caller
+// rolls back what was written).
+type streamer[T any] struct {
+	l     *loader
+	put   func([]T) error
+	batch []T
+}
+
+func streamTo[T any](l *loader, put func([]T) error) *streamer[T] {
+	return &streamer[T]{l: l, put: put, batch: make([]T, 0, batchSize)}
+}
+
+func (s *streamer[T]) add(v T) error {
+	if s.l.bad() {
+		return nil
+	}
+	s.batch = append(s.batch, v)
+	if len(s.batch) < batchSize {
+		return nil
+	}
+	return s.flush()
+}
+
+func (s *streamer[T]) flush() error {
+	if err := s.put(s.batch); err != nil {
+		return fmt.Errorf("写入%s: %w", domain.KindLabels[s.l.x.kind], err)
+	}
+	s.batch = make([]T, 0, batchSize) // the Writer may keep the slice it was given
+	return nil
+}
+
+// finish writes the last batch when the file is clean and reading did not fail.
+func (s *streamer[T]) finish() error {
+	if s.l.readErr != nil {
+		return s.l.readErr
+	}
+	if s.l.bad() || len(s.batch) == 0 {
+		return nil
+	}
+	return s.flush()
+}
+
 // loadRevenue streams: rows go to the Writer in batches while the file is
 // clean, and every row is still checked after the first bad one so all are
 // listed. Revenue rows have no key: adjustment rows may repeat a customer,

@@ -781,3 +781,27 @@ func cellsOf(header string) []any {
 	}
 	return cells
 }
+
+// Customers stream like revenue: whole batches while the file is clean, nothing after its first bad row.
+func TestCustomersStreamAndStopWritingAfterError(t *testing.T) {
+	rows := []string{customersHeader}
+	for i := range 5000 {
+		strategic := "否"
+		if i == 2600 {
+			strategic = "也许"
+		}
+		rows = append(rows, fmt.Sprintf("C%05d,东莞客户%d,91350100M000100Y43,制造业,综合,,合作,%s,D01,D01,M001,", i, i, strategic))
+	}
+	res, w := load(t, csvFile(t, rows...), testEnv())
+	if len(w.customers) != batchSize || w.calls != 1 {
+		t.Errorf("written %d customers in %d calls; want exactly the batch before the bad row", len(w.customers), w.calls)
+	}
+	if res.ErrorCount != 1 || res.Errors[0].Row != 2602 || res.Errors[0].Column != "战略客户" {
+		t.Errorf("errors:\n%s", fmtErrors(res.Errors))
+	}
+	res, w = load(t, csvFile(t, append(rows[:2601:2601], rows[2602:]...)...), testEnv())
+	wantClean(t, res)
+	if len(w.customers) != 4999 || w.calls != 3 {
+		t.Errorf("clean file: %d customers in %d calls, want 4999 in 3", len(w.customers), w.calls)
+	}
+}
