@@ -60,20 +60,25 @@ func (s ScanResult) Count(outcome string) int {
 // errRejected rolls a file's transaction back when it had bad rows.
 var errRejected = errors.New("file rejected")
 
-// candidate is an inbox file ready to load, with its kind already read.
+// candidate is an inbox file ready to load, with its kind already read. Only
+// the file that loads first keeps its extract open (most scans see one file);
+// the others are opened again in turn, since an open workbook holds its sheet
+// and a batch may bring many large ones.
 type candidate struct {
 	path    string
 	sha     string
 	size    int64
+	kind    domain.Kind
 	extract *loaders.Extract
 	openErr *loaders.FileError
 }
 
-func (c *candidate) kind() domain.Kind {
-	if c.extract == nil {
-		return ""
+// loadsBefore is SPEC §3's load order, then the file name.
+func loadsBefore(x, y *candidate) int {
+	if d := kindRank(x.kind) - kindRank(y.kind); d != 0 {
+		return d
 	}
-	return c.extract.Kind()
+	return strings.Compare(filepath.Base(x.path), filepath.Base(y.path))
 }
 
 // Ingest scans the inbox once: every settled file is loaded whole in one
@@ -110,11 +115,10 @@ func (a *App) Ingest(ctx context.Context) (ScanResult, error) {
 	}
 
 	var cands []*candidate
+	var held *candidate // the one candidate whose extract is open
 	defer func() {
-		for _, c := range cands {
-			if c.extract != nil {
-				c.extract.Close()
-			}
+		if held != nil && held.extract != nil {
+			held.extract.Close()
 		}
 	}()
 	for _, path := range settled {
@@ -131,17 +135,22 @@ func (a *App) Ingest(ctx context.Context) (ScanResult, error) {
 		case err != nil:
 			return res, fmt.Errorf("open %s: %w", path, err)
 		default:
-			c.extract = x
+			c.kind, c.extract = x.Kind(), x
+			if held == nil || loadsBefore(c, held) < 0 {
+				if held != nil {
+					held.extract.Close()
+					held.extract = nil
+				}
+				held = c
+			} else {
+				x.Close()
+				c.extract = nil
+			}
 		}
 		cands = append(cands, c)
 	}
 	// SPEC §3 load order, so a batch dropped together loads in one pass.
-	slices.SortStableFunc(cands, func(x, y *candidate) int {
-		if d := kindRank(x.kind()) - kindRank(y.kind()); d != 0 {
-			return d
-		}
-		return strings.Compare(filepath.Base(x.path), filepath.Base(y.path))
-	})
+	slices.SortStableFunc(cands, loadsBefore)
 
 	var refs *store.RefSnapshot
 	for _, c := range cands {
@@ -157,7 +166,7 @@ func (a *App) Ingest(ctx context.Context) (ScanResult, error) {
 		if err != nil {
 			return res, err
 		}
-		if fr.Outcome == OutcomeLoaded && c.kind() != domain.KindRevenue {
+		if fr.Outcome == OutcomeLoaded && c.kind != domain.KindRevenue {
 			refs = nil // the next file must see what this one added
 		}
 		res.Files = append(res.Files, fr)
@@ -237,9 +246,9 @@ func (a *App) settledFiles(ctx context.Context) (settled, waiting []string, err 
 func (a *App) ingestFile(ctx context.Context, c *candidate, refs *store.RefSnapshot, scanID int64) (FileResult, error) {
 	start := time.Now()
 	name := filepath.Base(c.path)
-	fr := FileResult{Name: name, Kind: c.kind()}
-	rec := store.FileRecord{Name: name, SHA256: c.sha, Size: c.size, Kind: c.kind(), StartedAt: start.UTC(), ScanID: scanID}
-	log := a.Log.With().Str("file", name).Str("kind", string(c.kind())).Logger()
+	fr := FileResult{Name: name, Kind: c.kind}
+	rec := store.FileRecord{Name: name, SHA256: c.sha, Size: c.size, Kind: c.kind, StartedAt: start.UTC(), ScanID: scanID}
+	log := a.Log.With().Str("file", name).Str("kind", string(c.kind)).Logger()
 
 	prev, found, err := a.Store.FileBySHA(ctx, c.sha)
 	if err != nil {
@@ -249,11 +258,24 @@ func (a *App) ingestFile(ctx context.Context, c *candidate, refs *store.RefSnaps
 		return a.duplicate(ctx, c, rec, fr, prev.Name, start)
 	}
 
-	if c.openErr != nil {
-		return a.reject(ctx, c, rec, fr, []domain.RowError{{Column: "（整个文件）", Value: name, Reason: c.openErr.Reason}}, 1, start)
+	fe, x := c.openErr, c.extract
+	c.extract = nil // closed below, with the load
+	if fe == nil && x == nil {
+		x, err = loaders.Open(c.path)
+		switch {
+		case errors.As(err, &fe):
+		case err != nil:
+			return fr, fmt.Errorf("open %s: %w", name, err)
+		}
+	}
+	if x != nil {
+		defer x.Close()
+	}
+	if fe != nil {
+		return a.reject(ctx, c, rec, fr, []domain.RowError{{Column: "（整个文件）", Value: name, Reason: fe.Reason}}, 1, start)
 	}
 
-	if c.extract.Encoding() == "xlsx" {
+	if x.Encoding() == "xlsx" {
 		// excelize decodes a workbook's XML with an allocation per cell; collecting
 		// half as often makes large workbooks load ~15% faster for a few tens of MB.
 		defer debug.SetGCPercent(debug.SetGCPercent(200))
@@ -268,7 +290,7 @@ func (a *App) ingestFile(ctx context.Context, c *candidate, refs *store.RefSnaps
 			return err
 		}
 		rec.ID = id
-		result, err = loaders.Load(c.extract, loaders.Env{
+		result, err = loaders.Load(x, loaders.Env{
 			Refs:      refs,
 			Lines:     a.Cfg.BusinessLines,
 			Today:     a.Today(),
@@ -326,7 +348,7 @@ func (a *App) duplicate(ctx context.Context, c *candidate, rec store.FileRecord,
 		return fr, err
 	}
 	fr.Duration = time.Since(start)
-	a.Log.Info().Str("file", fr.Name).Str("kind", string(c.kind())).Str("outcome", fr.Outcome).Str("same_as", sameAs).
+	a.Log.Info().Str("file", fr.Name).Str("kind", string(c.kind)).Str("outcome", fr.Outcome).Str("same_as", sameAs).
 		Dur("duration", fr.Duration).Msg("重复文件，不再导入")
 	return fr, nil
 }
@@ -337,7 +359,7 @@ func (a *App) reject(ctx context.Context, c *candidate, rec store.FileRecord, fr
 	if len(errs) > 0 && errs[0].Row == 0 {
 		fr.Reason = errs[0].Reason
 	}
-	book, err := reports.ErrorWorkbook(fr.Name, c.kind(), errs, total)
+	book, err := reports.ErrorWorkbook(fr.Name, c.kind, errs, total)
 	if err != nil {
 		return fr, fmt.Errorf("error workbook for %s: %w", fr.Name, err)
 	}
@@ -357,7 +379,7 @@ func (a *App) reject(ctx context.Context, c *candidate, rec store.FileRecord, fr
 		return fr, err
 	}
 	fr.Duration = time.Since(start)
-	ev := a.Log.Warn().Str("file", fr.Name).Str("kind", string(c.kind())).Str("outcome", fr.Outcome).
+	ev := a.Log.Warn().Str("file", fr.Name).Str("kind", string(c.kind)).Str("outcome", fr.Outcome).
 		Int("rows", fr.Rows).Int("errors", total).Str("error_workbook", errPath).Dur("duration", fr.Duration)
 	if len(errs) > 0 {
 		ev = ev.Str("first_error", errs[0].Error())
