@@ -70,6 +70,8 @@ func Load(x *Extract, env Env, w Writer) (Result, error) {
 	if l.env.Progress != nil {
 		l.env.Progress(l.res.Rows)
 	}
+	// Rules that span rows report late; staff read the list in row order.
+	slices.SortStableFunc(l.res.Errors, func(a, b domain.RowError) int { return a.Row - b.Row })
 	return l.res, err
 }
 

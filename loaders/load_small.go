@@ -2,6 +2,8 @@ package loaders
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 
 	"kam/domain"
 )
@@ -191,12 +193,66 @@ func (l *loader) loadClaims(w Writer) error {
 	return out.finish()
 }
 
+// checkRatios settles how an agreement's ratios were written and checks they
+// total exactly 100.00. Percentages (50, 33.33%) are the rule; an agreement
+// whose cells only make 100.00 as fractions (0.5 + 0.5) came from a
+// percentage-formatted Excel column, which stores 50% as 0.5 — no reading can
+// make both total 100, so the choice is never ambiguous. parties is rewritten
+// in place when the fraction reading holds.
+func (l *loader) checkRatios(id string, rows []splitRow, idx []int, parties []domain.SplitParty) {
+	pctSum, fracSum, pctOK, fracOK, fractions := 0, 0, true, true, true
+	for _, i := range idx {
+		r := &rows[i]
+		if r.raw[sRatio] == "" {
+			return // reported as empty already
+		}
+		pctOK = pctOK && r.ratioErr == ""
+		fracOK = fracOK && r.fractionErr == ""
+		fractions = fractions && (r.looksFraction || strings.Contains(r.raw[sRatio], "%"))
+		pctSum += int(r.party.Ratio)
+		fracSum += int(r.asFraction)
+	}
+	if pctOK && pctSum == int(domain.FullRatio) {
+		return
+	}
+	if fracOK && fracSum == int(domain.FullRatio) {
+		for k, i := range idx {
+			parties[k].Ratio = rows[i].asFraction
+		}
+		return
+	}
+	// Neither reading holds: report in the one the cells look written in.
+	sum, readingOK := pctSum, pctOK
+	if fractions {
+		sum, readingOK = fracSum, fracOK
+	}
+	if readingOK {
+		l.failAt(rows[idx[0]].row, sRatio, domain.Ratio(sum).String(),
+			fmt.Sprintf("协议 %s 的分成比例合计为 %s，应正好是 100.00", id, domain.Ratio(sum)))
+		return
+	}
+	for _, i := range idx {
+		r := &rows[i]
+		switch {
+		case fractions && r.fractionErr != "":
+			l.failAt(r.row, sRatio, percentOfFraction(r.raw[sRatio]), r.fractionErr)
+		case !fractions && r.ratioErr != "":
+			l.failAt(r.row, sRatio, r.raw[sRatio], r.ratioErr)
+		}
+	}
+}
+
 type splitRow struct {
-	row    int
-	a      domain.SplitAgreement // the agreement as this row states it, without parties
-	party  domain.SplitParty
-	raw    [7]string // cells as written, by the kind's column
-	failed uint64    // columns of this row already reported
+	row      int
+	a        domain.SplitAgreement // the agreement as this row states it, without parties
+	party    domain.SplitParty
+	ratioErr string // why the ratio is no percentage
+	// The ratio read as a fraction (0.5 for 50%), as a percentage-formatted Excel cell stores it.
+	asFraction    domain.Ratio
+	fractionErr   string
+	looksFraction bool      // a plain number no larger than 1
+	raw           [7]string // cells as written, by the kind's column
+	failed        uint64    // columns of this row already reported
 }
 
 func (r *splitRow) ok(c int) bool { return r.failed&(uint64(1)<<uint(c)) == 0 }
@@ -219,7 +275,26 @@ func (l *loader) loadSplits(w Writer) error {
 		}
 		r.a.Line, r.raw[sLine], _ = l.line(sLine, false)
 		r.party.Unit = l.unitCell(sUnit, true)
-		r.party.Ratio, r.raw[sRatio], _ = parsed(l, sRatio, true, ParseRatio)
+		r.raw[sRatio] = l.cell(sRatio)
+		if raw := r.raw[sRatio]; raw == "" {
+			l.fail(sRatio, "", errEmpty.Error())
+		} else {
+			var err error
+			if r.party.Ratio, err = ParseRatio(raw); err != nil {
+				r.ratioErr = err.Error()
+			}
+			// "33.33%" is a percentage whichever way the agreement is read.
+			r.asFraction, r.fractionErr, r.looksFraction = r.party.Ratio, r.ratioErr, false
+			if !strings.Contains(raw, "%") {
+				r.asFraction, err = ParseRatio(percentOfFraction(raw))
+				r.fractionErr = ""
+				if err != nil {
+					r.fractionErr = err.Error()
+				}
+				v, perr := strconv.ParseFloat(raw, 64)
+				r.looksFraction = perr == nil && v <= 1
+			}
+		}
 		r.raw[sID], r.raw[sCustomer], r.raw[sUnit] = r.a.ID, r.a.Customer, r.party.Unit
 		r.failed = l.failedCols
 		rows = append(rows, r)
@@ -238,8 +313,7 @@ func (l *loader) checkSplits(rows []splitRow) []domain.SplitAgreement {
 	type acc struct {
 		first  int // index of the agreement's first row
 		a      domain.SplitAgreement
-		sum    int
-		sumOK  bool
+		rows   []int // indexes of its rows, for the ratio reading chosen at the end
 		byUnit map[string]int
 	}
 	var order []string
@@ -251,7 +325,7 @@ func (l *loader) checkSplits(rows []splitRow) []domain.SplitAgreement {
 		}
 		g := by[r.a.ID]
 		if g == nil {
-			g = &acc{first: i, a: r.a, sumOK: true, byUnit: map[string]int{}}
+			g = &acc{first: i, a: r.a, byUnit: map[string]int{}}
 			by[r.a.ID] = g
 			order = append(order, r.a.ID)
 		} else {
@@ -273,11 +347,7 @@ func (l *loader) checkSplits(rows []splitRow) []domain.SplitAgreement {
 				g.byUnit[u] = r.row
 			}
 		}
-		if r.ok(sRatio) {
-			g.sum += int(r.party.Ratio)
-		} else {
-			g.sumOK = false
-		}
+		g.rows = append(g.rows, i)
 		g.a.Parties = append(g.a.Parties, r.party)
 	}
 	type start struct {
@@ -289,11 +359,8 @@ func (l *loader) checkSplits(rows []splitRow) []domain.SplitAgreement {
 	for _, id := range order {
 		g := by[id]
 		f := &rows[g.first]
+		l.checkRatios(id, rows, g.rows, g.a.Parties)
 		out = append(out, g.a)
-		if g.sumOK && g.sum != int(domain.FullRatio) {
-			l.failAt(f.row, sRatio, domain.Ratio(g.sum).String(),
-				fmt.Sprintf("协议 %s 的分成比例合计为 %s，应正好是 100.00", id, domain.Ratio(g.sum)))
-		}
 		if !f.ok(sCustomer) || !f.ok(sFrom) || !f.ok(sLine) || g.a.Customer == "" {
 			continue
 		}

@@ -162,10 +162,10 @@ func TestBadSplitRowsDisagree(t *testing.T) {
 	)
 	res, w := load(t, p, testEnv())
 	wantErrors(t, res, w,
-		rowErr(4, "分成比例", "0.00", "应大于 0"),
 		rowErr(3, "客户编号", "C002", "与同一协议第 2 行的客户编号不一致"),
 		rowErr(3, "生效月份", "2026-01", "与同一协议第 2 行的生效月份不一致"),
-		rowErr(4, "分成单位编码", "D01", "同一协议中分成单位与第 2 行重复"))
+		rowErr(4, "分成单位编码", "D01", "同一协议中分成单位与第 2 行重复"),
+		rowErr(4, "分成比例", "0.00", "应大于 0"))
 }
 
 func TestBadTwoAgreementsSameStart(t *testing.T) {
@@ -804,4 +804,28 @@ func TestCustomersStreamAndStopWritingAfterError(t *testing.T) {
 	if len(w.customers) != 4999 || w.calls != 3 {
 		t.Errorf("clean file: %d customers in %d calls, want 4999 in 3", len(w.customers), w.calls)
 	}
+}
+
+// Ratios written as fractions (as Excel stores a percentage-formatted cell, or
+// copied out of one into a CSV) are read as such when only that makes 100.00.
+func TestSplitRatiosAsFractions(t *testing.T) {
+	p := csvFile(t, splitsHeader,
+		"AG1,C001,2026-02,,函件,D01,0.5",
+		"AG1,C001,2026-02,,函件,P01,0.5",
+		"AG2,C002,2026-02,,,D01,1",
+		"AG3,C002,2026-03,,,D01,0.25",
+		"AG3,C002,2026-03,,,P01,75%",
+	)
+	res, w := load(t, p, testEnv())
+	wantClean(t, res)
+	var got []string
+	for _, a := range w.agreements {
+		got = append(got, fmt.Sprint(a.ID, a.Parties))
+	}
+	if want := "[AG1[{D01 50.00} {P01 50.00}] AG2[{D01 100.00}] AG3[{D01 25.00} {P01 75.00}]]"; fmt.Sprint(got) != want {
+		t.Errorf("agreements %v, want %v", got, want)
+	}
+	// 60 + 0.4 totals 100.00 in neither reading.
+	res, w = load(t, csvFile(t, splitsHeader, "AG1,C001,2026-02,,函件,D01,60", "AG1,C001,2026-02,,函件,P01,0.4"), testEnv())
+	wantErrors(t, res, w, rowErr(2, "分成比例", "60.40", "协议 AG1 的分成比例合计为 60.40，应正好是 100.00"))
 }

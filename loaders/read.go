@@ -351,7 +351,7 @@ func openXLSX(path string) (x *Extract, err error) {
 			rows = nil
 			continue
 		}
-		src := &xlsxSource{f: f, sheet: name, rows: rows, pct: -1}
+		src := &xlsxSource{f: f, sheet: name, rows: rows}
 		m, header, row, herr := findHeader(src, &near, &seen)
 		if herr != nil || header == nil {
 			rows.Close()
@@ -361,9 +361,6 @@ func openXLSX(path string) (x *Extract, err error) {
 				return nil, herr
 			}
 			continue
-		}
-		if m.kind == domain.KindSplits {
-			src.pct, src.pctStyles = m.pos[sRatio], map[int]bool{}
 		}
 		src.own = true
 		return &Extract{kind: m.kind, header: header, headerRow: row, pos: m.pos, encoding: "xlsx", src: prefetch(src)}, nil
@@ -376,13 +373,11 @@ func openXLSX(path string) (x *Extract, err error) {
 }
 
 type xlsxSource struct {
-	f         *excelize.File
-	sheet     string
-	rows      *excelize.Rows
-	own       bool // close f with the rows
-	row       int
-	pct       int          // file column holding ratios, read through its number format; -1 for other kinds
-	pctStyles map[int]bool // style id → is a percentage format
+	f     *excelize.File
+	sheet string
+	rows  *excelize.Rows
+	own   bool // close f with the rows
+	row   int
 }
 
 func (s *xlsxSource) next() (cells []string, row int, err error) {
@@ -405,51 +400,7 @@ func (s *xlsxSource) next() (cells []string, row int, err error) {
 	for i, c := range cells {
 		cells[i] = roundExcelNumber(c)
 	}
-	if s.pct >= 0 && s.pct < len(cells) && cells[s.pct] != "" && s.percentCell(s.row) {
-		cells[s.pct] = percentOfFraction(cells[s.pct])
-	}
 	return cells, s.row, nil
-}
-
-// percentCell reports whether the ratio cell of a row is a number shown as a percentage (50% stored as 0.5).
-func (s *xlsxSource) percentCell(row int) bool {
-	cell, err := excelize.CoordinatesToCellName(s.pct+1, row)
-	if err != nil {
-		return false
-	}
-	if typ, err := s.f.GetCellType(s.sheet, cell); err != nil || (typ != excelize.CellTypeUnset && typ != excelize.CellTypeNumber) {
-		return false
-	}
-	id, err := s.f.GetCellStyle(s.sheet, cell)
-	if err != nil {
-		return false
-	}
-	if pct, ok := s.pctStyles[id]; ok {
-		return pct
-	}
-	pct := false
-	if st, err := s.f.GetStyle(id); err == nil && st != nil {
-		pct = st.NumFmt == 9 || st.NumFmt == 10 || (st.CustomNumFmt != nil && strings.Contains(stripQuoted(*st.CustomNumFmt), "%"))
-	}
-	s.pctStyles[id] = pct
-	return pct
-}
-
-// stripQuoted drops literal text ("…" and \x) from a number format so only a real % counts.
-func stripQuoted(format string) string {
-	var b strings.Builder
-	quoted := false
-	for i := 0; i < len(format); i++ {
-		switch c := format[i]; {
-		case c == '"':
-			quoted = !quoted
-		case c == '\\' && !quoted:
-			i++
-		case !quoted:
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
 }
 
 func (s *xlsxSource) close() error {
