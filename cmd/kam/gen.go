@@ -10,12 +10,13 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
+	"kam/config"
 	"kam/domain"
 	"kam/gen"
 	"kam/pipeline"
 )
 
-func cmdGen(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func cmdGen(ctx context.Context, configPath string, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("gen", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	out := fs.String("out", "", "输出目录")
@@ -33,7 +34,12 @@ func cmdGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if *customers < 1 || *months < 1 || *months > 120 {
 		return domain.Usagef("gen: --customers 至少 1，--months 在 1–120 之间")
 	}
-	opts := gen.Options{Out: *out, Customers: *customers, Months: *months, Seed: *seed, Now: time.Now(), RevenueXLSX: *revenueXLSX}
+	cfg, err := config.Load(configPath)
+	if err != nil {
+		return err
+	}
+	// "Today" in kam's own zone, so no generated date is in kam's future.
+	opts := gen.Options{Out: *out, Customers: *customers, Months: *months, Seed: *seed, Now: time.Now().In(cfg.Location()), RevenueXLSX: *revenueXLSX}
 	if *end != "" {
 		m, err := domain.ParseMonth(*end)
 		if err != nil {

@@ -56,7 +56,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var err error
 	switch cmd {
 	case "gen":
-		err = cmdGen(ctx, rest, stdout, stderr)
+		err = cmdGen(ctx, *configPath, rest, stdout, stderr)
 	case "ingest", "run", "status", "migrate", "reports", "serve":
 		err = withApp(ctx, *configPath, cmd, rest, stdout, stderr)
 	case "help", "-h", "--help":
