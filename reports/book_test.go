@@ -21,15 +21,7 @@ func TestTableWritesTypedCellsAndNeverFormulas(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, err := b.Bytes()
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := excelize.OpenReader(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f := openBook(t, b)
 	if got := f.GetSheetList(); len(got) != 1 || got[0] != "明细" {
 		t.Fatalf("sheets = %v", got)
 	}
@@ -83,4 +75,19 @@ func TestErrorWorkbookListsEveryRow(t *testing.T) {
 	if len(rows) != 3 || rows[0][0] != "行号" || rows[0][3] != "错误" || rows[2][0] != "9" || rows[2][2] != "2026-13" {
 		t.Fatalf("rows = %v", rows)
 	}
+}
+
+// openBook renders b and opens the bytes again, as a reader of the e-mailed workbook would.
+func openBook(t *testing.T, b *Book) *excelize.File {
+	t.Helper()
+	data, err := b.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
 }

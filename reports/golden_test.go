@@ -174,15 +174,7 @@ func TestGradesToneChanges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, err := b.Bytes()
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := excelize.OpenReader(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f := openBook(t, b)
 	rows, err := f.GetRows("分级结果")
 	if err != nil {
 		t.Fatal(err)
