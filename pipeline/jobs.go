@@ -165,10 +165,10 @@ func (a *App) runJob(ctx context.Context, job Job, req RunRequest) (*Output, err
 	out := &Output{Period: period, tmp: tmp}
 	start := time.Now()
 	runID, err := a.Store.StartRun(ctx, name, period, req.Trigger, a.now().UTC())
-	out.RunID = runID
 	if err != nil {
 		return nil, err
 	}
+	out.RunID = runID
 	log := a.Log.With().Str("job", name).Str("period", period).Str("trigger", req.Trigger).Int64("run", runID).Logger()
 	runErr := job.Run(runCtx, a, period, asOf, out)
 	if runErr == nil {
