@@ -73,19 +73,6 @@ func (s *Store) FileBySHA(ctx context.Context, sha string) (FileRecord, bool, er
 	return r.record(), true, nil
 }
 
-// RecentFiles lists the last n files seen, newest first.
-func (s *Store) RecentFiles(ctx context.Context, n int) ([]FileRecord, error) {
-	var rows []fileRow
-	if err := s.db.SelectContext(ctx, &rows, `SELECT `+fileColumns+` FROM files ORDER BY id DESC LIMIT ?`, n); err != nil {
-		return nil, fmt.Errorf("查询文件记录: %w", err)
-	}
-	out := make([]FileRecord, len(rows))
-	for i, r := range rows {
-		out[i] = r.record()
-	}
-	return out, nil
-}
-
 // LastScanFiles lists the files the latest inbox scan that handled any file
 // dealt with, in the order it took them.
 func (s *Store) LastScanFiles(ctx context.Context) ([]FileRecord, error) {
