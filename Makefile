@@ -32,7 +32,9 @@ bench: build
 	./scripts/bench.sh
 
 fuzz:
-	@for t in FuzzParseMoney FuzzParseDate FuzzParseMonth FuzzLoadCSV FuzzLoadXLSX; do \
+	@for t in FuzzParseMoney FuzzParseDate FuzzParseMonth; do \
+		$(GO) test ./domain/ -run '^$$' -fuzz "^$$t$$" -fuzztime 20s || exit 1; done
+	@for t in FuzzLoadCSV FuzzLoadXLSX; do \
 		$(GO) test ./loaders/ -run '^$$' -fuzz "^$$t$$" -fuzztime 20s || exit 1; done
 
 clean:

@@ -19,8 +19,6 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"kam/domain"
-	"kam/loaders"
-	"kam/rules"
 )
 
 // Config is the whole configuration. YAML keys are the snake_case tags.
@@ -343,13 +341,13 @@ func (c *Config) validateSchedule() error {
 }
 
 func (c *Config) validateGrading() error {
-	_, err := c.GradeScheme()
+	_, err := c.GradeTable()
 	return err
 }
 
-// GradeScheme converts the grading keys into the rule's table, naming the key of any bad value.
-func (c Config) GradeScheme() (rules.GradeScheme, error) {
-	var s rules.GradeScheme
+// GradeTable converts the grading keys into the rule's table, naming the key of any bad value.
+func (c Config) GradeTable() (domain.GradeTable, error) {
+	var s domain.GradeTable
 	g := c.Grading
 	if len(g.Thresholds) != 8 {
 		return s, domain.Usagef("配置项 grading.thresholds 有误: 需要 8 个级别门槛，实际 %d 个", len(g.Thresholds))
@@ -361,25 +359,59 @@ func (c Config) GradeScheme() (rules.GradeScheme, error) {
 		return s, domain.Usagef("配置项 grading.tiers 有误: 需要为 8 个级别各指定一个等级，实际 %d 个", len(g.Tiers))
 	}
 	for i, v := range g.Thresholds {
-		m, err := loaders.ParseMoney(v)
+		m, err := domain.ParseMoney(v)
 		if err != nil {
 			return s, domain.Usagef("配置项 grading.thresholds 第 %d 个值 %q 有误: %v", i+1, v, err)
 		}
 		s.Thresholds[i] = m
 	}
 	for i, v := range g.Progress {
-		r, err := loaders.ParseRatio(v)
+		r, err := domain.ParseRatio(v)
 		if err != nil {
 			return s, domain.Usagef("配置项 grading.progress 第 %d 个值 %q 有误: %v", i+1, v, err)
 		}
 		s.Progress[i] = r
 	}
 	for i, v := range g.Tiers {
-		t, err := rules.ParseTier(v)
+		t, err := domain.ParseTier(v)
 		if err != nil {
 			return s, domain.Usagef("配置项 grading.tiers 第 %d 个值有误: %v", i+1, err)
 		}
 		s.Tiers[i] = t
 	}
-	return s, s.Validate()
+	return s, validateGradeTable(s)
+}
+
+// validateGradeTable checks the table's order; the error names the config key (exit status 2).
+func validateGradeTable(s domain.GradeTable) error {
+	for k := 1; k < 8; k++ {
+		if s.Thresholds[k] >= s.Thresholds[k-1] {
+			return domain.Usagef("配置 grading.thresholds：第 %d 级门槛 %s 元必须小于第 %d 级门槛 %s 元",
+				k+1, s.Thresholds[k].Yuan(), k, s.Thresholds[k-1].Yuan())
+		}
+	}
+	if s.Thresholds[7] != 0 {
+		return domain.Usagef("配置 grading.thresholds：第 8 级门槛必须为 0，现为 %s 元", s.Thresholds[7].Yuan())
+	}
+	for q, p := range s.Progress {
+		if p <= 0 {
+			return domain.Usagef("配置 grading.progress：第 %d 季度进度 %s%% 必须大于 0", q+1, p)
+		}
+		if q > 0 && p <= s.Progress[q-1] {
+			return domain.Usagef("配置 grading.progress：第 %d 季度进度 %s%% 必须大于第 %d 季度的 %s%%", q+1, p, q, s.Progress[q-1])
+		}
+	}
+	if s.Progress[3] != domain.FullRatio {
+		return domain.Usagef("配置 grading.progress：第 4 季度进度必须为 100.00%%，现为 %s%%", s.Progress[3])
+	}
+	for k, t := range s.Tiers {
+		if t.Rank() == 0 {
+			return domain.Usagef("配置 grading.tiers：第 %d 级的等级 %q 不是 钻石/黄金/白银/普通 之一", k+1, string(t))
+		}
+		// Levels are split into tiers in order (第八条 "依次划分"), which 升级/降级 relies on.
+		if k > 0 && t.Rank() > s.Tiers[k-1].Rank() {
+			return domain.Usagef("配置 grading.tiers：第 %d 级（%s）不能高于第 %d 级（%s）", k+1, t.Label(), k, s.Tiers[k-1].Label())
+		}
+	}
+	return nil
 }

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"kam/domain"
-	"kam/rules"
 )
 
 func writeConfig(t *testing.T, body string) string {
@@ -30,12 +29,19 @@ func TestNoFileGivesValidDefaults(t *testing.T) {
 	if cfg.DB.SQLitePath != "var/kam.db" || cfg.Paths.Inbox != "var/inbox" || cfg.Paths.Reports != "var/reports" {
 		t.Errorf("defaults: %+v %+v", cfg.DB, cfg.Paths)
 	}
-	scheme, err := cfg.GradeScheme()
+	table, err := cfg.GradeTable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if scheme != rules.DefaultGradeScheme() {
-		t.Errorf("default grading %+v, want the rule's default %+v", scheme, rules.DefaultGradeScheme())
+	// SPEC §4.1's default table, in yuan.
+	const yuan = 100
+	want := domain.GradeTable{
+		Thresholds: [8]domain.Money{5_000_000 * yuan, 1_000_000 * yuan, 600_000 * yuan, 300_000 * yuan, 150_000 * yuan, 80_000 * yuan, 30_000 * yuan, 0},
+		Progress:   [4]domain.Ratio{2500, 5000, 7500, 10000},
+		Tiers:      [8]domain.Tier{domain.Diamond, domain.Diamond, domain.Gold, domain.Gold, domain.Silver, domain.Silver, domain.Ordinary, domain.Ordinary},
+	}
+	if table != want {
+		t.Errorf("default grading %+v, want SPEC §4.1's %+v", table, want)
 	}
 }
 
@@ -85,8 +91,8 @@ func TestBadConfigIsUsageErrorNamingTheKey(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			_, err := Load(writeConfig(t, tc.body))
-			var ue *domain.UserError
-			if !errors.As(err, &ue) || ue.Code != 2 {
+			var ue *domain.Error
+			if !errors.As(err, &ue) || ue.Kind != domain.EInvalid {
 				t.Fatalf("err = %v, want a usage error (exit 2)", err)
 			}
 			if !strings.Contains(ue.Msg, tc.key) {

@@ -31,19 +31,6 @@ func (m Month) AddMonths(n int) Month { return monthFromIndex(m.index() + n) }
 // MonthsBetween counts months from a to b (b-a).
 func MonthsBetween(a, b Month) int { return b.index() - a.index() }
 
-// ParseMonth reads the canonical form 2026-03 (CLI and config use it; loaders accept more forms).
-func ParseMonth(s string) (Month, error) {
-	if len(s) == 7 && s[4] == '-' {
-		y, err1 := strconv.Atoi(s[:4])
-		mo, err2 := strconv.Atoi(s[5:])
-		m := NewMonth(y, time.Month(mo))
-		if err1 == nil && err2 == nil && mo >= 1 && mo <= 12 && m.Valid() {
-			return m, nil
-		}
-	}
-	return 0, fmt.Errorf("月份 %q 不是 YYYY-MM 格式", s)
-}
-
 // Quarter is a calendar quarter, Q in 1..4.
 type Quarter struct {
 	Year int
@@ -110,13 +97,4 @@ func (d Date) AddMonthsClamped(n int) Date {
 		day = last
 	}
 	return DateOf(target.Year(), target.Mon(), day)
-}
-
-// ParseDate reads the canonical form 2026-03-05.
-func ParseDate(s string) (Date, error) {
-	t, err := time.Parse("2006-01-02", s)
-	if err != nil {
-		return 0, fmt.Errorf("日期 %q 不是 YYYY-MM-DD 格式", s)
-	}
-	return DateFromTime(t), nil
 }

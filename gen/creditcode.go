@@ -1,7 +1,7 @@
 package gen
 
 // The unified social credit code's own check character (GB 32100-2015) comes
-// from loaders.CreditCodeCheckChar, the one the loader validates with; the
+// from domain.CreditCodeCheckChar, the one the loader validates with; the
 // organisation code inside it (GB 11714) has its own, below.
 
 var orgWeights = [8]int{3, 7, 9, 10, 5, 8, 4, 2}

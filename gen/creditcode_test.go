@@ -3,12 +3,12 @@ package gen
 import (
 	"testing"
 
-	"kam/loaders"
+	"kam/domain"
 )
 
 // validCreditCode is the loader's verdict: generated codes must load.
 func validCreditCode(code string) bool {
-	_, err := loaders.ParseCreditCode(code)
+	_, err := domain.ParseCreditCode(code)
 	return err == nil
 }
 

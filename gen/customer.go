@@ -4,7 +4,6 @@ import (
 	"math"
 
 	"kam/domain"
-	"kam/loaders"
 )
 
 const maxLines = 16
@@ -258,7 +257,7 @@ func (g *generator) creditCode(i int, r *rng, industry string, soleTrader bool) 
 		v := (uint64(i)*7368787 + uint64(g.seed)*31) % space
 		org[0], org[1] = 'M', 'A'
 		for k := 7; k >= 2; k-- {
-			org[k] = loaders.CreditCodeAlphabet[v%31]
+			org[k] = domain.CreditCodeAlphabet[v%31]
 			v /= 31
 		}
 	} else {
@@ -270,6 +269,6 @@ func (g *generator) creditCode(i int, r *rng, industry string, soleTrader bool) 
 	}
 	org[8] = orgCheckChar(string(org[:8]))
 	first := dept + region + string(org[:])
-	c, _ := loaders.CreditCodeCheckChar(first) // first is built from the code's alphabet only
+	c, _ := domain.CreditCodeCheckChar(first) // first is built from the code's alphabet only
 	return first + string(c)
 }

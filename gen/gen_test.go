@@ -109,8 +109,8 @@ func TestOptions(t *testing.T) {
 		{Customers: 20, Now: testNow},
 	} {
 		_, err := Run(context.Background(), bad)
-		var ue *domain.UserError
-		if !errors.As(err, &ue) || ue.Code != 2 {
+		var ue *domain.Error
+		if !errors.As(err, &ue) || ue.Kind != domain.EInvalid {
 			t.Errorf("Run(%+v) = %v, want a usage error", bad, err)
 		}
 	}

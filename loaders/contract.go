@@ -18,13 +18,7 @@ type Writer interface {
 	PutRevenue([]domain.Revenue) error
 	// FinishRevenue drops the stored revenue this file supersedes: every row of
 	// the given (month, business line) pairs that this file did not write.
-	FinishRevenue(pairs []MonthLine) error
-}
-
-// MonthLine is one (month, business line) pair a revenue file contains.
-type MonthLine struct {
-	Month domain.Month
-	Line  string
+	FinishRevenue(pairs []domain.MonthLine) error
 }
 
 // Refs answers reference checks against what is stored already (earlier files

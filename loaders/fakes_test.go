@@ -68,7 +68,7 @@ type fakeWriter struct {
 	targets    [][]domain.Target // one entry per call
 	revenue    []domain.Revenue
 	batches    []int // PutRevenue batch sizes
-	pairs      []MonthLine
+	pairs      []domain.MonthLine
 	finished   bool
 }
 
@@ -108,9 +108,9 @@ func (w *fakeWriter) PutRevenue(r []domain.Revenue) error {
 	w.batches = append(w.batches, len(r))
 	return nil
 }
-func (w *fakeWriter) FinishRevenue(p []MonthLine) error {
+func (w *fakeWriter) FinishRevenue(p []domain.MonthLine) error {
 	w.calls++
-	w.pairs, w.finished = append([]MonthLine(nil), p...), true
+	w.pairs, w.finished = append([]domain.MonthLine(nil), p...), true
 	return nil
 }
 
@@ -124,7 +124,7 @@ func (discardWriter) PutClaims([]domain.Claim) error              { return nil }
 func (discardWriter) PutAgreements([]domain.SplitAgreement) error { return nil }
 func (discardWriter) PutTargets([]domain.Target) error            { return nil }
 func (discardWriter) PutRevenue([]domain.Revenue) error           { return nil }
-func (discardWriter) FinishRevenue([]MonthLine) error             { return nil }
+func (discardWriter) FinishRevenue([]domain.MonthLine) error      { return nil }
 
 func testEnv() Env { return Env{Refs: newFakeRefs(), Today: testToday} }
 

@@ -10,59 +10,6 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
-func FuzzParseMoney(f *testing.F) {
-	for _, s := range []string{"1234.5", "¥1,234.50", "(1,234.50)", "-12", "12.345", "￥-0.01"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		m, err := ParseMoney(s)
-		if err != nil {
-			return
-		}
-		for _, form := range []string{m.Plain(), m.Yuan()} {
-			if back, err := ParseMoney(form); err != nil || back != m {
-				t.Fatalf("ParseMoney(%q) = %d, but its form %q reads back as %d, %v", s, m, form, back, err)
-			}
-		}
-	})
-}
-
-func FuzzParseDate(f *testing.F) {
-	for _, s := range []string{"46086.75", "2026年3月5日", "2026/3/5 10:00", "2026-03-05T00:00:00Z", "20260230"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		d, err := ParseDate(s)
-		if err != nil {
-			return
-		}
-		if y := d.Time().Year(); y < minYear || y > maxYear {
-			t.Fatalf("ParseDate(%q) = %v, outside %d–%d", s, d, minYear, maxYear)
-		}
-		if back, err := ParseDate(d.String()); err != nil || back != d {
-			t.Fatalf("ParseDate(%q) = %v, which reads back as %v, %v", s, d, back, err)
-		}
-	})
-}
-
-func FuzzParseMonth(f *testing.F) {
-	for _, s := range []string{"2026-03", "2026年3月", "202603", "46086", "2026/3/5"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		m, err := ParseMonth(s)
-		if err != nil {
-			return
-		}
-		if !m.Valid() || m.Year() < minYear || m.Year() > maxYear {
-			t.Fatalf("ParseMonth(%q) = %d, not a valid month", s, m)
-		}
-		if back, err := ParseMonth(m.String()); err != nil || back != m {
-			t.Fatalf("ParseMonth(%q) = %v, which reads back as %v, %v", s, m, back, err)
-		}
-	})
-}
-
 // fuzzLoad opens and loads bytes saved under name; it must never panic, and
 // whatever it reports must be fit for the error workbook.
 func fuzzLoad(t *testing.T, name string, data []byte) {

@@ -153,7 +153,7 @@ func (l *loader) next() bool {
 
 func blankRow(cells []string) bool {
 	for _, c := range cells {
-		if trimSpace(c) != "" {
+		if domain.TrimValue(c) != "" {
 			return false
 		}
 	}
@@ -213,7 +213,7 @@ func (l *loader) cell(c int) string {
 	if p < 0 || p >= len(l.rec) {
 		return ""
 	}
-	v := trimSpace(l.rec[p])
+	v := domain.TrimValue(l.rec[p])
 	if !validText(v) {
 		l.fail(c, v, reasonBadChars)
 	}
@@ -224,7 +224,7 @@ func (l *loader) cell(c int) string {
 func (l *loader) text(c int) string {
 	v := l.cell(c)
 	if v == "" {
-		l.fail(c, "", errEmpty.Error())
+		l.fail(c, "", domain.ErrEmpty.Error())
 	}
 	return v
 }
@@ -234,7 +234,7 @@ func parsed[T any](l *loader, c int, required bool, parse func(string) (T, error
 	raw = l.cell(c)
 	if raw == "" {
 		if required {
-			l.fail(c, "", errEmpty.Error())
+			l.fail(c, "", domain.ErrEmpty.Error())
 		}
 		return v, raw, false
 	}
@@ -247,11 +247,11 @@ func parsed[T any](l *loader, c int, required bool, parse func(string) (T, error
 }
 
 func (l *loader) month(c int, required bool) (domain.Month, string, bool) {
-	return parsed(l, c, required, ParseMonth)
+	return parsed(l, c, required, domain.ParseMonth)
 }
 
 func (l *loader) date(c int, required bool) (domain.Date, string, bool) {
-	d, raw, ok := parsed(l, c, required, ParseDate)
+	d, raw, ok := parsed(l, c, required, domain.ParseDate)
 	if ok && d > l.today {
 		l.fail(c, raw, "日期不能晚于今天（"+l.today.String()+"）")
 		return d, raw, false
@@ -260,11 +260,11 @@ func (l *loader) date(c int, required bool) (domain.Date, string, bool) {
 }
 
 func (l *loader) line(c int, required bool) (string, string, bool) {
-	return parsed(l, c, required, func(s string) (string, error) { return ParseLine(s, l.env.Lines) })
+	return parsed(l, c, required, func(s string) (string, error) { return domain.ParseLine(s, l.env.Lines) })
 }
 
 func enumCell[T ~string](l *loader, c int, list []domain.Enum[T]) (T, string, bool) {
-	return parsed(l, c, true, func(s string) (T, error) { return ParseEnum(list, s) })
+	return parsed(l, c, true, func(s string) (T, error) { return domain.ParseEnum(list, s) })
 }
 
 // notAfter rejects a month later than limit (revenue and split months may not lie in the future).
@@ -323,7 +323,7 @@ func (l *loader) refCell(c int, required bool, exists func(string) bool, reason 
 	v := l.cell(c)
 	switch {
 	case v == "" && required:
-		l.fail(c, "", errEmpty.Error())
+		l.fail(c, "", domain.ErrEmpty.Error())
 	case v != "" && !exists(v):
 		l.fail(c, v, reason)
 	}
@@ -409,8 +409,8 @@ func (s *streamer[T]) finish() error {
 // month, line and unit, and each is kept.
 func (l *loader) loadRevenue(w Writer) error {
 	batch := make([]domain.Revenue, 0, batchSize)
-	pairs := map[MonthLine]struct{}{}
-	var last MonthLine
+	pairs := map[domain.MonthLine]struct{}{}
+	var last domain.MonthLine
 	for l.next() {
 		cust := l.refCell(rCustomer, true, l.hasCustomer, reasonNoCustomer)
 		mon, raw, ok := l.month(rMonth, true)
@@ -419,12 +419,12 @@ func (l *loader) loadRevenue(w Writer) error {
 		}
 		line, _, _ := l.line(rLine, true)
 		unit := l.unitCell(rUnit, true)
-		amount, _, _ := parsed(l, rAmount, true, ParseMoney)
+		amount, _, _ := parsed(l, rAmount, true, domain.ParseMoney)
 		if l.rowBad() || l.bad() {
 			continue
 		}
 		batch = append(batch, domain.Revenue{Customer: cust, Month: mon, Line: line, Unit: unit, Amount: amount})
-		if ml := (MonthLine{mon, line}); ml != last {
+		if ml := (domain.MonthLine{Month: mon, Line: line}); ml != last {
 			pairs[ml], last = struct{}{}, ml
 		}
 		if len(batch) == batchSize {
@@ -445,11 +445,11 @@ func (l *loader) loadRevenue(w Writer) error {
 			return fmt.Errorf("写入收入: %w", err)
 		}
 	}
-	list := make([]MonthLine, 0, len(pairs))
+	list := make([]domain.MonthLine, 0, len(pairs))
 	for p := range pairs {
 		list = append(list, p)
 	}
-	slices.SortFunc(list, func(a, b MonthLine) int {
+	slices.SortFunc(list, func(a, b domain.MonthLine) int {
 		if a.Month != b.Month {
 			return int(a.Month - b.Month)
 		}

@@ -140,15 +140,15 @@ func (l *loader) loadCustomers(w Writer) error {
 		id := l.text(cID)
 		l.dupKey(first, id, cID, "客户编号")
 		name := l.text(cName)
-		credit, _, _ := parsed(l, cCredit, true, ParseCreditCode)
-		industry, _, _ := parsed(l, cIndustry, true, ParseIndustry)
+		credit, _, _ := parsed(l, cCredit, true, domain.ParseCreditCode)
+		industry, _, _ := parsed(l, cIndustry, true, domain.ParseIndustry)
 		category, _, categoryOK := enumCell(l, cCategory, domain.Categories)
 		mainLine, mainRaw, _ := l.line(cMainLine, false)
 		if categoryOK && category == domain.Specialized && mainRaw == "" {
 			l.fail(cMainLine, "", "专业客户必须填写主营业务")
 		}
 		status, _, _ := enumCell(l, cStatus, domain.CoopStatuses)
-		strategic, _, _ := parsed(l, cStrategic, true, ParseBool)
+		strategic, _, _ := parsed(l, cStrategic, true, domain.ParseBool)
 		territory := l.unitCell(cTerritory, true)
 		signing := l.unitCell(cSigning, true)
 		a := l.refCell(cManagerA, true, l.hasManager, reasonNoManager)
@@ -176,7 +176,7 @@ func (l *loader) loadClaims(w Writer) error {
 		registered, _, regOK := l.date(clRegistered, true)
 		confirmed, confRaw, confOK := l.date(clConfirmed, false)
 		typ, _, _ := enumCell(l, clType, domain.ProjectTypes)
-		period, _, _ := parsed(l, clPeriod, false, func(s string) (int, error) { return parseCount(s, 120) })
+		period, _, _ := parsed(l, clPeriod, false, func(s string) (int, error) { return domain.ParseCount(s, 120) })
 		developed, devRaw, devOK := l.date(clDeveloped, false)
 		if regOK && confOK && confirmed < registered {
 			l.fail(clConfirmed, confRaw, "确认日期早于申报日期")
@@ -277,16 +277,16 @@ func (l *loader) loadSplits(w Writer) error {
 		r.party.Unit = l.unitCell(sUnit, true)
 		r.raw[sRatio] = l.cell(sRatio)
 		if raw := r.raw[sRatio]; raw == "" {
-			l.fail(sRatio, "", errEmpty.Error())
+			l.fail(sRatio, "", domain.ErrEmpty.Error())
 		} else {
 			var err error
-			if r.party.Ratio, err = ParseRatio(raw); err != nil {
+			if r.party.Ratio, err = domain.ParseRatio(raw); err != nil {
 				r.ratioErr = err.Error()
 			}
 			// "33.33%" is a percentage whichever way the agreement is read.
 			r.asFraction, r.fractionErr, r.looksFraction = r.party.Ratio, r.ratioErr, false
 			if !strings.Contains(raw, "%") {
-				r.asFraction, err = ParseRatio(percentOfFraction(raw))
+				r.asFraction, err = domain.ParseRatio(percentOfFraction(raw))
 				r.fractionErr = ""
 				if err != nil {
 					r.fractionErr = err.Error()

@@ -318,7 +318,7 @@ func checkRevenue(t *testing.T, res Result, w *fakeWriter) {
 	if fmt.Sprint(w.revenue) != fmt.Sprint(wantRevenue) {
 		t.Errorf("revenue %+v, want %+v", w.revenue, wantRevenue)
 	}
-	wantPairs := []MonthLine{{domain.NewMonth(2026, 2), "速递"}, {domain.NewMonth(2026, 3), "函件"}}
+	wantPairs := []domain.MonthLine{{Month: domain.NewMonth(2026, 2), Line: "速递"}, {Month: domain.NewMonth(2026, 3), Line: "函件"}}
 	if !w.finished || fmt.Sprint(w.pairs) != fmt.Sprint(wantPairs) {
 		t.Errorf("FinishRevenue(%v) called=%v, want %v", w.pairs, w.finished, wantPairs)
 	}
@@ -573,7 +573,7 @@ func TestRevenueBatchesAndPairs(t *testing.T) {
 	if w.revenue[24499].Amount != 2449999 {
 		t.Errorf("last amount %d", w.revenue[24499].Amount)
 	}
-	want := fmt.Sprint([]MonthLine{{domain.NewMonth(2026, 1), "函件"}, {domain.NewMonth(2026, 2), "速递"}, {domain.NewMonth(2026, 3), "包裹"}})
+	want := fmt.Sprint([]domain.MonthLine{{Month: domain.NewMonth(2026, 1), Line: "函件"}, {Month: domain.NewMonth(2026, 2), Line: "速递"}, {Month: domain.NewMonth(2026, 3), Line: "包裹"}})
 	if fmt.Sprint(w.pairs) != want {
 		t.Errorf("pairs %v, want %v", w.pairs, want)
 	}

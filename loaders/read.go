@@ -70,7 +70,7 @@ func (x *Extract) Close() error {
 // columnName is the header text of one of the kind's columns as written, or its Chinese label when the file lacks it.
 func (x *Extract) columnName(c int) string {
 	if p := x.pos[c]; p >= 0 && p < len(x.header) {
-		if h := trimSpace(x.header[p]); h != "" {
+		if h := domain.TrimValue(x.header[p]); h != "" {
 			return h
 		}
 	}
@@ -449,7 +449,7 @@ func percentOfFraction(s string) string {
 	neg := strings.HasPrefix(s, "-")
 	t := strings.TrimPrefix(s, "-")
 	ip, fp, _ := strings.Cut(t, ".")
-	if !allDigits(ip) || (fp != "" && !allDigits(fp)) {
+	if !domain.IsDigits(ip) || (fp != "" && !domain.IsDigits(fp)) {
 		return s
 	}
 	fp += strings.Repeat("0", max(0, 2-len(fp)))

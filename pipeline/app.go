@@ -10,6 +10,7 @@ import (
 
 	"kam/config"
 	"kam/domain"
+	"kam/rules"
 	"kam/store"
 )
 
@@ -32,3 +33,9 @@ func (a *App) now() time.Time {
 
 // Today is the current calendar day in the configured zone.
 func (a *App) Today() domain.Date { return domain.DateFromTime(a.now()) }
+
+// gradeScheme is the configured grading table with the rule's arithmetic on it.
+func (a *App) gradeScheme() (rules.GradeScheme, error) {
+	t, err := a.Cfg.GradeTable()
+	return rules.GradeScheme(t), err
+}

@@ -13,7 +13,7 @@ import (
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
-	"kam/loaders"
+	"kam/domain"
 	"kam/store"
 	"kam/store/storetest"
 )
@@ -23,7 +23,7 @@ var ingestNow = time.Date(2026, 7, 15, 9, 0, 0, 0, time.UTC)
 // creditCode completes a 17-character prefix with its GB 32100 check character.
 func creditCode(t *testing.T, first17 string) string {
 	t.Helper()
-	c, err := loaders.CreditCodeCheckChar(first17)
+	c, err := domain.CreditCodeCheckChar(first17)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -40,29 +40,29 @@ func runGrade(ctx context.Context, a *App, period string, _ domain.Date, out *Ou
 		return err
 	}
 
-	perTier := map[rules.Tier]int64{}
+	perTier := map[domain.Tier]int64{}
 	changes := map[string]int64{}
 	for i := range g.grades {
 		perTier[g.grades[i].Tier]++
 		changes[g.grades[i].Change]++
 	}
 	out.Count("graded", int64(len(g.grades)))
-	for _, t := range rules.Tiers {
+	for _, t := range domain.Tiers {
 		out.Count(string(t.Code), perTier[t.Code])
 	}
-	out.Count("up", changes[rules.ChangeUp])
-	out.Count("down", changes[rules.ChangeDown])
-	out.Count("new", changes[rules.ChangeNew])
+	out.Count("up", changes[domain.ChangeUp])
+	out.Count("down", changes[domain.ChangeDown])
+	out.Count("new", changes[domain.ChangeNew])
 	out.Count("warnings", int64(len(g.warnings)))
 	out.Headline = fmt.Sprintf("%s 分级 %d 户：钻石 %d 户，黄金 %d 户，白银 %d 户，普通 %d 户；升级 %d 户，降级 %d 户，新进 %d 户；数据警告 %d 条",
-		q, len(g.grades), perTier[rules.Diamond], perTier[rules.Gold], perTier[rules.Silver], perTier[rules.Ordinary],
-		changes[rules.ChangeUp], changes[rules.ChangeDown], changes[rules.ChangeNew], len(g.warnings))
+		q, len(g.grades), perTier[domain.Diamond], perTier[domain.Gold], perTier[domain.Silver], perTier[domain.Ordinary],
+		changes[domain.ChangeUp], changes[domain.ChangeDown], changes[domain.ChangeNew], len(g.warnings))
 	return nil
 }
 
 // grading is one quarter-end's grades as the stored data gives them now.
 type grading struct {
-	grades   []rules.CustomerGrade
+	grades   []domain.CustomerGrade
 	warnings []rules.Warning
 	units    []domain.Unit
 }
@@ -70,7 +70,7 @@ type grading struct {
 // gradeQuarter grades quarter q from the store: the grade job and a review
 // pack whose quarter was never graded both come through here.
 func gradeQuarter(ctx context.Context, a *App, q domain.Quarter) (*grading, error) {
-	scheme, err := a.Cfg.GradeScheme()
+	scheme, err := a.gradeScheme()
 	if err != nil {
 		return nil, err
 	}
@@ -122,7 +122,7 @@ func quarterEndedBy(m domain.Month) domain.Quarter {
 // tierCustomers is who is under review for a tier at month m: the stored
 // grading of the latest quarter-end, or, when that quarter was never graded,
 // the same grading computed now and not stored. basis says which, for 说明.
-func tierCustomers(ctx context.Context, a *App, m domain.Month, tier rules.Tier) (customers []domain.Customer, responsible map[string]string, basis string, err error) {
+func tierCustomers(ctx context.Context, a *App, m domain.Month, tier domain.Tier) (customers []domain.Customer, responsible map[string]string, basis string, err error) {
 	q := quarterEndedBy(m)
 	stored, err := a.Store.HasGrades(ctx, q)
 	if err != nil {

@@ -201,8 +201,8 @@ func TestGradeJobRefusesAQuarterWithoutRevenue(t *testing.T) {
 		seedGradeData(t, s)
 		a := newTestApp(t, s, time.Date(2026, 10, 10, 9, 0, 0, 0, time.UTC))
 		_, err := a.RunJob(t.Context(), "grade", RunRequest{Period: "2026Q3"})
-		var ue *domain.UserError
-		if !errors.As(err, &ue) || ue.Code != 2 || !strings.Contains(ue.Msg, "2026-09") {
+		var ue *domain.Error
+		if !errors.As(err, &ue) || ue.Kind != domain.EInvalid || !strings.Contains(ue.Msg, "2026-09") {
 			t.Fatalf("err = %v; want a usage error naming 2026-09", err)
 		}
 		if has, _ := s.HasGrades(t.Context(), domain.Quarter{Year: 2026, Q: 3}); has {
@@ -217,8 +217,8 @@ func TestGradeJobRejectsABadScheme(t *testing.T) {
 	a := newTestApp(t, s, time.Date(2026, 7, 10, 9, 0, 0, 0, time.UTC))
 	a.Cfg.Grading.Thresholds[7] = "1"
 	_, err := a.RunJob(t.Context(), "grade", RunRequest{Period: "2026Q2"})
-	var ue *domain.UserError
-	if !errors.As(err, &ue) || ue.Code != 2 || !strings.Contains(ue.Msg, "grading.thresholds") {
+	var ue *domain.Error
+	if !errors.As(err, &ue) || ue.Kind != domain.EInvalid || !strings.Contains(ue.Msg, "grading.thresholds") {
 		t.Fatalf("err = %v; want a configuration error naming grading.thresholds", err)
 	}
 }

@@ -11,13 +11,13 @@ import (
 )
 
 func init() {
-	register(Job{Name: "review-diamond", Period: monthPeriod, Run: reviewJob("review-diamond", rules.Diamond, rules.DiamondWindow)})
-	register(Job{Name: "review-gold", Period: evenMonthPeriod, Run: reviewJob("review-gold", rules.Gold, rules.GoldWindow)})
+	register(Job{Name: "review-diamond", Period: monthPeriod, Run: reviewJob("review-diamond", domain.Diamond, rules.DiamondWindow)})
+	register(Job{Name: "review-gold", Period: evenMonthPeriod, Run: reviewJob("review-gold", domain.Gold, rules.GoldWindow)})
 }
 
 // reviewJob writes a tier's review pack (第九条(三)(四)) for the window of
 // window months ending at the period's month.
-func reviewJob(name string, tier rules.Tier, window int) func(context.Context, *App, string, domain.Date, *Output) error {
+func reviewJob(name string, tier domain.Tier, window int) func(context.Context, *App, string, domain.Date, *Output) error {
 	return func(ctx context.Context, a *App, period string, _ domain.Date, out *Output) error {
 		m, err := domain.ParseMonth(period)
 		if err != nil {

@@ -152,8 +152,8 @@ func TestGoldReviewRefusesAnOddMonth(t *testing.T) {
 	seedGradeData(t, s)
 	a := newTestApp(t, s, time.Date(2026, 8, 10, 9, 0, 0, 0, time.UTC))
 	_, err := a.RunJob(t.Context(), "review-gold", RunRequest{Period: "2026-05"})
-	var ue *domain.UserError
-	if !errors.As(err, &ue) || ue.Code != 2 || !strings.Contains(ue.Msg, "双月") {
+	var ue *domain.Error
+	if !errors.As(err, &ue) || ue.Kind != domain.EInvalid || !strings.Contains(ue.Msg, "双月") {
 		t.Fatalf("err = %v; want a usage error asking for an even month", err)
 	}
 	// Without --period on 2026-08-10 the last complete month is July: the pack covers May–June.
@@ -171,8 +171,8 @@ func TestReviewRefusesAMonthWithoutRevenue(t *testing.T) {
 	seedGradeData(t, s)
 	a := newTestApp(t, s, time.Date(2026, 8, 10, 9, 0, 0, 0, time.UTC))
 	_, err := a.RunJob(t.Context(), "review-diamond", RunRequest{Period: "2026-07"})
-	var ue *domain.UserError
-	if !errors.As(err, &ue) || ue.Code != 2 || !strings.Contains(ue.Msg, "2026-07") {
+	var ue *domain.Error
+	if !errors.As(err, &ue) || ue.Kind != domain.EInvalid || !strings.Contains(ue.Msg, "2026-07") {
 		t.Fatalf("err = %v; want a usage error naming 2026-07", err)
 	}
 }

@@ -111,7 +111,7 @@ func rosterCentres(ctx context.Context, a *App, month domain.Month, units []doma
 	if err != nil {
 		return nil, err
 	}
-	tiers := map[string]rules.Tier{}
+	tiers := map[string]domain.Tier{}
 	stored := map[string]string{}
 	if ok {
 		grades, err := a.Store.Grades(ctx, graded)
@@ -125,7 +125,7 @@ func rosterCentres(ctx context.Context, a *App, month domain.Month, units []doma
 			}
 		}
 	} else {
-		scheme, err := a.Cfg.GradeScheme()
+		scheme, err := a.gradeScheme()
 		if err != nil {
 			return nil, err
 		}

@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"kam/domain"
-	"kam/loaders"
-	"kam/rules"
 	"kam/store"
 	"kam/store/storetest"
 )
@@ -75,7 +73,7 @@ func seedRoster(t *testing.T, s *store.Store) {
 		if err := tx.PutRevenue(rev); err != nil {
 			return err
 		}
-		return tx.FinishRevenue([]loaders.MonthLine{{Month: 202604, Line: "速递"}, {Month: 202606, Line: "函件"}, {Month: 202606, Line: "速递"}})
+		return tx.FinishRevenue([]domain.MonthLine{{Month: 202604, Line: "速递"}, {Month: 202606, Line: "函件"}, {Month: 202606, Line: "速递"}})
 	})
 }
 
@@ -154,8 +152,8 @@ func TestRosterNeedsManagersOrCustomers(t *testing.T) {
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		a := newTestApp(t, s, time.Date(2026, 7, 26, 9, 0, 0, 0, time.UTC))
 		_, err := a.RunJob(t.Context(), "roster", RunRequest{})
-		var ue *domain.UserError
-		if err == nil || !errors.As(err, &ue) || ue.Code != 2 {
+		var ue *domain.Error
+		if err == nil || !errors.As(err, &ue) || ue.Kind != domain.EInvalid {
 			t.Errorf("empty store: %v; want a usage error", err)
 		}
 	})
@@ -165,14 +163,14 @@ func TestRosterUsesStoredGrades(t *testing.T) {
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		seedRoster(t, s)
 		ctx := t.Context()
-		grade := func(id string, tier rules.Tier, centre string) rules.CustomerGrade {
-			return rules.CustomerGrade{Customer: domain.Customer{ID: id}, Level: 1, Tier: tier, Change: rules.ChangeNew, Responsible: centre}
+		grade := func(id string, tier domain.Tier, centre string) domain.CustomerGrade {
+			return domain.CustomerGrade{Customer: domain.Customer{ID: id}, Level: 1, Tier: tier, Change: domain.ChangeNew, Responsible: centre}
 		}
 		// 2026Q2's grading made C1 diamond and left C7 out; 2026Q3's is later than June and not read.
-		if err := s.ReplaceGrades(ctx, domain.Quarter{Year: 2026, Q: 2}, []rules.CustomerGrade{grade("C1", rules.Diamond, "U00"), grade("C3", rules.Gold, "D02")}); err != nil {
+		if err := s.ReplaceGrades(ctx, domain.Quarter{Year: 2026, Q: 2}, []domain.CustomerGrade{grade("C1", domain.Diamond, "U00"), grade("C3", domain.Gold, "D02")}); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.ReplaceGrades(ctx, domain.Quarter{Year: 2026, Q: 3}, []rules.CustomerGrade{grade("C1", rules.Gold, "P01")}); err != nil {
+		if err := s.ReplaceGrades(ctx, domain.Quarter{Year: 2026, Q: 3}, []domain.CustomerGrade{grade("C1", domain.Gold, "P01")}); err != nil {
 			t.Fatal(err)
 		}
 		a := newTestApp(t, s, time.Date(2026, 7, 26, 9, 0, 0, 0, time.UTC))

@@ -13,7 +13,6 @@ import (
 
 	"kam/config"
 	"kam/domain"
-	"kam/loaders"
 	"kam/store"
 	"kam/store/storetest"
 )
@@ -154,9 +153,9 @@ func seedSplitMonth(tb testing.TB, s *store.Store, m domain.Month, rows int) {
 				chunk = chunk[:0]
 			}
 		}
-		pairs := make([]loaders.MonthLine, len(lines))
+		pairs := make([]domain.MonthLine, len(lines))
 		for i, l := range lines {
-			pairs[i] = loaders.MonthLine{Month: m, Line: l}
+			pairs[i] = domain.MonthLine{Month: m, Line: l}
 		}
 		return tx.FinishRevenue(pairs)
 	})

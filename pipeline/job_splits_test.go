@@ -18,7 +18,6 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"kam/domain"
-	"kam/loaders"
 	"kam/reports"
 	"kam/rules"
 	"kam/store"
@@ -115,7 +114,7 @@ func workbookDetail(t *testing.T, path string) (header []string, lines [][]strin
 
 func fen(t *testing.T, s string) domain.Money {
 	t.Helper()
-	m, err := loaders.ParseMoney(s)
+	m, err := domain.ParseMoney(s)
 	if err != nil {
 		t.Fatalf("amount %q: %v", s, err)
 	}
@@ -177,11 +176,11 @@ func TestSplitsJob(t *testing.T) {
 					t.Fatalf("line %d %s: CSV %s, workbook %s", i+1, header[c], rec[c], row[c])
 				}
 			}
-			ratio, err := loaders.ParseRatio(rec[5])
+			ratio, err := domain.ParseRatio(rec[5])
 			if err != nil || !strings.Contains(rec[5], ".") {
 				t.Fatalf("line %d ratio %q: %v", i+1, rec[5], err)
 			}
-			wbRatio, err := loaders.ParseRatio(row[5])
+			wbRatio, err := domain.ParseRatio(row[5])
 			if err != nil || wbRatio != ratio {
 				t.Fatalf("line %d ratio: CSV %s, workbook %s", i+1, rec[5], row[5])
 			}
@@ -254,8 +253,8 @@ func TestSplitsJobRefusesAMonthWithoutRevenue(t *testing.T) {
 		seedSplitData(t, s)
 		a := newTestApp(t, s, time.Date(2026, 8, 3, 9, 0, 0, 0, time.UTC))
 		out, err := a.RunJob(t.Context(), "splits", RunRequest{}) // July: nothing loaded yet
-		var ue *domain.UserError
-		if !errors.As(err, &ue) || ue.Code != 2 || !strings.Contains(ue.Msg, "2026-07") || !strings.Contains(ue.Msg, "收入") {
+		var ue *domain.Error
+		if !errors.As(err, &ue) || ue.Kind != domain.EInvalid || !strings.Contains(ue.Msg, "2026-07") || !strings.Contains(ue.Msg, "收入") {
 			t.Fatalf("err = %v; want a usage error naming 2026-07 and its missing revenue", err)
 		}
 		if out != nil && len(out.Paths) != 0 {

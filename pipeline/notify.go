@@ -38,15 +38,15 @@ func PeriodLabel(job, period string) string {
 	if q, err := domain.ParseQuarter(period); err == nil {
 		return fmt.Sprintf("%d 年第 %d 季度", q.Year, q.Q)
 	}
+	if d, err := domain.ParseDate(period); err == nil {
+		t := d.Time()
+		return fmt.Sprintf("%d 年 %d 月 %d 日", t.Year(), int(t.Month()), t.Day())
+	}
 	if m, err := domain.ParseMonth(period); err == nil {
 		if job == "review-gold" {
 			return fmt.Sprintf("%d 年 %d—%d 月", m.Year(), int(m.Mon())-1, int(m.Mon()))
 		}
 		return fmt.Sprintf("%d 年 %d 月", m.Year(), int(m.Mon()))
-	}
-	if d, err := domain.ParseDate(period); err == nil {
-		t := d.Time()
-		return fmt.Sprintf("%d 年 %d 月 %d 日", t.Year(), int(t.Month()), t.Day())
 	}
 	return period
 }

@@ -222,7 +222,7 @@ func TestSecondServeOnSQLiteIsRefused(t *testing.T) {
 	ctx2, cancel2 := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel2()
 	err := second.Serve(ctx2)
-	var ue *domain.UserError
+	var ue *domain.Error
 	if !errors.As(err, &ue) || !strings.Contains(ue.Msg, "另一个 kam serve 正在使用数据库") {
 		t.Errorf("second serve: %v", err)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"kam/config"
 	"kam/domain"
 	"kam/rules"
 )
@@ -111,7 +112,7 @@ func chartsText(t *testing.T, name string, xlsx []byte) string {
 
 // gradeFixture is a small 2026Q2 grading with every 变动, a handover, a 潜在
 // customer with revenue, a refund, and data warnings.
-func gradeFixture() ([]rules.CustomerGrade, []rules.Warning, Directory) {
+func gradeFixture(t *testing.T) ([]domain.CustomerGrade, []rules.Warning, Directory) {
 	units := []domain.Unit{
 		{Code: "C0", Name: "市局大客户中心", Kind: domain.CityCenter},
 		{Code: "P1", Name: "包裹专业局", Kind: domain.Professional, Line: "包裹"},
@@ -146,7 +147,7 @@ func gradeFixture() ([]rules.CustomerGrade, []rules.Warning, Directory) {
 			"G01": 1_300_000 * yuan, "G02": 200_000 * yuan, "G03": 260_000 * yuan, "G04": 50_000 * yuan, "G06": 100 * yuan,
 		},
 		Units:  units,
-		Scheme: rules.DefaultGradeScheme(),
+		Scheme: defaultScheme(t),
 	})
 	names := Directory{Units: map[string]string{}}
 	for _, u := range units {
@@ -156,7 +157,7 @@ func gradeFixture() ([]rules.CustomerGrade, []rules.Warning, Directory) {
 }
 
 func TestGradesGolden(t *testing.T) {
-	grades, warnings, names := gradeFixture()
+	grades, warnings, names := gradeFixture(t)
 	b, err := Grades(grades, warnings, names)
 	if err != nil {
 		t.Fatal(err)
@@ -169,7 +170,7 @@ func TestGradesGolden(t *testing.T) {
 }
 
 func TestGradesToneChanges(t *testing.T) {
-	grades, warnings, names := gradeFixture()
+	grades, warnings, names := gradeFixture(t)
 	b, err := Grades(grades, warnings, names)
 	if err != nil {
 		t.Fatal(err)
@@ -209,7 +210,7 @@ func TestGradesToneChanges(t *testing.T) {
 
 // reviewFixture is a month of diamond revenue: a fall flagged overall and on
 // one line, a lost customer, one with no base to compare with and one with nothing.
-func reviewFixture(tier rules.Tier, m domain.Month, window int, revenue []domain.Revenue, customers ...domain.Customer) ReviewPack {
+func reviewFixture(tier domain.Tier, m domain.Month, window int, revenue []domain.Revenue, customers ...domain.Customer) ReviewPack {
 	rows := rules.Review(rules.ReviewInput{
 		Month: m, Window: window, Customers: customers, Revenue: revenue,
 		Lines: domain.DefaultBusinessLines, DropAlert: rules.DefaultDropAlert,
@@ -217,7 +218,7 @@ func reviewFixture(tier rules.Tier, m domain.Month, window int, revenue []domain
 	resp := map[string]string{}
 	for _, c := range customers {
 		resp[c.ID] = "C0"
-		if tier == rules.Gold {
+		if tier == domain.Gold {
 			resp[c.ID] = "D1"
 		}
 	}
@@ -240,7 +241,7 @@ func TestReviewDiamondGolden(t *testing.T) {
 		goldenRev("G02", 202506, "速递", 40_000), goldenRev("G02", 202605, "速递", 10_000),
 		goldenRev("G08", 202606, "代理金融", 5_000),
 	)
-	p := reviewFixture(rules.Diamond, 202606, rules.DiamondWindow, revenue,
+	p := reviewFixture(domain.Diamond, 202606, rules.DiamondWindow, revenue,
 		domain.Customer{ID: "G01", Name: "东莞某制造有限公司"}, domain.Customer{ID: "G02", Name: "某银行东莞分行"},
 		domain.Customer{ID: "G08", Name: "+某新客户"}, domain.Customer{ID: "G09", Name: "某无收入客户"})
 	b, err := Review(p, Directory{Units: map[string]string{"C0": "市局大客户中心"}})
@@ -261,7 +262,7 @@ func TestReviewGoldGolden(t *testing.T) {
 		goldenRev("G03", 202605, "包裹", 100_000), goldenRev("G03", 202606, "包裹", -10_000),
 		goldenRev("G04", 202505, "函件", 1_000),
 	}
-	p := reviewFixture(rules.Gold, 202606, rules.GoldWindow, revenue,
+	p := reviewFixture(domain.Gold, 202606, rules.GoldWindow, revenue,
 		domain.Customer{ID: "G03", Name: "=某物流公司"}, domain.Customer{ID: "G04", Name: "南城某医院"})
 	p.ChartTopN = 10
 	b, err := Review(p, Directory{Units: map[string]string{"D1": "莞城镇区局"}})
@@ -276,7 +277,7 @@ func TestReviewGoldGolden(t *testing.T) {
 }
 
 func TestReviewWithoutAChart(t *testing.T) {
-	b, err := Review(ReviewPack{Tier: rules.Gold, Month: 202606, Window: 2, ChartTopN: 10, DropAlert: 1000}, Directory{})
+	b, err := Review(ReviewPack{Tier: domain.Gold, Month: 202606, Window: 2, ChartTopN: 10, DropAlert: 1000}, Directory{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -297,7 +298,7 @@ func TestReviewWithoutAChart(t *testing.T) {
 	}
 
 	// Customers, but the chart turned off in the configuration.
-	b, err = Review(ReviewPack{Tier: rules.Diamond, Month: 202606, Window: 1, ChartTopN: 0, DropAlert: 1000,
+	b, err = Review(ReviewPack{Tier: domain.Diamond, Month: 202606, Window: 1, ChartTopN: 0, DropAlert: 1000,
 		Rows: []rules.ReviewRow{{Customer: domain.Customer{ID: "C1"}}}}, Directory{})
 	if err != nil {
 		t.Fatal(err)
@@ -324,7 +325,7 @@ func TestReviewLargePack(t *testing.T) {
 	if testing.Short() {
 		t.Skip("writes a 120,000-row sheet")
 	}
-	p := ReviewPack{Tier: rules.Gold, Month: 202606, Window: 2, ChartTopN: 10, DropAlert: 1000}
+	p := ReviewPack{Tier: domain.Gold, Month: 202606, Window: 2, ChartTopN: 10, DropAlert: 1000}
 	for i := range 40_000 {
 		r := rules.ReviewRow{Customer: domain.Customer{ID: fmt.Sprintf("C%06d", i), Name: fmt.Sprintf("客户%d", i)}}
 		r.Current = domain.Money(i * 100)
@@ -347,4 +348,14 @@ func TestReviewLargePack(t *testing.T) {
 	if charts := chartsText(t, "large", buf.Bytes()); strings.Count(charts, "range\t'趋势数据'!$C$1:$N$1") != 10 {
 		t.Errorf("chart of the large pack:\n%s", charts)
 	}
+}
+
+// defaultScheme is the configured default grading table.
+func defaultScheme(t *testing.T) rules.GradeScheme {
+	t.Helper()
+	g, err := config.Default().GradeTable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rules.GradeScheme(g)
 }

@@ -11,7 +11,7 @@ import (
 // sheet, every graded customer), 等级变动 (the handover list), 汇总 (customers
 // and revenue per responsible unit and tier) and 数据警告. names gives the
 // units' names; customers are named from the grades themselves.
-func Grades(grades []rules.CustomerGrade, warnings []rules.Warning, names Directory) (_ *Book, err error) {
+func Grades(grades []domain.CustomerGrade, warnings []rules.Warning, names Directory) (_ *Book, err error) {
 	b := NewBook()
 	defer func() {
 		if err != nil {
@@ -46,13 +46,13 @@ func Grades(grades []rules.CustomerGrade, warnings []rules.Warning, names Direct
 	}
 
 	// The handover list: who changed tier and which unit now looks after them.
-	changed := make([]*rules.CustomerGrade, 0)
+	changed := make([]*domain.CustomerGrade, 0)
 	for i := range grades {
-		if grades[i].Change != rules.ChangeSame {
+		if grades[i].Change != domain.ChangeSame {
 			changed = append(changed, &grades[i])
 		}
 	}
-	changeOrder := map[string]int{rules.ChangeUp: 0, rules.ChangeDown: 1, rules.ChangeNew: 2}
+	changeOrder := map[string]int{domain.ChangeUp: 0, domain.ChangeDown: 1, domain.ChangeNew: 2}
 	sort.SliceStable(changed, func(i, j int) bool { return changeOrder[changed[i].Change] < changeOrder[changed[j].Change] })
 	err = b.Table("等级变动", []Column{
 		{Title: "客户编号"}, {Title: "客户名称", Width: 30}, {Title: "变动", Width: 8}, {Title: "上季等级", Width: 10},
@@ -106,9 +106,9 @@ func Grades(grades []rules.CustomerGrade, warnings []rules.Warning, names Direct
 // changeCell colours 变动: 升级 green, 降级 red.
 func changeCell(change string) any {
 	switch change {
-	case rules.ChangeUp:
+	case domain.ChangeUp:
 		return Cell{V: change, Tone: Good}
-	case rules.ChangeDown:
+	case domain.ChangeDown:
 		return Cell{V: change, Tone: Bad}
 	}
 	return change
@@ -116,7 +116,7 @@ func changeCell(change string) any {
 
 // gradeSummary writes 汇总: one row per responsible unit with customers and
 // cumulative revenue per tier, then a 合计 row that is the per-tier total.
-func gradeSummary(b *Book, grades []rules.CustomerGrade, unit func(string) string) error {
+func gradeSummary(b *Book, grades []domain.CustomerGrade, unit func(string) string) error {
 	type cell struct {
 		n   int64
 		sum domain.Money
@@ -125,8 +125,8 @@ func gradeSummary(b *Book, grades []rules.CustomerGrade, unit func(string) strin
 		tiers [4]cell
 		all   cell
 	}
-	tierIndex := map[rules.Tier]int{}
-	for i, t := range rules.Tiers {
+	tierIndex := map[domain.Tier]int{}
+	for i, t := range domain.Tiers {
 		tierIndex[t.Code] = i
 	}
 	byUnit := map[string]*line{}
@@ -154,7 +154,7 @@ func gradeSummary(b *Book, grades []rules.CustomerGrade, unit func(string) strin
 	sort.Slice(units, func(i, j int) bool { return (units[i] != "") && (units[j] == "" || units[i] < units[j]) })
 
 	cols := []Column{{Title: "负责单位编码"}, {Title: "负责单位名称", Width: 24}}
-	for _, t := range rules.Tiers {
+	for _, t := range domain.Tiers {
 		cols = append(cols, Column{Title: t.Label + "户数", Kind: Count}, Column{Title: t.Label + "累计收入", Kind: Amount})
 	}
 	cols = append(cols, Column{Title: "合计户数", Kind: Count}, Column{Title: "合计累计收入", Kind: Amount})

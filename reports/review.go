@@ -13,7 +13,7 @@ import (
 
 // ReviewPack is one diamond or gold review pack (第九条(三)(四)) to render.
 type ReviewPack struct {
-	Tier      rules.Tier
+	Tier      domain.Tier
 	Month     domain.Month // the period's last month
 	Window    int          // months per period
 	Basis     string       // which grading picked the customers, for 说明

@@ -16,7 +16,7 @@ func TestResponsibleCentres(t *testing.T) {
 		coop("potential", domain.Comprehensive, "", "W1"),
 	}
 	customers[4].Status = domain.Potential
-	got := ResponsibleCentres(gradeUnits, customers, map[string]Tier{"diamond": Diamond, "parcel": Gold})
+	got := ResponsibleCentres(gradeUnits, customers, map[string]domain.Tier{"diamond": domain.Diamond, "parcel": domain.Gold})
 	want := map[string]string{"diamond": "C0", "team": "D1", "parcel": "PB", "potential": "D1"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("ResponsibleCentres = %v; want %v", got, want)

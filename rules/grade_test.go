@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"reflect"
@@ -13,65 +12,8 @@ import (
 
 const yuan domain.Money = 100
 
-func TestTierLabelAndParse(t *testing.T) {
-	for _, c := range []struct {
-		in    string
-		want  Tier
-		label string
-	}{
-		{"钻石", Diamond, "钻石"}, {"gold", Gold, "黄金"}, {"白银", Silver, "白银"}, {"ordinary", Ordinary, "普通"},
-	} {
-		got, err := ParseTier(c.in)
-		if err != nil || got != c.want || got.Label() != c.label {
-			t.Errorf("ParseTier(%q) = %q %v, label %q; want %q %q", c.in, got, err, got.Label(), c.want, c.label)
-		}
-	}
-	if _, err := ParseTier("铂金"); err == nil {
-		t.Error("ParseTier(铂金) accepted")
-	}
-}
-
-func TestGradeSchemeValidate(t *testing.T) {
-	if err := DefaultGradeScheme().Validate(); err != nil {
-		t.Fatalf("default scheme: %v", err)
-	}
-	cases := []struct {
-		name   string
-		change func(*GradeScheme)
-		key    string
-	}{
-		{"equal thresholds", func(s *GradeScheme) { s.Thresholds[3] = s.Thresholds[2] }, "grading.thresholds"},
-		{"rising thresholds", func(s *GradeScheme) { s.Thresholds[1] = s.Thresholds[0] + 1 }, "grading.thresholds"},
-		{"T8 not zero", func(s *GradeScheme) { s.Thresholds[7] = 1 }, "grading.thresholds"},
-		{"T8 negative", func(s *GradeScheme) { s.Thresholds[7] = -1 }, "grading.thresholds"},
-		{"progress zero", func(s *GradeScheme) { s.Progress[0] = 0 }, "grading.progress"},
-		{"progress flat", func(s *GradeScheme) { s.Progress[2] = s.Progress[1] }, "grading.progress"},
-		{"progress not ending at 100%", func(s *GradeScheme) { s.Progress[3] = 9999 }, "grading.progress"},
-		{"progress beyond 100%", func(s *GradeScheme) { s.Progress[3] = 10001 }, "grading.progress"},
-		{"unknown tier", func(s *GradeScheme) { s.Tiers[4] = "铂金" }, "grading.tiers"},
-		{"empty tier", func(s *GradeScheme) { s.Tiers[7] = "" }, "grading.tiers"},
-		{"tiers out of order", func(s *GradeScheme) { s.Tiers[2] = Diamond; s.Tiers[1] = Gold }, "grading.tiers"},
-	}
-	for _, c := range cases {
-		s := DefaultGradeScheme()
-		c.change(&s)
-		err := s.Validate()
-		var ue *domain.UserError
-		if err == nil || !errors.As(err, &ue) || ue.Code != 2 || !strings.Contains(err.Error(), c.key) {
-			t.Errorf("%s: Validate() = %v; want a configuration error naming %s", c.name, err, c.key)
-		}
-	}
-	// Odd but valid: fewer tiers used, uneven progress.
-	s := DefaultGradeScheme()
-	s.Tiers = [8]Tier{Diamond, Gold, Gold, Gold, Ordinary, Ordinary, Ordinary, Ordinary}
-	s.Progress = [4]domain.Ratio{1, 2, 3, 10000}
-	if err := s.Validate(); err != nil {
-		t.Errorf("valid scheme rejected: %v", err)
-	}
-}
-
 func TestLevelBoundaries(t *testing.T) {
-	s := DefaultGradeScheme()
+	s := defaultScheme()
 	cases := []struct {
 		cum  domain.Money
 		q    int
@@ -100,7 +42,7 @@ func TestLevelExactWithUnevenProgress(t *testing.T) {
 	s := GradeScheme{
 		Thresholds: [8]domain.Money{700, 600, 500, 400, 300, 200, 100, 0},
 		Progress:   [4]domain.Ratio{3333, 6667, 9999, 10000},
-		Tiers:      DefaultGradeScheme().Tiers,
+		Tiers:      defaultScheme().Tiers,
 	}
 	// 100 fen × 33.33% = 33.33 fen: 33 is short, 34 reaches it.
 	if got := s.Level(33, 1); got != 8 {
@@ -122,7 +64,7 @@ func TestLevelExactWithUnevenProgress(t *testing.T) {
 }
 
 func TestLevelDoesNotOverflow(t *testing.T) {
-	s := DefaultGradeScheme()
+	s := defaultScheme()
 	s.Thresholds[0] = math.MaxInt64
 	// MaxInt64 × 3/4 = 6917529027641081855.25, so the bar is …856.
 	if got := s.Level(6917529027641081855, 3); got != 2 {
@@ -135,14 +77,14 @@ func TestLevelDoesNotOverflow(t *testing.T) {
 
 func TestChange(t *testing.T) {
 	cases := []struct {
-		prev, cur Tier
+		prev, cur domain.Tier
 		had       bool
 		want      string
 	}{
-		{Gold, Diamond, true, "升级"}, {Ordinary, Silver, true, "升级"},
-		{Diamond, Gold, true, "降级"}, {Silver, Ordinary, true, "降级"},
-		{Gold, Gold, true, "持平"}, {Ordinary, Ordinary, true, "持平"},
-		{"", Diamond, false, "新进"}, {Ordinary, Ordinary, false, "新进"},
+		{domain.Gold, domain.Diamond, true, "升级"}, {domain.Ordinary, domain.Silver, true, "升级"},
+		{domain.Diamond, domain.Gold, true, "降级"}, {domain.Silver, domain.Ordinary, true, "降级"},
+		{domain.Gold, domain.Gold, true, "持平"}, {domain.Ordinary, domain.Ordinary, true, "持平"},
+		{"", domain.Diamond, false, "新进"}, {domain.Ordinary, domain.Ordinary, false, "新进"},
 	}
 	for _, c := range cases {
 		if got := Change(c.prev, c.cur, c.had); got != c.want {
@@ -193,22 +135,22 @@ func TestGrade(t *testing.T) {
 			"c1": 200_000 * yuan, "c2": 40_000 * yuan, "c3": 20_000 * yuan, "c8": 5 * yuan, "c12": 300_000 * yuan,
 		},
 		Units:  gradeUnits,
-		Scheme: DefaultGradeScheme(),
+		Scheme: defaultScheme(),
 	}
 	got, warnings := Grade(in)
-	want := []CustomerGrade{
-		{Customer: c1, Cumulative: 500_000 * yuan, Level: 2, Tier: Diamond, PrevCumulative: 200_000 * yuan, PrevLevel: 3, PrevTier: Gold, Change: "升级", Responsible: "C0", PrevResponsible: "D1"},
-		{Customer: c12, Cumulative: 499_999_99, Level: 3, Tier: Gold, PrevCumulative: 300_000 * yuan, PrevLevel: 2, PrevTier: Diamond, Change: "降级", Responsible: "PS", PrevResponsible: "C0"},
-		{Customer: c5, Cumulative: 75_000 * yuan, Level: 5, Tier: Silver, Change: "新进", Responsible: "D1"},
-		{Customer: c2, Cumulative: 40_000 * yuan, Level: 6, Tier: Silver, PrevCumulative: 40_000 * yuan, PrevLevel: 5, PrevTier: Silver, Change: "持平", Responsible: "PB", PrevResponsible: "PB"},
-		{Customer: c3, Cumulative: 15_000 * yuan, Level: 7, Tier: Ordinary, PrevCumulative: 20_000 * yuan, PrevLevel: 6, PrevTier: Silver, Change: "降级", Responsible: "D1", PrevResponsible: "D1"},
-		{Customer: c4, Cumulative: 15_000 * yuan, Level: 7, Tier: Ordinary, PrevLevel: 8, PrevTier: Ordinary, Change: "持平"},
-		{Customer: c7, Cumulative: 3 * yuan, Level: 8, Tier: Ordinary, PrevLevel: 8, PrevTier: Ordinary, Change: "持平"},
-		{Customer: c10, Cumulative: 0, Level: 8, Tier: Ordinary, PrevLevel: 8, PrevTier: Ordinary, Change: "持平"},
-		{Customer: c11, Cumulative: 0, Level: 8, Tier: Ordinary, PrevLevel: 8, PrevTier: Ordinary, Change: "持平"},
-		{Customer: c13, Cumulative: 0, Level: 8, Tier: Ordinary, PrevLevel: 8, PrevTier: Ordinary, Change: "持平"},
-		{Customer: c9, Cumulative: 0, Level: 8, Tier: Ordinary, PrevLevel: 8, PrevTier: Ordinary, Change: "持平"},
-		{Customer: c8, Cumulative: -20 * yuan, Level: 8, Tier: Ordinary, PrevCumulative: 5 * yuan, PrevLevel: 8, PrevTier: Ordinary, Change: "持平", Responsible: "D1", PrevResponsible: "D1"},
+	want := []domain.CustomerGrade{
+		{Customer: c1, Cumulative: 500_000 * yuan, Level: 2, Tier: domain.Diamond, PrevCumulative: 200_000 * yuan, PrevLevel: 3, PrevTier: domain.Gold, Change: "升级", Responsible: "C0", PrevResponsible: "D1"},
+		{Customer: c12, Cumulative: 499_999_99, Level: 3, Tier: domain.Gold, PrevCumulative: 300_000 * yuan, PrevLevel: 2, PrevTier: domain.Diamond, Change: "降级", Responsible: "PS", PrevResponsible: "C0"},
+		{Customer: c5, Cumulative: 75_000 * yuan, Level: 5, Tier: domain.Silver, Change: "新进", Responsible: "D1"},
+		{Customer: c2, Cumulative: 40_000 * yuan, Level: 6, Tier: domain.Silver, PrevCumulative: 40_000 * yuan, PrevLevel: 5, PrevTier: domain.Silver, Change: "持平", Responsible: "PB", PrevResponsible: "PB"},
+		{Customer: c3, Cumulative: 15_000 * yuan, Level: 7, Tier: domain.Ordinary, PrevCumulative: 20_000 * yuan, PrevLevel: 6, PrevTier: domain.Silver, Change: "降级", Responsible: "D1", PrevResponsible: "D1"},
+		{Customer: c4, Cumulative: 15_000 * yuan, Level: 7, Tier: domain.Ordinary, PrevLevel: 8, PrevTier: domain.Ordinary, Change: "持平"},
+		{Customer: c7, Cumulative: 3 * yuan, Level: 8, Tier: domain.Ordinary, PrevLevel: 8, PrevTier: domain.Ordinary, Change: "持平"},
+		{Customer: c10, Cumulative: 0, Level: 8, Tier: domain.Ordinary, PrevLevel: 8, PrevTier: domain.Ordinary, Change: "持平"},
+		{Customer: c11, Cumulative: 0, Level: 8, Tier: domain.Ordinary, PrevLevel: 8, PrevTier: domain.Ordinary, Change: "持平"},
+		{Customer: c13, Cumulative: 0, Level: 8, Tier: domain.Ordinary, PrevLevel: 8, PrevTier: domain.Ordinary, Change: "持平"},
+		{Customer: c9, Cumulative: 0, Level: 8, Tier: domain.Ordinary, PrevLevel: 8, PrevTier: domain.Ordinary, Change: "持平"},
+		{Customer: c8, Cumulative: -20 * yuan, Level: 8, Tier: domain.Ordinary, PrevCumulative: 5 * yuan, PrevLevel: 8, PrevTier: domain.Ordinary, Change: "持平", Responsible: "D1", PrevResponsible: "D1"},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Grade:\n got  %s\n want %s", dumpGrades(got), dumpGrades(want))
@@ -226,7 +168,7 @@ func TestGrade(t *testing.T) {
 	}
 }
 
-func dumpGrades(gs []CustomerGrade) string {
+func dumpGrades(gs []domain.CustomerGrade) string {
 	var b strings.Builder
 	for _, g := range gs {
 		fmt.Fprintf(&b, "\n  %s L%d %s %s | prev L%d %s %s | %s %s (was %s)", g.Customer.ID, g.Level, g.Tier, g.Cumulative.Yuan(),
@@ -243,7 +185,7 @@ func TestGradeQ1ComparesWithLastYearQ4(t *testing.T) {
 		Cumulative:     map[string]domain.Money{"c": 250_000 * yuan},
 		PrevCumulative: map[string]domain.Money{"c": 600_000 * yuan},
 		Units:          gradeUnits,
-		Scheme:         DefaultGradeScheme(),
+		Scheme:         defaultScheme(),
 	})
 	// Last year's 600,000 against the full-year thresholds is L3 gold (against Q1's 25% it would be diamond).
 	if len(got) != 1 || got[0].Level != 2 || got[0].PrevLevel != 3 || got[0].Change != "升级" {
@@ -256,9 +198,9 @@ func TestGradeWithoutCityCenter(t *testing.T) {
 	got, warnings := Grade(GradeInput{
 		Quarter: domain.Quarter{Year: 2026, Q: 4}, Customers: []domain.Customer{c},
 		Cumulative: map[string]domain.Money{"c": 2_000_000 * yuan},
-		Units:      gradeUnits[1:], Scheme: DefaultGradeScheme(),
+		Units:      gradeUnits[1:], Scheme: defaultScheme(),
 	})
-	if len(got) != 1 || got[0].Tier != Diamond || got[0].Responsible != "" || len(warnings) != 1 || !strings.Contains(warnings[0].Message, "市局大客户中心") {
+	if len(got) != 1 || got[0].Tier != domain.Diamond || got[0].Responsible != "" || len(warnings) != 1 || !strings.Contains(warnings[0].Message, "市局大客户中心") {
 		t.Errorf("grade %s, warnings %v; want diamond with no responsible unit and a warning", dumpGrades(got), warnings)
 	}
 }
@@ -271,7 +213,7 @@ func BenchmarkGrade(b *testing.B) {
 		Cumulative:     make(map[string]domain.Money, n),
 		PrevCumulative: make(map[string]domain.Money, n),
 		Units:          gradeUnits,
-		Scheme:         DefaultGradeScheme(),
+		Scheme:         defaultScheme(),
 	}
 	territories := []string{"D1", "T1", "W1"}
 	for i := range n {
@@ -305,7 +247,7 @@ func TestGradeDiamondFallingToGoldIsHandedOver(t *testing.T) {
 		Cumulative:     map[string]domain.Money{"team": 750_000*yuan - 1, "parcel": 700_000 * yuan},
 		PrevCumulative: map[string]domain.Money{"team": 500_000 * yuan, "parcel": 600_000 * yuan},
 		Units:          gradeUnits,
-		Scheme:         DefaultGradeScheme(),
+		Scheme:         defaultScheme(),
 	})
 	if len(warnings) != 0 {
 		t.Errorf("warnings %v; want none", warnings)
@@ -313,11 +255,21 @@ func TestGradeDiamondFallingToGoldIsHandedOver(t *testing.T) {
 	want := map[string][2]string{"team": {"C0", "D1"}, "parcel": {"C0", "PB"}}
 	for _, g := range got {
 		w := want[g.Customer.ID]
-		if g.PrevTier != Diamond || g.Tier != Gold || g.Change != ChangeDown || g.PrevResponsible != w[0] || g.Responsible != w[1] {
-			t.Errorf("%s: %s; want diamond → gold, 降级, %s → %s", g.Customer.ID, dumpGrades([]CustomerGrade{g}), w[0], w[1])
+		if g.PrevTier != domain.Diamond || g.Tier != domain.Gold || g.Change != domain.ChangeDown || g.PrevResponsible != w[0] || g.Responsible != w[1] {
+			t.Errorf("%s: %s; want diamond → gold, 降级, %s → %s", g.Customer.ID, dumpGrades([]domain.CustomerGrade{g}), w[0], w[1])
 		}
 	}
 	if len(got) != 2 {
 		t.Errorf("graded %d customers; want 2", len(got))
+	}
+}
+
+// defaultScheme is the bureau's default table (config's defaults), for tests.
+func defaultScheme() GradeScheme {
+	const yuan = 100
+	return GradeScheme{
+		Thresholds: [8]domain.Money{5_000_000 * yuan, 1_000_000 * yuan, 600_000 * yuan, 300_000 * yuan, 150_000 * yuan, 80_000 * yuan, 30_000 * yuan, 0},
+		Progress:   [4]domain.Ratio{2500, 5000, 7500, 10000},
+		Tiers:      [8]domain.Tier{domain.Diamond, domain.Diamond, domain.Gold, domain.Gold, domain.Silver, domain.Silver, domain.Ordinary, domain.Ordinary},
 	}
 }

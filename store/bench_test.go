@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"kam/domain"
-	"kam/loaders"
 	"kam/store"
 	"kam/store/storetest"
 )
@@ -50,7 +49,7 @@ func BenchmarkPutRevenue(b *testing.B) {
 							return err
 						}
 					}
-					return tx.FinishRevenue([]loaders.MonthLine{{Month: 202501, Line: "函件"}})
+					return tx.FinishRevenue([]domain.MonthLine{{Month: 202501, Line: "函件"}})
 				})
 				if err != nil {
 					b.Fatal(err)

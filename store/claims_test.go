@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"kam/domain"
-	"kam/rules"
 	"kam/store"
 	"kam/store/storetest"
 )
@@ -80,7 +79,7 @@ func TestLatestGradedQuarter(t *testing.T) {
 		if _, ok, err := s.LatestGradedQuarter(ctx, q2); err != nil || ok {
 			t.Fatalf("no grades: ok %v, err %v", ok, err)
 		}
-		grade := []rules.CustomerGrade{{Customer: domain.Customer{ID: "C1"}, Level: 8, Tier: rules.Ordinary, Change: rules.ChangeNew}}
+		grade := []domain.CustomerGrade{{Customer: domain.Customer{ID: "C1"}, Level: 8, Tier: domain.Ordinary, Change: domain.ChangeNew}}
 		for _, q := range []domain.Quarter{{Year: 2025, Q: 4}, {Year: 2026, Q: 1}, {Year: 2026, Q: 3}} {
 			must(t, s.ReplaceGrades(ctx, q, grade))
 		}

@@ -13,7 +13,6 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"kam/domain"
-	"kam/rules"
 )
 
 const gradingRevenueSQL = `SELECT month, customer_id, SUM(amount) FROM revenue
@@ -170,8 +169,8 @@ type Grade struct {
 	Customer    string       `db:"customer_id"`
 	Cumulative  domain.Money `db:"cumulative"`
 	Level       int          `db:"level"`
-	Tier        rules.Tier   `db:"tier"`
-	PrevTier    rules.Tier   `db:"prev_tier"` // "" when not graded at the previous quarter-end
+	Tier        domain.Tier  `db:"tier"`
+	PrevTier    domain.Tier  `db:"prev_tier"` // "" when not graded at the previous quarter-end
 	Change      string       `db:"tier_change"`
 	Responsible string       `db:"responsible_unit"`
 }
@@ -180,7 +179,7 @@ const gradeCols = 8
 
 // ReplaceGrades stores the grades of quarter q in one transaction, replacing
 // whatever an earlier grading of q stored.
-func (s *Store) ReplaceGrades(ctx context.Context, q domain.Quarter, gs []rules.CustomerGrade) error {
+func (s *Store) ReplaceGrades(ctx context.Context, q domain.Quarter, gs []domain.CustomerGrade) error {
 	quarter := q.String()
 	return s.InTx(ctx, func(t *Tx) error {
 		if _, err := t.tx.ExecContext(ctx, "DELETE FROM grades WHERE quarter = ?", quarter); err != nil {
@@ -224,7 +223,7 @@ type GradedCustomer struct {
 }
 
 // CustomersOfTier lists the customers stored in tier at quarter q, by customer id.
-func (s *Store) CustomersOfTier(ctx context.Context, q domain.Quarter, tier rules.Tier) ([]GradedCustomer, error) {
+func (s *Store) CustomersOfTier(ctx context.Context, q domain.Quarter, tier domain.Tier) ([]GradedCustomer, error) {
 	var cs []GradedCustomer
 	if err := s.db.SelectContext(ctx, &cs, `SELECT c.id, c.name, c.credit_code, c.industry, c.category, c.main_line,
 		c.status, c.strategic, c.territory_unit, c.signing_unit, c.manager_a, c.manager_b, g.responsible_unit

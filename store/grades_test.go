@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"kam/domain"
-	"kam/rules"
 	"kam/store"
 	"kam/store/storetest"
 )
@@ -63,35 +62,35 @@ func TestReplaceGrades(t *testing.T) {
 		c2 := domain.Customer{ID: "C2", Name: "乙公司", Category: domain.Specialized, MainLine: "包裹", Status: domain.Potential, Strategic: true}
 		must(t, s.InTx(ctx, func(tx *store.Tx) error { return tx.PutCustomers([]domain.Customer{c1, c2}) }))
 		q1, q2 := domain.Quarter{Year: 2026, Q: 1}, domain.Quarter{Year: 2026, Q: 2}
-		first := []rules.CustomerGrade{
-			{Customer: c1, Cumulative: 600_000_00, Level: 2, Tier: rules.Diamond, PrevTier: rules.Gold, Change: rules.ChangeUp, Responsible: "C0"},
-			{Customer: c2, Cumulative: -5, Level: 8, Tier: rules.Ordinary, Change: rules.ChangeNew},
+		first := []domain.CustomerGrade{
+			{Customer: c1, Cumulative: 600_000_00, Level: 2, Tier: domain.Diamond, PrevTier: domain.Gold, Change: domain.ChangeUp, Responsible: "C0"},
+			{Customer: c2, Cumulative: -5, Level: 8, Tier: domain.Ordinary, Change: domain.ChangeNew},
 		}
 		must(t, s.ReplaceGrades(ctx, q1, first[:1]))
 		must(t, s.ReplaceGrades(ctx, q2, first))
 		got, err := s.Grades(ctx, q2)
 		must(t, err)
 		equal(t, "stored grades", got, []store.Grade{
-			{Quarter: "2026Q2", Customer: "C1", Cumulative: 600_000_00, Level: 2, Tier: rules.Diamond, PrevTier: rules.Gold, Change: "升级", Responsible: "C0"},
-			{Quarter: "2026Q2", Customer: "C2", Cumulative: -5, Level: 8, Tier: rules.Ordinary, Change: "新进"},
+			{Quarter: "2026Q2", Customer: "C1", Cumulative: 600_000_00, Level: 2, Tier: domain.Diamond, PrevTier: domain.Gold, Change: "升级", Responsible: "C0"},
+			{Quarter: "2026Q2", Customer: "C2", Cumulative: -5, Level: 8, Tier: domain.Ordinary, Change: "新进"},
 		})
 
 		// Grading 2026Q2 again replaces its rows and leaves 2026Q1 alone.
-		again := []rules.CustomerGrade{{Customer: c2, Cumulative: 700_000_00, Level: 2, Tier: rules.Diamond, PrevTier: rules.Ordinary, Change: rules.ChangeUp, Responsible: "C0"}}
+		again := []domain.CustomerGrade{{Customer: c2, Cumulative: 700_000_00, Level: 2, Tier: domain.Diamond, PrevTier: domain.Ordinary, Change: domain.ChangeUp, Responsible: "C0"}}
 		must(t, s.ReplaceGrades(ctx, q2, again))
 		got, err = s.Grades(ctx, q2)
 		must(t, err)
 		equal(t, "regraded", got, []store.Grade{
-			{Quarter: "2026Q2", Customer: "C2", Cumulative: 700_000_00, Level: 2, Tier: rules.Diamond, PrevTier: rules.Ordinary, Change: "升级", Responsible: "C0"},
+			{Quarter: "2026Q2", Customer: "C2", Cumulative: 700_000_00, Level: 2, Tier: domain.Diamond, PrevTier: domain.Ordinary, Change: "升级", Responsible: "C0"},
 		})
 		got, err = s.Grades(ctx, q1)
 		must(t, err)
 		equal(t, "other quarter", len(got), 1)
 
-		diamonds, err := s.CustomersOfTier(ctx, q2, rules.Diamond)
+		diamonds, err := s.CustomersOfTier(ctx, q2, domain.Diamond)
 		must(t, err)
 		equal(t, "diamond customers", diamonds, []store.GradedCustomer{{Customer: c2, Responsible: "C0"}})
-		golds, err := s.CustomersOfTier(ctx, q2, rules.Gold)
+		golds, err := s.CustomersOfTier(ctx, q2, domain.Gold)
 		must(t, err)
 		equal(t, "gold customers", len(golds), 0)
 

@@ -94,7 +94,7 @@ func TestSecondServeOnOneSQLiteFileIsRefused(t *testing.T) {
 	release, err := first.LockServe(ctx)
 	must(t, err)
 	_, err = second.LockServe(ctx)
-	var ue *domain.UserError
+	var ue *domain.Error
 	if !errors.As(err, &ue) || !strings.Contains(ue.Msg, "另一个 kam serve 正在使用数据库") || !strings.Contains(ue.Msg, "MySQL") {
 		t.Fatalf("second serve: %v, want a clear refusal", err)
 	}

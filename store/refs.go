@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"kam/domain"
-	"kam/loaders"
 )
 
 // RefSnapshot is what is stored, read once, for a loader's per-row reference checks.
@@ -16,8 +15,6 @@ type RefSnapshot struct {
 	customers  map[string]struct{}
 	agreements map[agreementStart]string
 }
-
-var _ loaders.Refs = (*RefSnapshot)(nil)
 
 type agreementStart struct {
 	customer, line string

@@ -12,7 +12,6 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"kam/domain"
-	"kam/loaders"
 )
 
 const revenueCols = 7
@@ -32,7 +31,7 @@ func (t *Tx) PutRevenue(rs []domain.Revenue) error {
 }
 
 // FinishRevenue deletes stored revenue of the given (month, line) pairs that this transaction's file did not write.
-func (t *Tx) FinishRevenue(pairs []loaders.MonthLine) error {
+func (t *Tx) FinishRevenue(pairs []domain.MonthLine) error {
 	if t.fileID == 0 {
 		return errors.New("store: FinishRevenue before RecordFile")
 	}

@@ -1,7 +1,7 @@
 // Package store persists kam's domain in SQLite (the default, a single file)
 // or MySQL/MariaDB (the daemon's production database). Both dialects share one
 // schema, migrated with goose from embedded SQL; writes happen in InTx, whose
-// Tx implements loaders.Writer with batched multi-row statements.
+// Tx implements the loaders' Writer with batched multi-row statements.
 package store
 
 import (

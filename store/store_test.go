@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"kam/domain"
-	"kam/loaders"
 	"kam/store"
 	"kam/store/storetest"
 )
@@ -257,13 +256,13 @@ func TestRevenueFileSupersedesItsMonthAndLine(t *testing.T) {
 				must(t, tx.PutRevenue([]domain.Revenue{
 					{Customer: "C1", Month: 202602, Line: "函件", Unit: "U03", Amount: -50_00},
 				}))
-				return tx.FinishRevenue([]loaders.MonthLine{{Month: 202601, Line: "函件"}, {Month: 202601, Line: "包裹"}, {Month: 202602, Line: "函件"}})
+				return tx.FinishRevenue([]domain.MonthLine{{Month: 202601, Line: "函件"}, {Month: 202601, Line: "包裹"}, {Month: 202602, Line: "函件"}})
 			})
 			f2 := load(t, s, "jan-letters-corrected.csv", func(tx *store.Tx) error {
 				must(t, tx.PutRevenue([]domain.Revenue{
 					{Customer: "C1", Month: 202601, Line: "函件", Unit: "U04", Amount: 123_45},
 				}))
-				return tx.FinishRevenue([]loaders.MonthLine{{Month: 202601, Line: "函件"}})
+				return tx.FinishRevenue([]domain.MonthLine{{Month: 202601, Line: "函件"}})
 			})
 			if f1 == f2 {
 				t.Fatalf("both files got id %d", f1)

@@ -10,10 +10,9 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"kam/domain"
-	"kam/loaders"
 )
 
-// Tx is one write transaction. It implements loaders.Writer; revenue rows are
+// Tx is one write transaction. It implements the loaders' Writer; revenue rows are
 // tagged with the file recorded by RecordFile in the same transaction.
 type Tx struct {
 	s      *Store
@@ -29,8 +28,6 @@ type Tx struct {
 	// targetSeq is the next seq of each (staff, month) this transaction already replaced.
 	targetSeq map[targetKey]int
 }
-
-var _ loaders.Writer = (*Tx)(nil)
 
 type stmtKey struct {
 	head string

@@ -74,11 +74,6 @@ func exitCode(err error, stderr io.Writer) int {
 	if err == nil {
 		return 0
 	}
-	var ue *domain.UserError
-	if errors.As(err, &ue) {
-		fmt.Fprintln(stderr, "kam:", ue.Msg)
-		return ue.Code
-	}
-	fmt.Fprintln(stderr, "kam: 失败:", err)
-	return 1
+	fmt.Fprintln(stderr, "kam:", domain.Message(err))
+	return domain.ExitCode(err)
 }

@@ -1,4 +1,4 @@
-package loaders
+package domain
 
 import (
 	"errors"
@@ -6,8 +6,6 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"kam/domain"
 )
 
 // This file is the one set of value parsers: every extract, the generator and
@@ -15,7 +13,7 @@ import (
 // an error whose text is a plain-Chinese reason fit for the error workbook.
 
 var (
-	errEmpty         = errors.New("不能为空")
+	ErrEmpty         = errors.New("不能为空")
 	errMoneyFormat   = errors.New("金额格式不正确，应为 1234.50 或 ¥1,234.50（负数写 -12 或 (12.00)）")
 	errMoneyDecimals = errors.New("金额最多两位小数（精确到分）")
 	errMoneyTooLarge = errors.New("金额过大")
@@ -32,8 +30,8 @@ var (
 	errCreditCheck   = errors.New("统一社会信用代码校验位不正确（请核对是否抄错）")
 )
 
-// trimSpace trims ASCII and Unicode spaces, including the full-width space staff paste from Word.
-func trimSpace(s string) string {
+// TrimValue trims ASCII and Unicode spaces, including the full-width space staff paste from Word.
+func TrimValue(s string) string {
 	if len(s) > 0 && s[0] > ' ' && s[0] < utf8.RuneSelf && s[len(s)-1] > ' ' && s[len(s)-1] < utf8.RuneSelf {
 		return s
 	}
@@ -42,10 +40,10 @@ func trimSpace(s string) string {
 
 // ParseMoney reads an amount in yuan — 1234.5, 1,234.50, ¥1,234.50, ￥-12,
 // (1,234.50) for a negative, an optional trailing 元 — into fen, exactly.
-func ParseMoney(s string) (domain.Money, error) {
-	s = trimSpace(s)
+func ParseMoney(s string) (Money, error) {
+	s = TrimValue(s)
 	if s == "" {
-		return 0, errEmpty
+		return 0, ErrEmpty
 	}
 	neg := false
 	if open, rest := cutParen(s); open {
@@ -59,16 +57,16 @@ func ParseMoney(s string) (domain.Money, error) {
 			if signed || neg {
 				return 0, errMoneyFormat
 			}
-			neg, signed, s = true, true, trimSpace(s[1:])
+			neg, signed, s = true, true, TrimValue(s[1:])
 		case strings.HasPrefix(s, "+"):
 			if signed || neg {
 				return 0, errMoneyFormat
 			}
-			signed, s = true, trimSpace(s[1:])
+			signed, s = true, TrimValue(s[1:])
 		case strings.HasPrefix(s, "¥"):
-			s = trimSpace(s[len("¥"):])
+			s = TrimValue(s[len("¥"):])
 		case strings.HasPrefix(s, "￥"):
-			s = trimSpace(s[len("￥"):])
+			s = TrimValue(s[len("￥"):])
 		}
 	}
 	var v int64
@@ -119,20 +117,20 @@ func ParseMoney(s string) (domain.Money, error) {
 	if neg {
 		v = -v
 	}
-	return domain.Money(v), nil
+	return Money(v), nil
 }
 
 // cutParen strips accounting parentheses, half- or full-width: (12.00) or （12.00）.
 func cutParen(s string) (bool, string) {
 	for _, p := range [][2]string{{"(", ")"}, {"（", "）"}} {
 		if strings.HasPrefix(s, p[0]) && strings.HasSuffix(s, p[1]) && len(s) > len(p[0])+len(p[1]) {
-			return true, trimSpace(s[len(p[0]) : len(s)-len(p[1])])
+			return true, TrimValue(s[len(p[0]) : len(s)-len(p[1])])
 		}
 	}
 	return false, s
 }
 
-// Years outside 1900–2099 are typos in these extracts (and domain.DateOf's
+// Years outside 1900–2099 are typos in these extracts (and DateOf's
 // duration arithmetic overflows after 2192).
 const minYear, maxYear = 1900, 2099
 
@@ -142,10 +140,10 @@ const minSerial, maxSerial = 10000, 73050 // 1927-05-18 … 2099-12-31
 // ParseDate reads a day: an Excel serial (46086 or 46086.75, time of day
 // dropped), 20260305, 2026-03-05, 2026/3/5, 2026.3.5 or 2026年3月5日, each
 // optionally followed by a time (2026-03-05 10:30:00, 2026-03-05T00:00:00Z).
-func ParseDate(s string) (domain.Date, error) {
-	s = trimSpace(s)
+func ParseDate(s string) (Date, error) {
+	s = TrimValue(s)
 	if s == "" {
-		return 0, errEmpty
+		return 0, ErrEmpty
 	}
 	if d, ok, err := parseNumericDate(s); ok {
 		return d, err
@@ -158,7 +156,7 @@ func ParseDate(s string) (domain.Date, error) {
 }
 
 // parseNumericDate reads an Excel serial or YYYYMMDD; ok is false when s is not all digits (one '.' allowed).
-func parseNumericDate(s string) (domain.Date, bool, error) {
+func parseNumericDate(s string) (Date, bool, error) {
 	intPart, dot := s, false
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -187,17 +185,17 @@ func parseNumericDate(s string) (domain.Date, bool, error) {
 	if n > maxSerial {
 		return 0, true, errYearRange
 	}
-	return domain.Date(n), true, nil
+	return Date(n), true, nil
 }
 
-func makeDate(y, m, d int) (domain.Date, error) {
+func makeDate(y, m, d int) (Date, error) {
 	if y < minYear || y > maxYear {
 		return 0, errYearRange
 	}
 	if m < 1 || m > 12 || d < 1 || d > daysIn(y, m) {
 		return 0, errDateNotExist
 	}
-	return domain.DateOf(y, time.Month(m), d), nil
+	return DateOf(y, time.Month(m), d), nil
 }
 
 func daysIn(y, m int) int {
@@ -287,7 +285,7 @@ func validTime(rest string) bool {
 	if rest[0] != ' ' && rest[0] != 'T' {
 		return false
 	}
-	t := trimSpace(rest[1:])
+	t := TrimValue(rest[1:])
 	h, i := scanSmall(t, 0)
 	if h < 0 || h > 23 || i >= len(t) || t[i] != ':' {
 		return false
@@ -326,12 +324,12 @@ func validTime(rest string) bool {
 
 // ParseMonth reads a month: 2026-03, 2026/03, 2026/3, 2026.3, 2026年3月,
 // 202603, or any form ParseDate accepts (the day is dropped).
-func ParseMonth(s string) (domain.Month, error) {
-	s = trimSpace(s)
+func ParseMonth(s string) (Month, error) {
+	s = TrimValue(s)
 	if s == "" {
-		return 0, errEmpty
+		return 0, ErrEmpty
 	}
-	if len(s) == 6 && allDigits(s) {
+	if len(s) == 6 && IsDigits(s) {
 		y, _ := strconv.Atoi(s[:4])
 		m, _ := strconv.Atoi(s[4:])
 		return makeMonth(y, m)
@@ -361,17 +359,18 @@ func ParseMonth(s string) (domain.Month, error) {
 	return 0, errMonthFormat
 }
 
-func makeMonth(y, m int) (domain.Month, error) {
+func makeMonth(y, m int) (Month, error) {
 	if y < minYear || y > maxYear {
 		return 0, errYearRange
 	}
 	if m < 1 || m > 12 {
 		return 0, errMonthNotExist
 	}
-	return domain.NewMonth(y, time.Month(m)), nil
+	return NewMonth(y, time.Month(m)), nil
 }
 
-func allDigits(s string) bool {
+// IsDigits reports whether s is one or more ASCII digits.
+func IsDigits(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {
 			return false
@@ -382,10 +381,10 @@ func allDigits(s string) bool {
 
 // ParseBool reads 是/否, Y/N, yes/no, true/false, 1/0 or 战略/一般.
 func ParseBool(s string) (bool, error) {
-	s = trimSpace(s)
+	s = TrimValue(s)
 	switch {
 	case s == "":
-		return false, errEmpty
+		return false, ErrEmpty
 	case s == "是" || s == "战略" || s == "1" || strings.EqualFold(s, "y") || strings.EqualFold(s, "yes") || strings.EqualFold(s, "true"):
 		return true, nil
 	case s == "否" || s == "一般" || s == "0" || strings.EqualFold(s, "n") || strings.EqualFold(s, "no") || strings.EqualFold(s, "false"):
@@ -395,10 +394,10 @@ func ParseBool(s string) (bool, error) {
 }
 
 // ParseEnum reads an enumeration by its Chinese label or its English code (any case).
-func ParseEnum[T ~string](list []domain.Enum[T], s string) (T, error) {
-	s = trimSpace(s)
+func ParseEnum[T ~string](list []Enum[T], s string) (T, error) {
+	s = TrimValue(s)
 	if s == "" {
-		return "", errEmpty
+		return "", ErrEmpty
 	}
 	for _, e := range list {
 		if s == e.Label || strings.EqualFold(s, string(e.Code)) {
@@ -415,23 +414,23 @@ func ParseEnum[T ~string](list []domain.Enum[T], s string) (T, error) {
 
 // ParseIndustry reads one of 第七条's industries or 其他, returning the canonical name.
 func ParseIndustry(s string) (string, error) {
-	s = trimSpace(s)
+	s = TrimValue(s)
 	if s == "" {
-		return "", errEmpty
+		return "", ErrEmpty
 	}
-	for _, ind := range domain.Industries {
+	for _, ind := range Industries {
 		if strings.EqualFold(s, ind) {
 			return ind, nil
 		}
 	}
-	return "", errors.New("行业应为 " + strings.Join(domain.Industries, "、") + " 之一")
+	return "", errors.New("行业应为 " + strings.Join(Industries, "、") + " 之一")
 }
 
 // ParseLine reads a business line from the configured list, returning its canonical spelling.
 func ParseLine(s string, lines []string) (string, error) {
-	s = trimSpace(s)
+	s = TrimValue(s)
 	if s == "" {
-		return "", errEmpty
+		return "", ErrEmpty
 	}
 	for _, l := range lines {
 		if s == l {
@@ -448,18 +447,18 @@ func ParseLine(s string, lines []string) (string, error) {
 
 // ParseRatio reads a percentage with at most two decimals — 50, 50.00, 33.33% —
 // into basis points; it must be above 0 and at most 100.
-func ParseRatio(s string) (domain.Ratio, error) {
-	s = trimSpace(s)
+func ParseRatio(s string) (Ratio, error) {
+	s = TrimValue(s)
 	if s == "" {
-		return 0, errEmpty
+		return 0, ErrEmpty
 	}
 	if t, ok := strings.CutSuffix(s, "%"); ok {
-		s = trimSpace(t)
+		s = TrimValue(t)
 	} else if t, ok := strings.CutSuffix(s, "％"); ok {
-		s = trimSpace(t)
+		s = TrimValue(t)
 	}
 	intPart, frac, dot := strings.Cut(s, ".")
-	if intPart == "" || len(intPart) > 3 || !allDigits(intPart) || (dot && !allDigits(frac)) {
+	if intPart == "" || len(intPart) > 3 || !IsDigits(intPart) || (dot && !IsDigits(frac)) {
 		return 0, errRatioFormat
 	}
 	if len(frac) > 2 {
@@ -473,10 +472,10 @@ func ParseRatio(s string) (domain.Ratio, error) {
 	if len(frac) == 2 {
 		v += int(frac[1] - '0')
 	}
-	if v <= 0 || v > int(domain.FullRatio) {
+	if v <= 0 || v > int(FullRatio) {
 		return 0, errRatioRange
 	}
-	return domain.Ratio(v), nil
+	return Ratio(v), nil
 }
 
 // CreditCodeAlphabet is GB 32100-2015's character set: digits and capitals without I, O, S, V, Z.
@@ -508,9 +507,9 @@ func CreditCodeCheckChar(first17 string) (byte, error) {
 // ParseCreditCode checks an 18-character unified social credit code and its
 // check digit, returning it in upper case.
 func ParseCreditCode(s string) (string, error) {
-	s = trimSpace(s)
+	s = TrimValue(s)
 	if s == "" {
-		return "", errEmpty
+		return "", ErrEmpty
 	}
 	s = strings.ToUpper(s)
 	if len(s) != 18 {
@@ -529,17 +528,17 @@ func ParseCreditCode(s string) (string, error) {
 	return s, nil
 }
 
-// parseCount reads a whole number between 1 and max, as an xlsx may store it (2 or 2.0).
-func parseCount(s string, max int) (int, error) {
-	s = trimSpace(s)
+// ParseCount reads a whole number between 1 and max, as an xlsx may store it (2 or 2.0).
+func ParseCount(s string, max int) (int, error) {
+	s = TrimValue(s)
 	if s == "" {
-		return 0, errEmpty
+		return 0, ErrEmpty
 	}
 	if t, ok := strings.CutSuffix(s, ".0"); ok {
 		s = t
 	}
 	n, err := strconv.Atoi(s)
-	if err != nil || !allDigits(s) || n < 1 || n > max {
+	if err != nil || !IsDigits(s) || n < 1 || n > max {
 		return 0, errors.New("应为 1 到 " + strconv.Itoa(max) + " 的整数")
 	}
 	return n, nil

@@ -1,16 +1,14 @@
-package loaders
+package domain
 
 import (
 	"strings"
 	"testing"
-
-	"kam/domain"
 )
 
 func TestParseMoney(t *testing.T) {
 	cases := []struct {
 		in   string
-		want domain.Money
+		want Money
 		err  string // part of the reason; "" means valid
 	}{
 		{"1234.5", 123450, ""},
@@ -74,10 +72,10 @@ func checkParse[T comparable](t *testing.T, fn, in string, got, want T, err erro
 }
 
 func TestParseDate(t *testing.T) {
-	d := domain.DateOf
+	d := DateOf
 	cases := []struct {
 		in   string
-		want domain.Date
+		want Date
 		err  string
 	}{
 		{"2026-03-05", d(2026, 3, 5), ""},
@@ -129,10 +127,10 @@ func TestParseDate(t *testing.T) {
 }
 
 func TestParseMonth(t *testing.T) {
-	m := domain.NewMonth(2026, 3)
+	m := NewMonth(2026, 3)
 	cases := []struct {
 		in   string
-		want domain.Month
+		want Month
 		err  string
 	}{
 		{"2026-03", m, ""},
@@ -163,7 +161,7 @@ func TestParseMonth(t *testing.T) {
 		{"12", 0, "月份格式不正确"},
 		{"2100-01", 0, "年份应在 1900 到 2099 之间"},
 		{"189912", 0, "年份应在"},
-		{"1900-01", domain.NewMonth(1900, 1), ""},
+		{"1900-01", NewMonth(1900, 1), ""},
 	}
 	for _, c := range cases {
 		got, err := ParseMonth(c.in)
@@ -189,38 +187,38 @@ func TestParseBool(t *testing.T) {
 func TestParseEnum(t *testing.T) {
 	cases := []struct {
 		in   string
-		want domain.UnitKind
+		want UnitKind
 		err  string
 	}{
-		{"市局大客户中心", domain.CityCenter, ""},
-		{"city_center", domain.CityCenter, ""},
-		{"City_Center", domain.CityCenter, ""},
-		{"专业局", domain.Professional, ""},
-		{"DISTRICT", domain.District, ""},
-		{" 营投班组 ", domain.Team, ""},
-		{"window", domain.Window, ""},
+		{"市局大客户中心", CityCenter, ""},
+		{"city_center", CityCenter, ""},
+		{"City_Center", CityCenter, ""},
+		{"专业局", Professional, ""},
+		{"DISTRICT", District, ""},
+		{" 营投班组 ", Team, ""},
+		{"window", Window, ""},
 		{"", "", "不能为空"},
 		{"总局", "", "应为 市局大客户中心、专业局、镇区局、营投班组、营业窗口 之一（也可写英文 city_center"},
 		{"citycenter", "", "之一"},
 	}
 	for _, c := range cases {
-		got, err := ParseEnum(domain.UnitKinds, c.in)
+		got, err := ParseEnum(UnitKinds, c.in)
 		checkParse(t, "ParseEnum", c.in, got, c.want, err, c.err)
 	}
-	for in, want := range map[string]domain.Category{"综合": domain.Comprehensive, "Specialized": domain.Specialized} {
-		got, err := ParseEnum(domain.Categories, in)
+	for in, want := range map[string]Category{"综合": Comprehensive, "Specialized": Specialized} {
+		got, err := ParseEnum(Categories, in)
 		checkParse(t, "ParseEnum", in, got, want, err, "")
 	}
-	for in, want := range map[string]domain.CoopStatus{"合作": domain.Cooperating, "potential": domain.Potential} {
-		got, err := ParseEnum(domain.CoopStatuses, in)
+	for in, want := range map[string]CoopStatus{"合作": Cooperating, "potential": Potential} {
+		got, err := ParseEnum(CoopStatuses, in)
 		checkParse(t, "ParseEnum", in, got, want, err, "")
 	}
-	for in, want := range map[string]domain.ManagerStatus{"离职": domain.Departed, "Active": domain.Active} {
-		got, err := ParseEnum(domain.ManagerStatuses, in)
+	for in, want := range map[string]ManagerStatus{"离职": Departed, "Active": Active} {
+		got, err := ParseEnum(ManagerStatuses, in)
 		checkParse(t, "ParseEnum", in, got, want, err, "")
 	}
-	for in, want := range map[string]domain.ProjectType{"节日": domain.Holiday, "regular": domain.Regular} {
-		got, err := ParseEnum(domain.ProjectTypes, in)
+	for in, want := range map[string]ProjectType{"节日": Holiday, "regular": Regular} {
+		got, err := ParseEnum(ProjectTypes, in)
 		checkParse(t, "ParseEnum", in, got, want, err, "")
 	}
 }
@@ -248,7 +246,7 @@ func TestParseIndustryAndLine(t *testing.T) {
 func TestParseRatio(t *testing.T) {
 	cases := []struct {
 		in   string
-		want domain.Ratio
+		want Ratio
 		err  string
 	}{
 		{"50", 5000, ""},
@@ -311,37 +309,11 @@ func TestCreditCode(t *testing.T) {
 
 func TestParseCount(t *testing.T) {
 	for in, want := range map[string]int{"2": 2, "12": 12, "3.0": 3} {
-		got, err := parseCount(in, 120)
-		checkParse(t, "parseCount", in, got, want, err, "")
+		got, err := ParseCount(in, 120)
+		checkParse(t, "ParseCount", in, got, want, err, "")
 	}
 	for _, in := range []string{"0", "121", "-1", "1.5", "两", "+3"} {
-		got, err := parseCount(in, 120)
-		checkParse(t, "parseCount", in, got, 0, err, "应为 1 到 120 的整数")
-	}
-}
-
-func TestRoundExcelNumber(t *testing.T) {
-	for in, want := range map[string]string{
-		"1234.5599999999999":   "1234.56",
-		"0.30000000000000004":  "0.3",
-		"46086.999999999993":   "46087",
-		"-12.339999999999999":  "-12.34",
-		"1234.56":              "1234.56",
-		"123456789012345678":   "123456789012345678", // an id written as digits, no point
-		"ABC.0000000000000001": "ABC.0000000000000001",
-	} {
-		if got := roundExcelNumber(in); got != want {
-			t.Errorf("roundExcelNumber(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
-func TestPercentOfFraction(t *testing.T) {
-	for in, want := range map[string]string{
-		"0.5": "50", "1": "100", "0.3333": "33.33", "0.33333": "33.333", "0.005": "0.5", "0": "0", "-0.25": "-25", "50%": "50%", "x": "x",
-	} {
-		if got := percentOfFraction(in); got != want {
-			t.Errorf("percentOfFraction(%q) = %q, want %q", in, got, want)
-		}
+		got, err := ParseCount(in, 120)
+		checkParse(t, "ParseCount", in, got, 0, err, "应为 1 到 120 的整数")
 	}
 }
