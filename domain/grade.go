@@ -77,3 +77,6 @@ type MonthLine struct {
 	Month Month
 	Line  string
 }
+
+// MonthSpan is the months From … To, both included.
+type MonthSpan struct{ From, To Month }

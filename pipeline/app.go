@@ -21,6 +21,8 @@ type App struct {
 	Log      zerolog.Logger
 	Now      func() time.Time // injected so tests set the date
 	Progress bool             // draw progress bars (stderr is a terminal)
+
+	failPublish func() error // tests: fail the publish transaction after a run's own writes
 }
 
 // now is the current time in the configured zone.

@@ -201,10 +201,7 @@ func TestGradeJobRefusesAQuarterWithoutRevenue(t *testing.T) {
 		seedGradeData(t, s)
 		a := newTestApp(t, s, time.Date(2026, 10, 10, 9, 0, 0, 0, time.UTC))
 		_, err := a.RunJob(t.Context(), "grade", RunRequest{Period: "2026Q3"})
-		var ue *domain.Error
-		if !errors.As(err, &ue) || ue.Kind != domain.EInvalid || !strings.Contains(ue.Msg, "2026-09") {
-			t.Fatalf("err = %v; want a usage error naming 2026-09", err)
-		}
+		wantRefused(t, s, err, "2026-09")
 		if has, _ := s.HasGrades(t.Context(), domain.Quarter{Year: 2026, Q: 3}); has {
 			t.Error("grades stored for a refused quarter")
 		}

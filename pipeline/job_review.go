@@ -25,15 +25,21 @@ func reviewJob(name string, tier domain.Tier, window int) func(context.Context, 
 		}
 		has, err := a.Store.HasRevenue(ctx, m)
 		if err != nil {
-			return err
+			return domain.Failed(err, "读取 %s 收入", m)
 		}
 		if !has {
-			return domain.Usagef("%s 还没有任何收入数据，无法生成%s客户用邮分析；请先导入该月收入", m, tier.Label())
+			return domain.Refusedf("%s 还没有任何收入数据，无法生成%s客户用邮分析；请先导入该月收入", m, tier.Label())
 		}
-		customers, responsible, basis, err := tierCustomers(ctx, a, m, tier)
+		g, err := gradingInForce(ctx, a, quarterEndedBy(m))
 		if err != nil {
 			return err
 		}
+		all, err := a.Store.Customers(ctx)
+		if err != nil {
+			return domain.Failed(err, "读取客户资料")
+		}
+		customers := g.Of(tier, all)
+		responsible, basis := g.Responsible, g.Basis(tier, len(customers))
 		ids := make([]string, len(customers))
 		for i, c := range customers {
 			ids[i] = c.ID

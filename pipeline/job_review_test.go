@@ -171,8 +171,5 @@ func TestReviewRefusesAMonthWithoutRevenue(t *testing.T) {
 	seedGradeData(t, s)
 	a := newTestApp(t, s, time.Date(2026, 8, 10, 9, 0, 0, 0, time.UTC))
 	_, err := a.RunJob(t.Context(), "review-diamond", RunRequest{Period: "2026-07"})
-	var ue *domain.Error
-	if !errors.As(err, &ue) || ue.Kind != domain.EInvalid || !strings.Contains(ue.Msg, "2026-07") {
-		t.Fatalf("err = %v; want a usage error naming 2026-07", err)
-	}
+	wantRefused(t, s, err, "2026-07")
 }

@@ -29,7 +29,7 @@ func runRoster(ctx context.Context, a *App, period string, asOf domain.Date, out
 		return err
 	}
 	if len(managers) == 0 && len(customers) == 0 {
-		return domain.Usagef("还没有导入客户经理和客户资料，无法生成 %s 客户经理名册", month)
+		return domain.Refusedf("还没有导入客户经理和客户资料，无法生成 %s 客户经理名册", month)
 	}
 	units, err := a.Store.Units(ctx)
 	if err != nil {
@@ -97,49 +97,19 @@ func runRoster(ctx context.Context, a *App, period string, asOf domain.Date, out
 	return nil
 }
 
-// rosterCentres names each customer's responsible centre (第九条) as of the
-// last quarter complete by the end of month: as the latest stored grading up
-// to then assigned it; a customer that grading left out, or every customer
-// when nothing is graded yet, by the rule applied to the tier its cumulative
-// revenue gives under the configured scheme.
+// rosterCentres names each customer's responsible centre (第九条) under the
+// grading in force at the last quarter complete by the end of month; a
+// customer that grading left out by the rule applied to no tier.
 func rosterCentres(ctx context.Context, a *App, month domain.Month, units []domain.Unit, customers []domain.Customer) (map[string]string, error) {
-	q := month.Quarter()
-	if month != q.LastMonth() {
-		q = q.Prev()
-	}
-	graded, ok, err := a.Store.LatestGradedQuarter(ctx, q)
+	g, err := gradingInForce(ctx, a, quarterEndedBy(month))
 	if err != nil {
 		return nil, err
 	}
-	tiers := map[string]domain.Tier{}
-	stored := map[string]string{}
-	if ok {
-		grades, err := a.Store.Grades(ctx, graded)
-		if err != nil {
-			return nil, err
+	centres := rules.ResponsibleCentres(units, customers, g.Tier)
+	for id, centre := range g.Responsible {
+		if centre != "" {
+			centres[id] = centre
 		}
-		for _, g := range grades {
-			tiers[g.Customer] = g.Tier
-			if g.Responsible != "" {
-				stored[g.Customer] = g.Responsible
-			}
-		}
-	} else {
-		scheme, err := a.gradeScheme()
-		if err != nil {
-			return nil, err
-		}
-		cumulative, _, err := a.Store.GradingRevenue(ctx, q)
-		if err != nil {
-			return nil, err
-		}
-		for id, cum := range cumulative {
-			tiers[id] = scheme.Tier(scheme.Level(cum, q.Q))
-		}
-	}
-	centres := rules.ResponsibleCentres(units, customers, tiers)
-	for id, centre := range stored {
-		centres[id] = centre
 	}
 	return centres, nil
 }

@@ -37,7 +37,7 @@ func runSplits(ctx context.Context, a *App, period string, _ domain.Date, out *O
 	}
 	index, err := rules.NewAgreementIndex(agreements)
 	if err != nil {
-		return domain.Usagef("%v；请更正该分成协议后重新导入，再生成 %s 的分成报表", err, month)
+		return domain.Refusedf("%v；请更正该分成协议后重新导入，再生成 %s 的分成报表", err, month)
 	}
 
 	var (
@@ -56,7 +56,7 @@ func runSplits(ctx context.Context, a *App, period string, _ domain.Date, out *O
 		})
 	})
 	if errors.Is(err, store.ErrNoRevenue) {
-		return domain.Usagef("%s 还没有导入收入数据，不能生成分成报表；请先把该月的收入文件放入收件目录并导入", month)
+		return domain.Refusedf("%s 还没有导入收入数据，不能生成分成报表；请先把该月的收入文件放入收件目录并导入", month)
 	}
 	if err != nil {
 		if book != nil {

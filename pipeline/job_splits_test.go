@@ -3,7 +3,6 @@ package pipeline
 import (
 	"bytes"
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -253,17 +252,14 @@ func TestSplitsJobRefusesAMonthWithoutRevenue(t *testing.T) {
 		seedSplitData(t, s)
 		a := newTestApp(t, s, time.Date(2026, 8, 3, 9, 0, 0, 0, time.UTC))
 		out, err := a.RunJob(t.Context(), "splits", RunRequest{}) // July: nothing loaded yet
-		var ue *domain.Error
-		if !errors.As(err, &ue) || ue.Kind != domain.EInvalid || !strings.Contains(ue.Msg, "2026-07") || !strings.Contains(ue.Msg, "收入") {
-			t.Fatalf("err = %v; want a usage error naming 2026-07 and its missing revenue", err)
-		}
+		wantRefused(t, s, err, "2026-07", "收入")
 		if out != nil && len(out.Paths) != 0 {
 			t.Errorf("a refused month published %v", out.Paths)
 		}
 		if entries, _ := os.ReadDir(a.Cfg.Paths.Reports); len(entries) != 0 {
 			t.Errorf("reports folder holds %d files", len(entries))
 		}
-		if _, err := a.RunJob(t.Context(), "splits", RunRequest{Period: "2026-13"}); !errors.As(err, &ue) {
+		if _, err := a.RunJob(t.Context(), "splits", RunRequest{Period: "2026-13"}); domain.KindOf(err) != domain.EInvalid {
 			t.Errorf("--period 2026-13: %v; want a usage error", err)
 		}
 	})

@@ -8,6 +8,7 @@ import (
 	"kam/domain"
 	"kam/reports"
 	"kam/rules"
+	"kam/store"
 )
 
 func init() {
@@ -24,9 +25,13 @@ func runTender(ctx context.Context, a *App, period string, _ domain.Date, out *O
 	}
 	claims, err := a.Store.Claims(ctx)
 	if err != nil {
-		return err
+		return domain.Failed(err, "读取项目报备")
 	}
-	announced, err := a.Store.Announced(ctx)
+	if len(claims) == 0 {
+		return domain.Refusedf("还没有导入任何项目报备，无法生成 %s 竞标公告；请先导入项目报备", asOf)
+	}
+	// 新增 is what no earlier day announced: a rerun of the same day keeps its marks.
+	announced, err := a.Store.AnnouncedBefore(ctx, asOf)
 	if err != nil {
 		return err
 	}
@@ -57,9 +62,7 @@ func runTender(ctx context.Context, a *App, period string, _ domain.Date, out *O
 			newCount++
 		}
 	}
-	if err := a.Store.RecordAnnouncement(ctx, asOf, out.RunID, listed); err != nil {
-		return err
-	}
+	out.OnPublish(func(tx *store.Tx) error { return tx.RecordAnnouncement(asOf, out.RunID, listed) })
 
 	out.Count("overdue", int64(len(r.Overdue)))
 	out.Count("new", int64(newCount))

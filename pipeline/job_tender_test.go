@@ -104,12 +104,14 @@ func TestTenderMarksOnlyNewlyOverdue(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tenderSame(t, "rerun on the same day", tenderAnnounced(t, out), []string{"k1 否", "k2 否"})
-		if out.Counts["new"] != 0 || out.Counts["overdue"] != 2 {
+		// A rerun of the same day keeps its marks: 新增 is what no earlier day announced.
+		tenderSame(t, "rerun on the same day", tenderAnnounced(t, out), []string{"k1 是", "k2 是"})
+		if out.Counts["new"] != 2 || out.Counts["overdue"] != 2 {
 			t.Errorf("rerun counts %v", out.Counts)
 		}
 
 		// --period names the as-of day too.
+		a.Now = func() time.Time { return time.Date(2026, 7, 20, 9, 0, 0, 0, time.UTC) }
 		out, err = a.RunJob(ctx, "tender", RunRequest{Period: "2026-07-20"})
 		if err != nil {
 			t.Fatal(err)

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
 	"kam/domain"
 	"kam/store"
@@ -51,6 +50,11 @@ type RunRequest struct {
 	Period  string      // empty: the latest complete period as of AsOf
 	AsOf    domain.Date // 0: today in the configured zone
 	Trigger string      // manual, schedule, catch-up
+	// DryRun computes and writes the files to DryRunPath (a workbook path;
+	// empty: the current folder) and records nothing: no run, archive,
+	// announcement or mail. Only a dry run may look at a future date.
+	DryRun     bool
+	DryRunPath string
 }
 
 // What started a run.
@@ -72,7 +76,9 @@ type Output struct {
 	Counts   map[string]int64 // figures recorded with the run
 	Paths    []string         // where the files were published in the reports folder
 	Reports  []store.Report   // the archived copies, in the order the job added them
+	DryRun   bool             // computed and written only: nothing recorded
 	files    []artifact
+	writes   []func(*store.Tx) error // stored with the run, in the publish transaction
 	tmp      string
 	archived bool // the run is recorded as succeeded, its files archived and its mail queued
 }
@@ -96,6 +102,10 @@ func (o *Output) AddFile(name string, write func(w io.Writer) error) error {
 	o.files = append(o.files, artifact{name, path})
 	return nil
 }
+
+// OnPublish adds a write that commits with the run: in the one transaction
+// that archives its files, queues its mail and marks it succeeded.
+func (o *Output) OnPublish(write func(*store.Tx) error) { o.writes = append(o.writes, write) }
 
 // Count records a headline figure.
 func (o *Output) Count(key string, n int64) {
@@ -122,16 +132,23 @@ func runLockName(job, period string) string { return "job:" + job + ":" + period
 
 func (a *App) runJob(ctx context.Context, job Job, req RunRequest) (*Output, error) {
 	name := job.Name
+	today := a.Today()
 	asOf := req.AsOf
 	if asOf == 0 {
-		asOf = a.Today()
+		asOf = today
 	}
 	period, err := job.Period(req.Period, asOf)
 	if err != nil {
 		return nil, err
 	}
+	if end := periodEnd(period); !req.DryRun && (asOf > today || end > today) {
+		return nil, domain.Usagef("作业 %s 的期间 %s 尚未结束（今天是 %s）：未来的日期只能试算，请加 --dry-run", name, period, today)
+	}
 	if req.Trigger == "" {
 		req.Trigger = TriggerManual
+	}
+	if req.DryRun {
+		return a.dryRun(ctx, job, period, asOf, req.DryRunPath)
 	}
 	scheduled := req.Trigger != TriggerManual
 	// The run's context ends if its lock is lost (the other instance may take the period over).
@@ -142,15 +159,15 @@ func (a *App) runJob(ctx context.Context, job Job, req RunRequest) (*Output, err
 	case errors.Is(err, store.ErrBusy) && scheduled:
 		return nil, ErrSkipped
 	case errors.Is(err, store.ErrBusy):
-		return nil, domain.Usagef("作业 %s（%s）正由另一个 kam 进程运行，请稍后再试", name, period)
+		return nil, domain.Busyf("作业 %s（%s）正由另一个 kam 运行，本次没有运行；请等它完成后再试（%v）", name, period, err)
 	case err != nil:
-		return nil, err
+		return nil, domain.Failed(err, "锁定作业 %s（%s）", name, period)
 	}
 	defer lock.Release()
 	if scheduled {
 		done, err := a.Store.Succeeded(ctx, name, period)
 		if err != nil {
-			return nil, err
+			return nil, domain.Failed(err, "读取运行记录")
 		}
 		if done {
 			return nil, ErrSkipped
@@ -159,14 +176,14 @@ func (a *App) runJob(ctx context.Context, job Job, req RunRequest) (*Output, err
 
 	tmp, err := os.MkdirTemp("", "kam-"+name+"-")
 	if err != nil {
-		return nil, err
+		return nil, domain.Failed(err, "创建临时目录")
 	}
 	defer os.RemoveAll(tmp)
 	out := &Output{Period: period, tmp: tmp}
-	start := time.Now()
-	runID, err := a.Store.StartRun(ctx, name, period, req.Trigger, a.now().UTC())
+	start := a.now()
+	runID, err := a.Store.StartRun(ctx, name, period, req.Trigger, start.UTC())
 	if err != nil {
-		return nil, err
+		return nil, domain.Failed(err, "记录作业 %s（%s）开始", name, period)
 	}
 	out.RunID = runID
 	log := a.Log.With().Str("job", name).Str("period", period).Str("trigger", req.Trigger).Int64("run", runID).Logger()
@@ -177,31 +194,94 @@ func (a *App) runJob(ctx context.Context, job Job, req RunRequest) (*Output, err
 	if cause := context.Cause(runCtx); runErr != nil && cause != nil && !errors.Is(runErr, cause) {
 		runErr = fmt.Errorf("%w（%v）", cause, runErr)
 	}
+	outcome := store.RunSucceeded
 	if runErr != nil && !out.archived {
+		outcome = store.RunFailed
+		if domain.KindOf(runErr) == domain.ERefused {
+			outcome = store.RunRefused
+		}
 		bg := context.WithoutCancel(ctx)
-		if err := a.Store.FinishRun(bg, runID, store.RunFailed, out.Counts, runErr.Error(), a.now().UTC()); err != nil {
+		if err := a.Store.FinishRun(bg, runID, outcome, out.Counts, domain.Message(runErr), a.now().UTC()); err != nil {
 			log.Error().Err(err).Msg("记录运行结果失败")
 		}
-		// Not news for the administrator: a shutdown or Ctrl-C, or another instance having done the period.
-		if !errors.Is(runErr, ErrShutdown) && !errors.Is(runErr, context.Canceled) && !errors.Is(runErr, store.ErrAlreadySucceeded) {
+		if a.adminShouldKnow(runErr) {
 			if err := a.queueRunFailed(bg, runID, name, period, req.Trigger, runErr); err != nil {
 				log.Error().Err(err).Msg("失败通知排队失败")
 			}
 		}
 	}
-	outcome := store.RunSucceeded
-	ev := log.Info()
-	if runErr != nil {
-		ev = log.Error().Err(runErr)
-		if !out.archived {
-			outcome = store.RunFailed
-		}
+	took := a.now().Sub(start)
+	switch {
+	case runErr == nil:
+		log.Info().Str("outcome", outcome).Interface("counts", out.Counts).Strs("files", out.Paths).Dur("duration", took).Msg(out.Headline)
+	case out.archived: // published, but the copy to the reports folder failed
+		log.Error().Err(runErr).Str("outcome", outcome).Strs("files", out.Paths).Dur("duration", took).Msg("报表已归档，但复制到报表目录失败")
+	case outcome == store.RunRefused:
+		log.Warn().Str("outcome", outcome).Dur("duration", took).Msg("作业被拒绝：" + domain.Message(runErr))
+	default:
+		log.Error().Err(runErr).Str("outcome", outcome).Dur("duration", took).Msg("作业失败")
 	}
-	ev.Str("outcome", outcome).Interface("counts", out.Counts).Strs("files", out.Paths).Dur("duration", time.Since(start)).Msg(out.Headline)
 	if runErr != nil {
 		return out, runErr
 	}
 	return out, nil
+}
+
+// adminShouldKnow says whether a failed run is news for the administrator:
+// not a refusal for the data, a usage error, a shutdown or Ctrl-C, or another
+// instance having done the period.
+func (a *App) adminShouldKnow(err error) bool {
+	switch domain.KindOf(err) {
+	case domain.ERefused, domain.EInvalid, domain.EBusy:
+		return false
+	}
+	return !errors.Is(err, ErrShutdown) && !errors.Is(err, context.Canceled) && !errors.Is(err, store.ErrAlreadySucceeded)
+}
+
+// dryRun computes a job and writes its files without recording anything.
+func (a *App) dryRun(ctx context.Context, job Job, period string, asOf domain.Date, path string) (*Output, error) {
+	tmp, err := os.MkdirTemp("", "kam-dry-"+job.Name+"-")
+	if err != nil {
+		return nil, domain.Failed(err, "创建临时目录")
+	}
+	defer os.RemoveAll(tmp)
+	out := &Output{Period: period, tmp: tmp, DryRun: true}
+	if err := job.Run(ctx, a, period, asOf, out); err != nil {
+		return out, err
+	}
+	for i, f := range out.files {
+		dst := f.name
+		if path != "" {
+			dst = filepath.Join(filepath.Dir(path), f.name)
+			if i == 0 {
+				dst = path
+			}
+		}
+		if _, err := os.Stat(dst); err == nil {
+			return out, domain.Usagef("试算结果 %s 已存在；请换一个 -o 文件名或先移走它", dst)
+		}
+		if err := copyFile(f.path, dst); err != nil {
+			return out, domain.Failed(err, "写入试算结果 %s", dst)
+		}
+		abs, _ := filepath.Abs(dst)
+		out.Paths = append(out.Paths, abs)
+	}
+	out.Headline = "试算（未记录、未归档、未发送）：" + out.Headline
+	return out, nil
+}
+
+// periodEnd is the last day a period covers: a quarter's or month's last day, or the day itself.
+func periodEnd(period string) domain.Date {
+	if q, err := domain.ParseQuarter(period); err == nil {
+		return q.LastMonth().Last()
+	}
+	if d, err := domain.ParseDate(period); err == nil {
+		return d
+	}
+	if m, err := domain.ParseMonth(period); err == nil {
+		return m.Last()
+	}
+	return 0
 }
 
 // publish archives each file and queues its mail in the one transaction that
@@ -229,6 +309,16 @@ func (a *App) publish(ctx context.Context, runID int64, job, period string, out 
 		staged, dsts = append(staged, dst+".part"), append(dsts, dst)
 	}
 	err := a.Store.InTx(ctx, func(tx *store.Tx) error {
+		for _, write := range out.writes {
+			if err := write(tx); err != nil {
+				return err
+			}
+		}
+		if a.failPublish != nil {
+			if err := a.failPublish(); err != nil {
+				return err
+			}
+		}
 		out.Reports = out.Reports[:0]
 		for _, f := range out.files {
 			in, err := os.Open(f.path)

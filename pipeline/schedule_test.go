@@ -65,7 +65,7 @@ func (r *recorder) jobs() map[string]Job {
 				}
 			}
 			if fail {
-				return domain.Usagef("没有 %s 的收入数据", period)
+				return fmt.Errorf("数据库连接中断（%s）", period)
 			}
 			out.Headline = "测试 " + name + " " + period
 			out.Count("n", 1)

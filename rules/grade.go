@@ -216,3 +216,12 @@ func (r responsibility) of(c domain.Customer, t domain.Tier) (string, string) {
 		return "", fmt.Sprintf("属地单位「%s」是%s，不属于任何镇区局", u.Code, domain.LabelOf(domain.UnitKinds, u.Kind))
 	}
 }
+
+// GradingSpans are the months quarter q's grading reads (第八条 累计): its year
+// from January to q's last month, and the same for the quarter before (for Q1:
+// all of last year), against which 上季等级 is computed.
+func GradingSpans(q domain.Quarter) (cur, prev domain.MonthSpan) {
+	p := q.Prev()
+	return domain.MonthSpan{From: domain.NewMonth(q.Year, 1), To: q.LastMonth()},
+		domain.MonthSpan{From: domain.NewMonth(p.Year, 1), To: p.LastMonth()}
+}

@@ -2,18 +2,17 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 
 	"kam/domain"
 )
 
-// Announced lists the claims an earlier tender announcement listed. A run that
-// failed published nothing, so what it listed is not counted.
-func (s *Store) Announced(ctx context.Context) (map[string]bool, error) {
+// AnnouncedBefore lists the claims a tender announcement listed on an as-of
+// day before asOf. Announcements commit with their run, so only published
+// runs count; a rerun of the same day does not take its own 新增 marks.
+func (s *Store) AnnouncedBefore(ctx context.Context, asOf domain.Date) (map[string]bool, error) {
 	var ids []string
-	if err := s.db.SelectContext(ctx, &ids, `SELECT a.claim_id FROM announcements a
-		WHERE NOT EXISTS (SELECT 1 FROM job_runs r WHERE r.id = a.run_id AND r.outcome = ?)`, RunFailed); err != nil {
+	if err := s.db.SelectContext(ctx, &ids, `SELECT claim_id FROM announcements WHERE as_of < ?`, dateArg(asOf)); err != nil {
 		return nil, fmt.Errorf("读取已公告项目: %w", err)
 	}
 	out := make(map[string]bool, len(ids))
@@ -23,23 +22,16 @@ func (s *Store) Announced(ctx context.Context) (map[string]bool, error) {
 	return out, nil
 }
 
-// RecordAnnouncement stores the claims run listed on asOf, keeping each
-// claim's first listing; listings of failed runs are dropped first so their
-// claims are recorded afresh.
-func (s *Store) RecordAnnouncement(ctx context.Context, asOf domain.Date, runID int64, claimIDs []string) error {
-	return s.InTx(ctx, func(t *Tx) error {
-		if _, err := t.tx.ExecContext(ctx, `DELETE FROM announcements
-			WHERE run_id IN (SELECT id FROM job_runs WHERE outcome = ?)`, RunFailed); err != nil {
-			return fmt.Errorf("清理失败运行的公告: %w", err)
-		}
-		tail := " ON CONFLICT (claim_id) DO NOTHING"
-		if s.dialect == MySQL {
-			tail = " ON DUPLICATE KEY UPDATE claim_id = claim_id"
-		}
-		err := t.execBatches("INSERT INTO announcements (claim_id, as_of, run_id) VALUES", 3, tail, len(claimIDs),
-			func(a []any, i int) []any { return append(a, claimIDs[i], dateArg(asOf), runID) })
-		return wrap(err, "记录竞标公告")
-	})
+// RecordAnnouncement stores the claims a tender run listed on asOf, keeping
+// each claim's earliest listing day; it commits with the run.
+func (t *Tx) RecordAnnouncement(asOf domain.Date, runID int64, claimIDs []string) error {
+	tail := " ON CONFLICT (claim_id) DO UPDATE SET as_of = excluded.as_of, run_id = excluded.run_id WHERE excluded.as_of < announcements.as_of"
+	if t.s.dialect == MySQL {
+		tail = " ON DUPLICATE KEY UPDATE run_id = IF(VALUES(as_of) < as_of, VALUES(run_id), run_id), as_of = LEAST(as_of, VALUES(as_of))"
+	}
+	err := t.execBatches("INSERT INTO announcements (claim_id, as_of, run_id) VALUES", 3, tail, len(claimIDs),
+		func(a []any, i int) []any { return append(a, claimIDs[i], dateArg(asOf), runID) })
+	return wrap(err, "记录竞标公告")
 }
 
 // CustomerRevenue sums each customer's revenue over the months from … to,
@@ -64,21 +56,4 @@ func (s *Store) CustomerRevenue(ctx context.Context, from, to domain.Month) (map
 		return nil, fmt.Errorf("汇总客户收入: %w", err)
 	}
 	return out, nil
-}
-
-// LatestGradedQuarter is the latest quarter up to q with a stored grading; false when there is none.
-func (s *Store) LatestGradedQuarter(ctx context.Context, q domain.Quarter) (domain.Quarter, bool, error) {
-	var latest sql.NullString
-	// Quarters are stored as 2026Q2, so text order is time order.
-	if err := s.db.GetContext(ctx, &latest, "SELECT MAX(quarter) FROM grades WHERE quarter <= ?", q.String()); err != nil {
-		return domain.Quarter{}, false, fmt.Errorf("读取分级季度: %w", err)
-	}
-	if !latest.Valid {
-		return domain.Quarter{}, false, nil
-	}
-	got, err := domain.ParseQuarter(latest.String)
-	if err != nil {
-		return domain.Quarter{}, false, fmt.Errorf("读取分级季度: %w", err)
-	}
-	return got, true, nil
 }

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -9,31 +10,40 @@ import (
 	"kam/store/storetest"
 )
 
-func TestAnnouncementsKeepFirstListingAndForgetFailedRuns(t *testing.T) {
+func TestAnnouncementsKeepEarliestListing(t *testing.T) {
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		now := time.Date(2026, 7, 15, 0, 0, 0, 0, time.UTC)
-		d15, d16, d17 := domain.DateOf(2026, 7, 15), domain.DateOf(2026, 7, 16), domain.DateOf(2026, 7, 17)
+		d14, d15, d16, d17 := domain.DateOf(2026, 7, 14), domain.DateOf(2026, 7, 15), domain.DateOf(2026, 7, 16), domain.DateOf(2026, 7, 17)
+		record := func(asOf domain.Date, claims ...string) int64 {
+			t.Helper()
+			run, err := s.StartRun(ctx, "tender", asOf.String(), "manual", now)
+			must(t, err)
+			must(t, s.InTx(ctx, func(tx *store.Tx) error { return tx.RecordAnnouncement(asOf, run, claims) }))
+			return run
+		}
+		before := func(asOf domain.Date) map[string]bool {
+			t.Helper()
+			got, err := s.AnnouncedBefore(ctx, asOf)
+			must(t, err)
+			return got
+		}
+		run1 := record(d15, "k1", "k2")
+		equal(t, "before the first day", before(d15), map[string]bool{})
+		equal(t, "the day after", before(d16), map[string]bool{"k1": true, "k2": true})
 
-		run1, err := s.StartRun(ctx, "tender", "2026-07-15", "manual", now)
-		must(t, err)
-		must(t, s.RecordAnnouncement(ctx, d15, run1, []string{"k1", "k2"}))
-		must(t, s.FinishRun(ctx, run1, "succeeded", nil, "", now))
+		// A failed publish leaves nothing behind: the transaction rolls back.
+		err := s.InTx(ctx, func(tx *store.Tx) error {
+			must(t, tx.RecordAnnouncement(d16, 999, []string{"k9"}))
+			return errors.New("publish failed")
+		})
+		if err == nil {
+			t.Fatal("failing transaction committed")
+		}
+		equal(t, "after a failed publish", before(d17), map[string]bool{"k1": true, "k2": true})
 
-		// A later run lists k1 again and k3 for the first time, then fails to publish.
-		run2, err := s.StartRun(ctx, "tender", "2026-07-16", "manual", now)
-		must(t, err)
-		must(t, s.RecordAnnouncement(ctx, d16, run2, []string{"k1", "k3"}))
-		got, err := s.Announced(ctx)
-		must(t, err)
-		equal(t, "announced while run 2 runs", got, map[string]bool{"k1": true, "k2": true, "k3": true})
-		must(t, s.FinishRun(ctx, run2, "failed", nil, "publish failed", now))
-		got, err = s.Announced(ctx)
-		must(t, err)
-		equal(t, "announced after run 2 failed", got, map[string]bool{"k1": true, "k2": true})
-
-		run3, err := s.StartRun(ctx, "tender", "2026-07-17", "manual", now)
-		must(t, err)
-		must(t, s.RecordAnnouncement(ctx, d17, run3, []string{"k1", "k2", "k3"}))
+		run3 := record(d17, "k1", "k2", "k3")
+		// A run as of an earlier day than any listing moves that claim's first day back.
+		run4 := record(d14, "k2")
 		var rows []struct {
 			Claim string    `db:"claim_id"`
 			AsOf  time.Time `db:"as_of"`
@@ -49,7 +59,7 @@ func TestAnnouncementsKeepFirstListingAndForgetFailedRuns(t *testing.T) {
 		for i, r := range rows {
 			stored[i] = announced{r.Claim, domain.DateFromTime(r.AsOf), r.Run}
 		}
-		equal(t, "stored announcements", stored, []announced{{"k1", d15, run1}, {"k2", d15, run1}, {"k3", d17, run3}})
+		equal(t, "stored announcements", stored, []announced{{"k1", d15, run1}, {"k2", d14, run4}, {"k3", d17, run3}})
 	})
 }
 
@@ -70,25 +80,5 @@ func TestCustomerRevenueSumsMonthsInRange(t *testing.T) {
 		got, err = s.CustomerRevenue(ctx, 202608, 202608)
 		must(t, err)
 		equal(t, "a month with no rows", got, map[string]domain.Money{})
-	})
-}
-
-func TestLatestGradedQuarter(t *testing.T) {
-	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
-		q2 := domain.Quarter{Year: 2026, Q: 2}
-		if _, ok, err := s.LatestGradedQuarter(ctx, q2); err != nil || ok {
-			t.Fatalf("no grades: ok %v, err %v", ok, err)
-		}
-		grade := []domain.CustomerGrade{{Customer: domain.Customer{ID: "C1"}, Level: 8, Tier: domain.Ordinary, Change: domain.ChangeNew}}
-		for _, q := range []domain.Quarter{{Year: 2025, Q: 4}, {Year: 2026, Q: 1}, {Year: 2026, Q: 3}} {
-			must(t, s.ReplaceGrades(ctx, q, grade))
-		}
-		got, ok, err := s.LatestGradedQuarter(ctx, q2)
-		must(t, err)
-		equal(t, "latest up to 2026Q2", got, domain.Quarter{Year: 2026, Q: 1})
-		equal(t, "found", ok, true)
-		got, _, err = s.LatestGradedQuarter(ctx, domain.Quarter{Year: 2027, Q: 1})
-		must(t, err)
-		equal(t, "latest up to 2027Q1", got, domain.Quarter{Year: 2026, Q: 3})
 	})
 }

@@ -24,31 +24,30 @@ type gradingSums struct {
 	hasCum, hasPrev bool
 }
 
-// gradingRanges are the months grading quarter q reads: the current range
-// January … q's end, and the previous quarter's January … its end.
+// gradingRanges are the two month spans one grading reads (rules.GradingSpans).
 type gradingRanges struct{ curFrom, curTo, prevFrom, prevTo domain.Month }
 
 // maxGradingScans bounds the month slices read at once (SQLite keeps four connections).
 const maxGradingScans = 3
 
-// GradingRevenue is each customer's revenue summed for quarter q's grading
-// (第八条): Cumulative over January … q's last month, PrevCumulative over the
-// year of the previous quarter up to its end (for Q1: all of last year). A
-// customer is a key exactly when it has a revenue row in those months.
+// GradingRevenue is each customer's revenue summed over the two spans one
+// grading reads (rules.GradingSpans: 第八条's cumulative months of the quarter
+// and of the quarter before). A customer is a key of a map exactly when it has
+// a revenue row in that span.
 // The aggregate runs in (month, customer) order over the covering index
 // revenue_month_customer_amount, so neither database sorts; the months are
 // split into slices read in parallel, one per core, and added up here.
-func (s *Store) GradingRevenue(ctx context.Context, q domain.Quarter) (cum, prevCum map[string]domain.Money, err error) {
-	prevQ := q.Prev()
-	r := gradingRanges{domain.NewMonth(q.Year, 1), q.LastMonth(), domain.NewMonth(prevQ.Year, 1), prevQ.LastMonth()}
-	months := domain.MonthsBetween(r.prevFrom, r.curTo) + 1
+func (s *Store) GradingRevenue(ctx context.Context, cur, prev domain.MonthSpan) (cum, prevCum map[string]domain.Money, err error) {
+	r := gradingRanges{cur.From, cur.To, prev.From, prev.To}
+	first, last := min(cur.From, prev.From), max(cur.To, prev.To)
+	months := domain.MonthsBetween(first, last) + 1
 	scans := max(1, min(runtime.GOMAXPROCS(0), maxGradingScans, months))
 	parts := make([]map[string]*gradingSums, scans)
 	errs := make([]error, scans)
 	var wg sync.WaitGroup
 	for i := range scans {
-		from := r.prevFrom.AddMonths(months * i / scans)
-		to := r.prevFrom.AddMonths(months*(i+1)/scans - 1)
+		from := first.AddMonths(months * i / scans)
+		to := first.AddMonths(months*(i+1)/scans - 1)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -177,23 +176,21 @@ type Grade struct {
 
 const gradeCols = 8
 
-// ReplaceGrades stores the grades of quarter q in one transaction, replacing
-// whatever an earlier grading of q stored.
-func (s *Store) ReplaceGrades(ctx context.Context, q domain.Quarter, gs []domain.CustomerGrade) error {
+// ReplaceGrades stores the grades of quarter q in place of whatever an
+// earlier grading of q stored; it commits with the run that computed them.
+func (t *Tx) ReplaceGrades(q domain.Quarter, gs []domain.CustomerGrade) error {
 	quarter := q.String()
-	return s.InTx(ctx, func(t *Tx) error {
-		if _, err := t.tx.ExecContext(ctx, "DELETE FROM grades WHERE quarter = ?", quarter); err != nil {
-			return fmt.Errorf("替换 %s 分级结果: %w", quarter, err)
-		}
-		err := t.execBatches(`INSERT INTO grades (quarter, customer_id, cumulative, level, tier, prev_tier,
-			tier_change, responsible_unit) VALUES`, gradeCols, "", len(gs),
-			func(a []any, i int) []any {
-				g := &gs[i]
-				return append(a, quarter, g.Customer.ID, int64(g.Cumulative), g.Level, string(g.Tier),
-					string(g.PrevTier), g.Change, g.Responsible)
-			})
-		return wrap(err, "写入分级结果")
-	})
+	if _, err := t.tx.ExecContext(t.ctx, "DELETE FROM grades WHERE quarter = ?", quarter); err != nil {
+		return fmt.Errorf("替换 %s 分级结果: %w", quarter, err)
+	}
+	err := t.execBatches(`INSERT INTO grades (quarter, customer_id, cumulative, level, tier, prev_tier,
+		tier_change, responsible_unit) VALUES`, gradeCols, "", len(gs),
+		func(a []any, i int) []any {
+			g := &gs[i]
+			return append(a, quarter, g.Customer.ID, int64(g.Cumulative), g.Level, string(g.Tier),
+				string(g.PrevTier), g.Change, g.Responsible)
+		})
+	return wrap(err, "写入分级结果")
 }
 
 // Grades lists quarter q's stored grades by level, cumulative revenue descending, then customer.
@@ -214,24 +211,6 @@ func (s *Store) HasGrades(ctx context.Context, q domain.Quarter) (bool, error) {
 		return false, fmt.Errorf("读取 %s 分级结果: %w", q, err)
 	}
 	return len(n) > 0, nil
-}
-
-// GradedCustomer is a customer as stored today with its grade at a quarter-end.
-type GradedCustomer struct {
-	domain.Customer
-	Responsible string `db:"responsible_unit"`
-}
-
-// CustomersOfTier lists the customers stored in tier at quarter q, by customer id.
-func (s *Store) CustomersOfTier(ctx context.Context, q domain.Quarter, tier domain.Tier) ([]GradedCustomer, error) {
-	var cs []GradedCustomer
-	if err := s.db.SelectContext(ctx, &cs, `SELECT c.id, c.name, c.credit_code, c.industry, c.category, c.main_line,
-		c.status, c.strategic, c.territory_unit, c.signing_unit, c.manager_a, c.manager_b, g.responsible_unit
-		FROM grades g JOIN customers c ON c.id = g.customer_id
-		WHERE g.quarter = ? AND g.tier = ? ORDER BY c.id`, q.String(), string(tier)); err != nil {
-		return nil, fmt.Errorf("读取 %s %s客户: %w", q, tier.Label(), err)
-	}
-	return cs, nil
 }
 
 // reviewChunk bounds the customers one review query names, keeping the statement small.

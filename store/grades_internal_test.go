@@ -59,7 +59,7 @@ func TestGradingScanRestoresTheCacheSize(t *testing.T) {
 	if err := s.db.Get(&before, "PRAGMA cache_size"); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := s.GradingRevenue(context.Background(), domain.Quarter{Year: 2026, Q: 1}); err != nil {
+	if _, _, err := s.GradingRevenue(context.Background(), domain.MonthSpan{From: 202601, To: 202603}, domain.MonthSpan{From: 202501, To: 202512}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.db.Get(&after, "PRAGMA cache_size"); err != nil {

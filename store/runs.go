@@ -32,6 +32,7 @@ const (
 	RunRunning   = "running"
 	RunSucceeded = "succeeded"
 	RunFailed    = "failed"
+	RunRefused   = "refused" // refused for the data (拒绝): not a failure, nobody mailed
 )
 
 // ErrAlreadySucceeded reports that a scheduled run of this job for this period
