@@ -70,6 +70,12 @@ func (a *App) Deliver(ctx context.Context) (DeliveryResult, error) {
 			if ctx.Err() != nil {
 				break
 			}
+			if moot, err := a.Store.MailSuperseded(ctx, m, a.now()); err != nil || moot {
+				if err != nil {
+					return res, err
+				}
+				continue
+			}
 			msg, err := a.compose(ctx, m)
 			if err != nil {
 				if err := a.recordFailure(ctx, m, err, false, &res); err != nil {

@@ -77,6 +77,7 @@ type Output struct {
 	Paths    []string         // where the files were published in the reports folder
 	Reports  []store.Report   // the archived copies, in the order the job added them
 	DryRun   bool             // computed and written only: nothing recorded
+	MailHeld bool             // archived, but not mailed: a newer period of the job already went out
 	files    []artifact
 	writes   []func(*store.Tx) error // stored with the run, in the publish transaction
 	tmp      string
@@ -332,8 +333,16 @@ func (a *App) publish(ctx context.Context, runID int64, job, period string, out 
 			}
 			out.Reports = append(out.Reports, rep)
 		}
-		if err := a.queueReportMail(tx, job, out, dsts); err != nil {
+		// A newer period's reports have gone out: an older one's mail would mislead.
+		newer, err := tx.NewerPeriodSucceeded(job, period)
+		if err != nil {
 			return err
+		}
+		out.MailHeld = newer
+		if !newer {
+			if err := a.queueReportMail(tx, job, out, dsts); err != nil {
+				return err
+			}
 		}
 		return tx.SucceedRun(runID, out.Counts, out.Headline, a.now().UTC())
 	})

@@ -102,9 +102,9 @@ func (p Plan) Due(from, to time.Time) ([]Firing, error) {
 }
 
 // pickCatchUp chooses which due firings a start makes up for, oldest first:
-// per job, those for a period after the latest one a scheduled run succeeded
-// for, whose period never succeeded at all. A job never run by schedule (a
-// new install) makes up only its most recent firing. A period due at several
+// per job, those for a period after the latest one any run (manual too)
+// succeeded for, so no older period's reports follow a newer one's. A job
+// that never succeeded (a new install) makes up only its most recent firing. A period due at several
 // firings is run once, as of its latest.
 func pickCatchUp(due []Firing, lastScheduled map[string]string, succeeded map[string]map[string]bool) []Firing {
 	type key struct{ job, period string }

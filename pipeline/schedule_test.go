@@ -361,3 +361,48 @@ func wantEqual[T any](t *testing.T, what string, got, want T) {
 		t.Errorf("%s:\n got %+v\nwant %+v", what, got, want)
 	}
 }
+
+// After manual runs of the latest periods, a start catches up on no older
+// period: the tender of the day before, after today's went out, is not run
+// (and so not mailed) again.
+func TestCatchUpAfterManualRunsSendsNoOlderPeriod(t *testing.T) {
+	s := storetest.OpenSQLite(t)
+	a := newTestApp(t, s, time.Time{})
+	r := &recorder{file: true}
+	a.Cfg.Recipients.Tender = []string{"ops@example.com"}
+	sched, clk := testScheduler(t, a, r, time.Date(2026, 11, 20, 10, 0, 0, 0, a.Cfg.Location()))
+	// kam served until the 20th, then was down; an operator ran today's tender by hand.
+	for _, f := range mustFirings(t, sched, time.Date(2026, 11, 1, 0, 0, 0, 0, a.Cfg.Location()), clk.Now()) {
+		clk.Set(f.At)
+		sched.fire(t.Context(), f.Job)
+	}
+	clk.Set(time.Date(2026, 11, 26, 10, 0, 0, 0, a.Cfg.Location()))
+	if _, err := a.runJob(t.Context(), sched.Plan.Jobs["tender"], RunRequest{Trigger: TriggerManual}); err != nil {
+		t.Fatal(err)
+	}
+	r.take()
+	sched.CatchUp(t.Context(), t.Context())
+	for _, line := range r.take() {
+		if strings.Contains(line, " tender ") {
+			t.Errorf("catch-up ran %s after the manual tender of 2026-11-26", line)
+		}
+	}
+	var periods []string
+	mustDo(t, s.DB().Select(&periods, `SELECT r.period FROM outbox o JOIN reports r ON r.id = o.report_id
+		WHERE r.job = 'tender' ORDER BY o.id`))
+	for i := 1; i < len(periods); i++ {
+		if periods[i] <= periods[i-1] {
+			t.Errorf("tender %s mailed after %s", periods[i], periods[i-1])
+		}
+	}
+	if len(periods) == 0 || periods[len(periods)-1] != "2026-11-26" {
+		t.Errorf("tender mails %v, want the last for 2026-11-26", periods)
+	}
+}
+
+func mustFirings(t *testing.T, s *Scheduler, from, to time.Time) []Firing {
+	t.Helper()
+	due, err := s.Plan.Due(from, to)
+	mustDo(t, err)
+	return due
+}

@@ -183,7 +183,7 @@ func (s *Scheduler) Missed(ctx context.Context) ([]Firing, error) {
 	if err != nil {
 		return nil, err
 	}
-	last, err := a.Store.LastScheduledSuccess(ctx)
+	last, err := a.Store.LastSuccess(ctx)
 	if err != nil {
 		return nil, err
 	}
