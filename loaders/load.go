@@ -29,9 +29,6 @@ type Result struct {
 	ErrorCount int // all errors, also those past MaxErrors
 }
 
-// OK reports whether the file had no bad row (and so was written).
-func (r Result) OK() bool { return r.ErrorCount == 0 }
-
 const (
 	defaultMaxErrors = 100000
 	batchSize        = 2000  // rows per Writer call

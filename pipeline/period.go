@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"kam/domain"
+	"kam/rules"
 )
 
 // quarterPeriod reads 2026Q2, or picks the last quarter completed before asOf.
@@ -43,7 +44,7 @@ func evenMonthPeriod(arg string, asOf domain.Date) (string, error) {
 		return "", err
 	}
 	m, _ := domain.ParseMonth(p)
-	if m.Mon()%2 == 1 {
+	if !rules.GoldReviewMonth(m) {
 		return "", domain.Usagef("--period %s: 黄金客户用邮分析每两个月一次，期间须为双月（2、4、6、8、10、12 月），表示该月及上月两个月", p)
 	}
 	return p, nil

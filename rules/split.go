@@ -40,19 +40,6 @@ func outranks(a, b *domain.SplitAgreement) bool {
 	return a.ID > b.ID
 }
 
-// ChooseAgreement is the one agreement that splits the customer's revenue for
-// month m and line (第十条), or nil when none covers it.
-func ChooseAgreement(agreements []domain.SplitAgreement, customer string, m domain.Month, line string) *domain.SplitAgreement {
-	var best *domain.SplitAgreement
-	for i := range agreements {
-		a := &agreements[i]
-		if a.Customer == customer && a.Covers(m, line) && (best == nil || outranks(a, best)) {
-			best = a
-		}
-	}
-	return best
-}
-
 // AgreementIndex finds agreements by customer, each customer's best first.
 type AgreementIndex struct {
 	byCustomer map[string][]*domain.SplitAgreement
@@ -74,7 +61,8 @@ func NewAgreementIndex(agreements []domain.SplitAgreement) (*AgreementIndex, err
 	return ix, nil
 }
 
-// Choose is ChooseAgreement over the indexed agreements, in time proportional
+// Choose is the one agreement that splits the customer's revenue for month m
+// and line (第十条), or nil when none covers it, in time proportional
 // to the customer's own agreements.
 func (ix *AgreementIndex) Choose(customer string, m domain.Month, line string) *domain.SplitAgreement {
 	for _, a := range ix.byCustomer[customer] {

@@ -205,9 +205,6 @@ func TestChooseAgreement(t *testing.T) {
 			}
 			return a.ID
 		}
-		if got := id(ChooseAgreement(agreements, c.customer, month(c.month), c.line)); got != c.want {
-			t.Errorf("ChooseAgreement(%s, %s, %s) = %q; want %q", c.customer, c.month, c.line, got, c.want)
-		}
 		if got := id(ix.Choose(c.customer, month(c.month), c.line)); got != c.want {
 			t.Errorf("index Choose(%s, %s, %s) = %q; want %q", c.customer, c.month, c.line, got, c.want)
 		}
