@@ -36,6 +36,7 @@ type Config struct {
 	SMTP          SMTP       `yaml:"smtp"`
 	Recipients    Recipients `yaml:"recipients"`
 	Log           Log        `yaml:"log"`
+	HTTP          HTTP       `yaml:"http"`
 
 	loc *time.Location
 }
@@ -178,6 +179,7 @@ func Default() Config {
 		},
 		SMTP: SMTP{Port: 587, TLS: "starttls", From: "kam@localhost", MaxAttachmentMB: 20, MaxAttempts: 8},
 		Log:  Log{Format: "auto", Level: "info"},
+		HTTP: DefaultHTTP(),
 	}
 }
 
@@ -271,6 +273,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Roster.TargetsDueDay < 1 || c.Roster.TargetsDueDay > 28 {
 		return bad("roster.targets_due_day", "应在 1–28 之间")
+	}
+	if err := c.validateHTTP(); err != nil {
+		return err
 	}
 	if err := c.validateSchedule(); err != nil {
 		return err
