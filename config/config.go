@@ -4,10 +4,7 @@
 package config
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"net/mail"
 	"os"
 	"path/filepath"
@@ -191,10 +188,17 @@ func Load(path string) (Config, error) {
 		if err != nil {
 			return cfg, domain.Usagef("读取配置文件失败: %v", err)
 		}
-		dec := yaml.NewDecoder(bytes.NewReader(data))
-		dec.KnownFields(true)
-		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) { // an empty file means all defaults
-			return cfg, domain.Usagef("配置文件 %s 有误: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))
+		var doc yaml.Node
+		if err := yaml.Unmarshal(data, &doc); err != nil {
+			return cfg, domain.Usagef("配置文件 %s 不是有效的 YAML：%s", path, strings.TrimPrefix(err.Error(), "yaml: "))
+		}
+		if err := checkKeys(&doc, path); err != nil {
+			return cfg, err
+		}
+		if doc.Kind != 0 { // an empty file means all defaults
+			if err := doc.Decode(&cfg); err != nil {
+				return cfg, domain.Usagef("配置文件 %s 有误: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))
+			}
 		}
 	}
 	if v, ok := os.LookupEnv("KAM_DB_DSN"); ok {
@@ -226,6 +230,9 @@ func (c *Config) Validate() error {
 		return bad("timezone", "未知时区 %q", c.Timezone)
 	}
 	c.loc = loc
+	if scheme, _, ok := strings.Cut(c.DB.DSN, "://"); ok && scheme != "mysql" {
+		return bad("db.dsn（或环境变量 KAM_DB_DSN）", "不支持 %s://；支持的只有 mysql://user:pass@tcp(host:3306)/kam（MySQL/MariaDB），或留空使用 SQLite（db.sqlite_path）", scheme)
+	}
 	if c.DB.DSN == "" && c.DB.SQLitePath == "" {
 		return bad("db.sqlite_path", "不能为空")
 	}
