@@ -112,4 +112,6 @@ func TestExplainAgreesWithTheSplitsWorkbook(t *testing.T) {
 }
 
 // ratioCell is a ratio as the workbook's 分成比例 cell holds it (a percentage number).
-func ratioCell(r domain.Ratio) string { return strings.TrimSuffix(strings.TrimRight(r.String(), "0"), ".") }
+func ratioCell(r domain.Ratio) string {
+	return strings.TrimSuffix(strings.TrimRight(r.String(), "0"), ".")
+}
