@@ -61,3 +61,24 @@ func datePeriod(arg string, asOf domain.Date) (string, error) {
 	}
 	return d.String(), nil
 }
+
+// CheckRun refuses a bad run request for job as RunJob would, without the
+// store, so a command line is judged before anything is opened or created.
+func CheckRun(name string, req RunRequest, today domain.Date) error {
+	job, ok := jobs[name]
+	if !ok {
+		return domain.Usagef("未知作业 %q；可用：%s", name, JobNames())
+	}
+	asOf := req.AsOf
+	if asOf == 0 {
+		asOf = today
+	}
+	period, err := job.Period(req.Period, asOf)
+	if err != nil {
+		return err
+	}
+	if end := periodEnd(period); !req.DryRun && (asOf > today || end > today) {
+		return domain.Usagef("作业 %s 的期间 %s 尚未结束（今天是 %s）：未来的日期只能试算，请加 --dry-run", name, period, today)
+	}
+	return nil
+}
