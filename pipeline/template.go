@@ -13,7 +13,9 @@ import (
 func TemplateName(k domain.Kind) string { return domain.KindLabels[k] + "导入模板.xlsx" }
 
 // TemplatesDir is the shared folder beside the inbox that holds the import templates.
-func (a *App) TemplatesDir() string { return filepath.Join(filepath.Dir(filepath.Clean(a.Cfg.Paths.Inbox)), "templates") }
+func (a *App) TemplatesDir() string {
+	return filepath.Join(filepath.Dir(filepath.Clean(a.Cfg.Paths.Inbox)), "templates")
+}
 
 // WriteTemplates writes the import template of each kind into dir, with the
 // unit codes and staff ids stored now in its drop-downs; each file appears
