@@ -32,7 +32,7 @@ type Report struct {
 // run and queues the report's mail.
 func (t *Tx) ArchiveReport(runID int64, job, period, name string, r io.Reader) (Report, error) {
 	ctx := t.ctx
-	rep := Report{RunID: runID, Job: job, Period: period, FileName: name, CreatedAt: time.Now().UTC()}
+	rep := Report{RunID: runID, Job: job, Period: period, FileName: name, CreatedAt: t.s.now().UTC()}
 	res, err := t.tx.ExecContext(ctx, `INSERT INTO reports (run_id, job, period, file_name, content, sha256, size, created_at)
 		VALUES (?, ?, ?, ?, ?, '', 0, ?)`, runID, job, period, name, []byte{}, rep.CreatedAt)
 	if err != nil {

@@ -172,7 +172,7 @@ func (s *Store) LockServe(ctx context.Context) (release func(), err error) {
 	}
 	host, _ := os.Hostname()
 	_ = f.Truncate(0)
-	_, _ = f.WriteAt([]byte("进程 "+strconv.Itoa(os.Getpid())+"@"+host+"，启动于 "+time.Now().Format(time.DateTime)+"\n"), 0)
+	_, _ = f.WriteAt([]byte("进程 "+strconv.Itoa(os.Getpid())+"@"+host+"，启动于 "+s.now().Format(time.DateTime)+"\n"), 0)
 	return func() {
 		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 		f.Close()

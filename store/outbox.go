@@ -42,7 +42,7 @@ const mailColumns = `id, COALESCE(report_id, 0) AS report_id, kind, recipient, s
 // QueueMail adds m to the outbox in this transaction, due at once (m.CreatedAt, or now).
 func (t *Tx) QueueMail(m Mail) (int64, error) {
 	if m.CreatedAt.IsZero() {
-		m.CreatedAt = time.Now()
+		m.CreatedAt = t.s.now()
 	}
 	report := sql.NullInt64{Int64: m.ReportID, Valid: m.ReportID != 0}
 	var attachment any

@@ -34,6 +34,11 @@ type Options struct {
 	DSN        string
 	SQLitePath string
 	Log        zerolog.Logger
+	// ReadOnly opens for reading only (SQLite: mode=ro, query_only) and applies
+	// no migration: Open fails with ErrSchemaOutdated when one is pending.
+	ReadOnly bool
+	// Now is the clock every stamp the store makes itself is read from (archive, outbox, locks); nil is time.Now.
+	Now func() time.Time
 }
 
 // Store is an open database with kam's schema migrated.
@@ -45,6 +50,7 @@ type Store struct {
 	writeMu sync.Mutex
 	// loadData: the MySQL server accepts LOAD DATA LOCAL INFILE, the fastest way in for revenue.
 	loadData bool
+	now      func() time.Time
 }
 
 // Open connects, checks the connection and applies pending migrations.
@@ -53,7 +59,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if src.dialect == SQLite {
+	if src.dialect == SQLite && !opts.ReadOnly {
 		if err := os.MkdirAll(filepath.Dir(opts.SQLitePath), 0o755); err != nil {
 			return nil, fmt.Errorf("创建数据库目录: %w", err)
 		}
@@ -73,12 +79,20 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		db.SetMaxIdleConns(4)
 		db.SetConnMaxLifetime(5 * time.Minute)
 	}
-	s := &Store{db: db, dialect: src.dialect, log: opts.Log}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	s := &Store{db: db, dialect: src.dialect, log: opts.Log, now: now}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("连接数据库 %s: %w", src.redacted, err)
 	}
-	if err := s.Migrate(ctx); err != nil {
+	migrate := s.Migrate
+	if opts.ReadOnly {
+		migrate = s.checkSchemaCurrent
+	}
+	if err := migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -135,6 +149,9 @@ func dataSource(opts Options) (source, error) {
 			"_time_format=sqlite",
 			"_timezone=UTC",
 		}, "&")
+		if opts.ReadOnly {
+			return readOnlySQLite(opts.SQLitePath), nil
+		}
 		return source{dialect: SQLite, driver: "sqlite", sqlxDriver: "sqlite3",
 			dsn: opts.SQLitePath + "?" + q, redacted: opts.SQLitePath}, nil
 	}

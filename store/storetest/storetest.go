@@ -26,15 +26,29 @@ const EnvMySQLDSN = "KAM_TEST_MYSQL_DSN"
 // configured, as subtest "mariadb", each on a new, empty, migrated store.
 func ForEachDB(t *testing.T, fn func(t *testing.T, s *store.Store)) {
 	t.Helper()
-	t.Run("sqlite", func(t *testing.T) { fn(t, OpenSQLite(t)) })
-	t.Run("mariadb", func(t *testing.T) { fn(t, OpenMySQL(t)) })
+	ForEachDBWith(t, store.Options{}, fn)
+}
+
+// ForEachDBWith is ForEachDB with opts (a clock, say); their DSN and SQLite path are set per database.
+func ForEachDBWith(t *testing.T, opts store.Options, fn func(t *testing.T, s *store.Store)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) { fn(t, OpenSQLiteWith(t, opts)) })
+	t.Run("mariadb", func(t *testing.T) { fn(t, OpenMySQLWith(t, opts)) })
 }
 
 // OpenSQLite opens a store on a new SQLite file in a temp dir, closed at cleanup.
 func OpenSQLite(tb testing.TB) *store.Store {
 	tb.Helper()
-	path := filepath.Join(tb.TempDir(), "kam.db")
-	s, err := store.Open(context.Background(), store.Options{SQLitePath: path, Log: zerolog.Nop()})
+	return OpenSQLiteWith(tb, store.Options{})
+}
+
+// OpenSQLiteWith is OpenSQLite with opts; SQLitePath is set to the new file.
+func OpenSQLiteWith(tb testing.TB, opts store.Options) *store.Store {
+	tb.Helper()
+	opts.SQLitePath = filepath.Join(tb.TempDir(), "kam.db")
+	opts.DSN = ""
+	opts.Log = zerolog.Nop()
+	s, err := store.Open(context.Background(), opts)
 	if err != nil {
 		tb.Fatalf("open SQLite store: %v", err)
 	}
@@ -45,6 +59,12 @@ func OpenSQLite(tb testing.TB) *store.Store {
 // OpenMySQL opens a store on a new uniquely named database, dropped at cleanup.
 // Without KAM_TEST_MYSQL_DSN it skips, unless CI=true, where it fails.
 func OpenMySQL(tb testing.TB) *store.Store {
+	tb.Helper()
+	return OpenMySQLWith(tb, store.Options{})
+}
+
+// OpenMySQLWith is OpenMySQL with opts; DSN is set to the new database.
+func OpenMySQLWith(tb testing.TB, opts store.Options) *store.Store {
 	tb.Helper()
 	dsn := os.Getenv(EnvMySQLDSN)
 	if dsn == "" {
@@ -75,7 +95,8 @@ func OpenMySQL(tb testing.TB) *store.Store {
 	}
 	tb.Cleanup(func() { dropDatabase(tb, admin, name) })
 	cfg.DBName = name
-	s, err := store.Open(context.Background(), store.Options{DSN: cfg.FormatDSN(), Log: zerolog.Nop()})
+	opts.DSN, opts.SQLitePath, opts.Log = cfg.FormatDSN(), "", zerolog.Nop()
+	s, err := store.Open(context.Background(), opts)
 	if err != nil {
 		tb.Fatalf("open MySQL store: %v", err)
 	}
