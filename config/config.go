@@ -51,8 +51,10 @@ type Paths struct {
 }
 
 type Ingest struct {
-	QuietPeriod     Duration `yaml:"quiet_period"`      // a file changed more recently than this is still being written
-	MaxErrorsListed int      `yaml:"max_errors_listed"` // rows listed in one error workbook
+	QuietPeriod     Duration `yaml:"quiet_period"`         // a file changed more recently than this is still being written
+	MaxErrorsListed int      `yaml:"max_errors_listed"`    // rows listed in one error workbook
+	MaxFileMB       int      `yaml:"max_file_mb"`          // a larger file is rejected unread
+	ShrinkAlertPct  int      `yaml:"shrink_alert_percent"` // a revenue file removing more of a (month, line) is rejected as 疑似不完整
 }
 
 type Grading struct {
@@ -152,7 +154,7 @@ func Default() Config {
 		Timezone:      "Asia/Shanghai",
 		DB:            DB{SQLitePath: "var/kam.db"},
 		Paths:         Paths{Inbox: "var/inbox", Processed: "var/processed", Rejected: "var/rejected", Reports: "var/reports"},
-		Ingest:        Ingest{QuietPeriod: Duration{Duration: 2 * time.Second}, MaxErrorsListed: 100000},
+		Ingest:        Ingest{QuietPeriod: Duration{Duration: 2 * time.Second}, MaxErrorsListed: 100000, MaxFileMB: 200, ShrinkAlertPct: 50},
 		BusinessLines: append([]string(nil), domain.DefaultBusinessLines...),
 		Grading: Grading{
 			Thresholds: []string{"5000000", "1000000", "600000", "300000", "150000", "80000", "30000", "0"},

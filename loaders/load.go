@@ -214,6 +214,7 @@ func (l *loader) cell(c int) string {
 	if !validText(v) {
 		l.fail(c, v, reasonBadChars)
 	}
+	l.tooLong(c, v)
 	return v
 }
 

@@ -32,6 +32,7 @@ const (
 	reasonBadChars    = "含有无法识别的字符（文件中混用了不同编码？请保存为 UTF-8 或 GB18030 的 CSV）"
 	reasonEmptyFile   = "文件是空的"
 	reasonNoVisibleWS = "Excel 文件中没有可见的工作表"
+	reasonOLE2        = "这是加了密码的 Excel 文件或旧版 .xls 文件，kam 无法读取：请在 Excel 中取消密码，另存为 .xlsx 后重新放入收件目录"
 )
 
 // Extract is an opened input file whose header has been recognised; Load
@@ -315,8 +316,14 @@ func openXLSX(path string) (x *Extract, err error) {
 	magic := make([]byte, 4)
 	_, rerr := io.ReadFull(fh, magic)
 	fh.Close()
+	if rerr == nil && string(magic) == "\xD0\xCF\x11\xE0" {
+		return nil, &FileError{Reason: reasonOLE2}
+	}
 	if rerr != nil || string(magic) != "PK\x03\x04" {
 		return nil, &FileError{Reason: reasonBadXLSX}
+	}
+	if fe := checkParts(path); fe != nil {
+		return nil, fe
 	}
 	var f *excelize.File
 	var rows *excelize.Rows
@@ -333,7 +340,7 @@ func openXLSX(path string) (x *Extract, err error) {
 	}()
 	// A sheet's XML up to 64 MiB (about 250,000 rows) is decoded from memory, ~15%
 	// faster; a larger one streams from a temporary file, so memory stays bounded.
-	f, err = excelize.OpenFile(path, excelize.Options{RawCellValue: true, UnzipXMLSizeLimit: 64 << 20})
+	f, err = excelize.OpenFile(path, excelize.Options{RawCellValue: true, UnzipXMLSizeLimit: xmlInMemory, UnzipSizeLimit: MaxUnpackedBytes})
 	if err != nil {
 		if f != nil {
 			f.Close()

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 )
 
 // hashFile returns the SHA-256 (hex) and size of a file.
@@ -52,10 +53,11 @@ func freeName(dir, name string) string {
 	base := strings.TrimSuffix(name, ext)
 	candidate := name
 	for i := 2; ; i++ {
-		if _, err := os.Lstat(filepath.Join(dir, candidate)); errors.Is(err, fs.ErrNotExist) {
+		if _, err := os.Lstat(filepath.Join(dir, candidate)); errors.Is(err, fs.ErrNotExist) || i > 10000 {
 			return candidate
 		}
-		candidate = fmt.Sprintf("%s (%d)%s", base, i, ext)
+		n := fmt.Sprintf(" (%d)", i)
+		candidate = shortenName(base, maxNameBytes-len(n)-len(ext)) + n + ext // a clash suffix must not make the name too long
 	}
 }
 
@@ -113,4 +115,30 @@ func writeExclusive(path string, fill func(io.Writer) error) error {
 		return err
 	}
 	return f.Close()
+}
+
+// maxNameBytes is what common file systems allow one file name to be.
+const maxNameBytes = 255
+
+// errorBookPath is where a rejected file's error workbook goes: beside it,
+// named after it, the name shortened (on a character boundary, with "…")
+// when the file's own name leaves no room for ".errors.xlsx".
+func errorBookPath(rejected string) string {
+	dir, base := filepath.Split(rejected)
+	const suffix = ".errors.xlsx"
+	if len(base)+len(suffix) > maxNameBytes {
+		base = shortenName(base, maxNameBytes-len(suffix)-len("…")) + "…"
+	}
+	return filepath.Join(dir, freeName(dir, base+suffix))
+}
+
+// shortenName cuts name to at most n bytes without splitting a character.
+func shortenName(name string, n int) string {
+	if len(name) <= n {
+		return name
+	}
+	for n > 0 && !utf8.RuneStart(name[n]) {
+		n--
+	}
+	return name[:n]
 }

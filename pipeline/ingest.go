@@ -30,14 +30,16 @@ const (
 
 // FileResult is what happened to one file of a scan.
 type FileResult struct {
-	Name     string
-	Kind     domain.Kind
-	Outcome  string
-	Rows     int
-	Errors   int
-	MovedTo  string
-	Reason   string // file-level reason of a rejection
-	Duration time.Duration
+	Name    string
+	Kind    domain.Kind
+	Outcome string
+	Rows    int
+	Errors  int
+	MovedTo string
+	Reason  string // file-level reason of a rejection
+	// ErrorBook is the rejected file's error workbook (its name shortened when the file's own is too long to take ".errors.xlsx"), "" if it could not be written.
+	ErrorBook string
+	Duration  time.Duration
 }
 
 // ScanResult summarises one scan of the inbox.
@@ -122,18 +124,9 @@ func (a *App) Ingest(ctx context.Context) (ScanResult, error) {
 		}
 	}()
 	for _, path := range settled {
-		sha, size, err := hashFile(path)
-		if err != nil {
-			return res, fmt.Errorf("read %s: %w", path, err)
-		}
-		c := &candidate{path: path, sha: sha, size: size}
-		x, err := loaders.Open(path)
-		var fe *loaders.FileError
+		c, x := a.openCandidate(path)
 		switch {
-		case errors.As(err, &fe):
-			c.openErr = fe
-		case err != nil:
-			return res, fmt.Errorf("open %s: %w", path, err)
+		case c.openErr != nil:
 		default:
 			c.kind, c.extract = x.Kind(), x
 			if held == nil || loadsBefore(c, held) < 0 {
@@ -177,6 +170,58 @@ func (a *App) Ingest(ctx context.Context) (ScanResult, error) {
 		Dur("duration", res.Duration).Msg("收件目录扫描完成")
 	return res, nil
 }
+
+// openCandidate hashes and opens one settled file. Whatever goes wrong is
+// the file's reason to be rejected, never the scan's: a file that cannot be
+// read must not keep the files after it from loading.
+func (a *App) openCandidate(path string) (*candidate, *loaders.Extract) {
+	sha, size, err := hashFile(path)
+	c := &candidate{path: path, sha: sha, size: size}
+	if err != nil {
+		c.sha = unreadableSHA(path, err)
+		c.openErr = &loaders.FileError{Reason: "无法读取文件：" + err.Error()}
+		return c, nil
+	}
+	if limit := a.maxFileBytes(); size > limit {
+		c.openErr = &loaders.FileError{Reason: fmt.Sprintf("文件有 %s，超过 %d MB 的上限（ingest.max_file_mb）；请分成几个较小的文件",
+			sizeMB(size), limit>>20)}
+		return c, nil
+	}
+	x, err := openExtract(path)
+	var fe *loaders.FileError
+	switch {
+	case errors.As(err, &fe):
+		c.openErr = fe
+	case err != nil:
+		c.openErr = &loaders.FileError{Reason: "无法读取文件：" + err.Error()}
+	}
+	return c, x
+}
+
+// openExtract is loaders.Open that turns a panic into a reason to reject the file.
+func openExtract(path string) (x *loaders.Extract, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			x, err = nil, &loaders.FileError{Reason: fmt.Sprintf("读取文件时出错（%v），文件可能已损坏", r)}
+		}
+	}()
+	return loaders.Open(path)
+}
+
+// unreadableSHA names a file whose bytes could not be hashed, so its record is still unique.
+func unreadableSHA(path string, err error) string {
+	return "unreadable:" + shortHash(path+"\x00"+err.Error())
+}
+
+func (a *App) maxFileBytes() int64 {
+	mb := a.Cfg.Ingest.MaxFileMB
+	if mb <= 0 {
+		mb = 200
+	}
+	return int64(mb) << 20
+}
+
+func sizeMB(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/(1<<20)) }
 
 func kindRank(k domain.Kind) int {
 	if i := slices.Index(domain.LoadOrder, k); i >= 0 {
@@ -261,12 +306,9 @@ func (a *App) ingestFile(ctx context.Context, c *candidate, refs *store.RefSnaps
 	fe, x := c.openErr, c.extract
 	c.extract = nil // closed below, with the load
 	if fe == nil && x == nil {
-		x, err = loaders.Open(c.path)
-		switch {
-		case errors.As(err, &fe):
-		case err != nil:
-			return fr, fmt.Errorf("open %s: %w", name, err)
-		}
+		var rc *candidate
+		rc, x = a.openCandidate(c.path)
+		fe = rc.openErr
 	}
 	if x != nil {
 		defer x.Close()
@@ -290,7 +332,7 @@ func (a *App) ingestFile(ctx context.Context, c *candidate, refs *store.RefSnaps
 			return err
 		}
 		rec.ID = id
-		result, err = loaders.Load(x, loaders.Env{
+		result, err = loadExtract(x, loaders.Env{
 			Refs:      refs,
 			Lines:     a.Cfg.BusinessLines,
 			Today:     a.Today(),
@@ -314,6 +356,14 @@ func (a *App) ingestFile(ctx context.Context, c *candidate, refs *store.RefSnaps
 	case errors.Is(err, errRejected):
 		rec.ID = 0 // the loaded record rolled back with the rows
 		return a.reject(ctx, c, rec, fr, result.Errors, result.ErrorCount, start)
+	case errors.As(err, &fe) || store.IsDataError(err):
+		// The file's own fault (a value the database refused, a workbook that broke the reader): reject it, go on.
+		rec.ID = 0
+		reason := "数据库拒绝了文件中的数据：" + err.Error()
+		if fe != nil {
+			reason = fe.Reason
+		}
+		return a.reject(ctx, c, rec, fr, []domain.RowError{{Column: "（整个文件）", Value: name, Reason: reason}}, 1, start)
 	case err != nil:
 		return fr, fmt.Errorf("load %s: %w", name, err)
 	}
@@ -329,6 +379,16 @@ func (a *App) ingestFile(ctx context.Context, c *candidate, refs *store.RefSnaps
 	log.Info().Str("outcome", fr.Outcome).Int("rows", fr.Rows).Dur("duration", fr.Duration).
 		Float64("rows_per_s", float64(fr.Rows)/max(fr.Duration.Seconds(), 1e-9)).Msg("文件已导入")
 	return fr, nil
+}
+
+// loadExtract is loaders.Load that turns a panic (a workbook that breaks the reader) into a reason to reject the file.
+func loadExtract(x *loaders.Extract, env loaders.Env, w loaders.Writer) (res loaders.Result, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &loaders.FileError{Reason: fmt.Sprintf("读取文件时出错（%v），文件可能已损坏", r)}
+		}
+	}()
+	return loaders.Load(x, env, w)
 }
 
 // duplicate files away bytes that are already loaded, without loading them again.
@@ -359,17 +419,25 @@ func (a *App) reject(ctx context.Context, c *candidate, rec store.FileRecord, fr
 	if len(errs) > 0 && errs[0].Row == 0 {
 		fr.Reason = errs[0].Reason
 	}
-	book, err := reports.ErrorWorkbook(fr.Name, c.kind, errs, total)
-	if err != nil {
-		return fr, fmt.Errorf("error workbook for %s: %w", fr.Name, err)
-	}
+	var err error
 	if fr.MovedTo, err = moveInto(c.path, a.Cfg.Paths.Rejected); err != nil {
 		return fr, err
 	}
-	errPath := fr.MovedTo + ".errors.xlsx"
-	if err := writeExclusive(errPath, func(w io.Writer) error { _, err := w.Write(book); return err }); err != nil {
-		return fr, fmt.Errorf("write %s: %w", errPath, err)
+	book, err := reports.ErrorWorkbook(fr.Name, c.kind, errs, total)
+	errPath := errorBookPath(fr.MovedTo)
+	if err == nil {
+		err = writeExclusive(errPath, func(w io.Writer) error { _, err := w.Write(book); return err })
 	}
+	if err != nil {
+		// The file is in rejected/ already; it is still recorded and notified, with the reason the workbook is missing.
+		a.Log.Error().Err(err).Str("file", fr.Name).Msg("无法写出错误明细")
+		errPath, book = "", nil
+		if fr.Reason == "" && len(errs) > 0 {
+			fr.Reason = errs[0].Error()
+		}
+		fr.Reason += "（错误明细无法写出：" + err.Error() + "）"
+	}
+	fr.ErrorBook = errPath
 	rec.Outcome, rec.ErrorCount, rec.Rows, rec.StoredAs = store.FileRejected, total, fr.Rows, fr.MovedTo
 	rec.FinishedAt = time.Now().UTC()
 	if _, err := a.Store.RecordFile(ctx, rec); err != nil {

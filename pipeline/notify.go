@@ -138,7 +138,7 @@ func (a *App) queueReportMail(tx *store.Tx, job string, out *Output, paths []str
 		body.Notes = append(body.Notes, fmt.Sprintf("报表共 %s，超过邮件附件上限 %d MB，未随信附上。请到 kam 服务器的报表目录取用，或在服务器上从归档取出：",
 			sizeLabel(total), a.Cfg.SMTP.MaxAttachmentMB))
 		for i, r := range out.Reports {
-			body.Notes = append(body.Notes, fmt.Sprintf("%s ；kam reports get %d -o %s", paths[i], r.ID, r.FileName))
+			body.Notes = append(body.Notes, a.overLimitNote(paths[i], r))
 		}
 	}
 	subject := body.Title
@@ -204,12 +204,12 @@ func (a *App) queueRejection(ctx context.Context, fr FileResult, fileSHA string,
 	if l, ok := domain.KindLabels[fr.Kind]; ok {
 		kind = l
 	}
-	bookName := filepath.Base(fr.MovedTo) + ".errors.xlsx"
+	bookName := filepath.Base(fr.ErrorBook)
 	body := mailBody{
 		Title: fmt.Sprintf("文件被退回：%s（%d 处错误）", fr.Name, total),
 		Lead:  fmt.Sprintf("收件目录中的文件 %s 没有导入：文件中有错误，整个文件退回，数据库未做任何改动。", fr.Name),
 		Facts: [][2]string{{"文件", fr.Name}, {"识别类型", kind}, {"错误条数", fmt.Sprint(total)},
-			{"文件现在", fr.MovedTo}, {"错误明细", fr.MovedTo + ".errors.xlsx"}},
+			{"文件现在", fr.MovedTo}, {"错误明细", fr.ErrorBook}},
 		Footer: "此邮件由 kam 自动发送，请勿直接回复。",
 	}
 	if fr.Reason != "" {
@@ -224,7 +224,7 @@ func (a *App) queueRejection(ctx context.Context, fr FileResult, fileSHA string,
 		body.Notes = append(body.Notes, "请按附件“错误明细”逐行改正后，将改好的文件重新放入收件目录。")
 	} else {
 		body.Notes = append(body.Notes, fmt.Sprintf("错误明细共 %s，超过邮件附件上限，未随信附上，见 kam 服务器上的 %s。改正后请将文件重新放入收件目录。",
-			sizeLabel(int64(len(book))), fr.MovedTo+".errors.xlsx"))
+			sizeLabel(int64(len(book))), fr.ErrorBook))
 	}
 	html, text, err := body.render()
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
 	"github.com/jmoiron/sqlx"
 
 	"kam/domain"
@@ -138,4 +139,34 @@ func fileErr(err error, rec FileRecord) error {
 		return fmt.Errorf("%s: %w", rec.Name, ErrAlreadyLoaded)
 	}
 	return fmt.Errorf("记录文件 %s: %w", rec.Name, err)
+}
+
+// errValueRefused marks a value the database would not store as sent (LOAD DATA warnings).
+var errValueRefused = errors.New("数据库未能按原值保存")
+
+// IsDataError reports an error caused by the values a file sent, not by the
+// database being unavailable: the file is rejected for it and the scan goes on.
+func IsDataError(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, errValueRefused) {
+		return true
+	}
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		switch me.Number {
+		case 1048, 1062, 1216, 1264, 1265, 1292, 1366, 1406, 1452, 3819, 4025:
+			return true // null, duplicate, foreign key, out of range, truncated, bad value, bad string, too long, check
+		}
+		return false
+	}
+	var se interface{ Code() int }
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case 18, 19, 20: // SQLITE_TOOBIG, SQLITE_CONSTRAINT, SQLITE_MISMATCH
+			return true
+		}
+	}
+	return false
 }

@@ -145,7 +145,7 @@ func (t *Tx) loadDataProblem(sent int, stored int64) error {
 	for i, w := range ws {
 		msgs[i] = fmt.Sprintf("%s %d: %s", w.Level, w.Code, w.Message)
 	}
-	return fmt.Errorf("LOAD DATA: %d of %d rows stored, with warnings: %s", stored, sent, strings.Join(msgs, "; "))
+	return fmt.Errorf("%w: LOAD DATA: %d of %d rows stored, with warnings: %s", errValueRefused, stored, sent, strings.Join(msgs, "; "))
 }
 
 // appendTSVField escapes what LOAD DATA's default ESCAPED BY '\\' would otherwise read as syntax.
