@@ -3,8 +3,12 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
+	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -12,6 +16,7 @@ import (
 
 	"kam/domain"
 	"kam/store"
+	"kam/web/link"
 )
 
 // ErrShutdown is why a run still going when the shutdown grace ran out was
@@ -25,6 +30,8 @@ type Scheduler struct {
 	Plan Plan
 	// CatchUpMonths bounds how far back a start looks for missed periods.
 	CatchUpMonths int
+
+	running atomic.Bool
 }
 
 // NewScheduler plans the configured schedule with the registered jobs.
@@ -44,7 +51,19 @@ func (a *App) NewScheduler() (*Scheduler, error) {
 // aborts what is still running after that (it rolls back and runs again on
 // the next start) and returns nil. On SQLite a second Serve on the same
 // database refuses to start.
-func (a *App) Serve(ctx context.Context) error {
+func (a *App) Serve(ctx context.Context) error { return a.ServeWeb(ctx, Web{}) }
+
+// Web is the daemon's web side as Serve starts it: web.New builds the handler
+// (package pipeline cannot import it), Listening hears the bound address.
+type Web struct {
+	Handler   func(*Scheduler) (http.Handler, error)
+	Listening func(net.Addr)
+}
+
+// ServeWeb is Serve with the web side listening on http.listen (when w has a
+// handler and the key is set) for as long as the schedule runs: it stops
+// answering after the scheduler has stopped, so /healthz says so meanwhile.
+func (a *App) ServeWeb(ctx context.Context, w Web) error {
 	release, err := a.Store.LockServe(ctx)
 	if err != nil {
 		return err
@@ -54,8 +73,42 @@ func (a *App) Serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if w.Handler != nil && a.Cfg.HTTP.Listen != "" {
+		h, err := w.Handler(s)
+		if err != nil {
+			return err
+		}
+		ln, err := net.Listen("tcp", a.Cfg.HTTP.Listen)
+		if err != nil {
+			return domain.Failed(err, "在 %s 上监听（配置项 http.listen）", a.Cfg.HTTP.Listen)
+		}
+		srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+		served := make(chan struct{})
+		go func() {
+			defer close(served)
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				a.Log.Error().Err(err).Msg("网页服务出错")
+			}
+		}()
+		a.Log.Info().Str("addr", ln.Addr().String()).Msg("网页已启动")
+		if w.Listening != nil {
+			w.Listening(ln.Addr())
+		}
+		defer func() {
+			stop, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			if err := srv.Shutdown(stop); err != nil {
+				srv.Close()
+			}
+			<-served
+			a.Log.Info().Msg("网页已停止")
+		}()
+	}
 	return s.Serve(ctx)
 }
+
+// Running reports whether the schedule is running: started and not told to stop.
+func (s *Scheduler) Running() bool { return s.running.Load() }
 
 // Serve is App.Serve for this scheduler (without the SQLite instance lock).
 func (s *Scheduler) Serve(ctx context.Context) error {
@@ -70,6 +123,7 @@ func (s *Scheduler) Serve(ctx context.Context) error {
 	}
 	s.abandonStale(ctx)
 	c.Start()
+	s.running.Store(true)
 	now := a.now()
 	for _, e := range s.Plan.Entries {
 		a.Log.Info().Str("task", e.Name).Str("spec", e.Spec).Time("next", s.Plan.Next(e, now)).Msg("已排入计划")
@@ -82,6 +136,7 @@ func (s *Scheduler) Serve(ctx context.Context) error {
 	})
 
 	<-ctx.Done()
+	s.running.Store(false)
 	grace := a.Cfg.Schedule.Grace.Duration
 	a.Log.Info().Dur("grace", grace).Msg("收到停止信号：不再开始新的运行，等待进行中的运行结束")
 	cronIdle := c.Stop()
@@ -246,4 +301,17 @@ func (l cronLog) Error(err error, msg string, kv ...any) {
 		msg = "运行崩溃（已恢复）"
 	}
 	l.log.Error().Err(err).Fields(kv).Msg(strings.TrimSpace(msg))
+}
+
+// overLimitNote tells a reader where a workbook too large to attach is: a
+// signed download link valid http.link_days when the web side has a base URL
+// and a key, else the folder and the command to take it from the archive.
+func (a *App) overLimitNote(path string, r store.Report) string {
+	h := a.Cfg.HTTP
+	if h.BaseURL == "" || h.LinkSecret() == "" {
+		return fmt.Sprintf("%s ；kam reports get %d -o %s", path, r.ID, r.FileName)
+	}
+	exp := a.now().AddDate(0, 0, h.LinkDays)
+	return fmt.Sprintf("%s：%s （%d 天内有效，至 %s；无需登录）", r.FileName,
+		link.URL(h.BaseURL, []byte(h.LinkSecret()), r.ID, exp), h.LinkDays, exp.Format("2006-01-02 15:04"))
 }

@@ -3,12 +3,15 @@ package main
 import (
 	"context"
 	"io"
+	"net/http"
+	"runtime/debug"
 	"strings"
 
 	"golang.org/x/text/width"
 
 	"kam/domain"
 	"kam/pipeline"
+	"kam/web"
 )
 
 // cmdServe runs the daemon until SIGTERM/SIGINT (main's ctx), then exits 0.
@@ -16,7 +19,17 @@ func cmdServe(ctx context.Context, app *pipeline.App, args []string) error {
 	if len(args) > 0 {
 		return domain.Usagef("serve 不带参数")
 	}
-	return app.Serve(ctx)
+	return app.ServeWeb(ctx, pipeline.Web{Handler: func(s *pipeline.Scheduler) (http.Handler, error) {
+		return web.New(app, s, version())
+	}})
+}
+
+// version is the module version the binary was built from ("(devel)" from a work tree).
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
 }
 
 // printTable writes rows under a header with columns aligned as a terminal

@@ -116,6 +116,8 @@ paths:
   processed: DIR/processed
   rejected: DIR/rejected
   reports: DIR/reports
+http:
+  listen: 127.0.0.1:0
 ingest:
   quiet_period: 0s
 schedule:
