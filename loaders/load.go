@@ -6,7 +6,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"kam/domain"
@@ -16,7 +15,7 @@ import (
 type Env struct {
 	Refs      Refs
 	Lines     []string    // configured business lines; nil means domain.DefaultBusinessLines
-	Today     domain.Date // the current day; zero means the machine's today
+	Today     domain.Date // the current day (required: the clock is passed in)
 	MaxErrors int         // errors listed at most (default 100000); beyond it they are only counted
 	Progress  func(rowsDone int)
 }
@@ -43,6 +42,9 @@ const (
 func Load(x *Extract, env Env, w Writer) (Result, error) {
 	if x == nil || x.src == nil {
 		return Result{}, errors.New("loaders.Load: extract is not open")
+	}
+	if env.Today == 0 {
+		return Result{}, errors.New("loaders.Load: Env.Today is not set (the clock is passed in)")
 	}
 	l := newLoader(x, env)
 	var err error
@@ -101,9 +103,6 @@ func newLoader(x *Extract, env Env) *loader {
 		env.MaxErrors = defaultMaxErrors
 	}
 	today := env.Today
-	if today == 0 {
-		today = domain.DateFromTime(time.Now())
-	}
 	return &loader{
 		x: x, env: env, today: today, thisMonth: today.Month(),
 		customers: map[string]bool{}, managers: map[string]bool{}, units: map[string]unitLookup{},

@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -88,7 +89,7 @@ func loadsBefore(x, y *candidate) int {
 // return is for failures of kam itself (database down, folder unwritable);
 // bad files are outcomes, not errors.
 func (a *App) Ingest(ctx context.Context) (ScanResult, error) {
-	start := time.Now()
+	start, began := a.now(), time.Now() // the clock for records, the machine's for durations
 	var res ScanResult
 	// One scan at a time across instances: two would race to load and move the same files.
 	ctx, cancel := context.WithCancelCause(ctx)
@@ -145,6 +146,7 @@ func (a *App) Ingest(ctx context.Context) (ScanResult, error) {
 	// SPEC §3 load order, so a batch dropped together loads in one pass.
 	slices.SortStableFunc(cands, loadsBefore)
 
+	scanID := nextScanID(start)
 	var refs *store.RefSnapshot
 	for _, c := range cands {
 		if err := ctx.Err(); err != nil {
@@ -155,7 +157,7 @@ func (a *App) Ingest(ctx context.Context) (ScanResult, error) {
 				return res, err
 			}
 		}
-		fr, err := a.ingestFile(ctx, c, refs, start.UnixMicro())
+		fr, err := a.ingestFile(ctx, c, refs, scanID)
 		if err != nil {
 			return res, err
 		}
@@ -164,7 +166,7 @@ func (a *App) Ingest(ctx context.Context) (ScanResult, error) {
 		}
 		res.Files = append(res.Files, fr)
 	}
-	res.Duration = time.Since(start)
+	res.Duration = time.Since(began)
 	a.Log.Info().Int("loaded", res.Count(OutcomeLoaded)).Int("rejected", res.Count(OutcomeRejected)).
 		Int("duplicates", res.Count(OutcomeDuplicate)).Int("waiting", res.Count(OutcomeWaiting)).
 		Dur("duration", res.Duration).Msg("收件目录扫描完成")
@@ -223,6 +225,19 @@ func (a *App) maxFileBytes() int64 {
 
 func sizeMB(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/(1<<20)) }
 
+var lastScanID atomic.Int64
+
+// nextScanID is the scan's start in Unix microseconds, made unique within the process should the clock stand still (tests) or step back.
+func nextScanID(start time.Time) int64 {
+	for {
+		prev := lastScanID.Load()
+		id := max(start.UnixMicro(), prev+1)
+		if lastScanID.CompareAndSwap(prev, id) {
+			return id
+		}
+	}
+}
+
 func kindRank(k domain.Kind) int {
 	if i := slices.Index(domain.LoadOrder, k); i >= 0 {
 		return i
@@ -255,7 +270,7 @@ func (a *App) settledFiles(ctx context.Context) (settled, waiting []string, err 
 		if err != nil {
 			continue // vanished meanwhile: not ours any more
 		}
-		if time.Since(info.ModTime()) >= quiet {
+		if a.now().Sub(info.ModTime()) >= quiet { // a modification time ahead of the clock counts as recent
 			settled = append(settled, path)
 			continue
 		}
@@ -265,7 +280,7 @@ func (a *App) settledFiles(ctx context.Context) (settled, waiting []string, err 
 		}
 	}
 	if len(recent) > 0 {
-		wait := min(time.Until(youngest.Add(quiet)), quiet)
+		wait := max(0, min(youngest.Add(quiet).Sub(a.now()), quiet))
 		select {
 		case <-ctx.Done():
 			return nil, nil, ctx.Err()
@@ -292,7 +307,7 @@ func (a *App) ingestFile(ctx context.Context, c *candidate, refs *store.RefSnaps
 	start := time.Now()
 	name := filepath.Base(c.path)
 	fr := FileResult{Name: name, Kind: c.kind}
-	rec := store.FileRecord{Name: name, SHA256: c.sha, Size: c.size, Kind: c.kind, StartedAt: start.UTC(), ScanID: scanID}
+	rec := store.FileRecord{Name: name, SHA256: c.sha, Size: c.size, Kind: c.kind, StartedAt: a.now().UTC(), ScanID: scanID}
 	log := a.Log.With().Str("file", name).Str("kind", string(c.kind)).Logger()
 
 	prev, found, err := a.Store.FileBySHA(ctx, c.sha)
@@ -345,7 +360,7 @@ func (a *App) ingestFile(ctx context.Context, c *candidate, refs *store.RefSnaps
 		if result.ErrorCount > 0 {
 			return errRejected
 		}
-		rec.Rows, rec.FinishedAt = result.Rows, time.Now().UTC()
+		rec.Rows, rec.FinishedAt, rec.DurationMS = result.Rows, a.now().UTC(), time.Since(start).Milliseconds()
 		_, err = tx.RecordFile(rec)
 		return err
 	})
@@ -403,7 +418,7 @@ func (a *App) duplicate(ctx context.Context, c *candidate, rec store.FileRecord,
 		fr.MovedTo = moved
 	}
 	rec.ID, rec.Outcome, rec.StoredAs = 0, store.FileDuplicate, fr.MovedTo
-	rec.FinishedAt = time.Now().UTC()
+	rec.FinishedAt, rec.DurationMS = a.now().UTC(), time.Since(start).Milliseconds()
 	if _, err := a.Store.RecordFile(ctx, rec); err != nil {
 		return fr, err
 	}
@@ -439,7 +454,7 @@ func (a *App) reject(ctx context.Context, c *candidate, rec store.FileRecord, fr
 	}
 	fr.ErrorBook = errPath
 	rec.Outcome, rec.ErrorCount, rec.Rows, rec.StoredAs = store.FileRejected, total, fr.Rows, fr.MovedTo
-	rec.FinishedAt = time.Now().UTC()
+	rec.FinishedAt, rec.DurationMS = a.now().UTC(), time.Since(start).Milliseconds()
 	if _, err := a.Store.RecordFile(ctx, rec); err != nil {
 		return fr, err
 	}
