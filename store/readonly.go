@@ -1,0 +1,55 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"strings"
+
+	"github.com/pressly/goose/v3"
+)
+
+// ErrSchemaOutdated: a read-only Open found migrations still to apply.
+var ErrSchemaOutdated = errors.New("数据库结构不是最新，需要先迁移（kam migrate）")
+
+// readOnlySQLite opens the file as a SQLite URI, so SQLite itself refuses
+// every write (mode=ro) and the connection cannot start one (query_only).
+func readOnlySQLite(path string) source {
+	q := strings.Join([]string{
+		"mode=ro",
+		"_pragma=busy_timeout(10000)",
+		"_pragma=query_only(1)",
+		"_pragma=foreign_keys(1)",
+		"_time_format=sqlite",
+		"_timezone=UTC",
+	}, "&")
+	return source{dialect: SQLite, driver: "sqlite", sqlxDriver: "sqlite3",
+		dsn: "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q, redacted: path}
+}
+
+// checkSchemaCurrent is Migrate for a read-only store: it applies nothing and
+// says whether anything is pending.
+func (s *Store) checkSchemaCurrent(ctx context.Context) error {
+	dir, dialect := "migrations/sqlite", goose.DialectSQLite3
+	if s.dialect == MySQL {
+		dir, dialect = "migrations/mysql", goose.DialectMySQL
+	}
+	sub, err := fs.Sub(migrations, dir)
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(dialect, s.db.DB, sub)
+	if err != nil {
+		return fmt.Errorf("准备数据库迁移: %w", err)
+	}
+	pending, err := p.HasPending(ctx)
+	if err != nil {
+		return fmt.Errorf("读取数据库结构版本: %w", err)
+	}
+	if pending {
+		return ErrSchemaOutdated
+	}
+	return nil
+}
