@@ -8,18 +8,37 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
+
+	"github.com/gofrs/flock"
 
 	"kam/domain"
 )
 
 // ErrBusy reports that another run holds the lock: another kam instance, or
 // another goroutine of this one, is running the same job for the same period.
+// The error LockRun returns is a *BusyError naming the holder when the lock says.
 var ErrBusy = errors.New("另一个 kam 正在运行同一作业的同一期间")
+
+// BusyError is ErrBusy with who holds the lock (process, host, since), as its holder wrote it.
+type BusyError struct {
+	Lock   string // the lock's name, e.g. job:grade:2026Q2
+	Holder string // 进程 1234@host，始于 2026-12-01 08:00:00; '' when unknown
+}
+
+func (e *BusyError) Error() string {
+	if e.Holder == "" {
+		return ErrBusy.Error()
+	}
+	return ErrBusy.Error() + "：" + e.Holder
+}
+
+// Is makes errors.Is(err, ErrBusy) hold.
+func (e *BusyError) Is(target error) bool { return target == ErrBusy }
 
 // lockCheckEvery is how often a held MySQL lock's connection is checked; a var so tests can shorten it.
 var lockCheckEvery = 2 * time.Second
@@ -34,38 +53,101 @@ type RunLock struct {
 // Release gives the lock up; calling it again does nothing.
 func (l *RunLock) Release() { l.once.Do(l.release) }
 
-// LockRun takes the lock called name without waiting; ErrBusy when it is held.
-// On MySQL it is GET_LOCK on a connection of its own, held until Release; if
-// that connection dies the server frees the lock, so lost is called and the
-// run must give up. On SQLite only one `kam serve` may use the database
-// (LockServe), so the lock is kept in this process.
+// JobLockName is the run lock of one job for one period, the name LockRun is
+// given for it (so a stale-run check can test the same lock).
+func JobLockName(job, period string) string { return "job:" + job + ":" + period }
+
+// LockRun takes the lock called name without waiting; a *BusyError (errors.Is
+// ErrBusy) when it is held. On MySQL it is GET_LOCK on a connection of its own,
+// held until Release; if that connection dies the server frees the lock, so
+// lost is called and the run must give up. On SQLite it is an exclusive file
+// lock in <database>.locks/, held by this open file until Release or until the
+// process ends (a killed kam frees it), so it keeps processes apart as well as
+// goroutines.
 func (s *Store) LockRun(ctx context.Context, name string, lost func(error)) (*RunLock, error) {
 	if s.dialect == MySQL {
 		return s.lockMySQL(ctx, name, lost)
 	}
-	k := localKey{s, name}
-	localLocks.Lock()
-	defer localLocks.Unlock()
-	if localLocks.held[k] {
-		return nil, ErrBusy
+	path, err := s.lockPath(lockFileName(name))
+	if err != nil {
+		return nil, err
 	}
-	localLocks.held[k] = true
-	return &RunLock{release: func() {
-		localLocks.Lock()
-		delete(localLocks.held, k)
-		localLocks.Unlock()
-	}}, nil
+	release, holder, err := s.tryFileLock(path)
+	if err != nil {
+		return nil, err
+	}
+	if release == nil {
+		return nil, &BusyError{Lock: name, Holder: holder}
+	}
+	return &RunLock{release: release}, nil
 }
 
-type localKey struct {
-	s    *Store
-	name string
+// lockFileName turns a lock name into a file name any OS accepts: job:grade:2026Q2 → job-grade-2026Q2.lock.
+func lockFileName(name string) string {
+	b := []byte(name)
+	for i, c := range b {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.'
+		switch {
+		case c == ':':
+			b[i] = '-'
+		case !ok:
+			b[i] = '_'
+		}
+	}
+	out := string(b)
+	if out != strings.ReplaceAll(name, ":", "-") || len(out) > 100 {
+		// Characters were replaced (or the name is long): a hash of the real name keeps two names apart.
+		sum := sha256.Sum256([]byte(name))
+		if len(out) > 80 {
+			out = out[:80]
+		}
+		out += "-" + hex.EncodeToString(sum[:])[:12]
+	}
+	return out + ".lock"
 }
 
-var localLocks = struct {
-	sync.Mutex
-	held map[localKey]bool
-}{held: map[localKey]bool{}}
+// lockPath is file in the folder beside the SQLite database that holds its
+// lock files, created owner-only (0700).
+func (s *Store) lockPath(file string) (string, error) {
+	if s.file == "" {
+		return "", errors.New("SQLite 数据库没有文件路径（内存数据库），无法加文件锁")
+	}
+	dir := s.file + ".locks"
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("创建锁目录 %s: %w", dir, err)
+	}
+	return filepath.Join(dir, file), nil
+}
+
+// tryFileLock takes path's exclusive lock without waiting and writes this
+// process into it. When another holds it, release is nil and holder is what
+// the holder wrote.
+func (s *Store) tryFileLock(path string) (release func(), holder string, err error) {
+	fl := flock.New(path, flock.SetPermissions(0o600))
+	ok, err := fl.TryLock()
+	if err != nil {
+		return nil, "", fmt.Errorf("锁定 %s: %w", path, err)
+	}
+	if !ok {
+		who, _ := os.ReadFile(path)
+		return nil, strings.TrimSpace(string(who)), nil
+	}
+	// Advisory on Unix, so a second handle may write; where the OS refuses (Windows), the holder stays unnamed.
+	if w, err := os.OpenFile(path, os.O_WRONLY, 0o600); err == nil {
+		host, _ := os.Hostname()
+		_ = w.Truncate(0)
+		_, _ = w.WriteAt([]byte("进程 "+strconv.Itoa(os.Getpid())+"@"+host+"，始于 "+s.now().Format(time.DateTime)+"\n"), 0)
+		w.Close()
+	}
+	return func() {
+		if w, err := os.OpenFile(path, os.O_WRONLY, 0o600); err == nil {
+			_ = w.Truncate(0)
+			w.Close()
+		}
+		_ = fl.Unlock()
+		_ = fl.Close()
+	}, "", nil
+}
 
 func (s *Store) lockMySQL(ctx context.Context, name string, lost func(error)) (*RunLock, error) {
 	conn, err := s.db.Conn(ctx)
@@ -142,41 +224,28 @@ func lockKey(database, name string) string {
 }
 
 // LockServe keeps a second `kam serve` off a SQLite database: it takes an
-// exclusive file lock on <database>.serve.lock, held until release is called
-// (or the process ends). On MySQL several instances may serve; it does nothing.
+// exclusive file lock on <database>.locks/serve.lock, held until release is
+// called (or the process ends). On MySQL several instances may serve; it does nothing.
 func (s *Store) LockServe(ctx context.Context) (release func(), err error) {
 	if s.dialect == MySQL {
 		return func() {}, nil
 	}
-	dbPath, err := s.sqliteFile(ctx)
+	path, err := s.lockPath("serve.lock")
 	if err != nil {
 		return nil, err
 	}
-	path := dbPath + ".serve.lock"
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	release, holder, err := s.tryFileLock(path)
 	if err != nil {
-		return nil, fmt.Errorf("打开锁文件: %w", err)
+		return nil, err
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		holder, _ := os.ReadFile(path)
-		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			who := strings.TrimSpace(string(holder))
-			if who != "" {
-				who = "（" + who + "）"
-			}
-			return nil, domain.Usagef("另一个 kam serve 正在使用数据库 %s%s。同一个 SQLite 数据库只能运行一个 kam serve；"+
-				"要运行两个实例，请改用 MySQL（db.dsn 或 KAM_DB_DSN）。锁文件：%s", dbPath, who, path)
+	if release == nil {
+		if holder != "" {
+			holder = "（" + holder + "）"
 		}
-		return nil, fmt.Errorf("锁定 %s: %w", path, err)
+		return nil, domain.Usagef("另一个 kam serve 正在使用数据库 %s%s。同一个 SQLite 数据库只能运行一个 kam serve；"+
+			"要运行两个实例，请改用 MySQL（db.dsn 或 KAM_DB_DSN）。锁文件：%s", s.file, holder, path)
 	}
-	host, _ := os.Hostname()
-	_ = f.Truncate(0)
-	_, _ = f.WriteAt([]byte("进程 "+strconv.Itoa(os.Getpid())+"@"+host+"，启动于 "+s.now().Format(time.DateTime)+"\n"), 0)
-	return func() {
-		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		f.Close()
-	}, nil
+	return release, nil
 }
 
 // sqliteFile is the path of the open SQLite database's main file.

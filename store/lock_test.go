@@ -1,9 +1,12 @@
 package store_test
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -116,4 +119,92 @@ func TestMySQLInstancesMayServeTogether(t *testing.T) {
 	r2, err := s2.LockServe(context.Background())
 	must(t, err)
 	r2()
+}
+
+// Two stores on one SQLite file, as two kam processes would open it: a run lock
+// held by one is refused to the other, naming the holder, until released.
+func TestSQLiteRunLockSpansStoresOnOneFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "kam.db")
+	open := func() *store.Store {
+		s, err := store.Open(ctx, store.Options{SQLitePath: path, Log: zerolog.Nop()})
+		must(t, err)
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	first, second := open(), open()
+	l, err := first.LockRun(ctx, store.JobLockName("grade", "2026Q2"), nil)
+	must(t, err)
+	_, err = second.LockRun(ctx, store.JobLockName("grade", "2026Q2"), nil)
+	var busy *store.BusyError
+	if !errors.As(err, &busy) || !errors.Is(err, store.ErrBusy) || !strings.Contains(busy.Holder, "进程 "+strconv.Itoa(os.Getpid())+"@") {
+		t.Fatalf("second store: %v, want ErrBusy naming this process", err)
+	}
+	if _, err := os.Stat(path + ".locks/job-grade-2026Q2.lock"); err != nil {
+		t.Errorf("lock file not beside the database: %v", err)
+	}
+	ingest, err := second.LockRun(ctx, "ingest", nil)
+	must(t, err)
+	if _, err := first.LockRun(ctx, "ingest", nil); !errors.Is(err, store.ErrBusy) {
+		t.Errorf("the inbox scan lock is not shared: %v", err)
+	}
+	ingest.Release()
+	l.Release()
+	l2, err := second.LockRun(ctx, store.JobLockName("grade", "2026Q2"), nil)
+	must(t, err)
+	l2.Release()
+}
+
+// envLockChild makes the test binary, run again as a child, hold a run lock until killed.
+const envLockChild = "KAM_TEST_LOCK_CHILD_DB"
+
+func TestHelperHoldRunLock(t *testing.T) {
+	path := os.Getenv(envLockChild)
+	if path == "" {
+		t.Skip("only run as the child of TestSQLiteRunLockHeldByAnotherProcess")
+	}
+	s, err := store.Open(ctx, store.Options{SQLitePath: path, Log: zerolog.Nop()})
+	must(t, err)
+	if _, err := s.LockRun(ctx, store.JobLockName("splits", "2026-06"), nil); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Println("locked")
+	time.Sleep(time.Minute) // killed by the parent long before
+}
+
+// startLockHolder runs this test binary again as a child holding splits/2026-06's lock on path's database.
+func startLockHolder(t *testing.T, path string) *exec.Cmd {
+	t.Helper()
+	child := exec.Command(os.Args[0], "-test.run=^TestHelperHoldRunLock$", "-test.v")
+	child.Env = append(os.Environ(), envLockChild+"="+path)
+	out, err := child.StdoutPipe()
+	must(t, err)
+	must(t, child.Start())
+	t.Cleanup(func() { _ = child.Process.Kill(); _ = child.Wait() })
+	lines := bufio.NewScanner(out)
+	for lines.Scan() {
+		if lines.Text() == "locked" {
+			return child
+		}
+	}
+	t.Fatalf("child never took the lock: %v", lines.Err())
+	return nil
+}
+
+// Another process holds the lock: busy, naming that process; once it is killed the lock is free.
+func TestSQLiteRunLockHeldByAnotherProcess(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "kam.db")
+	s, err := store.Open(ctx, store.Options{SQLitePath: path, Log: zerolog.Nop()})
+	must(t, err)
+	defer s.Close()
+	child := startLockHolder(t, path)
+	_, err = s.LockRun(ctx, store.JobLockName("splits", "2026-06"), nil)
+	var busy *store.BusyError
+	if !errors.As(err, &busy) || !strings.Contains(busy.Holder, "进程 "+strconv.Itoa(child.Process.Pid)+"@") {
+		t.Fatalf("lock held by child %d: %v, want ErrBusy naming it", child.Process.Pid, err)
+	}
+	must(t, child.Process.Kill())
+	_ = child.Wait()
+	l, err := s.LockRun(ctx, store.JobLockName("splits", "2026-06"), nil)
+	must(t, err)
+	l.Release()
 }

@@ -51,6 +51,8 @@ type Store struct {
 	// loadData: the MySQL server accepts LOAD DATA LOCAL INFILE, the fastest way in for revenue.
 	loadData bool
 	now      func() time.Time
+	// file is the SQLite database's path as SQLite reports it; lock files live beside it.
+	file string
 }
 
 // Open connects, checks the connection and applies pending migrations.
@@ -87,6 +89,12 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("连接数据库 %s: %w", src.redacted, err)
+	}
+	if s.dialect == SQLite {
+		if s.file, err = s.sqliteFile(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	migrate := s.Migrate
 	if opts.ReadOnly {
