@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strings"
 	"time"
 
@@ -15,46 +17,288 @@ import (
 	"kam/store"
 )
 
-// withApp loads the configuration, opens the store (migrating it) and runs a command against them.
-func withApp(ctx context.Context, configPath, cmd string, args []string, stdout, stderr io.Writer) error {
+// env is what a command's work runs with.
+type env struct {
+	cfg            config.Config
+	app            *pipeline.App // nil for a command without the database
+	stdout, stderr io.Writer
+}
+
+// openStore opens the database; a var so tests can hand the command a store they hold.
+var openStore = store.Open
+
+// execute reads the configuration, judges the command line against it, then opens the store and runs the work.
+func execute(ctx context.Context, c *command, w *work, configPath string, stdout, stderr io.Writer) error {
 	cfg, err := config.Load(configPath)
 	if err != nil {
 		return err
 	}
-	log := pipeline.NewLogger(os.Stderr, cfg.Log.Format, cfg.Log.Level)
-	st, err := store.Open(ctx, store.Options{DSN: cfg.DB.DSN, SQLitePath: cfg.DB.SQLitePath, Log: log})
-	if err != nil {
-		return fmt.Errorf("打开数据库: %w", err)
-	}
-	defer st.Close()
-	app := &pipeline.App{Cfg: cfg, Store: st, Log: log, Progress: pipeline.IsTerminal(os.Stderr)}
-	switch cmd {
-	case "migrate":
-		if len(args) > 0 {
-			return domain.Usagef("migrate 不带参数")
-		}
-		fmt.Fprintf(stdout, "数据库已是最新结构（%s）\n", st.Dialect())
-		return nil // Open has applied every migration
-	case "ingest":
-		if len(args) > 0 {
-			return domain.Usagef("ingest 不带参数")
-		}
-		res, err := app.Ingest(ctx)
-		if err != nil {
+	if w.check != nil {
+		if err := w.check(cfg); err != nil {
 			return err
 		}
-		printScan(stdout, res)
-		return nil
-	case "run":
-		return cmdRun(ctx, app, args, stdout)
-	case "serve":
-		return cmdServe(ctx, app, args)
-	case "status":
-		return cmdStatus(ctx, app, args, stdout)
-	case "reports":
-		return cmdReports(ctx, app, args, stdout)
 	}
-	return domain.Usagef("未知命令 %q", cmd)
+	e := &env{cfg: cfg, stdout: stdout, stderr: stderr}
+	if c.db == noDB {
+		return w.do(ctx, e)
+	}
+	log := pipeline.NewLogger(os.Stderr, cfg.Log.Format, cfg.Log.Level)
+	st, err := openDB(ctx, cfg, c.db, store.Options{DSN: cfg.DB.DSN, SQLitePath: cfg.DB.SQLitePath, Log: log})
+	if err != nil {
+		return domain.Failed(err, "打开数据库")
+	}
+	defer st.Close()
+	e.app = &pipeline.App{Cfg: cfg, Store: st, Log: log, Progress: pipeline.IsTerminal(os.Stderr)}
+	return w.do(ctx, e)
+}
+
+// openDB opens a read-only command's database for reading only when its
+// schema is current, so status and reports work on a database kam may not
+// write; otherwise (a new database, one behind on migrations, or any other
+// command) it opens and migrates.
+func openDB(ctx context.Context, cfg config.Config, mode dbMode, opts store.Options) (*store.Store, error) {
+	if mode == readOnly {
+		_, statErr := os.Stat(cfg.DB.SQLitePath)
+		if cfg.DB.DSN != "" || statErr == nil {
+			ro := opts
+			ro.ReadOnly = true
+			st, err := openStore(ctx, ro)
+			if !errors.Is(err, store.ErrSchemaOutdated) {
+				return st, err
+			}
+		}
+	}
+	return openStore(ctx, opts)
+}
+
+func init() {
+	register(&command{
+		name:  "serve",
+		usage: "  kam [--config FILE] serve                        常驻运行：计划任务、补跑、投递邮件，直到 SIGTERM\n",
+		doc:   "按 schedule 的计划运行各作业与收件扫描；启动时补跑错过的期间；每分钟投递邮件。收到 SIGTERM 后让正在运行的作业在 schedule.shutdown_grace 内完成。\n",
+		db:    readWrite,
+		parse: func(args []string) (*work, error) {
+			if len(args) > 0 {
+				return nil, domain.Usagef("serve 不带参数")
+			}
+			return &work{do: func(ctx context.Context, e *env) error { return cmdServe(ctx, e.app, nil) }}, nil
+		},
+	})
+	register(&command{
+		name:  "ingest",
+		usage: "  kam [--config FILE] ingest                       扫描一次收件目录\n",
+		doc:   "每个文件或整体导入，或整体退回（附错误工作簿）；仍在写入的文件留到下次。每个文件都处理了就退出 0，无法工作（数据库不可用、目录不可写）时退出 1。\n",
+		db:    readWrite,
+		parse: func(args []string) (*work, error) {
+			if len(args) > 0 {
+				return nil, domain.Usagef("ingest 不带参数")
+			}
+			return &work{do: func(ctx context.Context, e *env) error {
+				res, err := e.app.Ingest(ctx)
+				if err != nil {
+					return err
+				}
+				printScan(e.stdout, res)
+				return nil
+			}}, nil
+		},
+	})
+	register(&command{
+		name: "run",
+		usage: "  kam [--config FILE] run JOB [--period P] [--as-of YYYY-MM-DD] [--dry-run [-o FILE]]\n" +
+			"        JOB: grade (P = 2026Q2) | review-diamond | review-gold | roster | splits (P = 2026-06) | tender | all\n",
+		doc: "不带 --period 时取最近一个完整期间（上一季度、上一个月，黄金客户取最近的双月；tender 为今天）。\n" +
+			"--dry-run 计算并写出工作簿（到 -o FILE 或当前目录），不记录运行、不归档、不发邮件；未来的期间或日期只能试算。\n" +
+			"all 依次运行每个作业，即使其中一个失败；每个作业一行结果，退出码取最坏的一个。\n",
+		db:    readWrite,
+		parse: parseRun,
+	})
+	register(&command{
+		name:  "status",
+		usage: "  kam [--config FILE] status                       最近的运行、文件与投递\n",
+		doc:   "只读：数据库不可写时也能运行。\n",
+		db:    readOnly,
+		parse: func(args []string) (*work, error) {
+			if len(args) > 0 {
+				return nil, domain.Usagef("status 不带参数")
+			}
+			return &work{do: func(ctx context.Context, e *env) error { return cmdStatus(ctx, e.app, nil, e.stdout) }}, nil
+		},
+	})
+	register(&command{
+		name:  "migrate",
+		usage: "  kam [--config FILE] migrate                      把数据库结构升级到最新\n",
+		doc:   "每次打开数据库时也会自动迁移；已是最新时什么也不做。\n",
+		db:    readWrite,
+		parse: func(args []string) (*work, error) {
+			if len(args) > 0 {
+				return nil, domain.Usagef("migrate 不带参数")
+			}
+			return &work{do: func(ctx context.Context, e *env) error {
+				fmt.Fprintf(e.stdout, "数据库已是最新结构（%s）\n", e.app.Store.Dialect())
+				return nil // opening the store applied every migration
+			}}, nil
+		},
+	})
+}
+
+// parseFlags parses fs over args with flags and positional arguments in any order.
+func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	fs.SetOutput(io.Discard)
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, domain.Usagef("%s 的参数有误：%s", fs.Name(), flagMessage(err))
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		if args = fs.Args(); len(args) > 0 && args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos, args = append(pos, args[0]), args[1:]
+	}
+}
+
+var (
+	flagUndefined = regexp.MustCompile(`^flag provided but not defined: (.*)$`)
+	flagNeedsArg  = regexp.MustCompile(`^flag needs an argument: (.*)$`)
+	flagBadValue  = regexp.MustCompile(`^invalid (?:boolean )?value "(.*)" for flag (\S+)`)
+)
+
+// flagMessage says in Chinese what the flag package said in English.
+func flagMessage(err error) string {
+	s := err.Error()
+	if m := flagUndefined.FindStringSubmatch(s); m != nil {
+		return "不认识的选项 " + m[1]
+	}
+	if m := flagNeedsArg.FindStringSubmatch(s); m != nil {
+		return "选项 " + m[1] + " 需要一个值"
+	}
+	if m := flagBadValue.FindStringSubmatch(s); m != nil {
+		return fmt.Sprintf("选项 %s 的值 %q 不正确", strings.TrimRight(m[2], ":"), m[1])
+	}
+	return s
+}
+
+// today is the calendar day in kam's zone.
+func today(cfg config.Config) domain.Date { return domain.DateFromTime(time.Now().In(cfg.Location())) }
+
+func parseRun(args []string) (*work, error) {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	period := fs.String("period", "", "期间：2026Q2 或 2026-06")
+	asOf := fs.String("as-of", "", "截至日期 YYYY-MM-DD")
+	dry := fs.Bool("dry-run", false, "试算：只写文件，不记录")
+	dryOut := fs.String("o", "", "试算结果写到哪个文件")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	if len(pos) == 0 {
+		return nil, domain.Usagef("run 需要作业名：%s | all", pipeline.JobNames())
+	}
+	if len(pos) > 1 {
+		return nil, domain.Usagef("run 只接受一个作业名，多出了 %s", strings.Join(pos[1:], " "))
+	}
+	job := pos[0]
+	if job != "all" && !pipeline.Registered(job) {
+		return nil, domain.Usagef("未知作业 %q；可用：%s | all", job, pipeline.JobNames())
+	}
+	if *dryOut != "" && !*dry {
+		return nil, domain.Usagef("-o 只用于 --dry-run：正式运行的报表写到 paths.reports 并归档")
+	}
+	req := pipeline.RunRequest{Period: *period, Trigger: pipeline.TriggerManual, DryRun: *dry, DryRunPath: *dryOut}
+	if *asOf != "" {
+		d, err := domain.ParseDate(*asOf)
+		if err != nil {
+			return nil, domain.Usagef("--as-of: %v", err)
+		}
+		req.AsOf = d
+	}
+	if job == "all" {
+		if *period != "" {
+			return nil, domain.Usagef("run all 不接受 --period：每个作业取其最近一个完整期间")
+		}
+		if *dryOut != "" {
+			return nil, domain.Usagef("run all 不接受 -o：试算结果写到当前目录")
+		}
+	}
+	return &work{
+		check: func(cfg config.Config) error {
+			if job != "all" {
+				return pipeline.CheckRun(job, req, today(cfg))
+			}
+			for _, name := range pipeline.JobOrder {
+				if pipeline.Registered(name) {
+					if err := pipeline.CheckRun(name, req, today(cfg)); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		},
+		do: func(ctx context.Context, e *env) error {
+			if job == "all" {
+				return runAll(ctx, e.app, req, e.stdout)
+			}
+			return runOne(ctx, e.app, job, req, e.stdout)
+		},
+	}, nil
+}
+
+// outcomeLabels name a job's outcome in `kam run all`.
+var outcomeLabels = map[domain.ErrorKind]string{domain.ERefused: "拒绝", domain.EBusy: "忙", domain.EInternal: "失败", domain.EInvalid: "用法错误"}
+
+// runAll runs every job, even after one fails, prints one line per job, and
+// returns an error of the worst outcome's kind: usage (2) over any other failure (1).
+func runAll(ctx context.Context, app *pipeline.App, req pipeline.RunRequest, stdout io.Writer) error {
+	var failed []string
+	var worst *domain.Error
+	for _, name := range pipeline.JobOrder {
+		if !pipeline.Registered(name) {
+			continue
+		}
+		if ctx.Err() != nil {
+			failed = append(failed, name)
+			fmt.Fprintf(stdout, "%-15s 未运行：已中止\n", name)
+			continue
+		}
+		out, err := app.RunJob(ctx, name, req)
+		if err == nil {
+			fmt.Fprintf(stdout, "%-15s 完成  %s：%s\n", name, out.Period, out.Headline)
+			for _, p := range out.Paths {
+				fmt.Fprintf(stdout, "  → %s\n", p)
+			}
+			continue
+		}
+		kind := domain.KindOf(err)
+		failed = append(failed, name)
+		first, _, _ := strings.Cut(domain.Message(err), "\n")
+		fmt.Fprintf(stdout, "%-15s %s  %s\n", name, outcomeLabels[kind], first)
+		if worst == nil || (kind == domain.EInvalid && worst.Kind != domain.EInvalid) {
+			worst = &domain.Error{Kind: kind}
+		}
+	}
+	if ctx.Err() != nil && worst == nil {
+		return domain.Failed(ctx.Err(), "运行全部作业")
+	}
+	if worst == nil {
+		return nil
+	}
+	worst.Msg = fmt.Sprintf("%d 个作业未完成：%s", len(failed), strings.Join(failed, "、"))
+	return worst
+}
+
+func runOne(ctx context.Context, app *pipeline.App, job string, req pipeline.RunRequest, stdout io.Writer) error {
+	out, err := app.RunJob(ctx, job, req)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s %s：%s\n", job, out.Period, out.Headline)
+	for _, p := range out.Paths {
+		fmt.Fprintf(stdout, "  → %s\n", p)
+	}
+	return nil
 }
 
 func printScan(w io.Writer, res pipeline.ScanResult) {
@@ -78,65 +322,9 @@ func printScan(w io.Writer, res pipeline.ScanResult) {
 
 // pad fills s to width terminal columns, a CJK character taking two.
 func pad(s string, width int) string {
-	w := 0
-	for _, r := range s {
-		if r >= 0x2E80 {
-			w += 2
-		} else {
-			w++
-		}
-	}
+	w := displayWidth(s)
 	if w >= width {
 		return s
 	}
 	return s + strings.Repeat(" ", width-w)
-}
-
-func cmdRun(ctx context.Context, app *pipeline.App, args []string, stdout io.Writer) error {
-	if len(args) == 0 {
-		return domain.Usagef("run 需要作业名：%s", pipeline.JobNames())
-	}
-	job := args[0]
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	period := fs.String("period", "", "期间：2026Q2 或 2026-06")
-	asOf := fs.String("as-of", "", "截至日期 YYYY-MM-DD")
-	if err := fs.Parse(args[1:]); err != nil || fs.NArg() > 0 {
-		return domain.Usagef("run %s 的参数有误：只接受 --period 与 --as-of", job)
-	}
-	req := pipeline.RunRequest{Period: *period, Trigger: "manual"}
-	if *asOf != "" {
-		d, err := domain.ParseDate(*asOf)
-		if err != nil {
-			return domain.Usagef("--as-of: %v", err)
-		}
-		req.AsOf = d
-	}
-	if job == "all" {
-		if *period != "" {
-			return domain.Usagef("run all 不接受 --period：每个作业取其最近一个完整期间")
-		}
-		for _, name := range pipeline.JobOrder {
-			if !pipeline.Registered(name) {
-				continue
-			}
-			if err := runOne(ctx, app, name, req, stdout); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	return runOne(ctx, app, job, req, stdout)
-}
-
-func runOne(ctx context.Context, app *pipeline.App, job string, req pipeline.RunRequest, stdout io.Writer) error {
-	out, err := app.RunJob(ctx, job, req)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "%s %s：%s\n", job, out.Period, out.Headline)
-	for _, p := range out.Paths {
-		fmt.Fprintf(stdout, "  → %s\n", p)
-	}
-	return nil
 }

@@ -55,7 +55,6 @@ func TestExitStatusIsTwoForBadUsageAndConfiguration(t *testing.T) {
 		"bad quarter":      {"run", "grade", "--period", "2026Q5"},
 		"odd gold month":   {"run", "review-gold", "--period", "2026-05"},
 		"bad as-of":        {"run", "tender", "--as-of", "2026-02-30"},
-		"no revenue yet":   {"run", "splits", "--period", "2026-06"},
 		"gen without out":  {"gen"},
 		"ingest with args": {"ingest", "now"},
 	}

@@ -5,50 +5,96 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"kam/domain"
 	"kam/pipeline"
 	"kam/store"
 )
 
-const reportsUsage = "kam reports list [--job J] [--period P] [--limit N] | kam reports get ID -o FILE"
+const reportsUsage = "  kam [--config FILE] reports list [--job J] [--period P] [--limit N]\n" +
+	"  kam [--config FILE] reports get ID -o FILE [--force]   归档中的原始字节，按 SHA-256 核对；-o - 写到标准输出\n"
 
-// cmdReports lists the archive or writes one archived report out, byte for byte.
-func cmdReports(ctx context.Context, app *pipeline.App, args []string, stdout io.Writer) error {
+func init() {
+	register(&command{
+		name:  "reports",
+		usage: reportsUsage,
+		doc: "list 列出归档的报表，最新的在前；--period 与 run 的写法相同（2026Q2、2026q2、2026-06、2026-07-15）。\n" +
+			"get 取出一份归档报表；不覆盖已有文件，除非加 --force。只读：数据库不可写时也能运行。\n",
+		db:    readOnly,
+		parse: parseReports,
+	})
+}
+
+func parseReports(args []string) (*work, error) {
 	if len(args) == 0 {
-		return domain.Usagef("用法：%s", reportsUsage)
+		return nil, domain.Usagef("reports 需要子命令 list 或 get")
 	}
 	switch args[0] {
 	case "list":
-		return reportsList(ctx, app, args[1:], stdout)
+		return parseReportsList(args[1:])
 	case "get":
-		return reportsGet(ctx, app, args[1:], stdout)
+		return parseReportsGet(args[1:])
 	}
-	return domain.Usagef("未知的 reports 子命令 %q；用法：%s", args[0], reportsUsage)
+	return nil, domain.Usagef("未知的 reports 子命令 %q：只有 list 与 get", args[0])
 }
 
-func reportsList(ctx context.Context, app *pipeline.App, args []string, stdout io.Writer) error {
+func parseReportsList(args []string) (*work, error) {
 	fs := flag.NewFlagSet("reports list", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
 	job := fs.String("job", "", "作业")
 	period := fs.String("period", "", "期间")
 	limit := fs.Int("limit", 50, "最多列出几份")
-	if err := fs.Parse(args); err != nil || fs.NArg() > 0 || *limit < 1 {
-		return domain.Usagef("reports list 的参数有误；用法：%s", reportsUsage)
-	}
-	reps, err := app.Store.ListReports(ctx, *job, *period, *limit)
+	pos, err := parseFlags(fs, args)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	if len(pos) > 0 {
+		return nil, domain.Usagef("reports list 不接受 %s", strings.Join(pos, " "))
+	}
+	if *limit < 1 {
+		return nil, domain.Usagef("reports list --limit 至少为 1")
+	}
+	if *job != "" && !pipeline.Registered(*job) {
+		return nil, domain.Usagef("reports list --job：未知作业 %q；可用：%s", *job, pipeline.JobNames())
+	}
+	p, err := canonicalPeriod(*period)
+	if err != nil {
+		return nil, err
+	}
+	return &work{do: func(ctx context.Context, e *env) error { return reportsList(ctx, e, *job, p, *limit) }}, nil
+}
+
+// canonicalPeriod writes a --period as the archive stores it, as `kam run` reads it: 2026q2 → 2026Q2.
+func canonicalPeriod(s string) (string, error) {
+	if s == "" {
+		return "", nil
+	}
+	if q, err := domain.ParseQuarter(s); err == nil {
+		return q.String(), nil
+	}
+	if d, err := domain.ParseDate(s); err == nil {
+		return d.String(), nil
+	}
+	if m, err := domain.ParseMonth(s); err == nil {
+		return m.String(), nil
+	}
+	return "", domain.Usagef("--period %q 不是期间：季度如 2026Q2，月份如 2026-06，日期如 2026-07-15", s)
+}
+
+func reportsList(ctx context.Context, e *env, job, period string, limit int) error {
+	stdout := e.stdout
+	reps, err := e.app.Store.ListReports(ctx, job, period, limit)
+	if err != nil {
+		return domain.Failed(err, "读取报表归档")
 	}
 	if len(reps) == 0 {
 		fmt.Fprintln(stdout, "归档中没有符合条件的报表")
 		return nil
 	}
-	loc := app.Cfg.Location()
+	loc := e.cfg.Location()
 	rows := make([][]string, len(reps))
 	for i, r := range reps {
 		rows[i] = []string{fmt.Sprint(r.ID), r.Job, r.Period, r.FileName, fmt.Sprint(r.Size), r.SHA256[:min(12, len(r.SHA256))],
@@ -59,38 +105,42 @@ func reportsList(ctx context.Context, app *pipeline.App, args []string, stdout i
 	return nil
 }
 
-func reportsGet(ctx context.Context, app *pipeline.App, args []string, stdout io.Writer) error {
+func parseReportsGet(args []string) (*work, error) {
 	fs := flag.NewFlagSet("reports get", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
 	outPath := fs.String("o", "", "写到哪个文件（- 为标准输出）")
-	// The id may come before or after -o.
-	var idArg string
-	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
-		idArg, args = args[0], args[1:]
+	force := fs.Bool("force", false, "覆盖已有文件")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return nil, err
 	}
-	if err := fs.Parse(args); err != nil {
-		return domain.Usagef("reports get 的参数有误；用法：%s", reportsUsage)
+	if len(pos) != 1 || *outPath == "" {
+		return nil, domain.Usagef("reports get 需要一个报表编号和 -o 文件名")
 	}
-	if idArg == "" && fs.NArg() == 1 {
-		idArg = fs.Arg(0)
-	} else if fs.NArg() > 0 {
-		return domain.Usagef("reports get 的参数有误；用法：%s", reportsUsage)
+	id, err := strconv.ParseInt(pos[0], 10, 64)
+	if err != nil || id < 1 {
+		return nil, domain.Usagef("报表编号 %q 不正确：应为 kam reports list 列出的编号", pos[0])
 	}
-	id, err := strconv.ParseInt(idArg, 10, 64)
-	if err != nil || id < 1 || *outPath == "" {
-		return domain.Usagef("reports get 需要报表编号和 -o 文件名；用法：%s", reportsUsage)
+	if *outPath != "-" && !*force {
+		if _, err := os.Lstat(*outPath); err == nil {
+			return nil, domain.Usagef("%s 已存在，没有覆盖；加 --force 覆盖，或换一个 -o 文件名", *outPath)
+		}
 	}
-	if *outPath == "-" {
-		_, err := app.Store.ReportContent(ctx, id, stdout)
+	return &work{do: func(ctx context.Context, e *env) error { return reportsGet(ctx, e, id, *outPath, *force) }}, nil
+}
+
+func reportsGet(ctx context.Context, e *env, id int64, outPath string, force bool) error {
+	st, stdout := e.app.Store, e.stdout
+	if outPath == "-" {
+		_, err := st.ReportContent(ctx, id, stdout)
 		return reportErr(id, err)
 	}
 	// Written beside the target and renamed: a damaged or interrupted copy never takes the name.
-	tmp, err := os.CreateTemp(filepath.Dir(*outPath), "."+filepath.Base(*outPath)+".*.part")
+	tmp, err := os.CreateTemp(filepath.Dir(outPath), "."+filepath.Base(outPath)+".*.part")
 	if err != nil {
-		return fmt.Errorf("创建 %s: %w", *outPath, err)
+		return domain.Failed(err, "创建 %s", outPath)
 	}
 	defer os.Remove(tmp.Name())
-	rep, err := app.Store.ReportContent(ctx, id, tmp)
+	rep, err := st.ReportContent(ctx, id, tmp)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
@@ -98,13 +148,22 @@ func reportsGet(ctx context.Context, app *pipeline.App, args []string, stdout io
 		return reportErr(id, err)
 	}
 	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
+		return domain.Failed(err, "写入 %s", outPath)
 	}
-	if err := os.Rename(tmp.Name(), *outPath); err != nil {
-		return err
+	if force {
+		err = os.Rename(tmp.Name(), outPath)
+	} else {
+		// A link, not a rename, so a file that appeared meanwhile is still not overwritten.
+		err = os.Link(tmp.Name(), outPath)
+		if errors.Is(err, os.ErrExist) {
+			return domain.Usagef("%s 已存在，没有覆盖；加 --force 覆盖，或换一个 -o 文件名", outPath)
+		}
+	}
+	if err != nil {
+		return domain.Failed(err, "写入 %s", outPath)
 	}
 	fmt.Fprintf(stdout, "已取出报表 %d（%s，%s %s，%d 字节，SHA-256 %s）→ %s\n",
-		rep.ID, rep.FileName, rep.Job, rep.Period, rep.Size, rep.SHA256, *outPath)
+		rep.ID, rep.FileName, rep.Job, rep.Period, rep.Size, rep.SHA256, outPath)
 	return nil
 }
 
@@ -112,5 +171,8 @@ func reportErr(id int64, err error) error {
 	if errors.Is(err, store.ErrNoReport) {
 		return domain.Usagef("归档中没有编号为 %d 的报表；kam reports list 可列出全部", id)
 	}
-	return err
+	if err != nil {
+		return domain.Failed(err, "读取归档报表 %d", id)
+	}
+	return nil
 }
