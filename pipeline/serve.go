@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -314,4 +315,16 @@ func (a *App) overLimitNote(path string, r store.Report) string {
 	exp := a.now().AddDate(0, 0, h.LinkDays)
 	return fmt.Sprintf("%s：%s （%d 天内有效，至 %s；无需登录）", r.FileName,
 		link.URL(h.BaseURL, []byte(h.LinkSecret()), r.ID, exp), h.LinkDays, exp.Format("2006-01-02 15:04"))
+}
+
+// ErrorBookPath is where the error workbook of a file rejected to movedTo
+// was written (the status page links it): errorBookPath's name, before it
+// looks for a free one (the rejected file's own name is already unique).
+func ErrorBookPath(movedTo string) string {
+	dir, base := filepath.Split(movedTo)
+	const suffix = ".errors.xlsx"
+	if len(base)+len(suffix) > maxNameBytes {
+		base = shortenName(base, maxNameBytes-len(suffix)-len("…")) + "…"
+	}
+	return filepath.Join(dir, base+suffix)
 }

@@ -86,12 +86,12 @@ func newApp(t *testing.T, cfg config.Config, now time.Time) (*pipeline.App, *clo
 	}
 	logs := &syncBuffer{}
 	log := zerolog.New(logs).Level(zerolog.InfoLevel)
-	st, err := store.Open(context.Background(), store.Options{DSN: cfg.DB.DSN, SQLitePath: cfg.DB.SQLitePath, Log: log})
+	c := &clock{t: now}
+	st, err := store.Open(context.Background(), store.Options{DSN: cfg.DB.DSN, SQLitePath: cfg.DB.SQLitePath, Log: log, Now: c.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	c := &clock{t: now}
 	return &pipeline.App{Cfg: cfg, Store: st, Log: log, Now: c.Now}, c, logs
 }
 

@@ -30,6 +30,7 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{
 	"job":    pipeline.JobTitle,
 	"period": pipeline.PeriodLabel,
 	"size":   sizeLabel,
+	"local":  func(t time.Time, loc *time.Location) string { return t.In(loc).Format("2006-01-02 15:04") },
 }).ParseFS(templateFS, "templates/*.html"))
 
 // What the page lists of each section.
@@ -84,6 +85,7 @@ type statusPage struct {
 	Archive  []archiveJob
 	Running  bool
 	Problems string
+	Loc      *time.Location
 }
 
 type runRow struct {
@@ -136,7 +138,7 @@ func (s *Server) statusData(ctx context.Context, user string) (statusPage, error
 		return t.In(loc).Format("2006-01-02 15:04")
 	}
 	now := s.now()
-	p := statusPage{User: user, Now: when(now), Zone: loc.String(), Dialect: st.Dialect(), Running: s.sched != nil && s.sched.Running()}
+	p := statusPage{User: user, Now: when(now), Zone: loc.String(), Dialect: st.Dialect(), Running: s.sched != nil && s.sched.Running(), Loc: loc}
 	p.Problems = s.unhealthy(ctx)
 
 	runs, err := st.RecentRuns(ctx, pageRuns)
@@ -336,7 +338,7 @@ func (s *Server) errorWorkbook(w http.ResponseWriter, r *http.Request, user stri
 		if f.ID != id || f.Outcome != store.FileRejected {
 			continue
 		}
-		path := f.StoredAs + ".errors.xlsx"
+		path := pipeline.ErrorBookPath(f.StoredAs)
 		rejected, _ := filepath.Abs(s.app.Cfg.Paths.Rejected)
 		if abs, _ := filepath.Abs(path); !strings.HasPrefix(abs, rejected+string(filepath.Separator)) {
 			break

@@ -91,7 +91,7 @@ func TestLoginGuardsThePageAndDownloads(t *testing.T) {
 	}
 	code, book := get(t, c, k.Base+m[1])
 	if code != http.StatusOK || !strings.HasPrefix(book, "PK") {
-		t.Errorf("error workbook: %d, %d bytes", code, len(book))
+		t.Errorf("error workbook: %d, %d bytes %s", code, len(book), book)
 	}
 	// Logging out ends the session on the server, not only in the browser.
 	req, _ := http.NewRequest(http.MethodPost, k.Base+"/logout", nil)
