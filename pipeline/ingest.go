@@ -438,7 +438,7 @@ func (a *App) reject(ctx context.Context, c *candidate, rec store.FileRecord, fr
 	if fr.MovedTo, err = moveInto(c.path, a.Cfg.Paths.Rejected); err != nil {
 		return fr, err
 	}
-	book, err := reports.ErrorWorkbook(fr.Name, c.kind, errs, total)
+	book, err := reports.ErrorWorkbook(reports.Meta{GeneratedAt: a.now()}, fr.Name, c.kind, errs, total)
 	errPath := errorBookPath(fr.MovedTo)
 	if err == nil {
 		err = writeExclusive(errPath, func(w io.Writer) error { _, err := w.Write(book); return err })

@@ -26,7 +26,7 @@ func runGrade(ctx context.Context, a *App, period string, _ domain.Date, out *Ou
 	if err != nil {
 		return err
 	}
-	book, err := reports.Grades(g.grades, g.warnings, directoryOf(nil, g.units, nil))
+	book, err := reports.Grades(a.reportMeta(ctx, out), g.grades, g.warnings, directoryOf(nil, g.units, nil))
 	if err != nil {
 		return err
 	}

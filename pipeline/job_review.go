@@ -61,7 +61,7 @@ func reviewJob(name string, tier domain.Tier, window int) func(context.Context, 
 			Tier: tier, Month: m, Window: window, Basis: basis, DropAlert: drop, ChartTopN: a.Cfg.Review.ChartTopN,
 			Rows: rows, Responsible: responsible,
 		}
-		book, err := reports.Review(pack, directoryOf(nil, units, nil))
+		book, err := reports.Review(a.reportMeta(ctx, out), pack, directoryOf(nil, units, nil))
 		if err != nil {
 			return err
 		}

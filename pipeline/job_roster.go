@@ -69,7 +69,7 @@ func runRoster(ctx context.Context, a *App, period string, asOf domain.Date, out
 		},
 	})
 
-	book, err := reports.Roster(r, revenue, directoryOf(customers, units, managers))
+	book, err := reports.Roster(a.reportMeta(ctx, out), r, revenue, directoryOf(customers, units, managers))
 	if err != nil {
 		return err
 	}

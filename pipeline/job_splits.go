@@ -51,7 +51,7 @@ func runSplits(ctx context.Context, a *App, period string, _ domain.Date, out *O
 			feed := feedLines(index, rows)
 			defer feed.stop()
 			var err error
-			book, totals, err = reports.Splits(in, feed, w)
+			book, totals, err = reports.Splits(a.reportMeta(ctx, out), in, feed, w)
 			return err
 		})
 	})

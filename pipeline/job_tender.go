@@ -46,7 +46,7 @@ func runTender(ctx context.Context, a *App, period string, _ domain.Date, out *O
 	}
 	r := rules.Tender(rules.TenderInput{AsOf: asOf, Claims: claims, Announced: announced, Config: cfg})
 
-	book, err := reports.Tender(r, cfg.ManagerCap, names)
+	book, err := reports.Tender(a.reportMeta(ctx, out), r, cfg.ManagerCap, names)
 	if err != nil {
 		return err
 	}

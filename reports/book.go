@@ -8,8 +8,13 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/flate"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"runtime/debug"
+	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
@@ -53,18 +58,117 @@ type Cell struct {
 	Tone Tone
 }
 
+// Meta says what a workbook is. The caller fills it; it becomes the document
+// properties, every printed page's header and the 说明 sheet.
+type Meta struct {
+	Report      string      // what the workbook is, e.g. 客户分级结果; the report function sets it when empty
+	Period      string      // e.g. 2026Q2, 2026-06, 2026-07-15
+	GeneratedAt time.Time   // in the configured zone; the document's created time
+	Run         int64       // the run that wrote it; 0 when no run did (an error workbook)
+	DataAsOf    string      // the latest file loaded, as staff know it; "" when unknown
+	Settings    [][2]string // the configuration that shaped the report, as 项目 → 内容
+}
+
 // Book is a workbook being written; sheets appear in the order Table is called.
 type Book struct {
 	f      *excelize.File
-	sheets int
+	meta   Meta
+	sheets []*sheetInfo
 	styles map[[2]int]int
 	header int
+	notes  [][2]string // extra 说明 rows the report adds (thresholds, alert rules)
+	extra  []extraTable
+	dims   map[string]string // placeholder dimension → the sheet's true used range
+	closed bool
 }
 
-// NewBook starts an empty workbook.
-func NewBook() *Book {
+type sheetInfo struct {
+	name  string
+	about string
+	rows  int // data rows below the header
+	chart bool
+}
+
+type extraTable struct {
+	title string
+	cols  []Column
+	rows  [][]any
+}
+
+// placeholderDim marks a streamed sheet's dimension element so WriteTo can
+// write the true range there: excelize's StreamWriter writes the worksheet's
+// head, dimension included, before the first row, so it always says A1.
+func placeholderDim(n int) string { return fmt.Sprintf("XFD%d", 1048576-n) }
+
+// NewBook starts an empty workbook described by m.
+func NewBook(m Meta) *Book {
+	if m.Report == "" {
+		m.Report = "kam 报表"
+	}
 	f := excelize.NewFile()
-	return &Book{f: f, styles: map[[2]int]int{}}
+	return &Book{f: f, meta: m, styles: map[[2]int]int{}, dims: map[string]string{}}
+}
+
+// Version is kam's module version as the binary was built ("(devel)" from a work tree).
+func Version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
+}
+
+// About says what a sheet holds, for the 说明 sheet.
+func (b *Book) About(sheet, text string) {
+	for _, s := range b.sheets {
+		if s.name == sheet {
+			s.about = text
+			return
+		}
+	}
+	b.sheets = append(b.sheets, &sheetInfo{name: sheet, about: text, rows: -1})
+}
+
+// Note adds a row to the 说明 sheet's first table (a setting, a rule).
+func (b *Book) Note(item, text string) { b.notes = append(b.notes, [2]string{item, text}) }
+
+// ExplainTable adds a small table below the 说明 sheet's first one (e.g. the quarter's thresholds).
+func (b *Book) ExplainTable(title string, cols []Column, rows [][]any) {
+	b.extra = append(b.extra, extraTable{title: title, cols: cols, rows: rows})
+}
+
+func (b *Book) info(sheet string) *sheetInfo {
+	for _, s := range b.sheets {
+		if s.name == sheet {
+			return s
+		}
+	}
+	s := &sheetInfo{name: sheet, rows: -1}
+	b.sheets = append(b.sheets, s)
+	return s
+}
+
+// newSheet adds a sheet after the others (the first one renames Sheet1).
+func (b *Book) newSheet(sheet string) error {
+	created := 0
+	for _, s := range b.sheets {
+		if s.rows >= 0 || s.chart {
+			created++
+		}
+	}
+	if created == 0 {
+		return b.f.SetSheetName("Sheet1", sheet)
+	}
+	_, err := b.f.NewSheet(sheet)
+	return err
+}
+
+// ChartSheet adds a sheet that holds a picture rather than a table.
+func (b *Book) ChartSheet(sheet string) error {
+	if err := b.newSheet(sheet); err != nil {
+		return err
+	}
+	b.info(sheet).chart = true
+	return b.printSetup(sheet, true)
 }
 
 // File exposes the workbook for additions such as charts, after the tables.
@@ -110,27 +214,29 @@ func (b *Book) style(kind ColKind, tone Tone) (int, error) {
 // nil (shown empty, e.g. no base to compare with); Share domain.Ratio. Any value may be
 // wrapped in Cell to give it a tone.
 func (b *Book) Table(sheet string, cols []Column, rows func(add func(values ...any) error) error) error {
-	if b.sheets == 0 {
-		if err := b.f.SetSheetName("Sheet1", sheet); err != nil {
-			return err
-		}
-	} else if _, err := b.f.NewSheet(sheet); err != nil {
+	if err := b.newSheet(sheet); err != nil {
 		return err
 	}
-	b.sheets++
+	info := b.info(sheet)
+	info.rows = 0
+	seq := len(b.dims) + 1
+	// Before the stream starts: excelize writes sheetPr and dimension with the sheet's head.
+	if err := b.f.SetSheetDimension(sheet, placeholderDim(seq)); err != nil {
+		return err
+	}
+	total := 0.0
+	for _, c := range cols {
+		total += width(c)
+	}
+	if err := b.printSetup(sheet, total > 110); err != nil {
+		return err
+	}
 	sw, err := b.f.NewStreamWriter(sheet)
 	if err != nil {
 		return err
 	}
-	if b.header == 0 {
-		b.header, err = b.f.NewStyle(&excelize.Style{
-			Font:      &excelize.Font{Bold: true},
-			Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}},
-			Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center", WrapText: true},
-		})
-		if err != nil {
-			return err
-		}
+	if _, err := b.headerStyle(); err != nil {
+		return err
 	}
 	for i, c := range cols {
 		if err := sw.SetColWidth(i+1, i+1, width(c)); err != nil {
@@ -167,13 +273,73 @@ func (b *Book) Table(sheet string, cols []Column, rows func(add func(values ...a
 	if err := rows(add); err != nil {
 		return err
 	}
-	if row > 1 && len(cols) > 0 {
-		last, _ := excelize.CoordinatesToCellName(len(cols), row)
-		if err := sw.AddTable(&excelize.Table{Range: "A1:" + last, Name: fmt.Sprintf("表%d", b.sheets)}); err != nil {
+	info.rows = row - 1
+	last, _ := excelize.CoordinatesToCellName(max(len(cols), 1), row)
+	b.dims[placeholderDim(seq)] = "A1:" + last
+	if len(cols) > 0 {
+		// A sheet's filter and print titles are set before Flush: the stream writes them from the same worksheet.
+		if row > 1 {
+			if err := sw.AddTable(&excelize.Table{Range: "A1:" + last, Name: fmt.Sprintf("表%d", seq)}); err != nil {
+				return err
+			}
+		} else if err := b.f.AutoFilter(sheet, "A1:"+last, nil); err != nil {
+			return err
+		}
+		lastCol, _ := excelize.ColumnNumberToName(len(cols))
+		if err := b.f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: fmt.Sprintf("'%s'!$1:$1", sheet), Scope: sheet}); err != nil {
+			return err
+		}
+		if err := b.f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Area", RefersTo: fmt.Sprintf("'%s'!$A$1:$%s$%d", sheet, lastCol, row), Scope: sheet}); err != nil {
 			return err
 		}
 	}
 	return sw.Flush()
+}
+
+// printSetup makes a sheet print one page wide (landscape when wide), with the
+// report, period and generation time at the top and page numbers at the foot.
+func (b *Book) printSetup(sheet string, wide bool) error {
+	fit := true
+	if err := b.f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
+		return err
+	}
+	orient := "portrait"
+	if wide {
+		orient = "landscape"
+	}
+	size, one, down := 9, 1, 0 // A4; one page wide, as many pages down as it takes
+	if err := b.f.SetPageLayout(sheet, &excelize.PageLayoutOptions{Size: &size, Orientation: &orient, FitToWidth: &one, FitToHeight: &down}); err != nil {
+		return err
+	}
+	return b.f.SetHeaderFooter(sheet, &excelize.HeaderFooterOptions{
+		OddHeader: "&L" + hfText(b.meta.Report) + "&C" + hfText(b.meta.Period) + "&R生成时间 " + hfText(b.generated()),
+		OddFooter: "&C第 &P 页 / 共 &N 页",
+	})
+}
+
+// hfText escapes & in a page header's text.
+func hfText(s string) string { return strings.ReplaceAll(s, "&", "&&") }
+
+func (b *Book) generated() string {
+	if b.meta.GeneratedAt.IsZero() {
+		return ""
+	}
+	return b.meta.GeneratedAt.Format("2006-01-02 15:04")
+}
+
+func (b *Book) headerStyle() (int, error) {
+	if b.header == 0 {
+		id, err := b.f.NewStyle(&excelize.Style{
+			Font:      &excelize.Font{Bold: true},
+			Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}},
+			Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center", WrapText: true},
+		})
+		if err != nil {
+			return 0, err
+		}
+		b.header = id
+	}
+	return b.header, nil
 }
 
 func (b *Book) cell(kind ColKind, v any) (excelize.Cell, error) {
@@ -245,6 +411,153 @@ func displayWidth(s string) int {
 	return n
 }
 
+// finish writes the 说明 sheet and the document properties.
+func (b *Book) finish() error {
+	m := b.meta
+	if m.GeneratedAt.IsZero() {
+		return errors.New("reports: workbook has no generation time (Meta.GeneratedAt)")
+	}
+	items := [][2]string{{"报表", m.Report}, {"期间", m.Period}}
+	asOf := m.DataAsOf
+	if asOf == "" {
+		asOf = "未记录"
+	}
+	items = append(items, [2]string{"数据截至", asOf}, [2]string{"生成时间", m.GeneratedAt.Format("2006-01-02 15:04:05 -07:00")})
+	run := "无（不是作业生成的）"
+	if m.Run > 0 {
+		run = fmt.Sprint(m.Run)
+	}
+	items = append(items, [2]string{"运行编号", run}, [2]string{"生成程序", "kam " + Version()})
+	for _, s := range m.Settings {
+		items = append(items, s)
+	}
+	items = append(items, b.notes...)
+	var sheets [][2]string
+	for _, s := range b.sheets {
+		if s.rows < 0 && !s.chart {
+			continue
+		}
+		text := s.about
+		if s.rows == 0 {
+			text = "本期无。" + text
+		}
+		sheets = append(sheets, [2]string{"工作表 " + s.name, text})
+	}
+	items = append(items, sheets...)
+	const explain = "说明"
+	return b.explainSheet(explain, items)
+}
+
+// explainSheet writes 说明: 项目/内容 rows, then each extra table below a blank row.
+func (b *Book) explainSheet(sheet string, items [][2]string) error {
+	// 说明 is written by hand, not through Table: it holds more than one table.
+	if err := b.newSheet(sheet); err != nil {
+		return err
+	}
+	info := b.info(sheet)
+	seq := len(b.dims) + 1
+	if err := b.f.SetSheetDimension(sheet, placeholderDim(seq)); err != nil {
+		return err
+	}
+	if err := b.printSetup(sheet, false); err != nil {
+		return err
+	}
+	sw, err := b.f.NewStreamWriter(sheet)
+	if err != nil {
+		return err
+	}
+	ncols := 2
+	for _, t := range b.extra {
+		ncols = max(ncols, len(t.cols))
+	}
+	widths := []float64{22, 70}
+	for _, t := range b.extra {
+		for i, c := range t.cols {
+			if i >= len(widths) {
+				widths = append(widths, max(width(c), 14))
+			}
+		}
+	}
+	for i, w := range widths {
+		if err := sw.SetColWidth(i+1, i+1, w); err != nil {
+			return err
+		}
+	}
+	hs, err := b.headerStyle()
+	if err != nil {
+		return err
+	}
+	text, err := b.style(Text, Plain)
+	if err != nil {
+		return err
+	}
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return err
+	}
+	row := 0
+	put := func(vals []any) error {
+		row++
+		cell, _ := excelize.CoordinatesToCellName(1, row)
+		return sw.SetRow(cell, vals)
+	}
+	if err := put([]any{excelize.Cell{StyleID: hs, Value: "项目"}, excelize.Cell{StyleID: hs, Value: "内容"}}); err != nil {
+		return err
+	}
+	for _, it := range items {
+		if err := put([]any{excelize.Cell{StyleID: text, Value: it[0]}, excelize.Cell{StyleID: text, Value: it[1]}}); err != nil {
+			return err
+		}
+	}
+	for _, t := range b.extra {
+		row++ // a blank row between tables
+		if err := put([]any{excelize.Cell{StyleID: hs, Value: t.title}}); err != nil {
+			return err
+		}
+		head := make([]any, len(t.cols))
+		for i, c := range t.cols {
+			head[i] = excelize.Cell{StyleID: hs, Value: c.Title}
+		}
+		if err := put(head); err != nil {
+			return err
+		}
+		for _, r := range t.rows {
+			vals := make([]any, len(r))
+			for i, v := range r {
+				c, err := b.cell(t.cols[i].Kind, v)
+				if err != nil {
+					return fmt.Errorf("reports: %s table %s: %w", sheet, t.title, err)
+				}
+				vals[i] = c
+			}
+			if err := put(vals); err != nil {
+				return err
+			}
+		}
+	}
+	info.rows = row - 1
+	last, _ := excelize.CoordinatesToCellName(ncols, row)
+	b.dims[placeholderDim(seq)] = "A1:" + last
+	if err := b.f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: fmt.Sprintf("'%s'!$1:$1", sheet), Scope: sheet}); err != nil {
+		return err
+	}
+	if err := b.f.AutoFilter(sheet, "A1:B"+fmt.Sprint(len(items)+1), nil); err != nil {
+		return err
+	}
+	if err := sw.Flush(); err != nil {
+		return err
+	}
+	return b.f.SetDocProps(&excelize.DocProperties{
+		Title:          strings.TrimSpace(b.meta.Report + " " + b.meta.Period),
+		Subject:        b.meta.Report,
+		Creator:        "kam " + Version(),
+		LastModifiedBy: "kam " + Version(),
+		Created:        b.meta.GeneratedAt.UTC().Format(time.RFC3339),
+		Modified:       b.meta.GeneratedAt.UTC().Format(time.RFC3339),
+		Description:    fmt.Sprintf("运行编号 %d", b.meta.Run),
+		Language:       "zh-CN",
+	})
+}
+
 // Bytes renders the workbook.
 func (b *Book) Bytes() ([]byte, error) {
 	var buf bytes.Buffer
@@ -261,13 +574,20 @@ func (b *Book) Bytes() ([]byte, error) {
 // releases the workbook's temporary files.
 func (b *Book) WriteTo(w io.Writer) (int64, error) {
 	defer b.f.Close()
+	if b.closed {
+		return 0, errors.New("reports: workbook already written")
+	}
+	b.closed = true
+	if err := b.finish(); err != nil {
+		return 0, err
+	}
 	cw := &countingWriter{w: w}
 	b.f.SetZipWriter(func(io.Writer) excelize.ZipWriter {
 		zw := zip.NewWriter(cw)
 		zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
 			return flate.NewWriter(out, flate.BestSpeed)
 		})
-		return zw
+		return &dimZip{zw: zw, dims: b.dims}
 	})
 	// Everything goes to cw; the buffer excelize hands its zip writer stays empty.
 	if _, err := b.f.WriteTo(io.Discard); err != nil {
@@ -285,4 +605,87 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
 	c.n += int64(n)
 	return n, err
+}
+
+// dimZip is the zip writer excelize saves through. In each worksheet it
+// replaces the placeholder dimension Table wrote with the sheet's true range.
+type dimZip struct {
+	zw   *zip.Writer
+	dims map[string]string
+	cur  *dimFixer
+}
+
+func (d *dimZip) Create(name string) (io.Writer, error) {
+	if err := d.flush(); err != nil {
+		return nil, err
+	}
+	w, err := d.zw.Create(name)
+	if err != nil || !strings.HasPrefix(name, "xl/worksheets/sheet") {
+		return w, err
+	}
+	d.cur = &dimFixer{w: w, dims: d.dims}
+	return d.cur, nil
+}
+
+func (d *dimZip) AddFS(fsys fs.FS) error {
+	if err := d.flush(); err != nil {
+		return err
+	}
+	return d.zw.AddFS(fsys)
+}
+
+func (d *dimZip) Close() error {
+	if err := d.flush(); err != nil {
+		return err
+	}
+	return d.zw.Close()
+}
+
+func (d *dimZip) flush() error {
+	if d.cur == nil {
+		return nil
+	}
+	err := d.cur.release()
+	d.cur = nil
+	return err
+}
+
+// dimFixer holds a worksheet's first bytes until its dimension element has passed.
+type dimFixer struct {
+	w    io.Writer
+	dims map[string]string
+	head []byte
+	done bool
+}
+
+var dimOpen = []byte(`<dimension ref="`)
+
+func (f *dimFixer) Write(p []byte) (int, error) {
+	if f.done {
+		return f.w.Write(p)
+	}
+	f.head = append(f.head, p...)
+	if i := bytes.Index(f.head, dimOpen); i >= 0 {
+		start := i + len(dimOpen)
+		if end := bytes.IndexByte(f.head[start:], '"'); end >= 0 {
+			if ref, ok := f.dims[string(f.head[start:start+end])]; ok {
+				f.head = append(f.head[:start:start], append([]byte(ref), f.head[start+end:]...)...)
+			}
+			return len(p), f.release()
+		}
+	}
+	if len(f.head) > 1<<16 || bytes.Contains(f.head, []byte("<sheetData")) {
+		return len(p), f.release() // no dimension to fix
+	}
+	return len(p), nil
+}
+
+func (f *dimFixer) release() error {
+	if f.done {
+		return nil
+	}
+	f.done = true
+	_, err := f.w.Write(f.head)
+	f.head = nil
+	return err
 }

@@ -2,15 +2,22 @@ package reports
 
 import (
 	"bytes"
+	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
 	"kam/domain"
 )
 
+// testMeta is what a job would say about the workbook it writes.
+var testMeta = Meta{Period: "2026-06", GeneratedAt: time.Date(2026, 7, 1, 8, 30, 0, 0, time.FixedZone("CST", 8*3600)), Run: 42,
+	DataAsOf: "收入_2026-06.csv（2026-07-01 08:00 导入）", Settings: [][2]string{{"配置项", "测试值"}}}
+
 func TestTableWritesTypedCellsAndNeverFormulas(t *testing.T) {
-	b := NewBook()
+	b := NewBook(testMeta)
 	cols := []Column{{Title: "客户名称"}, {Title: "金额", Kind: Amount}, {Title: "日期", Kind: Day}, {Title: "同比", Kind: Percent}}
 	err := b.Table("明细", cols, func(add func(...any) error) error {
 		if err := add("=HYPERLINK(\"x\")", domain.Money(-123456), domain.DateOf(2026, 3, 5), domain.Ratio(-1250)); err != nil {
@@ -22,7 +29,7 @@ func TestTableWritesTypedCellsAndNeverFormulas(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := openBook(t, b)
-	if got := f.GetSheetList(); len(got) != 1 || got[0] != "明细" {
+	if got := f.GetSheetList(); len(got) != 2 || got[0] != "明细" || got[1] != "说明" {
 		t.Fatalf("sheets = %v", got)
 	}
 	for _, cell := range []string{"A2", "A3"} {
@@ -62,9 +69,12 @@ func TestTableWritesTypedCellsAndNeverFormulas(t *testing.T) {
 
 func TestErrorWorkbookListsEveryRow(t *testing.T) {
 	errs := []domain.RowError{{Row: 3, Column: "收入金额", Value: "abc", Reason: "金额格式不正确"}, {Row: 9, Column: "月份", Value: "2026-13", Reason: "月份不正确"}}
-	data, err := ErrorWorkbook("收入.csv", domain.KindRevenue, errs, 2)
+	data, err := ErrorWorkbook(testMeta, "收入.csv", domain.KindRevenue, errs, 2)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if err := CheckLayout(data); err != nil {
+		t.Error(err)
 	}
 	f, err := excelize.OpenReader(bytes.NewReader(data))
 	if err != nil {
@@ -90,4 +100,70 @@ func openBook(t *testing.T, b *Book) *excelize.File {
 	}
 	t.Cleanup(func() { f.Close() })
 	return f
+}
+
+// A streamed sheet as excelize writes it on its own declares A1 whatever it
+// holds; CheckLayout must see that, and Book must not write it.
+func TestCheckLayoutSeesAStaleDimension(t *testing.T) {
+	f := excelize.NewFile()
+	sw, err := f.NewStreamWriter("Sheet1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for r := 1; r <= 3; r++ {
+		if err := sw.SetRow(fmt.Sprintf("A%d", r), []any{"a", "b", "c"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if _, err := f.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	err = CheckLayout(buf.Bytes())
+	if err == nil || !strings.Contains(err.Error(), `Sheet1: dimension "A1", cells span "A1:C3"`) {
+		t.Fatalf("CheckLayout = %v; want the stale dimension named", err)
+	}
+
+	b := NewBook(testMeta)
+	err = b.Table("明细", []Column{{Title: "甲"}, {Title: "乙"}, {Title: "丙"}}, func(add func(...any) error) error {
+		for range 2 {
+			if err := add("a", "b", "c"); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := b.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckLayout(data); err != nil {
+		t.Fatal(err)
+	}
+	g, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if dim, _ := g.GetSheetDimension("明细"); dim != "A1:C3" {
+		t.Errorf("明细 dimension = %q, want A1:C3", dim)
+	}
+	props, _ := g.GetDocProps()
+	if props.Creator != "kam "+Version() || props.Created != "2026-07-01T00:30:00Z" || props.Title != "kam 报表 2026-06" || props.Subject != "kam 报表" {
+		t.Errorf("properties = %+v", props)
+	}
+	pl, _ := g.GetPageLayout("明细")
+	if pl.Orientation == nil || *pl.Orientation != "portrait" {
+		t.Errorf("a narrow table prints portrait: %+v", pl)
+	}
+	hf, _ := g.GetHeaderFooter("明细")
+	if hf.OddHeader != "&Lkam 报表&C2026-06&R生成时间 2026-07-01 08:30" || hf.OddFooter != "&C第 &P 页 / 共 &N 页" {
+		t.Errorf("header/footer = %+v", hf)
+	}
 }

@@ -8,8 +8,15 @@ import (
 
 // ErrorWorkbook lists every bad row of a rejected extract (行号, 列, 值, 错误)
 // and a 说明 sheet saying which file it was and what to do.
-func ErrorWorkbook(fileName string, kind domain.Kind, errs []domain.RowError, total int) ([]byte, error) {
-	b := NewBook()
+func ErrorWorkbook(m Meta, fileName string, kind domain.Kind, errs []domain.RowError, total int) ([]byte, error) {
+	if m.Report == "" {
+		m.Report = "退回文件错误明细"
+	}
+	if m.Period == "" {
+		m.Period = fileName
+	}
+	b := NewBook(m)
+	b.About("错误明细", "每处错误一行：行号、列、原值与错误原因")
 	cols := []Column{{Title: "行号", Kind: Count, Width: 8}, {Title: "列", Width: 18}, {Title: "值", Width: 28}, {Title: "错误", Width: 60}}
 	err := b.Table("错误明细", cols, func(add func(...any) error) error {
 		for _, e := range errs {
@@ -40,16 +47,8 @@ func ErrorWorkbook(fileName string, kind domain.Kind, errs []domain.RowError, to
 	if total > len(errs) {
 		notes = append(notes, [2]string{"说明", fmt.Sprintf("错误过多，仅列出前 %d 条", len(errs))})
 	}
-	err = b.Table("说明", []Column{{Title: "项目", Width: 12}, {Title: "内容", Width: 70}}, func(add func(...any) error) error {
-		for _, n := range notes {
-			if err := add(n[0], n[1]); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
+	for _, n := range notes {
+		b.Note(n[0], n[1])
 	}
 	return b.Bytes()
 }

@@ -33,6 +33,9 @@ func checkGolden(t *testing.T, name string, xlsx []byte) {
 		t.Fatalf("%s: open workbook: %v", name, err)
 	}
 	defer f.Close()
+	if err := CheckLayout(xlsx); err != nil {
+		t.Errorf("%s: %v", name, err)
+	}
 	var b strings.Builder
 	for _, sheet := range f.GetSheetList() {
 		rows, err := f.GetRows(sheet)
@@ -158,7 +161,7 @@ func gradeFixture(t *testing.T) ([]domain.CustomerGrade, []rules.Warning, Direct
 
 func TestGradesGolden(t *testing.T) {
 	grades, warnings, names := gradeFixture(t)
-	b, err := Grades(grades, warnings, names)
+	b, err := Grades(testMeta, grades, warnings, names)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +174,7 @@ func TestGradesGolden(t *testing.T) {
 
 func TestGradesToneChanges(t *testing.T) {
 	grades, warnings, names := gradeFixture(t)
-	b, err := Grades(grades, warnings, names)
+	b, err := Grades(testMeta, grades, warnings, names)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +247,7 @@ func TestReviewDiamondGolden(t *testing.T) {
 	p := reviewFixture(domain.Diamond, 202606, rules.DiamondWindow, revenue,
 		domain.Customer{ID: "G01", Name: "东莞某制造有限公司"}, domain.Customer{ID: "G02", Name: "某银行东莞分行"},
 		domain.Customer{ID: "G08", Name: "+某新客户"}, domain.Customer{ID: "G09", Name: "某无收入客户"})
-	b, err := Review(p, Directory{Units: map[string]string{"C0": "市局大客户中心"}})
+	b, err := Review(testMeta, p, Directory{Units: map[string]string{"C0": "市局大客户中心"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,7 +268,7 @@ func TestReviewGoldGolden(t *testing.T) {
 	p := reviewFixture(domain.Gold, 202606, rules.GoldWindow, revenue,
 		domain.Customer{ID: "G03", Name: "=某物流公司"}, domain.Customer{ID: "G04", Name: "南城某医院"})
 	p.ChartTopN = 10
-	b, err := Review(p, Directory{Units: map[string]string{"D1": "莞城镇区局"}})
+	b, err := Review(testMeta, p, Directory{Units: map[string]string{"D1": "莞城镇区局"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +280,7 @@ func TestReviewGoldGolden(t *testing.T) {
 }
 
 func TestReviewWithoutAChart(t *testing.T) {
-	b, err := Review(ReviewPack{Tier: domain.Gold, Month: 202606, Window: 2, ChartTopN: 10, DropAlert: 1000}, Directory{})
+	b, err := Review(testMeta, ReviewPack{Tier: domain.Gold, Month: 202606, Window: 2, ChartTopN: 10, DropAlert: 1000}, Directory{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,7 +301,7 @@ func TestReviewWithoutAChart(t *testing.T) {
 	}
 
 	// Customers, but the chart turned off in the configuration.
-	b, err = Review(ReviewPack{Tier: domain.Diamond, Month: 202606, Window: 1, ChartTopN: 0, DropAlert: 1000,
+	b, err = Review(testMeta, ReviewPack{Tier: domain.Diamond, Month: 202606, Window: 1, ChartTopN: 0, DropAlert: 1000,
 		Rows: []rules.ReviewRow{{Customer: domain.Customer{ID: "C1"}}}}, Directory{})
 	if err != nil {
 		t.Fatal(err)
@@ -337,7 +340,7 @@ func TestReviewLargePack(t *testing.T) {
 		}
 		p.Rows = append(p.Rows, r)
 	}
-	b, err := Review(p, Directory{})
+	b, err := Review(testMeta, p, Directory{})
 	if err != nil {
 		t.Fatal(err)
 	}

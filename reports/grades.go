@@ -11,8 +11,15 @@ import (
 // sheet, every graded customer), 等级变动 (the handover list), 汇总 (customers
 // and revenue per responsible unit and tier) and 数据警告. names gives the
 // units' names; customers are named from the grades themselves.
-func Grades(grades []domain.CustomerGrade, warnings []rules.Warning, names Directory) (_ *Book, err error) {
-	b := NewBook()
+func Grades(m Meta, grades []domain.CustomerGrade, warnings []rules.Warning, names Directory) (_ *Book, err error) {
+	if m.Report == "" {
+		m.Report = "大客户分级结果"
+	}
+	b := NewBook(m)
+	b.About("分级结果", "每户一行：按季度累计收入定的级别、等级、上季等级、变动与负责单位")
+	b.About("等级变动", "本季升级、降级、新进的客户，负责单位据此交接")
+	b.About("汇总", "每个负责单位各等级的户数与累计收入")
+	b.About("数据警告", "分级时发现的数据问题，请核实")
 	defer func() {
 		if err != nil {
 			b.f.Close() // a half-written book's temporary files go with it

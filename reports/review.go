@@ -38,8 +38,19 @@ func windowLabel(last domain.Month, window int) string {
 // Review renders a review pack: 用邮分析 (the contract sheet), 分业务, 预警,
 // 趋势数据 and 趋势图 (a line chart of the last 12 months for the largest
 // customers), and 说明.
-func Review(p ReviewPack, names Directory) (_ *Book, err error) {
-	b := NewBook()
+func Review(m Meta, p ReviewPack, names Directory) (_ *Book, err error) {
+	if m.Report == "" {
+		m.Report = p.Tier.Label() + "客户用邮分析"
+	}
+	if m.Period == "" {
+		m.Period = p.Period()
+	}
+	b := NewBook(m)
+	b.About("用邮分析", "每户一行：本期、上期、去年同期收入，环比、同比、年累计与预警")
+	b.About("分业务", "每户每个业务种类一行，口径同用邮分析")
+	b.About("预警", "同比下降超过预警标准或流失的客户，需负责单位跟进")
+	b.About(trendChart, "收入最多的客户近 12 个月收入折线图（万元）")
+	b.About(trendData, "趋势图的数据：每户近 12 个月每月收入")
 	defer func() {
 		if err != nil {
 			b.f.Close() // a half-written book's temporary files go with it
@@ -151,16 +162,8 @@ func Review(p ReviewPack, names Directory) (_ *Book, err error) {
 		{"百分比", "环比、同比以上期、去年同期收入的绝对值为基数；基数为 0 时显示 —"},
 		{"金额", "元，含全部业务种类与收入单位"},
 	}
-	err = b.Table("说明", []Column{{Title: "项目", Width: 20}, {Title: "内容", Width: 80}}, func(add func(...any) error) error {
-		for _, n := range notes {
-			if err := add(n[0], n[1]); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
+	for _, n := range notes {
+		b.Note(n[0], n[1])
 	}
 	return b, nil
 }
@@ -198,7 +201,7 @@ func trend(b *Book, p ReviewPack) error {
 	// The picture before its numbers. Created ahead of the data sheet because
 	// moving sheets later would make excelize parse every streamed sheet.
 	f := b.File()
-	if _, err := f.NewSheet(trendChart); err != nil {
+	if err := b.ChartSheet(trendChart); err != nil {
 		return err
 	}
 	first := p.Month.AddMonths(-(rules.TrendMonths - 1))

@@ -9,8 +9,18 @@ import (
 // 客户经理 (the contract sheet) and one sheet per flag — 无B角, A等于B,
 // 离职待交接, 集中度, 目标未报, 目标达成. revenue is each customer's revenue
 // in the roster's month.
-func Roster(r rules.RosterResult, revenue map[string]domain.Money, names Directory) (_ *Book, err error) {
-	b := NewBook()
+func Roster(m Meta, r rules.RosterResult, revenue map[string]domain.Money, names Directory) (_ *Book, err error) {
+	if m.Report == "" {
+		m.Report = "客户经理名册"
+	}
+	b := NewBook(m)
+	b.About("客户经理", "每名客户经理一行：主维护、辅助客户数与主维护收入")
+	b.About("无B角", "没有辅助客户经理（B角）的客户")
+	b.About("A等于B", "主维护与辅助客户经理是同一人的客户")
+	b.About("离职待交接", "已离职客户经理名下仍挂着的客户，负责单位应尽快交接")
+	b.About("集中度", "一名客户经理的主维护收入占其负责单位收入的比例过高")
+	b.About("目标未报", "未报下月开发目标的客户经理")
+	b.About("目标达成", "上月报的开发目标中已开发成功的项目")
 	defer func() {
 		if err != nil {
 			b.f.Close() // a half-written book's temporary files go with it

@@ -37,7 +37,7 @@ func BenchmarkRosterAtScale(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		r := rules.Roster(in)
-		book, err := Roster(r, in.Revenue, names)
+		book, err := Roster(testMeta, r, in.Revenue, names)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -90,8 +90,17 @@ func splitSheetName(n int) string {
 // (UTF-8 with BOM, CRLF, the same columns, amounts in yuan with two decimals),
 // then adds 单位汇总 and 核对. The book is returned unwritten; the caller
 // writes it (WriteTo) or closes it.
-func Splits(in SplitsInput, src SplitSource, csvOut io.Writer) (_ *Book, _ SplitsTotals, err error) {
-	b := NewBook()
+func Splits(m Meta, in SplitsInput, src SplitSource, csvOut io.Writer) (_ *Book, _ SplitsTotals, err error) {
+	if m.Report == "" {
+		m.Report = "收入分成"
+	}
+	if m.Period == "" {
+		m.Period = in.Month.String()
+	}
+	b := NewBook(m)
+	b.About("分成明细", "每笔收入每个分成单位一行：按分成协议分到的金额（分到分）")
+	b.About("单位汇总", "每个单位本月分到的金额")
+	b.About("核对", "分成合计与收入合计的核对，差额应为 0.00")
 	defer func() {
 		if err != nil {
 			b.f.Close() // a half-written book's temporary files go with it
@@ -184,6 +193,9 @@ func (d *splitDetail) writeSheets(b *Book) error {
 	}
 	for {
 		d.sheets++
+		if d.sheets > 1 {
+			b.About(splitSheetName(d.sheets), fmt.Sprintf("%s 的续表（一张工作表最多 %d 行）", splitSheetName(d.sheets-1), SplitSheetRows))
+		}
 		err := b.Table(splitSheetName(d.sheets), splitColumns, func(add func(...any) error) error {
 			for n := 0; n < perSheet; n++ {
 				more, err := d.more()

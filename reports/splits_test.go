@@ -77,7 +77,7 @@ func (s *sliceSource) Revenue() RevenueTotals { return s.rev }
 func renderSplits(t *testing.T, in SplitsInput, lines []SplitLine, rev RevenueTotals) ([]byte, string, SplitsTotals) {
 	t.Helper()
 	var csvOut bytes.Buffer
-	b, totals, err := Splits(in, &sliceSource{lines: lines, rev: rev}, &csvOut)
+	b, totals, err := Splits(testMeta, in, &sliceSource{lines: lines, rev: rev}, &csvOut)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +146,7 @@ func TestSplitsContinueOnNewSheets(t *testing.T) {
 			for i := range c.sheets {
 				want = append(want, splitSheetName(i+1))
 			}
-			want = append(want, "单位汇总", "核对")
+			want = append(want, "单位汇总", "核对", "说明")
 			if got := f.GetSheetList(); !reflect.DeepEqual(got, want) {
 				t.Fatalf("sheets = %v; want %v", got, want)
 			}
@@ -213,7 +213,7 @@ func TestSplitsStopsOnAReadError(t *testing.T) {
 	in, lines, rev := splitFixture(t)
 	boom := errors.New("连接中断")
 	var csvOut bytes.Buffer
-	if _, _, err := Splits(in, &sliceSource{lines: lines[:4], rev: rev, err: boom}, &csvOut); !errors.Is(err, boom) {
+	if _, _, err := Splits(testMeta, in, &sliceSource{lines: lines[:4], rev: rev, err: boom}, &csvOut); !errors.Is(err, boom) {
 		t.Errorf("err = %v; want the cursor's", err)
 	}
 }
@@ -230,7 +230,7 @@ func (w *failingWriter) Write(p []byte) (int, error) {
 func TestSplitsStopsWhenTheCSVCannotBeWritten(t *testing.T) {
 	in, lines, rev := splitFixture(t)
 	many := slices.Repeat(lines, 20_000) // past the CSV writer's buffers
-	_, _, err := Splits(in, &sliceSource{lines: many, rev: rev}, &failingWriter{after: 1000})
+	_, _, err := Splits(testMeta, in, &sliceSource{lines: many, rev: rev}, &failingWriter{after: 1000})
 	if err == nil || !strings.Contains(err.Error(), "磁盘已满") {
 		t.Errorf("err = %v; want the CSV's write error", err)
 	}

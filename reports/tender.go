@@ -1,6 +1,8 @@
 package reports
 
 import (
+	"fmt"
+
 	"kam/domain"
 	"kam/rules"
 )
@@ -16,8 +18,17 @@ type Directory struct {
 // Tender renders the public tender announcement (电子公告, 第十条(一)) of one
 // as-of day: 竞标公告 (the contract sheet), 临期, 待确认, 争议 and 超额.
 // managerCap is the configured number of open claims one manager may hold.
-func Tender(r rules.TenderResult, managerCap int, names Directory) (_ *Book, err error) {
-	b := NewBook()
+func Tender(m Meta, r rules.TenderResult, managerCap int, names Directory) (_ *Book, err error) {
+	if m.Report == "" {
+		m.Report = "开发申报竞标公告"
+	}
+	b := NewBook(m)
+	b.About("竞标公告", "过了开发截止日期仍未开发成功的申报，客户转为公开竞标；新增 = 本次首次公告")
+	b.About("临期", "即将到开发截止日期的申报，申报单位应抓紧开发")
+	b.About("待确认", "已申报、尚未确认的申报")
+	b.About("争议", "同一客户有多家单位申报，待裁定")
+	b.About("超额", "客户经理名下在途申报超过上限")
+	b.Note("每名客户经理在途申报上限", fmt.Sprint(managerCap))
 	defer func() {
 		if err != nil {
 			b.f.Close() // a half-written book's temporary files go with it

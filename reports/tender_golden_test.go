@@ -50,7 +50,7 @@ func TestTenderGolden(t *testing.T) {
 		Announced: map[string]bool{"k01": true},
 		Config:    rules.TenderConfig{DueSoonDays: 7, UnconfirmedDays: 10, ManagerCap: 2},
 	})
-	b, err := Tender(r, 2, goldenNames)
+	b, err := Tender(testMeta, r, 2, goldenNames)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func TestRosterGolden(t *testing.T) {
 		},
 		Config: rules.RosterConfig{ShareAlert: 3000, TargetsDueDay: 25},
 	})
-	b, err := Roster(r, revenue, goldenNames)
+	b, err := Roster(testMeta, r, revenue, goldenNames)
 	if err != nil {
 		t.Fatal(err)
 	}
