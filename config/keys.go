@@ -93,6 +93,9 @@ func wrongType(n *yaml.Node, path, expected string) *keyError {
 	case yaml.ScalarNode:
 		got = fmt.Sprintf("%q", n.Value)
 	}
+	if path == "" {
+		return &keyError{fmt.Sprintf("配置文件应为一组配置项（例如 timezone: Asia/Shanghai），而不是%s", got), n.Line}
+	}
 	return &keyError{fmt.Sprintf("配置项 %s 有误：应为%s，而不是%s", path, expected, got), n.Line}
 }
 

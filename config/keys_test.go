@@ -28,6 +28,7 @@ func TestConfigMessagesNameTheKeyInChinese(t *testing.T) {
 		{"list given a value", "business_lines: 函件\n", []string{"配置项 business_lines 有误", "列表"}},
 		{"value given a list", "timezone: [Asia/Shanghai]\n", []string{"配置项 timezone 有误", "一个列表"}},
 		{"list element", "http:\n  users:\n    - {name: a, pasword_hash: x}\n", []string{"未知配置项 http.users[0].pasword_hash，是否想写 http.users[0].password_hash？"}},
+		{"not a mapping", "- a\n- b\n", []string{"配置文件应为一组配置项", "一个列表"}},
 		{"bad yaml", "db: [\n", []string{"不是有效的 YAML"}},
 		{"unsupported scheme", "db:\n  dsn: postgres://u@h/kam\n", []string{"db.dsn", "postgres://", "mysql://", "SQLite"}},
 	}

@@ -57,8 +57,18 @@ func cannotReadShared(dsn string) bool {
 // says whether anything is pending.
 func (s *Store) checkSchemaCurrent(ctx context.Context) error {
 	dir, dialect := "migrations/sqlite", goose.DialectSQLite3
+	exists := `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'goose_db_version'`
 	if s.dialect == MySQL {
 		dir, dialect = "migrations/mysql", goose.DialectMySQL
+		exists = `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'goose_db_version'`
+	}
+	// goose would create its version table to answer; a database without one is simply behind.
+	var n int
+	if err := s.db.GetContext(ctx, &n, exists); err != nil {
+		return fmt.Errorf("读取数据库结构版本: %w", err)
+	}
+	if n == 0 {
+		return ErrSchemaOutdated
 	}
 	sub, err := fs.Sub(migrations, dir)
 	if err != nil {

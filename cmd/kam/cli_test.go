@@ -393,6 +393,20 @@ func TestReadOnlyCommandsOnAReadOnlyDatabase(t *testing.T) {
 	}
 }
 
+// A database file with no schema yet (or one behind) is migrated, read-only command or not.
+func TestReadOnlyCommandOnANewDatabaseFileMigratesIt(t *testing.T) {
+	t.Chdir(t.TempDir())
+	t.Setenv("KAM_DB_DSN", "")
+	os.Mkdir("var", 0o755)
+	os.WriteFile("var/kam.db", nil, 0o644)
+	if code, out, errOut := kamSplit(t, "status"); code != 0 || !strings.Contains(out, "还没有运行记录") {
+		t.Fatalf("status on an empty database file: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, out, errOut := kamSplit(t, "reports", "list"); code != 0 {
+		t.Fatalf("reports list after: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
 // reports list checks its job and reads periods as run does; reports get and gen never overwrite without --force.
 func TestReportsAndGenRefuseWhatTheyShould(t *testing.T) {
 	t.Chdir(t.TempDir())
