@@ -3,10 +3,14 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -278,4 +282,76 @@ func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// A taken http.listen fails the start naming the key, and nothing is scheduled.
+func TestServeWebOnATakenPortFails(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	mustDo(t, err)
+	defer l.Close()
+	a := newTestApp(t, storetest.OpenSQLite(t), time.Now())
+	a.Cfg.Schedule = config.Schedule{}
+	a.Cfg.HTTP.Listen = l.Addr().String()
+	err = a.ServeWeb(t.Context(), Web{Handler: func(*Scheduler) (http.Handler, error) { return http.NotFoundHandler(), nil }})
+	if err == nil || !strings.Contains(err.Error(), "http.listen") {
+		t.Errorf("serve on a taken port: %v", err)
+	}
+}
+
+// The web side answers while the schedule runs and until after it has
+// stopped, so a health check can see the stop; then the port is closed.
+func TestServeWebStopsAfterTheScheduler(t *testing.T) {
+	a := newTestApp(t, storetest.OpenSQLite(t), time.Now())
+	a.Cfg.Schedule = config.Schedule{}
+	a.Cfg.HTTP.Listen = "127.0.0.1:0"
+	var sched *Scheduler
+	var sawStopped atomic.Bool
+	addr := make(chan net.Addr, 1)
+	ctx, stop := context.WithCancel(t.Context())
+	served := make(chan error, 1)
+	go func() {
+		served <- a.ServeWeb(ctx, Web{
+			Handler: func(s *Scheduler) (http.Handler, error) {
+				sched = s
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if !s.Running() {
+						sawStopped.Store(true)
+						w.WriteHeader(http.StatusServiceUnavailable)
+					}
+				}), nil
+			},
+			Listening: func(a net.Addr) { addr <- a },
+		})
+	}()
+	base := "http://" + (<-addr).String()
+	waitFor(t, "the schedule to run", func() bool { return sched.Running() })
+	resp, err := http.Get(base)
+	mustDo(t, err)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("while running: %d", resp.StatusCode)
+	}
+	stop()
+	mustDo(t, <-served)
+	if sched.Running() {
+		t.Error("the scheduler still says it runs")
+	}
+	if _, err := http.Get(base); err == nil {
+		t.Error("the web side still answers after Serve returned")
+	}
+}
+
+func TestOverLimitNoteCarriesASignedLinkOnlyWhenConfigured(t *testing.T) {
+	a := newTestApp(t, storetest.OpenSQLite(t), time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC))
+	t.Setenv("KAM_HTTP_LINK_KEY", "")
+	r := store.Report{ID: 7, FileName: "splits_2026-10.xlsx"}
+	if n := a.overLimitNote("/srv/kam/reports/splits_2026-10.xlsx", r); !strings.Contains(n, "kam reports get 7 -o splits_2026-10.xlsx") {
+		t.Errorf("without a base url: %q", n)
+	}
+	a.Cfg.HTTP.BaseURL, a.Cfg.HTTP.LinkKey = "https://kam.example.cn/", "k3y-not-in-mail"
+	n := a.overLimitNote("/srv/kam/reports/splits_2026-10.xlsx", r)
+	if !regexp.MustCompile(`https://kam\.example\.cn/d/7/\d+/[0-9a-f]{64}`).MatchString(n) || strings.Contains(n, "k3y-not-in-mail") ||
+		!strings.Contains(n, "30 天内有效") || !strings.Contains(n, "2026-12-31") {
+		t.Errorf("with a base url and key: %q", n)
+	}
 }

@@ -59,6 +59,9 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	for k, n := range m.runs {
 		ch <- prometheus.MustNewConstMetric(descRuns, prometheus.CounterValue, float64(n), k[0], k[1])
 	}
+	for _, o := range []store.FileOutcome{store.FileLoaded, store.FileRejected, store.FileDuplicate} {
+		m.files[string(o)] += 0 // every outcome has a series from the start, so rate() works at once
+	}
 	for outcome, n := range m.files {
 		ch <- prometheus.MustNewConstMetric(descFiles, prometheus.CounterValue, float64(n), outcome)
 	}

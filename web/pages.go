@@ -89,10 +89,10 @@ type statusPage struct {
 }
 
 type runRow struct {
-	ID                                                int64
+	ID                                                 int64
 	Job, Period, Trigger, Started, Took, Outcome, Note string
-	Class                                             string
-	Rerun                                             string
+	Class                                              string
+	Rerun                                              string
 }
 
 type fileRow struct {
@@ -103,9 +103,9 @@ type fileRow struct {
 }
 
 type mailRow struct {
-	ID                                           int64
+	ID                                          int64
 	Recipient, Subject, Status, Next, LastError string
-	Attempts                                     int
+	Attempts                                    int
 }
 
 type firingRow struct{ What, Spec, Next string }

@@ -159,7 +159,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		hash = dummyHash
 	}
 	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || !known {
-		s.app.Log.Warn().Str("user", name).Str("from", r.RemoteAddr).Msg("网页登录失败")
+		ev := s.app.Log.Warn().Str("from", r.RemoteAddr)
+		if known { // an unknown "name" may be a password typed in the wrong field: not logged
+			ev = ev.Str("user", name)
+		}
+		ev.Msg("网页登录失败")
 		s.render(w, http.StatusUnauthorized, "login.html", loginPage{Failed: true, Name: name, NoUsers: len(s.users) == 0})
 		return
 	}

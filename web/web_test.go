@@ -183,7 +183,7 @@ func TestOverLimitMailCarriesASignedLink(t *testing.T) {
 	if err != nil || len(mails) != 1 {
 		t.Fatalf("mails %v %v", len(mails), err)
 	}
-	m := regexp.MustCompile(regexp.QuoteMeta(k.Base) + `/d/\d+/\d+/[0-9a-f]{64}`).FindAllString(mails[0].Text, -1)
+	m := regexp.MustCompile(regexp.QuoteMeta(k.Base)+`/d/\d+/\d+/[0-9a-f]{64}`).FindAllString(mails[0].Text, -1)
 	if len(m) != 2 { // splits writes a workbook and a CSV
 		t.Fatalf("want two links in the mail:\n%s", mails[0].Text)
 	}
@@ -381,6 +381,7 @@ func TestMetrics(t *testing.T) {
 		{"kam_job_last_duration_seconds", map[string]string{"job": "grade"}, 3},
 		{"kam_files_total", map[string]string{"outcome": "loaded"}, loaded},
 		{"kam_files_total", map[string]string{"outcome": "rejected"}, rejected},
+		{"kam_files_total", map[string]string{"outcome": "duplicate"}, 0},
 		{"kam_revenue_rows_loaded_total", nil, revenueRows},
 		{"kam_mail_queue_depth", nil, 1},
 		{"kam_mail_oldest_queued_age_seconds", nil, 90},
@@ -409,4 +410,23 @@ func httptestGet(h http.Handler, path string) *httptest.ResponseRecorder {
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
 	return rec
+}
+
+// Behind an https base_url the session cookie is Secure.
+func TestSecureCookieBehindHTTPS(t *testing.T) {
+	cfg := testConfig(t, t.TempDir())
+	cfg.HTTP.BaseURL = "https://kam.example.cn"
+	app, _, _ := newApp(t, cfg, testNow)
+	srv, err := New(app, nil, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodPost, "/login", strings.NewReader(url.Values{"name": {testUser}, "password": {testPassword}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	srv.ServeHTTP(rec, req)
+	cookies := rec.Result().Cookies()
+	if rec.Code != http.StatusSeeOther || len(cookies) != 1 || !cookies[0].Secure || !cookies[0].HttpOnly {
+		t.Errorf("login behind https: %d %+v, want a Secure HttpOnly cookie", rec.Code, cookies)
+	}
 }
