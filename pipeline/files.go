@@ -28,11 +28,10 @@ func hashFile(path string) (string, int64, error) {
 	return hex.EncodeToString(h.Sum(nil)), n, nil
 }
 
-// ignoredName reports files that are never ours to take: Excel lock files,
-// hidden files, partial downloads and temporary copies.
-func ignoredName(name string) bool {
+// temporaryName reports partial downloads and temporary copies, never ours to take.
+func temporaryName(name string) bool {
 	lower := strings.ToLower(name)
-	if strings.HasPrefix(name, "~$") || strings.HasPrefix(name, ".") || strings.HasSuffix(name, "~") {
+	if strings.HasSuffix(name, "~") {
 		return true
 	}
 	for _, suffix := range []string{".tmp", ".temp", ".part", ".partial", ".crdownload", ".download", ".swp"} {

@@ -5,13 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/schollz/progressbar/v3"
 
@@ -31,13 +35,17 @@ const (
 
 // FileResult is what happened to one file of a scan.
 type FileResult struct {
-	Name    string
-	Kind    domain.Kind
-	Outcome string
-	Rows    int
-	Errors  int
-	MovedTo string
-	Reason  string // file-level reason of a rejection
+	Name      string
+	Kind      domain.Kind
+	Outcome   string
+	Rows      int
+	Errors    int
+	MovedTo   string
+	Reason    string                // file-level reason of a rejection
+	Unit      string                // the unit whose inbox folder it came from
+	Confirmed bool                  // from 确认替换/: loaded past the shrink guard
+	Impacts   []store.RevenueImpact // a revenue file's rows and amounts before → after, per (month, line)
+	recordID  int64
 	// ErrorBook is the rejected file's error workbook (its name shortened when the file's own is too long to take ".errors.xlsx"), "" if it could not be written.
 	ErrorBook string
 	Duration  time.Duration
@@ -63,17 +71,22 @@ func (s ScanResult) Count(outcome string) int {
 // errRejected rolls a file's transaction back when it had bad rows.
 var errRejected = errors.New("file rejected")
 
+// errShrinks rolls back a revenue file that would remove too much of what is stored (SPEC §3.2).
+var errShrinks = errors.New("revenue file shrinks stored revenue")
+
 // candidate is an inbox file ready to load, with its kind already read. Only
 // the file that loads first keeps its extract open (most scans see one file);
 // the others are opened again in turn, since an open workbook holds its sheet
 // and a batch may bring many large ones.
 type candidate struct {
-	path    string
-	sha     string
-	size    int64
-	kind    domain.Kind
-	extract *loaders.Extract
-	openErr *loaders.FileError
+	path      string
+	sha       string
+	size      int64
+	kind      domain.Kind
+	extract   *loaders.Extract
+	openErr   *loaders.FileError
+	unit      string // from inbox/<单位编码>/
+	confirmed bool   // from inbox/确认替换/
 }
 
 // loadsBefore is SPEC §3's load order, then the file name.
@@ -124,8 +137,9 @@ func (a *App) Ingest(ctx context.Context) (ScanResult, error) {
 			held.extract.Close()
 		}
 	}()
-	for _, path := range settled {
-		c, x := a.openCandidate(path)
+	for _, f := range settled {
+		c, x := a.openCandidate(f.path)
+		c.unit, c.confirmed = f.unit, f.confirmed
 		switch {
 		case c.openErr != nil:
 		default:
@@ -189,25 +203,25 @@ func (a *App) openCandidate(path string) (*candidate, *loaders.Extract) {
 			sizeMB(size), limit>>20)}
 		return c, nil
 	}
-	x, err := openExtract(path)
-	var fe *loaders.FileError
-	switch {
-	case errors.As(err, &fe):
-		c.openErr = fe
-	case err != nil:
-		c.openErr = &loaders.FileError{Reason: "无法读取文件：" + err.Error()}
-	}
+	x, fe := openExtract(path)
+	c.openErr = fe
 	return c, x
 }
 
-// openExtract is loaders.Open that turns a panic into a reason to reject the file.
-func openExtract(path string) (x *loaders.Extract, err error) {
+// openExtract is loaders.Open that turns any failure, a panic included, into the file's reason to be rejected.
+func openExtract(path string) (x *loaders.Extract, fe *loaders.FileError) {
 	defer func() {
 		if r := recover(); r != nil {
-			x, err = nil, &loaders.FileError{Reason: fmt.Sprintf("读取文件时出错（%v），文件可能已损坏", r)}
+			x, fe = nil, &loaders.FileError{Reason: fmt.Sprintf("读取文件时出错（%v），文件可能已损坏", r)}
 		}
 	}()
-	return loaders.Open(path)
+	x, err := loaders.Open(path)
+	switch {
+	case errors.As(err, &fe):
+	case err != nil:
+		fe = &loaders.FileError{Reason: "无法读取文件：" + err.Error()}
+	}
+	return x, fe
 }
 
 // unreadableSHA names a file whose bytes could not be hashed, so its record is still unique.
@@ -245,36 +259,132 @@ func kindRank(k domain.Kind) int {
 	return -1 // unreadable files first: they are rejected without touching the store
 }
 
+// inboxFile is a file of the inbox or of one of its folders, with what its folder means.
+type inboxFile struct {
+	path      string
+	unit      string // dropped in inbox/<单位编码>/
+	confirmed bool   // dropped in inbox/确认替换/
+}
+
+// ConfirmFolder is the inbox folder whose revenue files load past the shrink guard (SPEC §3.2).
+const ConfirmFolder = "确认替换"
+
+// listInbox lists the files kam reads: the inbox's own, 确认替换/'s and those
+// of a folder named after a stored unit. Everything else it will not read
+// (symbolic links, hidden files, other folders, names it cannot represent) is
+// recorded and logged the first time it is seen, and left where it is.
+func (a *App) listInbox(ctx context.Context) ([]inboxFile, error) {
+	refs, err := a.Store.Refs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var files []inboxFile
+	var unread []store.UnreadFile
+	skip := func(rel, reason string) {
+		unread = append(unread, store.UnreadFile{Path: representable(rel), Reason: reason, FirstSeen: a.now()})
+	}
+	own := map[string]bool{}
+	for _, p := range []string{a.Cfg.Paths.Processed, a.Cfg.Paths.Rejected, a.Cfg.Paths.Reports} {
+		if abs, err := filepath.Abs(p); err == nil {
+			own[abs] = true
+		}
+	}
+	var walk func(dir, rel string, depth int, unit string, confirmed bool) error
+	walk = func(dir, rel string, depth int, unit string, confirmed bool) error {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			if depth == 0 {
+				return fmt.Errorf("read inbox: %w", err)
+			}
+			skip(rel, "无法读取该文件夹："+err.Error())
+			return nil
+		}
+		for _, e := range entries {
+			name, path := e.Name(), filepath.Join(dir, e.Name())
+			r := filepath.Join(rel, name)
+			if abs, err := filepath.Abs(path); err == nil && own[abs] {
+				continue // kam's own processed/, rejected/ or reports/ folder inside the inbox
+			}
+			switch {
+			case strings.HasPrefix(name, "~$") || temporaryName(name):
+				continue // Excel's lock files and partial copies: left alone in silence (SPEC §3)
+			case !utf8.ValidString(name) || strings.ContainsFunc(name, unicode.IsControl):
+				skip(r, "文件名含有无法识别的字符，kam 不读取；请改用正常的文件名")
+			case strings.HasPrefix(name, "."):
+				skip(r, "以「.」开头的隐藏文件，kam 不读取；如需导入请去掉开头的「.」")
+			case e.Type()&fs.ModeSymlink != 0:
+				skip(r, "这是快捷方式（符号链接），kam 不读取；请放入文件本身")
+			case e.IsDir():
+				switch _, isUnit := refs.Unit(name); {
+				case depth > 0:
+					skip(r, "kam 只读取收件目录及其下一层文件夹中的文件")
+				case name == ConfirmFolder:
+					if err := walk(path, r, 1, "", true); err != nil {
+						return err
+					}
+				case isUnit:
+					if err := walk(path, r, 1, name, false); err != nil {
+						return err
+					}
+				default:
+					skip(r, "文件夹名既不是「"+ConfirmFolder+"」也不是已导入的单位编码，kam 不读取其中的文件")
+				}
+			case !e.Type().IsRegular():
+				skip(r, "不是普通文件，kam 不读取")
+			default:
+				files = append(files, inboxFile{path: path, unit: unit, confirmed: confirmed})
+			}
+		}
+		return nil
+	}
+	if err := walk(a.Cfg.Paths.Inbox, "", 0, "", false); err != nil {
+		return nil, err
+	}
+	fresh, err := a.Store.SyncUnreadFiles(ctx, unread)
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range fresh {
+		a.Log.Warn().Str("file", u.Path).Str("reason", u.Reason).Msg("收件目录中有 kam 不读取的文件，已留在原处")
+	}
+	return files, nil
+}
+
+// representable writes a name that is not valid text with its odd bytes escaped, so it can be stored and shown.
+func representable(name string) string {
+	if utf8.ValidString(name) && !strings.ContainsFunc(name, unicode.IsControl) {
+		return name
+	}
+	q := strconv.QuoteToGraphic(name)
+	return q[1 : len(q)-1]
+}
+
 // settledFiles lists inbox files that are ours to take and no longer being
 // written: a file touched within the quiet period is looked at again after
 // it, and left for the next scan if its size or mtime still moved.
-func (a *App) settledFiles(ctx context.Context) (settled, waiting []string, err error) {
-	entries, err := os.ReadDir(a.Cfg.Paths.Inbox)
+func (a *App) settledFiles(ctx context.Context) (settled []inboxFile, waiting []string, err error) {
+	files, err := a.listInbox(ctx)
 	if err != nil {
-		return nil, nil, fmt.Errorf("read inbox: %w", err)
+		return nil, nil, err
 	}
 	quiet := a.Cfg.Ingest.QuietPeriod.Duration
 	type seen struct {
-		path  string
+		f     inboxFile
 		size  int64
 		mtime time.Time
 	}
 	var recent []seen
 	var youngest time.Time
-	for _, e := range entries {
-		if !e.Type().IsRegular() || ignoredName(e.Name()) {
-			continue
-		}
-		path := filepath.Join(a.Cfg.Paths.Inbox, e.Name())
-		info, err := os.Stat(path)
+	for _, f := range files {
+		info, err := os.Stat(f.path)
 		if err != nil {
 			continue // vanished meanwhile: not ours any more
 		}
 		if a.now().Sub(info.ModTime()) >= quiet { // a modification time ahead of the clock counts as recent
-			settled = append(settled, path)
+			settled = append(settled, f)
 			continue
 		}
-		recent = append(recent, seen{path, info.Size(), info.ModTime()})
+		recent = append(recent, seen{f, info.Size(), info.ModTime()})
 		if info.ModTime().After(youngest) {
 			youngest = info.ModTime()
 		}
@@ -287,18 +397,18 @@ func (a *App) settledFiles(ctx context.Context) (settled, waiting []string, err 
 		case <-time.After(wait):
 		}
 		for _, r := range recent {
-			info, err := os.Stat(r.path)
+			info, err := os.Stat(r.f.path)
 			if err != nil {
 				continue
 			}
 			if info.Size() == r.size && info.ModTime().Equal(r.mtime) {
-				settled = append(settled, r.path)
+				settled = append(settled, r.f)
 			} else {
-				waiting = append(waiting, filepath.Base(r.path))
+				waiting = append(waiting, filepath.Base(r.f.path))
 			}
 		}
 	}
-	slices.Sort(settled)
+	slices.SortFunc(settled, func(x, y inboxFile) int { return strings.Compare(x.path, y.path) })
 	return settled, waiting, nil
 }
 
@@ -307,7 +417,8 @@ func (a *App) ingestFile(ctx context.Context, c *candidate, refs *store.RefSnaps
 	start := time.Now()
 	name := filepath.Base(c.path)
 	fr := FileResult{Name: name, Kind: c.kind}
-	rec := store.FileRecord{Name: name, SHA256: c.sha, Size: c.size, Kind: c.kind, StartedAt: a.now().UTC(), ScanID: scanID}
+	rec := store.FileRecord{Name: name, SHA256: c.sha, Size: c.size, Kind: c.kind, StartedAt: a.now().UTC(), ScanID: scanID,
+		Unit: c.unit, Confirmed: c.confirmed}
 	log := a.Log.With().Str("file", name).Str("kind", string(c.kind)).Logger()
 
 	prev, found, err := a.Store.FileBySHA(ctx, c.sha)
@@ -321,9 +432,7 @@ func (a *App) ingestFile(ctx context.Context, c *candidate, refs *store.RefSnaps
 	fe, x := c.openErr, c.extract
 	c.extract = nil // closed below, with the load
 	if fe == nil && x == nil {
-		var rc *candidate
-		rc, x = a.openCandidate(c.path)
-		fe = rc.openErr
+		x, fe = openExtract(c.path)
 	}
 	if x != nil {
 		defer x.Close()
@@ -338,6 +447,7 @@ func (a *App) ingestFile(ctx context.Context, c *candidate, refs *store.RefSnaps
 		defer debug.SetGCPercent(debug.SetGCPercent(200))
 	}
 	var result loaders.Result
+	var impacts, shrunk []store.RevenueImpact
 	bar := a.progressBar(name)
 	defer bar.finish()
 	err = a.Store.InTx(ctx, func(tx *store.Tx) error {
@@ -347,18 +457,27 @@ func (a *App) ingestFile(ctx context.Context, c *candidate, refs *store.RefSnaps
 			return err
 		}
 		rec.ID = id
+		w := &measuredWriter{Tx: tx}
 		result, err = loadExtract(x, loaders.Env{
 			Refs:      refs,
 			Lines:     a.Cfg.BusinessLines,
 			Today:     a.Today(),
 			MaxErrors: a.Cfg.Ingest.MaxErrorsListed,
 			Progress:  bar.update(),
-		}, tx)
+		}, w)
 		if err != nil {
 			return err
 		}
 		if result.ErrorCount > 0 {
 			return errRejected
+		}
+		if impacts = w.impacts; impacts != nil {
+			if shrunk = a.shrinking(impacts); len(shrunk) > 0 && !c.confirmed {
+				return errShrinks
+			}
+			if err := tx.RecordImpacts(id, impacts); err != nil {
+				return err
+			}
 		}
 		rec.Rows, rec.FinishedAt, rec.DurationMS = result.Rows, a.now().UTC(), time.Since(start).Milliseconds()
 		_, err = tx.RecordFile(rec)
@@ -371,6 +490,9 @@ func (a *App) ingestFile(ctx context.Context, c *candidate, refs *store.RefSnaps
 	case errors.Is(err, errRejected):
 		rec.ID = 0 // the loaded record rolled back with the rows
 		return a.reject(ctx, c, rec, fr, result.Errors, result.ErrorCount, start)
+	case errors.Is(err, errShrinks):
+		rec.ID = 0
+		return a.rejectShrinking(ctx, c, rec, fr, impacts, shrunk, start)
 	case errors.As(err, &fe) || store.IsDataError(err):
 		// The file's own fault (a value the database refused, a workbook that broke the reader): reject it, go on.
 		rec.ID = 0
@@ -391,9 +513,122 @@ func (a *App) ingestFile(ctx context.Context, c *candidate, refs *store.RefSnaps
 		return fr, err
 	}
 	fr.Duration = time.Since(start)
-	log.Info().Str("outcome", fr.Outcome).Int("rows", fr.Rows).Dur("duration", fr.Duration).
-		Float64("rows_per_s", float64(fr.Rows)/max(fr.Duration.Seconds(), 1e-9)).Msg("文件已导入")
+	fr.Impacts, fr.Unit, fr.Confirmed = impacts, c.unit, c.confirmed
+	ev := log.Info().Str("outcome", fr.Outcome).Int("rows", fr.Rows).Dur("duration", fr.Duration).
+		Float64("rows_per_s", float64(fr.Rows)/max(fr.Duration.Seconds(), 1e-9))
+	if c.unit != "" {
+		ev = ev.Str("unit", c.unit)
+	}
+	if impacts != nil {
+		ev = ev.Str("impact", impactLine(impacts)).Bool("confirmed", c.confirmed)
+	}
+	ev.Msg("文件已导入")
 	return fr, nil
+}
+
+// measuredWriter is the transaction a file loads in, measuring a revenue
+// file's impact on each (month, line) just before the replacement.
+type measuredWriter struct {
+	*store.Tx
+	impacts []store.RevenueImpact
+}
+
+func (w *measuredWriter) FinishRevenue(pairs []domain.MonthLine) error {
+	im, err := w.Tx.RevenueImpact(pairs)
+	if err != nil {
+		return err
+	}
+	w.impacts = im
+	return w.Tx.FinishRevenue(pairs)
+}
+
+// shrinking lists the (month, line) pairs a file would cut by more than
+// ingest.shrink_alert_percent of their stored rows or absolute amount.
+func (a *App) shrinking(im []store.RevenueImpact) []store.RevenueImpact {
+	pct := int64(a.shrinkPct())
+	var out []store.RevenueImpact
+	for _, r := range im {
+		rows := r.RowsBefore > r.RowsAfter && (r.RowsBefore-r.RowsAfter)*100 > pct*r.RowsBefore
+		amount := r.AbsBefore > r.AbsAfter && int64(r.AbsBefore-r.AbsAfter)*100 > pct*int64(r.AbsBefore)
+		if rows || amount {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (a *App) shrinkPct() int {
+	if p := a.Cfg.Ingest.ShrinkAlertPct; p > 0 {
+		return p
+	}
+	return 50
+}
+
+// impactText is one (month, line)'s impact as staff read it.
+func impactText(r store.RevenueImpact) string {
+	return fmt.Sprintf("%s %s：%d 行 ¥%s → %d 行 ¥%s", r.Month, r.Line, r.RowsBefore, r.AmountBefore.Yuan(), r.RowsAfter, r.AmountAfter.Yuan())
+}
+
+func impactLine(im []store.RevenueImpact) string {
+	parts := make([]string, len(im))
+	for i, r := range im {
+		parts[i] = impactText(r)
+	}
+	return strings.Join(parts, "；")
+}
+
+// rejectShrinking rejects a revenue file as 疑似不完整: one error row per
+// (month, line) it would cut, the whole impact on a sheet of its own.
+func (a *App) rejectShrinking(ctx context.Context, c *candidate, rec store.FileRecord, fr FileResult, im, shrunk []store.RevenueImpact, start time.Time) (FileResult, error) {
+	errs := make([]domain.RowError, len(shrunk))
+	for i, r := range shrunk {
+		errs[i] = domain.RowError{Column: "（整个文件）", Value: fmt.Sprintf("%s %s", r.Month, r.Line),
+			Reason: fmt.Sprintf("疑似不完整：导入后 %s，减少超过 %d%%（是一部分数据的更正，或只有一个单位的数据？）；"+
+				"收入文件会整体替换其中每个月份和业务种类的收入。如确实要整体替换，请将同一文件放入收件目录下的「%s」文件夹",
+				impactText(r), a.shrinkPct(), ConfirmFolder)}
+	}
+	fr.Reason = fmt.Sprintf("疑似不完整：%s", impactLine(shrunk))
+	fr.Impacts = im
+	book := func() ([]byte, error) { return a.impactWorkbook(fr.Name, errs, im) }
+	fr, err := a.rejectWith(ctx, c, rec, fr, errs, len(errs), start, book)
+	if err != nil || fr.recordID == 0 {
+		return fr, err
+	}
+	return fr, a.Store.RecordImpacts(ctx, fr.recordID, im)
+}
+
+// impactWorkbook is the error workbook of a file rejected as 疑似不完整, with its impact per (month, line).
+func (a *App) impactWorkbook(name string, errs []domain.RowError, im []store.RevenueImpact) ([]byte, error) {
+	b := reports.NewBook(reports.Meta{Report: "退回文件错误明细", Period: name, GeneratedAt: a.now()})
+	b.About("错误明细", "每个将被大幅减少的月份和业务种类一行")
+	cols := []reports.Column{{Title: "行号", Kind: reports.Count, Width: 8}, {Title: "列", Width: 18}, {Title: "值", Width: 28}, {Title: "错误", Width: 80}}
+	if err := b.Table("错误明细", cols, func(add func(...any) error) error {
+		for _, e := range errs {
+			if err := add(nil, e.Column, e.Value, e.Reason); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	b.About("收入影响", "本文件涉及的每个月份和业务种类：导入前后的行数与金额")
+	icols := []reports.Column{{Title: "月份", Width: 10}, {Title: "业务种类", Width: 12}, {Title: "导入前行数", Kind: reports.Count},
+		{Title: "导入前金额", Kind: reports.Amount}, {Title: "导入后行数", Kind: reports.Count}, {Title: "导入后金额", Kind: reports.Amount}}
+	if err := b.Table("收入影响", icols, func(add func(...any) error) error {
+		for _, r := range im {
+			if err := add(r.Month.String(), r.Line, r.RowsBefore, r.AmountBefore, r.RowsAfter, r.AmountAfter); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	b.Note("文件", name)
+	b.Note("处理结果", "整个文件未导入，数据库未做任何改动")
+	b.Note("下一步", "如果这是完整的数据、确实要整体替换，请将同一文件放入收件目录下的「"+ConfirmFolder+"」文件夹；否则请提交这些月份的完整数据")
+	return b.Bytes()
 }
 
 // loadExtract is loaders.Load that turns a panic (a workbook that breaks the reader) into a reason to reject the file.
@@ -430,15 +665,24 @@ func (a *App) duplicate(ctx context.Context, c *candidate, rec store.FileRecord,
 
 // reject moves the file to rejected/ with <name>.errors.xlsx beside it and records it.
 func (a *App) reject(ctx context.Context, c *candidate, rec store.FileRecord, fr FileResult, errs []domain.RowError, total int, start time.Time) (FileResult, error) {
-	fr.Outcome, fr.Errors = OutcomeRejected, total
 	if len(errs) > 0 && errs[0].Row == 0 {
 		fr.Reason = errs[0].Reason
 	}
+	book := func() ([]byte, error) {
+		return reports.ErrorWorkbook(reports.Meta{GeneratedAt: a.now()}, fr.Name, c.kind, errs, total)
+	}
+	return a.rejectWith(ctx, c, rec, fr, errs, total, start, book)
+}
+
+// rejectWith rejects a file with the error workbook book makes.
+func (a *App) rejectWith(ctx context.Context, c *candidate, rec store.FileRecord, fr FileResult, errs []domain.RowError, total int, start time.Time, makeBook func() ([]byte, error)) (FileResult, error) {
+	fr.Outcome, fr.Errors = OutcomeRejected, total
+	fr.Unit, fr.Confirmed = c.unit, c.confirmed
 	var err error
 	if fr.MovedTo, err = moveInto(c.path, a.Cfg.Paths.Rejected); err != nil {
 		return fr, err
 	}
-	book, err := reports.ErrorWorkbook(reports.Meta{GeneratedAt: a.now()}, fr.Name, c.kind, errs, total)
+	book, err := makeBook()
 	errPath := errorBookPath(fr.MovedTo)
 	if err == nil {
 		err = writeExclusive(errPath, func(w io.Writer) error { _, err := w.Write(book); return err })
@@ -455,7 +699,7 @@ func (a *App) reject(ctx context.Context, c *candidate, rec store.FileRecord, fr
 	fr.ErrorBook = errPath
 	rec.Outcome, rec.ErrorCount, rec.Rows, rec.StoredAs = store.FileRejected, total, fr.Rows, fr.MovedTo
 	rec.FinishedAt, rec.DurationMS = a.now().UTC(), time.Since(start).Milliseconds()
-	if _, err := a.Store.RecordFile(ctx, rec); err != nil {
+	if fr.recordID, err = a.Store.RecordFile(ctx, rec); err != nil {
 		return fr, err
 	}
 	if err := a.queueRejection(ctx, fr, rec.SHA256, errs, total, book); err != nil {
@@ -466,6 +710,12 @@ func (a *App) reject(ctx context.Context, c *candidate, rec store.FileRecord, fr
 		Int("rows", fr.Rows).Int("errors", total).Str("error_workbook", errPath).Dur("duration", fr.Duration)
 	if len(errs) > 0 {
 		ev = ev.Str("first_error", errs[0].Error())
+	}
+	if c.unit != "" {
+		ev = ev.Str("unit", c.unit)
+	}
+	if fr.Impacts != nil {
+		ev = ev.Str("impact", impactLine(fr.Impacts))
 	}
 	ev.Msg("文件被退回")
 	return fr, nil

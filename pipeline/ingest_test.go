@@ -260,8 +260,8 @@ func TestIngestRevenueReplacesOnlyItsMonthAndLinePairs(t *testing.T) {
 			drop(t, a, name, []byte(body))
 		}
 		ingest(t, a)
-		// GB18030, as Excel on Chinese Windows saves it: replaces (2026-01, 函件) only.
-		gbk, err := simplifiedchinese.GB18030.NewEncoder().String("客户编号,月份,业务种类,收入单位编码,收入金额\r\nC002,2026年1月,函件,DC,7.00\r\n")
+		// GB18030, as Excel on Chinese Windows saves it: replaces (2026-01, 函件) only (¥1,234.50 → ¥1,000.00, within the shrink guard).
+		gbk, err := simplifiedchinese.GB18030.NewEncoder().String("客户编号,月份,业务种类,收入单位编码,收入金额\r\nC002,2026年1月,函件,DC,1000.00\r\n")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -280,7 +280,7 @@ func TestIngestRevenueReplacesOnlyItsMonthAndLinePairs(t *testing.T) {
 			t.Fatal(err)
 		}
 		got := fmt.Sprint(rows)
-		want := fmt.Sprint([]row{{"C001", 202601, "包裹", 10000}, {"C002", 202601, "函件", 700}, {"C002", 202602, "函件", -2000}})
+		want := fmt.Sprint([]row{{"C001", 202601, "包裹", 10000}, {"C002", 202601, "函件", 100000}, {"C002", 202602, "函件", -2000}})
 		if got != want {
 			t.Errorf("revenue after replacement:\n got %s\nwant %s", got, want)
 		}

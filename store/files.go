@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -37,13 +39,17 @@ type FileRecord struct {
 	FinishedAt time.Time   `db:"-"` // zero while the load is still running
 	DurationMS int64       `db:"duration_ms"`
 	ScanID     int64       `db:"scan_id"` // the inbox scan that handled it: its start in Unix microseconds
+	Unit       string      `db:"unit_code"` // the unit whose inbox folder it was dropped in, "" for the inbox itself
+	Confirmed  bool        `db:"confirmed"` // dropped into 确认替换/: loaded past the shrink guard
 }
 
 // ErrAlreadyLoaded reports that a file with the same bytes is already recorded as loaded.
 var ErrAlreadyLoaded = errors.New("同样内容的文件已经导入过")
 
 const fileColumns = `id, name, sha256, size, kind, row_count, outcome, error_count, stored_as,
-	started_at, finished_at, duration_ms, scan_id`
+	started_at, finished_at, duration_ms, scan_id, COALESCE(o.unit_code, '') AS unit_code, COALESCE(o.confirmed, FALSE) AS confirmed`
+
+const fileTables = `files LEFT JOIN file_origins o ON o.file_id = files.id`
 
 // fileRow reads the nullable finished_at.
 type fileRow struct {
@@ -63,8 +69,8 @@ func (r fileRow) record() FileRecord {
 // one if any, else the earliest rejection, else the earliest duplicate.
 func (s *Store) FileBySHA(ctx context.Context, sha string) (FileRecord, bool, error) {
 	var r fileRow
-	err := s.db.GetContext(ctx, &r, `SELECT `+fileColumns+` FROM files WHERE sha256 = ?
-		ORDER BY CASE outcome WHEN 'loaded' THEN 0 WHEN 'rejected' THEN 1 ELSE 2 END, id LIMIT 1`, sha)
+	err := s.db.GetContext(ctx, &r, `SELECT `+fileColumns+` FROM `+fileTables+` WHERE sha256 = ?
+		ORDER BY CASE outcome WHEN 'loaded' THEN 0 WHEN 'rejected' THEN 1 ELSE 2 END, files.id LIMIT 1`, sha)
 	if errors.Is(err, sql.ErrNoRows) {
 		return FileRecord{}, false, nil
 	}
@@ -78,8 +84,8 @@ func (s *Store) FileBySHA(ctx context.Context, sha string) (FileRecord, bool, er
 // dealt with, in the order it took them.
 func (s *Store) LastScanFiles(ctx context.Context) ([]FileRecord, error) {
 	var rows []fileRow
-	if err := s.db.SelectContext(ctx, &rows, `SELECT `+fileColumns+` FROM files
-		WHERE scan_id = (SELECT MAX(scan_id) FROM files) AND scan_id > 0 ORDER BY id`); err != nil {
+	if err := s.db.SelectContext(ctx, &rows, `SELECT `+fileColumns+` FROM `+fileTables+`
+		WHERE scan_id = (SELECT MAX(scan_id) FROM files) AND scan_id > 0 ORDER BY files.id`); err != nil {
 		return nil, fmt.Errorf("查询文件记录: %w", err)
 	}
 	out := make([]FileRecord, len(rows))
@@ -123,7 +129,11 @@ func recordFile(ctx context.Context, ex sqlx.ExecerContext, rec FileRecord) (int
 		if err != nil {
 			return 0, fileErr(err, rec)
 		}
-		return res.LastInsertId()
+		id, err := res.LastInsertId()
+		if err != nil {
+			return 0, err
+		}
+		return id, recordOrigin(ctx, ex, id, rec)
 	}
 	_, err := ex.ExecContext(ctx, `UPDATE files SET name = ?, sha256 = ?, size = ?, kind = ?, row_count = ?, outcome = ?,
 		error_count = ?, stored_as = ?, started_at = ?, finished_at = ?, duration_ms = ?, scan_id = ? WHERE id = ?`,
@@ -131,7 +141,21 @@ func recordFile(ctx context.Context, ex sqlx.ExecerContext, rec FileRecord) (int
 	if err != nil {
 		return 0, fileErr(err, rec)
 	}
-	return rec.ID, nil
+	return rec.ID, recordOrigin(ctx, ex, rec.ID, rec)
+}
+
+// recordOrigin keeps where a file came from beside its record (only files from a unit's folder or 确认替换/ have one).
+func recordOrigin(ctx context.Context, ex sqlx.ExecerContext, id int64, rec FileRecord) error {
+	if _, err := ex.ExecContext(ctx, `DELETE FROM file_origins WHERE file_id = ?`, id); err != nil {
+		return fmt.Errorf("记录文件来源 %s: %w", rec.Name, err)
+	}
+	if rec.Unit == "" && !rec.Confirmed {
+		return nil
+	}
+	if _, err := ex.ExecContext(ctx, `INSERT INTO file_origins (file_id, unit_code, confirmed) VALUES (?, ?, ?)`, id, rec.Unit, rec.Confirmed); err != nil {
+		return fmt.Errorf("记录文件来源 %s: %w", rec.Name, err)
+	}
+	return nil
 }
 
 func fileErr(err error, rec FileRecord) error {
@@ -169,4 +193,74 @@ func IsDataError(err error) bool {
 		}
 	}
 	return false
+}
+
+// UnreadFile is something in the inbox kam will not read (a symbolic link, a
+// hidden file, a folder of no meaning to kam, a name it cannot represent); it
+// is left where it is and listed by kam status as 未处理的文件 until it goes.
+type UnreadFile struct {
+	Path      string    `db:"path"` // as found, relative to the inbox
+	Reason    string    `db:"reason"`
+	FirstSeen time.Time `db:"first_seen"`
+}
+
+// SyncUnreadFiles records what one inbox scan found unread: new entries are
+// stored and returned (to be reported once), entries no longer there are dropped.
+func (s *Store) SyncUnreadFiles(ctx context.Context, found []UnreadFile) (fresh []UnreadFile, err error) {
+	err = s.InTx(ctx, func(t *Tx) error {
+		known := map[string]bool{}
+		rows, err := t.tx.QueryxContext(t.ctx, `SELECT path_key FROM unread_files`)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var k string
+			if err := rows.Scan(&k); err != nil {
+				rows.Close()
+				return err
+			}
+			known[k] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, f := range found {
+			k := unreadKey(f)
+			if known[k] {
+				delete(known, k)
+				continue
+			}
+			if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO unread_files (path_key, path, reason, first_seen) VALUES (?, ?, ?, ?)`,
+				k, f.Path, f.Reason, f.FirstSeen.UTC()); err != nil {
+				return err
+			}
+			fresh = append(fresh, f)
+		}
+		for k := range known {
+			if _, err := t.tx.ExecContext(t.ctx, `DELETE FROM unread_files WHERE path_key = ?`, k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("记录未处理的文件: %w", err)
+	}
+	return fresh, nil
+}
+
+// UnreadFiles lists what the inbox holds that kam will not read (kam status: 未处理的文件), by path.
+func (s *Store) UnreadFiles(ctx context.Context) ([]UnreadFile, error) {
+	var out []UnreadFile
+	if err := s.db.SelectContext(ctx, &out, `SELECT path, reason, first_seen FROM unread_files ORDER BY path`); err != nil {
+		return nil, fmt.Errorf("查询未处理的文件: %w", err)
+	}
+	return out, nil
+}
+
+// unreadKey identifies an entry by path and reason, so a changed reason is reported again.
+func unreadKey(f UnreadFile) string {
+	sum := sha256.Sum256([]byte(f.Path + "\x00" + f.Reason))
+	return hex.EncodeToString(sum[:])
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"sync/atomic"
 
 	"github.com/go-sql-driver/mysql"
+	"github.com/jmoiron/sqlx"
 
 	"kam/domain"
 )
@@ -167,4 +169,127 @@ func appendTSVField(buf []byte, s string) []byte {
 		}
 	}
 	return buf
+}
+
+// RevenueImpact is what loading a revenue file does to one (month, line) it
+// covers (SPEC §3.2): the rows and amounts stored before and after it.
+type RevenueImpact struct {
+	Month        domain.Month `db:"month"`
+	Line         string       `db:"business_line"`
+	RowsBefore   int64        `db:"rows_before"`
+	AmountBefore domain.Money `db:"amount_before"`
+	AbsBefore    domain.Money `db:"abs_before"` // sum of absolute amounts: refunds do not hide a loss
+	RowsAfter    int64        `db:"rows_after"`
+	AmountAfter  domain.Money `db:"amount_after"`
+	AbsAfter     domain.Money `db:"abs_after"`
+}
+
+// RevenueImpact measures, before FinishRevenue replaces them, each pair's
+// stored revenue (written by other files) against what this file wrote.
+func (t *Tx) RevenueImpact(pairs []domain.MonthLine) ([]RevenueImpact, error) {
+	if t.fileID == 0 {
+		return nil, errors.New("store: RevenueImpact before RecordFile")
+	}
+	if err := t.flushRevenue(true); err != nil {
+		return nil, err
+	}
+	out := make([]RevenueImpact, len(pairs))
+	at := make(map[domain.MonthLine]int, len(pairs))
+	for i, p := range pairs {
+		out[i] = RevenueImpact{Month: p.Month, Line: p.Line}
+		at[p] = i
+	}
+	const per = 200
+	for start := 0; start < len(pairs); start += per {
+		var b strings.Builder
+		args := []any{t.fileID}
+		b.WriteString(`SELECT month, business_line, CASE WHEN file_id = ? THEN 1 ELSE 0 END AS mine, COUNT(*),
+			COALESCE(SUM(amount), 0), COALESCE(SUM(ABS(amount)), 0) FROM revenue WHERE `)
+		for i, p := range pairs[start:min(start+per, len(pairs))] {
+			if i > 0 {
+				b.WriteString(" OR ")
+			}
+			b.WriteString("(month = ? AND business_line = ?)")
+			args = append(args, int64(p.Month), p.Line)
+		}
+		b.WriteString(" GROUP BY month, business_line, CASE WHEN file_id = ? THEN 1 ELSE 0 END")
+		args = append(args, t.fileID)
+		rows, err := t.tx.QueryContext(t.ctx, b.String(), args...)
+		if err != nil {
+			return nil, wrap(err, "统计收入变化")
+		}
+		for rows.Next() {
+			var p domain.MonthLine
+			var mine int
+			var n, sum, abs int64
+			if err := rows.Scan(&p.Month, &p.Line, &mine, &n, &sum, &abs); err != nil {
+				rows.Close()
+				return nil, wrap(err, "统计收入变化")
+			}
+			im := &out[at[p]]
+			if mine == 1 {
+				im.RowsAfter, im.AmountAfter, im.AbsAfter = n, domain.Money(sum), domain.Money(abs)
+			} else {
+				im.RowsBefore, im.AmountBefore, im.AbsBefore = n, domain.Money(sum), domain.Money(abs)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, wrap(err, "统计收入变化")
+		}
+	}
+	return out, nil
+}
+
+// RecordImpacts keeps a revenue file's impact with its record, committed with the rows it describes.
+func (t *Tx) RecordImpacts(fileID int64, im []RevenueImpact) error {
+	return recordImpacts(t.ctx, t.tx, fileID, im)
+}
+
+// RecordImpacts keeps a rejected revenue file's impact with its record.
+func (s *Store) RecordImpacts(ctx context.Context, fileID int64, im []RevenueImpact) error {
+	return recordImpacts(ctx, s.db, fileID, im)
+}
+
+func recordImpacts(ctx context.Context, ex sqlx.ExecerContext, fileID int64, im []RevenueImpact) error {
+	if _, err := ex.ExecContext(ctx, `DELETE FROM revenue_impacts WHERE file_id = ?`, fileID); err != nil {
+		return fmt.Errorf("记录收入变化: %w", err)
+	}
+	for _, r := range im {
+		if _, err := ex.ExecContext(ctx, `INSERT INTO revenue_impacts (file_id, month, business_line, rows_before, amount_before,
+			abs_before, rows_after, amount_after, abs_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, fileID, int64(r.Month), r.Line,
+			r.RowsBefore, int64(r.AmountBefore), int64(r.AbsBefore), r.RowsAfter, int64(r.AmountAfter), int64(r.AbsAfter)); err != nil {
+			return fmt.Errorf("记录收入变化: %w", err)
+		}
+	}
+	return nil
+}
+
+// FileImpacts lists a revenue file's impact per (month, line), for kam status.
+func (s *Store) FileImpacts(ctx context.Context, fileID int64) ([]RevenueImpact, error) {
+	var out []RevenueImpact
+	if err := s.db.SelectContext(ctx, &out, `SELECT month, business_line, rows_before, amount_before, abs_before,
+		rows_after, amount_after, abs_after FROM revenue_impacts WHERE file_id = ? ORDER BY month, business_line`, fileID); err != nil {
+		return nil, fmt.Errorf("查询收入变化: %w", err)
+	}
+	return out, nil
+}
+
+// RevenuePairs lists every (month, line) of months from..to (inclusive) that has any stored revenue, by month and line.
+func (s *Store) RevenuePairs(ctx context.Context, from, to domain.Month) ([]domain.MonthLine, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT month, business_line FROM revenue WHERE month BETWEEN ? AND ?
+		ORDER BY month, business_line`, int64(from), int64(to))
+	if err != nil {
+		return nil, fmt.Errorf("查询收入月份: %w", err)
+	}
+	defer rows.Close()
+	var out []domain.MonthLine
+	for rows.Next() {
+		var p domain.MonthLine
+		if err := rows.Scan(&p.Month, &p.Line); err != nil {
+			return nil, fmt.Errorf("查询收入月份: %w", err)
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
 }
