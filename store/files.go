@@ -3,8 +3,8 @@ package store
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -38,7 +38,7 @@ type FileRecord struct {
 	StartedAt  time.Time   `db:"started_at"`
 	FinishedAt time.Time   `db:"-"` // zero while the load is still running
 	DurationMS int64       `db:"duration_ms"`
-	ScanID     int64       `db:"scan_id"` // the inbox scan that handled it: its start in Unix microseconds
+	ScanID     int64       `db:"scan_id"`   // the inbox scan that handled it: its start in Unix microseconds
 	Unit       string      `db:"unit_code"` // the unit whose inbox folder it was dropped in, "" for the inbox itself
 	Confirmed  bool        `db:"confirmed"` // dropped into 确认替换/: loaded past the shrink guard
 }
