@@ -13,6 +13,7 @@ import (
 
 	"kam/pipeline"
 	"kam/store"
+	"kam/store/storetest"
 )
 
 // kamSplit runs one command line in-process and returns its exit status, stdout and stderr apart.
@@ -445,5 +446,34 @@ func TestReportsAndGenRefuseWhatTheyShould(t *testing.T) {
 	}
 	if code, out, errOut := kamSplit(t, "gen", "--out", "again", "--customers", "20", "--months", "1", "--end", "2026-10", "--force"); code != 0 {
 		t.Errorf("gen --force: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// On MySQL the lock is the server's: a run another process holds exits 1 as busy and records nothing.
+func TestBusyInAnotherKamOnMySQL(t *testing.T) {
+	dsn := storetest.NewMySQLDatabase(t)
+	t.Chdir(t.TempDir())
+	t.Setenv("KAM_DB_DSN", "mysql://"+dsn)
+	other, err := store.Open(context.Background(), store.Options{DSN: dsn, Log: zerolog.Nop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	lock, err := other.LockRun(context.Background(), "job:splits:2026-09", func(error) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Release()
+	code, out, errOut := kamSplit(t, "run", "splits", "--period", "2026-09")
+	if code != 1 || !strings.Contains(errOut, "正由另一个 kam 运行") {
+		t.Errorf("exit %d, want 1 (busy)\n%s%s", code, out, errOut)
+	}
+	code, out, errOut = kamSplit(t, "run", "all", "--as-of", "2026-10-05")
+	if code != 1 || !strings.Contains(out, "splits          忙") {
+		t.Errorf("run all: exit %d, want 1 with splits busy\n%s%s", code, out, errOut)
+	}
+	var n int
+	if err := other.DB().GetContext(context.Background(), &n, "SELECT COUNT(*) FROM job_runs WHERE job = 'splits'"); err != nil || n != 0 {
+		t.Errorf("busy runs recorded: %d (%v)", n, err)
 	}
 }
