@@ -223,6 +223,28 @@ func lockKey(database, name string) string {
 	return "kam:" + hex.EncodeToString(sum[:])[:60]
 }
 
+// waitFileLock takes the file lock called file beside the SQLite database,
+// waiting up to wait for its holder to let it go.
+func (s *Store) waitFileLock(ctx context.Context, file string, wait time.Duration) (release func(), err error) {
+	path, err := s.lockPath(file)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	for {
+		release, holder, err := s.tryFileLock(path)
+		if err != nil || release != nil {
+			return release, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("等待锁 %s 超时（%v）：另一个 kam（%s）一直持有它", path, wait, holder)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
 // LockServe keeps a second `kam serve` off a SQLite database: it takes an
 // exclusive file lock on <database>.locks/serve.lock, held until release is
 // called (or the process ends). On MySQL several instances may serve; it does nothing.

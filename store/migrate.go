@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"time"
 
 	"github.com/pressly/goose/v3"
 )
@@ -16,7 +17,15 @@ import (
 //go:embed migrations/sqlite/*.sql migrations/mysql/*.sql
 var migrations embed.FS
 
-// Migrate applies pending migrations; running it again does nothing.
+// migrateWait is how long a start waits for another kam's migration to finish.
+const migrateWait = 5 * time.Minute
+
+// Migrate applies pending migrations; running it again does nothing. Two kam
+// starting at once: one migrates, the other waits for it (MySQL: GET_LOCK;
+// SQLite: a file lock beside the database). A kill mid-migration is resumed
+// by the next start: SQLite applies each migration in a transaction, and on
+// MySQL, where DDL commits at once, every statement can run again (see
+// migrations/README.md).
 func (s *Store) Migrate(ctx context.Context) error {
 	dir, dialect := "migrations/sqlite", goose.DialectSQLite3
 	var opts []goose.ProviderOption
@@ -24,6 +33,12 @@ func (s *Store) Migrate(ctx context.Context) error {
 		dir, dialect = "migrations/mysql", goose.DialectMySQL
 		// Two daemons starting together must not both apply the same migration.
 		opts = append(opts, goose.WithSessionLocker(mysqlMigrationLock{}))
+	} else {
+		release, err := s.waitFileLock(ctx, "migrate.lock", migrateWait)
+		if err != nil {
+			return err
+		}
+		defer release()
 	}
 	sub, err := fs.Sub(migrations, dir)
 	if err != nil {
@@ -55,6 +70,20 @@ func (mysqlMigrationLock) SessionLock(ctx context.Context, conn *sql.Conn) error
 	}
 	if got.Int64 != 1 {
 		return errors.New("获取迁移锁超时：另一个 kam 正在迁移数据库")
+	}
+	// goose creates its version table and then records version 0; on MySQL the
+	// CREATE commits alone, so a kill between the two leaves a table goose refuses
+	// for ever ("missing zero version migration"). Record it here, under the lock.
+	var tables int
+	if err := conn.QueryRowContext(ctx, `SELECT COUNT(*) FROM information_schema.tables
+		WHERE table_schema = DATABASE() AND table_name = 'goose_db_version'`).Scan(&tables); err != nil {
+		return fmt.Errorf("检查迁移记录表: %w", err)
+	}
+	if tables == 1 {
+		if _, err := conn.ExecContext(ctx, `INSERT INTO goose_db_version (version_id, is_applied)
+			SELECT 0, TRUE FROM DUAL WHERE NOT EXISTS (SELECT 1 FROM goose_db_version WHERE version_id = 0)`); err != nil {
+			return fmt.Errorf("补记迁移起点: %w", err)
+		}
 	}
 	return nil
 }

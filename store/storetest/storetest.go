@@ -66,6 +66,20 @@ func OpenMySQL(tb testing.TB) *store.Store {
 // OpenMySQLWith is OpenMySQL with opts; DSN is set to the new database.
 func OpenMySQLWith(tb testing.TB, opts store.Options) *store.Store {
 	tb.Helper()
+	opts.DSN, opts.SQLitePath, opts.Log = NewMySQLDatabase(tb), "", zerolog.Nop()
+	s, err := store.Open(context.Background(), opts)
+	if err != nil {
+		tb.Fatalf("open MySQL store: %v", err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s
+}
+
+// NewMySQLDatabase creates a new, empty, uniquely named database, dropped at
+// cleanup, and returns its DSN. Without KAM_TEST_MYSQL_DSN it skips, unless
+// CI=true, where it fails.
+func NewMySQLDatabase(tb testing.TB) string {
+	tb.Helper()
 	dsn := os.Getenv(EnvMySQLDSN)
 	if dsn == "" {
 		if os.Getenv("CI") == "true" {
@@ -95,13 +109,7 @@ func OpenMySQLWith(tb testing.TB, opts store.Options) *store.Store {
 	}
 	tb.Cleanup(func() { dropDatabase(tb, admin, name) })
 	cfg.DBName = name
-	opts.DSN, opts.SQLitePath, opts.Log = cfg.FormatDSN(), "", zerolog.Nop()
-	s, err := store.Open(context.Background(), opts)
-	if err != nil {
-		tb.Fatalf("open MySQL store: %v", err)
-	}
-	tb.Cleanup(func() { s.Close() })
-	return s
+	return cfg.FormatDSN()
 }
 
 func dropDatabase(tb testing.TB, admin *mysql.Config, name string) {

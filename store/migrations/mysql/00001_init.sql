@@ -3,7 +3,7 @@
 -- dates are NULL when absent (domain.Date scans NULL as 0). Binary collation
 -- so keys compare as they do in SQLite and in Go maps.
 
-CREATE TABLE units (
+CREATE TABLE IF NOT EXISTS units (
     code          VARCHAR(64)  NOT NULL PRIMARY KEY,
     name          VARCHAR(255) NOT NULL,
     kind          VARCHAR(32)  NOT NULL,
@@ -11,14 +11,14 @@ CREATE TABLE units (
     business_line VARCHAR(64)  NOT NULL DEFAULT ''
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 
-CREATE TABLE managers (
+CREATE TABLE IF NOT EXISTS managers (
     staff_id  VARCHAR(64)  NOT NULL PRIMARY KEY,
     name      VARCHAR(255) NOT NULL,
     unit_code VARCHAR(64)  NOT NULL,
     status    VARCHAR(32)  NOT NULL
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 
-CREATE TABLE customers (
+CREATE TABLE IF NOT EXISTS customers (
     id             VARCHAR(64)  NOT NULL PRIMARY KEY,
     name           VARCHAR(255) NOT NULL,
     credit_code    VARCHAR(32)  NOT NULL DEFAULT '',
@@ -36,7 +36,7 @@ CREATE TABLE customers (
 -- month is yyyymm, amount is fen; (file_id, seq) is the row's place in the file
 -- that wrote it. Clustered by (month, business_line) so month-range reads and
 -- the supersede delete of a file's (month, line) pairs are range scans.
-CREATE TABLE revenue (
+CREATE TABLE IF NOT EXISTS revenue (
     month         INT         NOT NULL,
     business_line VARCHAR(64) NOT NULL,
     file_id       BIGINT      NOT NULL,
@@ -47,7 +47,7 @@ CREATE TABLE revenue (
     PRIMARY KEY (month, business_line, file_id, seq)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 
-CREATE TABLE claims (
+CREATE TABLE IF NOT EXISTS claims (
     id            VARCHAR(64) NOT NULL PRIMARY KEY,
     customer_id   VARCHAR(64) NOT NULL,
     unit_code     VARCHAR(64) NOT NULL,
@@ -62,7 +62,7 @@ CREATE TABLE claims (
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 
 -- to_month 0 is open-ended; business_line '' covers every line.
-CREATE TABLE agreements (
+CREATE TABLE IF NOT EXISTS agreements (
     id            VARCHAR(64) NOT NULL PRIMARY KEY,
     customer_id   VARCHAR(64) NOT NULL,
     from_month    INT         NOT NULL,
@@ -71,7 +71,7 @@ CREATE TABLE agreements (
     UNIQUE KEY agreements_start (customer_id, business_line, from_month)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 
-CREATE TABLE agreement_parties (
+CREATE TABLE IF NOT EXISTS agreement_parties (
     agreement_id VARCHAR(64) NOT NULL,
     seq          INT         NOT NULL,
     unit_code    VARCHAR(64) NOT NULL,
@@ -80,7 +80,7 @@ CREATE TABLE agreement_parties (
     CONSTRAINT agreement_parties_agreement FOREIGN KEY (agreement_id) REFERENCES agreements (id) ON DELETE CASCADE
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 
-CREATE TABLE targets (
+CREATE TABLE IF NOT EXISTS targets (
     staff_id      VARCHAR(64)  NOT NULL,
     month         INT          NOT NULL,
     seq           INT          NOT NULL,
@@ -93,7 +93,7 @@ CREATE TABLE targets (
 
 -- One row per file seen; outcome is loaded, rejected or duplicate.
 -- loaded_sha256 lets the same bytes be loaded once only, even by two instances racing.
-CREATE TABLE files (
+CREATE TABLE IF NOT EXISTS files (
     id            BIGINT        NOT NULL AUTO_INCREMENT PRIMARY KEY,
     name          VARCHAR(255)  NOT NULL,
     sha256        VARCHAR(64)   NOT NULL,
@@ -113,7 +113,7 @@ CREATE TABLE files (
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 
 -- outcome: running, done, failed, skipped; counts is JSON.
-CREATE TABLE job_runs (
+CREATE TABLE IF NOT EXISTS job_runs (
     id           BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
     job          VARCHAR(64)  NOT NULL,
     period       VARCHAR(32)  NOT NULL DEFAULT '',
@@ -128,7 +128,7 @@ CREATE TABLE job_runs (
     KEY job_runs_started (started_at)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 
-CREATE TABLE reports (
+CREATE TABLE IF NOT EXISTS reports (
     id         BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
     run_id     BIGINT       NULL,
     job        VARCHAR(64)  NOT NULL,
@@ -144,7 +144,7 @@ CREATE TABLE reports (
 
 -- One row per recipient; the attachment is a report (report_id) or carried
 -- inline (rejection error workbooks are not reports).
-CREATE TABLE outbox (
+CREATE TABLE IF NOT EXISTS outbox (
     id              BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
     report_id       BIGINT       NULL,
     kind            VARCHAR(32)  NOT NULL,

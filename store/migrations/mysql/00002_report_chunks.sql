@@ -1,7 +1,7 @@
 -- +goose Up
 -- Report bytes are archived in 4 MiB chunks: a month's split workbook can pass
 -- max_allowed_packet (16 MiB by default on MariaDB), and chunks keep memory flat.
-CREATE TABLE report_chunks (
+CREATE TABLE IF NOT EXISTS report_chunks (
     report_id BIGINT     NOT NULL,
     seq       INT        NOT NULL,
     data      MEDIUMBLOB NOT NULL,

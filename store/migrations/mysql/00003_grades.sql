@@ -1,7 +1,7 @@
 -- +goose Up
 -- The grade of every graded customer at one quarter-end (第八条, 第九条);
 -- grading a quarter again replaces that quarter's rows.
-CREATE TABLE grades (
+CREATE TABLE IF NOT EXISTS grades (
     quarter          VARCHAR(8)  NOT NULL, -- 2026Q2
     customer_id      VARCHAR(64) NOT NULL,
     cumulative       BIGINT      NOT NULL, -- fen, January … quarter-end, every line and unit
@@ -17,7 +17,7 @@ CREATE TABLE grades (
 -- Grading sums a year of revenue per customer: with amount in the index (and
 -- the key's business_line) that sum, and the review packs' per-customer reads,
 -- are index-only scans in (month, customer) order, without a sort.
-CREATE INDEX revenue_month_customer_amount ON revenue (month, customer_id, amount);
+CREATE INDEX IF NOT EXISTS revenue_month_customer_amount ON revenue (month, customer_id, amount);
 
 -- +goose Down
 DROP INDEX revenue_month_customer_amount ON revenue;

@@ -2,14 +2,14 @@
 -- A scheduled (or caught-up) run of a job succeeds once per period, even with
 -- two instances racing: the generated key is unique. Manual reruns are free.
 ALTER TABLE job_runs
-    ADD COLUMN headline TEXT NOT NULL DEFAULT (''),
-    ADD COLUMN scheduled_success VARCHAR(128)
+    ADD COLUMN IF NOT EXISTS headline TEXT NOT NULL DEFAULT (''),
+    ADD COLUMN IF NOT EXISTS scheduled_success VARCHAR(128)
         AS (CASE WHEN outcome = 'succeeded' AND triggered_by IN ('schedule', 'catch-up') THEN CONCAT(job, ' ', period) END) STORED,
-    ADD UNIQUE KEY job_runs_scheduled_success (scheduled_success),
-    ADD KEY job_runs_outcome (outcome, job, period);
+    ADD UNIQUE KEY IF NOT EXISTS job_runs_scheduled_success (scheduled_success),
+    ADD KEY IF NOT EXISTS job_runs_outcome (outcome, job, period);
 
 -- The archived reports a mail attaches (a run's workbook and CSV go in one mail).
-CREATE TABLE outbox_reports (
+CREATE TABLE IF NOT EXISTS outbox_reports (
     outbox_id BIGINT NOT NULL,
     report_id BIGINT NOT NULL,
     PRIMARY KEY (outbox_id, report_id),

@@ -1,0 +1,154 @@
+package store_test
+
+import (
+	"database/sql"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/rs/zerolog"
+
+	"kam/store"
+	"kam/store/storetest"
+)
+
+// catalogue is the schema as the database itself describes it, one line per column, index, constraint or object.
+func catalogue(t *testing.T, s *store.Store) []string {
+	t.Helper()
+	var queries []string
+	if s.Dialect() == store.MySQL {
+		queries = []string{
+			`SELECT table_name, column_name, ordinal_position, column_type, is_nullable, COALESCE(column_default, 'NULL'),
+				extra, COALESCE(generation_expression, '') FROM information_schema.columns
+				WHERE table_schema = DATABASE() ORDER BY table_name, ordinal_position`,
+			`SELECT table_name, index_name, seq_in_index, column_name, non_unique FROM information_schema.statistics
+				WHERE table_schema = DATABASE() ORDER BY table_name, index_name, seq_in_index`,
+			`SELECT table_name, constraint_name, referenced_table_name, delete_rule FROM information_schema.referential_constraints
+				WHERE constraint_schema = DATABASE() ORDER BY table_name, constraint_name`,
+		}
+	} else {
+		queries = []string{`SELECT type, name, tbl_name, COALESCE(sql, '') FROM sqlite_master ORDER BY type, name`}
+	}
+	queries = append(queries, `SELECT DISTINCT version_id FROM goose_db_version WHERE is_applied ORDER BY version_id`)
+	var out []string
+	for _, q := range queries {
+		rows, err := s.DB().Query(q)
+		must(t, err)
+		cols, err := rows.Columns()
+		must(t, err)
+		for rows.Next() {
+			vals := make([]sql.NullString, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			must(t, rows.Scan(ptrs...))
+			parts := make([]string, len(vals))
+			for i, v := range vals {
+				parts[i] = v.String
+			}
+			out = append(out, strings.Join(parts, " | "))
+		}
+		must(t, rows.Err())
+		rows.Close()
+	}
+	return out
+}
+
+func sameCatalogue(t *testing.T, got, want []string) {
+	t.Helper()
+	if strings.Join(got, "\n") == strings.Join(want, "\n") {
+		return
+	}
+	seen := map[string]int{}
+	for _, l := range want {
+		seen[l]++
+	}
+	for _, l := range got {
+		seen[l]--
+	}
+	for l, n := range seen {
+		switch {
+		case n > 0:
+			t.Errorf("missing from the resumed schema: %s", l)
+		case n < 0:
+			t.Errorf("only in the resumed schema: %s", l)
+		}
+	}
+	t.Errorf("schema differs from a clean one (%d lines against %d)", len(got), len(want))
+}
+
+// A kill between two DDL statements on MariaDB leaves some done and goose's record of
+// the migration missing: the next start runs every such migration again and ends with
+// the clean schema.
+func TestMySQLMigrationResumesAfterAKill(t *testing.T) {
+	clean := catalogue(t, storetest.OpenMySQL(t))
+	dsn := storetest.NewMySQLDatabase(t)
+	s, err := store.Open(ctx, store.Options{DSN: dsn, Log: zerolog.Nop()})
+	must(t, err)
+	for _, q := range []string{
+		// goose recorded nothing, not even its own start (killed right after creating its table) …
+		`DELETE FROM goose_db_version`,
+		// … while 00001 had made its first tables only, 00003 its table but not its index,
+		// and 00006 had not yet run its second statement.
+		`DROP TABLE outbox_reports`, `DROP TABLE report_chunks`, `DROP TABLE outbox`, `DROP TABLE announcements`,
+		`DROP INDEX revenue_month_customer_amount ON revenue`,
+		`ALTER TABLE job_runs DROP KEY job_runs_outcome`,
+		`ALTER TABLE files DROP KEY files_scan, DROP COLUMN scan_id`,
+	} {
+		if _, err := s.DB().Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	must(t, s.Close())
+	resumed, err := store.Open(ctx, store.Options{DSN: dsn, Log: zerolog.Nop()})
+	if err != nil {
+		t.Fatalf("reopening a half-migrated database: %v", err)
+	}
+	defer resumed.Close()
+	sameCatalogue(t, catalogue(t, resumed), clean)
+}
+
+// Several kam starting at once on a new database: one migrates, the others wait, every one opens.
+func TestConcurrentStartsMigrateOnce(t *testing.T) {
+	for _, dialect := range []string{store.SQLite, store.MySQL} {
+		t.Run(dialect, func(t *testing.T) {
+			var opts store.Options
+			var clean []string
+			if dialect == store.MySQL {
+				clean = catalogue(t, storetest.OpenMySQL(t))
+				opts.DSN = storetest.NewMySQLDatabase(t)
+			} else {
+				clean = catalogue(t, storetest.OpenSQLite(t))
+				opts.SQLitePath = filepath.Join(t.TempDir(), "kam.db")
+			}
+			opts.Log = zerolog.Nop()
+			const n = 4
+			stores, errs := make([]*store.Store, n), make([]error, n)
+			var wg sync.WaitGroup
+			for i := range n {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					stores[i], errs[i] = store.Open(ctx, opts)
+				}()
+			}
+			wg.Wait()
+			for i, err := range errs {
+				if err != nil {
+					t.Fatalf("start %d of %d: %v", i+1, n, err)
+				}
+				defer stores[i].Close()
+			}
+			sameCatalogue(t, catalogue(t, stores[0]), clean)
+			var applied int
+			must(t, stores[0].DB().Get(&applied, `SELECT COUNT(*) FROM goose_db_version WHERE version_id > 0`))
+			var distinct int
+			must(t, stores[0].DB().Get(&distinct, `SELECT COUNT(DISTINCT version_id) FROM goose_db_version WHERE version_id > 0`))
+			if applied != distinct {
+				t.Errorf("%d migration records for %d migrations: some were applied twice", applied, distinct)
+			}
+		})
+	}
+}
