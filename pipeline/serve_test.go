@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -305,7 +304,6 @@ func TestServeWebStopsAfterTheScheduler(t *testing.T) {
 	a.Cfg.Schedule = config.Schedule{}
 	a.Cfg.HTTP.Listen = "127.0.0.1:0"
 	var sched *Scheduler
-	var sawStopped atomic.Bool
 	addr := make(chan net.Addr, 1)
 	ctx, stop := context.WithCancel(t.Context())
 	served := make(chan error, 1)
@@ -315,7 +313,6 @@ func TestServeWebStopsAfterTheScheduler(t *testing.T) {
 				sched = s
 				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					if !s.Running() {
-						sawStopped.Store(true)
 						w.WriteHeader(http.StatusServiceUnavailable)
 					}
 				}), nil
