@@ -123,6 +123,7 @@ type headerMatch struct {
 	required int   // required columns present
 	missing  []string
 	dup      string // a column written twice, as a reason
+	cells    []string // the row as written (kept for the closest incomplete match only)
 }
 
 func (m headerMatch) complete() bool { return len(m.missing) == 0 }
@@ -216,6 +217,80 @@ func unrecognizedHeader(near headerMatch) *FileError {
 		return &FileError{Reason: fmt.Sprintf("无法识别文件类型：前 %d 行中没有找到表头（例如收入文件应有 %s 这几列）",
 			headerScanRows, strings.Join(Header(domain.KindRevenue), "、"))}
 	}
+	missing := make([]string, len(near.missing))
+	for i, label := range near.missing {
+		missing[i] = label
+		if col, cell, ok := near.lookalike(label); ok {
+			missing[i] += fmt.Sprintf("（表头第 %d 列是「%s」，是否写错了？）", col+1, visible(cell))
+		}
+	}
 	return &FileError{Reason: fmt.Sprintf("无法识别文件类型：前 %d 行中没有完整的表头；最接近「%s」文件，缺少列：%s",
-		headerScanRows, domain.KindLabels[near.kind], strings.Join(near.missing, "、"))}
+		headerScanRows, domain.KindLabels[near.kind], strings.Join(missing, "、"))}
+}
+
+// lookalike finds the header cell, not taken by another of the kind's
+// columns, that is closest to a missing column's name: a misspelling, a
+// look-alike character, a stray invisible one.
+func (m headerMatch) lookalike(label string) (col int, cell string, ok bool) {
+	taken := map[int]bool{}
+	for _, p := range m.pos {
+		taken[p] = true
+	}
+	var names []string
+	for _, c := range kindColumns[m.kind] {
+		if c.Label == label {
+			names = []string{NormalizeHeader(c.Label), NormalizeHeader(c.Name)}
+		}
+	}
+	best := -1
+	for i, cell := range m.cells {
+		h := NormalizeHeader(cell)
+		if taken[i] || h == "" {
+			continue
+		}
+		for _, n := range names {
+			d := editDistance([]rune(h), []rune(n))
+			if d <= max(1, len([]rune(n))/2) && (best < 0 || d < best) {
+				best, col = d, i
+			}
+		}
+	}
+	if best < 0 {
+		return 0, "", false
+	}
+	return col, m.cells[col], true
+}
+
+// visible shows a header cell with its invisible characters written out (月\u200B份).
+func visible(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if !unicode.IsGraphic(r) || r == '\u00A0' || r == '\u3000' || r == '\uFEFF' {
+			fmt.Fprintf(&b, "\\u%04X", r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// editDistance is the Levenshtein distance between two short strings.
+func editDistance(a, b []rune) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }

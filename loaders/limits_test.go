@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/text/encoding/simplifiedchinese"
+
 	"kam/domain"
 )
 
@@ -153,4 +155,40 @@ func TestOLE2WorkbookNamedWithTheFix(t *testing.T) {
 	if !strings.Contains(fe.Reason, "取消密码") || !strings.Contains(fe.Reason, "另存为 .xlsx") {
 		t.Errorf("reason %q", fe.Reason)
 	}
+}
+
+func TestMissingColumnNamesTheLookalikeHeader(t *testing.T) {
+	for _, tc := range []struct{ header, want string }{
+		{"客户编号,月份,业务种类,收入单位编码,收入金頟", "缺少列：收入金额（表头第 5 列是「收入金頟」，是否写错了？）"},
+		{"客户编号,月\u200B份,业务种类,收入单位编码,收入金额", `缺少列：月份（表头第 2 列是「月\u200B份」，是否写错了？）`},
+		{"客户编号,月份,业务种类,收入单位编码,备注", "缺少列：收入金额"},
+	} {
+		fe := openFileError(t, csvFile(t, tc.header, "C001,2026-03,函件,D01,1"))
+		if !strings.Contains(fe.Reason, tc.want) {
+			t.Errorf("%s: %q", tc.header, fe.Reason)
+		}
+	}
+}
+
+func TestEncodingsAndLineEndingsNamed(t *testing.T) {
+	t.Run("lone CR line ends load", func(t *testing.T) {
+		p := writeFile(t, "cr.csv", []byte(revenueHeader+"\rC001,2026-03,函件,D01,1\r\rC001,2026-03,包裹,D01,2\r"))
+		res, w := load(t, p, testEnv())
+		if res.ErrorCount != 0 || len(w.revenue) != 2 || res.Rows != 2 {
+			t.Fatalf("rows %d, revenue %d: %s", res.Rows, len(w.revenue), fmtErrors(res.Errors))
+		}
+	})
+	t.Run("BOM on a GB18030 body", func(t *testing.T) {
+		gb, _ := simplifiedchinese.GB18030.NewEncoder().String(revenueHeader + "\r\nC001,2026-03,函件,D01,1\r\n")
+		fe := openFileError(t, writeFile(t, "bomgb.csv", append([]byte{0xEF, 0xBB, 0xBF}, gb...)))
+		if !strings.Contains(fe.Reason, "带 BOM") || !strings.Contains(fe.Reason, "GB18030") {
+			t.Errorf("reason %q", fe.Reason)
+		}
+	})
+	t.Run("CSV renamed .xlsx", func(t *testing.T) {
+		fe := openFileError(t, writeFile(t, "renamed.xlsx", []byte(revenueHeader+"\r\nC001,2026-03,函件,D01,1\r\n")))
+		if !strings.Contains(fe.Reason, "内容却是文本") {
+			t.Errorf("reason %q", fe.Reason)
+		}
+	})
 }

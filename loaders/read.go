@@ -32,6 +32,8 @@ const (
 	reasonBadChars    = "含有无法识别的字符（文件中混用了不同编码？请保存为 UTF-8 或 GB18030 的 CSV）"
 	reasonEmptyFile   = "文件是空的"
 	reasonNoVisibleWS = "Excel 文件中没有可见的工作表"
+	reasonBOMGB       = "文件开头标明是 UTF-8 编码（带 BOM），内容却是 GB18030/GBK 编码：请在 Excel 中另存为「CSV UTF-8（逗号分隔）」，或用记事本另存为 UTF-8"
+	reasonTextXLSX    = "文件扩展名是 .xlsx，内容却是文本（CSV？）：请把扩展名改为 .csv，或在 Excel 中打开后另存为 .xlsx"
 	reasonOLE2        = "这是加了密码的 Excel 文件或旧版 .xls 文件，kam 无法读取：请在 Excel 中取消密码，另存为 .xlsx 后重新放入收件目录"
 )
 
@@ -130,6 +132,7 @@ func findHeader(src rowSource, near *headerMatch, seen *bool) (headerMatch, []st
 			return m, append([]string(nil), cells...), row, nil
 		}
 		if !*seen || m.required > near.required || (m.required == near.required && len(m.missing) < len(near.missing)) {
+			m.cells = append([]string(nil), cells...) // the source reuses its row
 			*near, *seen = m, true
 		}
 	}
@@ -153,6 +156,9 @@ func openCSV(path string) (*Extract, error) {
 		return nil, err
 	}
 	var r io.Reader = bufio.NewReaderSize(f, sniffSize)
+	if onlyCR(f) {
+		r = crToLF{r}
+	}
 	enc := "UTF-8"
 	if gb {
 		r, enc = bufio.NewReaderSize(transform.NewReader(r, simplifiedchinese.GB18030.NewDecoder()), sniffSize), "GB18030"
@@ -177,7 +183,7 @@ func openCSV(path string) (*Extract, error) {
 
 // detectEncoding tells UTF-8 (with or without BOM) from GB18030 by the first
 // stretch of non-ASCII text, and rejects UTF-16 and binary files.
-func detectEncoding(f *os.File) (gb bool, bom int, err error) {
+func detectEncoding(f readerAt) (gb bool, bom int, err error) {
 	buf := make([]byte, sniffSize)
 	n, err := f.ReadAt(buf, 0)
 	if err != nil && err != io.EOF {
@@ -188,6 +194,11 @@ func detectEncoding(f *os.File) (gb bool, bom int, err error) {
 	case n == 0:
 		return false, 0, &FileError{Reason: reasonEmptyFile}
 	case bytes.HasPrefix(buf, []byte{0xEF, 0xBB, 0xBF}):
+		// A BOM says UTF-8; a body in GB18030 behind it (a tool that added one blindly) is named as such.
+		gb, _, err := detectEncoding(&offsetFile{f, 3})
+		if err == nil && gb {
+			return false, 0, &FileError{Reason: reasonBOMGB}
+		}
 		return false, 3, nil
 	case bytes.HasPrefix(buf, []byte{0xFF, 0xFE}), bytes.HasPrefix(buf, []byte{0xFE, 0xFF}), looksBinary(buf):
 		return false, 0, &FileError{Reason: reasonEncoding}
@@ -236,6 +247,38 @@ func detectEncoding(f *os.File) (gb bool, bom int, err error) {
 		return true, 0, nil
 	}
 	return false, 0, &FileError{Reason: reasonEncoding}
+}
+
+type readerAt interface {
+	ReadAt(p []byte, off int64) (int, error)
+}
+
+// offsetFile reads a file from off on, as if it started there.
+type offsetFile struct {
+	f   readerAt
+	off int64
+}
+
+func (o *offsetFile) ReadAt(p []byte, off int64) (int, error) { return o.f.ReadAt(p, off+o.off) }
+
+// onlyCR reports text whose lines end in a lone CR (classic Mac OS, some exporters): no LF at all in the first block.
+func onlyCR(f readerAt) bool {
+	buf := make([]byte, sniffSize)
+	n, _ := f.ReadAt(buf, 0)
+	return bytes.IndexByte(buf[:n], '\r') >= 0 && bytes.IndexByte(buf[:n], '\n') < 0
+}
+
+// crToLF turns lone-CR line ends into LF, so such a file reads like any other (CR is never part of a GB18030 or UTF-8 character).
+type crToLF struct{ r io.Reader }
+
+func (c crToLF) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	for i := range p[:n] {
+		if p[i] == '\r' {
+			p[i] = '\n'
+		}
+	}
+	return n, err
 }
 
 func indexNonASCII(b []byte) int {
@@ -318,6 +361,9 @@ func openXLSX(path string) (x *Extract, err error) {
 	fh.Close()
 	if rerr == nil && string(magic) == "\xD0\xCF\x11\xE0" {
 		return nil, &FileError{Reason: reasonOLE2}
+	}
+	if rerr == nil && string(magic) != "PK\x03\x04" && !looksBinary(magic) {
+		return nil, &FileError{Reason: reasonTextXLSX}
 	}
 	if rerr != nil || string(magic) != "PK\x03\x04" {
 		return nil, &FileError{Reason: reasonBadXLSX}
