@@ -154,28 +154,46 @@ func TestSQLiteRunLockSpansStoresOnOneFile(t *testing.T) {
 	l2.Release()
 }
 
-// envLockChild makes the test binary, run again as a child, hold a run lock until killed.
-const envLockChild = "KAM_TEST_LOCK_CHILD_DB"
+// envLockChild makes the test binary, run again as a child, hold a run lock until
+// killed: "sqlite:PATH" or "mysql:DSN"; with envLockChildRun set it also records the run as started.
+const (
+	envLockChild    = "KAM_TEST_LOCK_CHILD_DB"
+	envLockChildRun = "KAM_TEST_LOCK_CHILD_RUN"
+)
 
 func TestHelperHoldRunLock(t *testing.T) {
-	path := os.Getenv(envLockChild)
-	if path == "" {
-		t.Skip("only run as the child of TestSQLiteRunLockHeldByAnotherProcess")
+	db := os.Getenv(envLockChild)
+	if db == "" {
+		t.Skip("only run as the child of the tests that start it")
 	}
-	s, err := store.Open(ctx, store.Options{SQLitePath: path, Log: zerolog.Nop()})
+	opts := store.Options{Log: zerolog.Nop()}
+	if dsn, ok := strings.CutPrefix(db, "mysql:"); ok {
+		opts.DSN = dsn
+	} else {
+		opts.SQLitePath = strings.TrimPrefix(db, "sqlite:")
+	}
+	s, err := store.Open(ctx, opts)
 	must(t, err)
 	if _, err := s.LockRun(ctx, store.JobLockName("splits", "2026-06"), nil); err != nil {
 		t.Fatal(err)
+	}
+	if os.Getenv(envLockChildRun) != "" {
+		_, err := s.StartRun(ctx, "splits", "2026-06", "manual", time.Now())
+		must(t, err)
 	}
 	fmt.Println("locked")
 	time.Sleep(time.Minute) // killed by the parent long before
 }
 
-// startLockHolder runs this test binary again as a child holding splits/2026-06's lock on path's database.
-func startLockHolder(t *testing.T, path string) *exec.Cmd {
+// startLockHolder runs this test binary again as a child holding splits/2026-06's
+// lock on db ("sqlite:PATH" or "mysql:DSN"), and with run, a run of it recorded as started.
+func startLockHolder(t *testing.T, db string, run bool) *exec.Cmd {
 	t.Helper()
 	child := exec.Command(os.Args[0], "-test.run=^TestHelperHoldRunLock$", "-test.v")
-	child.Env = append(os.Environ(), envLockChild+"="+path)
+	child.Env = append(os.Environ(), envLockChild+"="+db)
+	if run {
+		child.Env = append(child.Env, envLockChildRun+"=1")
+	}
 	out, err := child.StdoutPipe()
 	must(t, err)
 	must(t, child.Start())
@@ -196,7 +214,7 @@ func TestSQLiteRunLockHeldByAnotherProcess(t *testing.T) {
 	s, err := store.Open(ctx, store.Options{SQLitePath: path, Log: zerolog.Nop()})
 	must(t, err)
 	defer s.Close()
-	child := startLockHolder(t, path)
+	child := startLockHolder(t, "sqlite:"+path, false)
 	_, err = s.LockRun(ctx, store.JobLockName("splits", "2026-06"), nil)
 	var busy *store.BusyError
 	if !errors.As(err, &busy) || !strings.Contains(busy.Holder, "进程 "+strconv.Itoa(child.Process.Pid)+"@") {

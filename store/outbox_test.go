@@ -14,7 +14,7 @@ import (
 // archive stores data as one report of a new run, as publish does.
 func archive(t *testing.T, s *store.Store, name string, data []byte) store.Report {
 	t.Helper()
-	run := startRun(t, s, "splits", "2026-06", "manual", store.RunRunning)
+	run := orphanRun(t, s, "splits", "2026-06", "manual", store.RunRunning)
 	var rep store.Report
 	must(t, s.InTx(ctx, func(tx *store.Tx) error {
 		var err error

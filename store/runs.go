@@ -20,7 +20,7 @@ type Run struct {
 	Trigger    string       `db:"triggered_by"`
 	StartedAt  time.Time    `db:"started_at"`
 	FinishedAt sql.NullTime `db:"finished_at"`
-	Outcome    string       `db:"outcome"` // running, succeeded, failed
+	Outcome    string       `db:"outcome"` // running, succeeded, failed, refused, interrupted
 	Counts     string       `db:"counts"`  // JSON object of headline figures
 	Error      string       `db:"error"`
 	Instance   string       `db:"instance"`
@@ -33,6 +33,9 @@ const (
 	RunSucceeded = "succeeded"
 	RunFailed    = "failed"
 	RunRefused   = "refused" // refused for the data (拒绝): not a failure, nobody mailed
+	// RunInterrupted (中断): the kam running it went away (killed, crashed, the machine
+	// stopped) before it finished; recorded by the next kam to open the store.
+	RunInterrupted = "interrupted"
 )
 
 // ErrAlreadySucceeded reports that a scheduled run of this job for this period
@@ -58,6 +61,7 @@ func (s *Store) StartRun(ctx context.Context, job, period, trigger string, at ti
 }
 
 // FinishRun closes a run with its outcome, headline counts and error text.
+// Only SucceedRun gives a run a headline: this one clears it.
 func (s *Store) FinishRun(ctx context.Context, id int64, outcome string, counts map[string]int64, errText string, at time.Time) error {
 	return finishRun(ctx, s.db, id, outcome, counts, "", errText, at)
 }
@@ -87,11 +91,71 @@ func finishRun(ctx context.Context, ex sqlx.ExecerContext, id int64, outcome str
 	return err
 }
 
-// RecentRuns lists the latest runs, newest first.
+// RecentRuns lists the latest runs, newest first. A run still marked running
+// whose kam is gone shows as interrupted, even to a read-only store that cannot record it.
 func (s *Store) RecentRuns(ctx context.Context, n int) ([]Run, error) {
 	var runs []Run
-	err := s.db.SelectContext(ctx, &runs, `SELECT `+runColumns+` FROM job_runs ORDER BY id DESC LIMIT ?`, n)
-	return runs, err
+	if err := s.db.SelectContext(ctx, &runs, `SELECT `+runColumns+` FROM job_runs ORDER BY id DESC LIMIT ?`, n); err != nil {
+		return nil, err
+	}
+	for i := range runs {
+		if runs[i].Outcome == RunRunning && !s.runAlive(ctx, runs[i]) {
+			runs[i].Outcome = RunInterrupted
+		}
+	}
+	return runs, nil
+}
+
+// runAlive reports whether r's run lock is held, that is whether some kam is
+// still running it. When the lock cannot be tried, it says alive: not knowing,
+// it calls nothing interrupted.
+func (s *Store) runAlive(ctx context.Context, r Run) bool {
+	name := JobLockName(r.Job, r.Period)
+	if s.dialect == SQLite {
+		if _, err := os.Stat(s.file + ".locks"); errors.Is(err, os.ErrNotExist) {
+			return false // no kam has taken a lock here, so none holds this one
+		}
+	}
+	lock, err := s.LockRun(ctx, name, nil)
+	if err != nil {
+		return true
+	}
+	lock.Release()
+	return false
+}
+
+// MarkInterrupted records as interrupted (中断) every run still marked running
+// whose run lock is free: the kam that ran it is gone. Open calls it; it returns
+// how many it marked.
+func (s *Store) MarkInterrupted(ctx context.Context) (int, error) {
+	runs, err := s.RunningRuns(ctx)
+	if err != nil {
+		return 0, err
+	}
+	marked := 0
+	for _, r := range runs {
+		lock, err := s.LockRun(ctx, JobLockName(r.Job, r.Period), nil) // held until the run is recorded
+		if errors.Is(err, ErrBusy) {
+			continue // still running in some kam
+		}
+		if err != nil {
+			return marked, err
+		}
+		// Only a run still running: its kam may have finished it between the list and the lock.
+		res, err := s.db.ExecContext(ctx, `UPDATE job_runs SET outcome = ?, finished_at = ?, headline = '', error = ?
+			WHERE id = ? AND outcome = ?`, RunInterrupted, s.now().UTC(),
+			"运行中断：运行它的 kam 进程（"+r.Instance+"）在运行结束前退出，本次运行没有完成", r.ID, RunRunning)
+		lock.Release()
+		if err != nil {
+			return marked, fmt.Errorf("记录中断的运行 %d: %w", r.ID, err)
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			marked++
+			s.log.Warn().Int64("run", r.ID).Str("job", r.Job).Str("period", r.Period).Str("instance", r.Instance).
+				Msg("上次未结束的运行已记为中断")
+		}
+	}
+	return marked, nil
 }
 
 func itoa(n int) string { return fmt.Sprint(n) }

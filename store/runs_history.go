@@ -49,18 +49,30 @@ func (s *Store) SucceededPeriods(ctx context.Context, job, from string) (map[str
 	return out, nil
 }
 
-// FailedRuns lists the latest failed runs whose job and period has not
-// succeeded since, newest first: what still needs the administrator.
+// FailedRuns lists the latest failed or interrupted runs whose job and period
+// has not succeeded since, newest first: what still needs the administrator.
+// A run still marked running whose kam is gone is listed as interrupted, even
+// by a read-only store that cannot record it so.
 func (s *Store) FailedRuns(ctx context.Context, n int) ([]Run, error) {
 	var runs []Run
 	err := s.db.SelectContext(ctx, &runs, `SELECT `+runColumns+` FROM job_runs r
-		WHERE r.outcome = 'failed' AND NOT EXISTS (SELECT 1 FROM job_runs w
+		WHERE r.outcome IN ('failed', 'interrupted', 'running') AND NOT EXISTS (SELECT 1 FROM job_runs w
 			WHERE w.job = r.job AND w.period = r.period AND w.outcome = 'succeeded' AND w.id > r.id)
 		ORDER BY r.id DESC LIMIT ?`, n)
 	if err != nil {
 		return nil, fmt.Errorf("读取运行记录: %w", err)
 	}
-	return runs, nil
+	out := runs[:0]
+	for _, r := range runs {
+		if r.Outcome == RunRunning {
+			if s.runAlive(ctx, r) {
+				continue
+			}
+			r.Outcome = RunInterrupted
+		}
+		out = append(out, r)
+	}
+	return out, nil
 }
 
 // RunningRuns lists the runs still marked running, oldest first.

@@ -9,8 +9,20 @@ import (
 	"kam/store/storetest"
 )
 
-// startRun opens a run and, unless outcome is running, closes it so.
+// startRun opens a run and, unless outcome is running, closes it so. A running
+// run holds its run lock until the test ends, as the kam running it would.
 func startRun(t *testing.T, s *store.Store, job, period, trigger, outcome string) int64 {
+	t.Helper()
+	if outcome == store.RunRunning {
+		lock, err := s.LockRun(ctx, store.JobLockName(job, period), nil)
+		must(t, err)
+		t.Cleanup(lock.Release)
+	}
+	return orphanRun(t, s, job, period, trigger, outcome)
+}
+
+// orphanRun is startRun without the lock: a running one was left by a kam that is gone.
+func orphanRun(t *testing.T, s *store.Store, job, period, trigger, outcome string) int64 {
 	t.Helper()
 	now := time.Date(2026, 7, 10, 3, 0, 0, 0, time.UTC)
 	id, err := s.StartRun(ctx, job, period, trigger, now)

@@ -104,6 +104,13 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
+	if !opts.ReadOnly {
+		// A run its kam left running (killed mid-run) is closed as interrupted by whichever kam looks next.
+		if _, err := s.MarkInterrupted(ctx); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("检查中断的运行: %w", err)
+		}
+	}
 	if s.dialect == MySQL {
 		var on sql.NullInt64
 		if err := db.GetContext(ctx, &on, "SELECT @@local_infile"); err != nil {

@@ -18,7 +18,8 @@ const (
 	statusMail = 10
 )
 
-var runOutcomes = map[string]string{store.RunSucceeded: "成功", store.RunFailed: "失败", store.RunRunning: "运行中"}
+var runOutcomes = map[string]string{store.RunSucceeded: "成功", store.RunFailed: "失败", store.RunRunning: "运行中",
+	store.RunRefused: "拒绝", store.RunInterrupted: "中断"}
 
 var fileOutcomes = map[store.FileOutcome]string{store.FileLoaded: "已导入", store.FileRejected: "已退回", store.FileDuplicate: "重复"}
 
@@ -52,7 +53,7 @@ func cmdStatus(ctx context.Context, app *pipeline.App, args []string, stdout io.
 				took = tookLabel(r.FinishedAt.Time.Sub(r.StartedAt))
 			}
 			note := r.Headline
-			if r.Outcome == store.RunFailed {
+			if r.Outcome != store.RunSucceeded {
 				note = r.Error
 			}
 			rows[i] = []string{fmt.Sprint(r.ID), pipeline.JobTitle(r.Job), pipeline.PeriodLabel(r.Job, r.Period),
@@ -65,16 +66,16 @@ func cmdStatus(ctx context.Context, app *pipeline.App, args []string, stdout io.
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(stdout, "\n失败且尚未重跑成功的运行")
+	fmt.Fprintln(stdout, "\n失败或中断、尚未重跑成功的运行")
 	if len(failed) == 0 {
 		fmt.Fprintln(stdout, "  （没有）")
 	} else {
 		rows := make([][]string, len(failed))
 		for i, r := range failed {
 			rows[i] = []string{fmt.Sprint(r.ID), pipeline.JobTitle(r.Job), pipeline.PeriodLabel(r.Job, r.Period),
-				when(r.StartedAt), clip(r.Error, 70), fmt.Sprintf("kam run %s --period %s", r.Job, r.Period)}
+				when(r.StartedAt), label(runOutcomes, r.Outcome), clip(r.Error, 70), fmt.Sprintf("kam run %s --period %s", r.Job, r.Period)}
 		}
-		printTable(stdout, []string{"编号", "作业", "期间", "开始", "错误", "重跑"}, rows)
+		printTable(stdout, []string{"编号", "作业", "期间", "开始", "结果", "错误", "重跑"}, rows)
 	}
 
 	files, err := st.LastScanFiles(ctx)
