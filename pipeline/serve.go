@@ -313,8 +313,8 @@ func (a *App) overLimitNote(path string, r store.Report) string {
 		return fmt.Sprintf("%s ；kam reports get %d -o %s", path, r.ID, r.FileName)
 	}
 	exp := a.now().AddDate(0, 0, h.LinkDays)
-	return fmt.Sprintf("%s：%s （%d 天内有效，至 %s；无需登录）", r.FileName,
-		link.URL(h.BaseURL, []byte(h.LinkSecret()), r.ID, exp), h.LinkDays, exp.Format("2006-01-02 15:04"))
+	return fmt.Sprintf("下载 %s（无需登录，%d 天内有效，至 %s）：%s", r.FileName, h.LinkDays, exp.Format("2006-01-02 15:04"),
+		link.URL(h.BaseURL, []byte(h.LinkSecret()), r.ID, exp))
 }
 
 // ErrorBookPath is where the error workbook of a file rejected to movedTo
