@@ -99,6 +99,7 @@ type SMTP struct {
 	User            string `yaml:"user"`
 	Password        string `yaml:"-"` // only from KAM_SMTP_PASSWORD
 	From            string `yaml:"from"`
+	FromName        string `yaml:"from_name"` // the display name beside From
 	MaxAttachmentMB int    `yaml:"max_attachment_mb"`
 	MaxAttempts     int    `yaml:"max_attempts"`
 }
@@ -176,7 +177,7 @@ func Default() Config {
 			Grace:         Duration{Duration: time.Minute},
 			CatchUpMonths: 12,
 		},
-		SMTP: SMTP{Port: 587, TLS: "starttls", From: "kam@localhost", MaxAttachmentMB: 20, MaxAttempts: 8},
+		SMTP: SMTP{Port: 587, TLS: "starttls", From: "kam@localhost", FromName: "东莞邮政大客户管理", MaxAttachmentMB: 20, MaxAttempts: 8},
 		Log:  Log{Format: "auto", Level: "info"},
 		HTTP: DefaultHTTP(),
 	}

@@ -180,7 +180,7 @@ var attachmentTypes = map[string]mail.ContentType{
 // reports' bytes (checked against their SHA-256) or the inline attachment.
 func (a *App) compose(ctx context.Context, m store.Mail) (*mail.Msg, error) {
 	msg := mail.NewMsg(mail.WithNoDefaultUserAgent())
-	if err := msg.From(a.Cfg.SMTP.From); err != nil {
+	if err := msg.FromFormat(a.Cfg.SMTP.FromName, a.Cfg.SMTP.From); err != nil {
 		return nil, fmt.Errorf("发件人 smtp.from %q: %w", a.Cfg.SMTP.From, err)
 	}
 	if err := msg.To(m.Recipient); err != nil {

@@ -123,7 +123,7 @@ func TestGradeJob(t *testing.T) {
 			t.Fatalf("files %v; want grades_2026Q2.xlsx", out.Paths)
 		}
 		sheets := tenderSheets(t, out.Paths[0])
-		if got := sheetNames(t, out.Paths[0]); !reflect.DeepEqual(got, []string{"分级结果", "等级变动", "汇总", "数据警告"}) {
+		if got := sheetNames(t, out.Paths[0]); !reflect.DeepEqual(got, []string{"分级结果", "等级变动", "汇总", "数据警告", "说明"}) {
 			t.Errorf("sheets %v", got)
 		}
 		results := sheets["分级结果"]

@@ -63,6 +63,7 @@ func runTender(ctx context.Context, a *App, period string, _ domain.Date, out *O
 		}
 	}
 	out.OnPublish(func(tx *store.Tx) error { return tx.RecordAnnouncement(asOf, out.RunID, listed) })
+	out.Act = tenderActions(r, names)
 
 	out.Count("overdue", int64(len(r.Overdue)))
 	out.Count("new", int64(newCount))

@@ -73,6 +73,7 @@ type Output struct {
 	RunID    int64 // the run record this output belongs to
 	Period   string
 	Headline string           // one line of headline figures, used in logs and mail
+	Act      *MailTable       // what the mail's recipients must act on, listed in its body; nil: nothing
 	Counts   map[string]int64 // figures recorded with the run
 	Paths    []string         // where the files were published in the reports folder
 	Reports  []store.Report   // the archived copies, in the order the job added them

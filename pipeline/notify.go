@@ -141,10 +141,8 @@ func (a *App) queueReportMail(tx *store.Tx, job string, out *Output, paths []str
 			body.Notes = append(body.Notes, a.overLimitNote(paths[i], r))
 		}
 	}
-	subject := body.Title
-	if out.Headline != "" {
-		subject += " · " + out.Headline
-	}
+	body.Act = out.Act
+	subject := mailSubject(job, out.Period, out.Counts, out.Headline)
 	html, text, err := body.render()
 	if err != nil {
 		return err
@@ -261,6 +259,7 @@ type mailBody struct {
 	Facts    [][2]string
 	Errors   []domain.RowError
 	Notes    []string
+	Act      *MailTable // what the recipient must act on
 	Footer   string
 }
 
@@ -284,6 +283,15 @@ var mailHTML = template.Must(template.New("mail").Parse(`<!DOCTYPE html>
 {{- end}}
 </table>
 {{- end}}
+{{- with .Act}}{{if .Rows}}
+<p style="margin-top:12px"><b>{{.Caption}}</b></p>
+<table style="border-collapse:collapse" border="1" cellpadding="4">
+<tr>{{range .Head}}<th>{{.}}</th>{{end}}</tr>
+{{- range .Rows}}
+<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>
+{{- end}}
+</table>
+{{- end}}{{end}}
 {{- range .Notes}}
 <p>{{.}}</p>
 {{- end}}
@@ -314,6 +322,7 @@ func (b mailBody) render() (html, text string, err error) {
 			t.WriteString(e.Error() + "\n")
 		}
 	}
+	t.WriteString(b.Act.text())
 	for _, n := range b.Notes {
 		t.WriteString("\n" + n + "\n")
 	}

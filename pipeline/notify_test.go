@@ -10,7 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"net/mail"
+	"unicode/utf8"
+
 	"kam/domain"
+	"kam/gen"
+	"kam/reports"
 	"kam/store"
 	"kam/store/storetest"
 )
@@ -87,5 +92,110 @@ func TestFailedManualRunTellsTheAdministrator(t *testing.T) {
 	}
 	if files, _ := filepath.Glob(filepath.Join(a.Cfg.Paths.Reports, "*")); len(files) != 0 {
 		t.Errorf("a failed run published %v", files)
+	}
+}
+
+// Every workbook kam writes — each job's, and the error workbook of a rejected
+// file — declares its true used range, filters and prints its tables and says
+// what it is (SPEC §5), read back as openpyxl and Excel would.
+func TestEveryWorkbookDeclaresWhatItHolds(t *testing.T) {
+	s := storetest.OpenSQLite(t)
+	now := time.Date(2026, 7, 15, 9, 0, 0, 0, time.UTC)
+	a := newTestApp(t, s, now)
+	ctx := t.Context()
+	if _, err := gen.Run(ctx, gen.Options{Out: a.Cfg.Paths.Inbox, Customers: 60, Months: 14, Seed: 5, End: 202606, Now: now}); err != nil {
+		t.Fatal(err)
+	}
+	mustDo(t, os.WriteFile(filepath.Join(a.Cfg.Paths.Inbox, "不明.csv"), []byte("甲,乙\n1,2\n"), 0o644))
+	scan, err := a.Ingest(ctx)
+	mustDo(t, err)
+	if scan.Count(OutcomeRejected) != 1 {
+		t.Fatalf("scan: %+v", scan.Files)
+	}
+	books := map[string]string{"错误明细": filepath.Join(a.Cfg.Paths.Rejected, "不明.csv.errors.xlsx")}
+	for _, run := range []struct {
+		job string
+		req RunRequest
+	}{
+		{"grade", RunRequest{Period: "2026Q2"}},
+		{"review-diamond", RunRequest{Period: "2026-06"}},
+		{"review-gold", RunRequest{Period: "2026-06"}},
+		{"roster", RunRequest{Period: "2026-06"}},
+		{"splits", RunRequest{Period: "2026-06"}},
+		{"tender", RunRequest{AsOf: day(2026, 7, 15)}},
+	} {
+		out, err := a.RunJob(ctx, run.job, run.req)
+		if err != nil {
+			t.Fatalf("%s: %v", run.job, err)
+		}
+		for _, p := range out.Paths {
+			if strings.HasSuffix(p, ".xlsx") {
+				books[filepath.Base(p)] = p
+			}
+		}
+	}
+	if len(books) < 7 {
+		t.Fatalf("workbooks %v; want one per job and the error workbook", books)
+	}
+	for name, p := range books {
+		data, err := os.ReadFile(p)
+		mustDo(t, err)
+		if err := reports.CheckLayout(data); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+// The tender mail, on a real SMTP server: a named sender, a short subject
+// with the figure that matters, and every newly overdue and 临期 claim in the
+// body itself, as HTML and as text.
+func TestTenderMailListsTheClaimsToActOn(t *testing.T) {
+	s := storetest.OpenSQLite(t)
+	seedTenderData(t, s)
+	srv := startMailServer(t)
+	a, c := mailApp(t, s, srv)
+	c.t = time.Date(2026, 7, 15, 9, 0, 0, 0, a.Cfg.Location())
+	a.Cfg.Recipients.Tender = []string{"units@example.com"}
+	ctx := t.Context()
+	out, err := a.RunJob(ctx, "tender", RunRequest{AsOf: day(2026, 7, 15)})
+	mustDo(t, err)
+	_, err = a.Deliver(ctx)
+	mustDo(t, err)
+	got := srv.messages()
+	if len(got) != 1 {
+		t.Fatalf("%d mails", len(got))
+	}
+	msg, err := mail.ReadMessage(strings.NewReader(string(got[0].data)))
+	mustDo(t, err)
+	from, err := (&mail.AddressParser{}).Parse(msg.Header.Get("From"))
+	mustDo(t, err)
+	wantEqual(t, "From", *from, mail.Address{Name: "东莞邮政大客户管理", Address: "kam@example.com"})
+	m := parseMail(t, got[0].data)
+	if n := utf8.RuneCountInString(m.Subject); n > 60 {
+		t.Errorf("subject has %d characters: %q", n, m.Subject)
+	}
+	wantEqual(t, "subject", m.Subject, "竞标公告 · "+PeriodLabel("tender", out.Period)+" · 新增逾期 2 项，临期 1 项")
+	var newly []string
+	f := tenderSheets(t, out.Paths[0])
+	for _, row := range f["竞标公告"][1:] {
+		if row[8] == "是" {
+			newly = append(newly, row[0])
+		}
+	}
+	if len(newly) != 2 {
+		t.Fatalf("newly overdue %v; the fixture has k1 and k2", newly)
+	}
+	for _, id := range append(newly, "k3") { // k3 is 临期
+		if !strings.Contains(m.HTML, "<td>"+id+"</td>") || !strings.Contains(m.Text, " "+id+" ") {
+			t.Errorf("mail does not list claim %s:\n%s\n%s", id, m.HTML, m.Text)
+		}
+	}
+	if !strings.Contains(m.HTML, "客户C1") || !strings.Contains(m.HTML, "逾期") {
+		t.Errorf("claims listed without customer names or state:\n%s", m.HTML)
+	}
+	for name, data := range m.Files {
+		if err := reports.CheckLayout(data); err != nil {
+			t.Errorf("attachment %s: %v", name, err)
+		}
 	}
 }
