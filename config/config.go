@@ -4,7 +4,9 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/mail"
 	"os"
 	"path/filepath"
@@ -189,7 +191,10 @@ func Load(path string) (Config, error) {
 	if path != "" {
 		data, err := os.ReadFile(path)
 		if err != nil {
-			return cfg, domain.Usagef("读取配置文件失败: %v", err)
+			if errors.Is(err, fs.ErrNotExist) {
+				return cfg, domain.Usagef("配置文件 %s 不存在", path)
+			}
+			return cfg, &domain.Error{Kind: domain.EInvalid, Msg: fmt.Sprintf("读取配置文件 %s 失败", path), Err: err}
 		}
 		var doc yaml.Node
 		if err := yaml.Unmarshal(data, &doc); err != nil {

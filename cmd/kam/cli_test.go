@@ -79,6 +79,9 @@ func TestBadCommandLineCreatesNothing(t *testing.T) {
 		if code != 2 {
 			t.Errorf("kam %s: exit %d, want 2\n%s%s", strings.Join(args, " "), code, out, errOut)
 		}
+		if strings.Contains(errOut, "flag ") || strings.Contains(errOut, "no such file") {
+			t.Errorf("kam %s speaks English:\n%s", strings.Join(args, " "), errOut)
+		}
 		if left := dirEntries(t, dir); len(left) > 0 {
 			t.Fatalf("kam %s left %v in an empty folder", strings.Join(args, " "), left)
 		}
@@ -117,9 +120,11 @@ func TestHelpAndVersion(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
 	t.Setenv("KAM_DB_DSN", "")
-	code, out, _ := kamSplit(t, "version")
-	if code != 0 || !strings.HasPrefix(out, "kam ") || !strings.Contains(out, "go1.") {
-		t.Errorf("version: exit %d %q", code, out)
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		code, out, _ := kamSplit(t, args...)
+		if code != 0 || !strings.HasPrefix(out, "kam ") || !strings.Contains(out, "go1.") {
+			t.Errorf("kam %s: exit %d %q", args[0], code, out)
+		}
 	}
 	for _, args := range [][]string{{"help"}, {"-h"}, {"--help"}} {
 		code, out, _ := kamSplit(t, args...)

@@ -120,7 +120,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 0
 	case "help":
 		return help(rest, stdout, stderr)
-	case "version":
+	case "version", "--version":
 		if len(rest) > 0 && !wantsHelp(rest) {
 			return exitCode(domain.Usagef("version 不带参数"), stderr)
 		}
