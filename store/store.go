@@ -62,8 +62,8 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, err
 	}
 	if src.dialect == SQLite && !opts.ReadOnly {
-		if err := os.MkdirAll(filepath.Dir(opts.SQLitePath), 0o755); err != nil {
-			return nil, fmt.Errorf("创建数据库目录: %w", err)
+		if err := createSQLiteFile(opts.SQLitePath); err != nil {
+			return nil, err
 		}
 	}
 	sqldb, err := sql.Open(src.driver, src.dsn)
@@ -124,6 +124,25 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 	s.log.Debug().Str("dialect", s.dialect).Str("db", src.redacted).Msg("数据库已打开")
 	return s, nil
+}
+
+// createSQLiteFile creates a new database file owner-only (0600) before SQLite
+// opens it: SQLite gives its -wal and -shm files the main file's mode, so they
+// are owner-only too. The folder is created 0755 as before — it may be one that
+// also holds the folders staff share (./var with inbox/ and reports/), so kam
+// does not close it; an existing file keeps the mode its administrator gave it.
+func createSQLiteFile(path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("创建数据库目录: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("创建数据库文件 %s: %w", path, err)
+	}
+	return f.Close()
 }
 
 // Dialect is SQLite ("sqlite") or MySQL ("mysql").
