@@ -14,6 +14,7 @@ import (
 	"time"
 	_ "time/tzdata" // the zone database travels with the binary
 
+	"github.com/go-sql-driver/mysql"
 	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
 
@@ -238,8 +239,8 @@ func (c *Config) Validate() error {
 		return bad("timezone", "未知时区 %q", c.Timezone)
 	}
 	c.loc = loc
-	if scheme, _, ok := strings.Cut(c.DB.DSN, "://"); ok && scheme != "mysql" {
-		return bad("db.dsn（或环境变量 KAM_DB_DSN）", "不支持 %s://；支持的只有 mysql://user:pass@tcp(host:3306)/kam（MySQL/MariaDB），或留空使用 SQLite（db.sqlite_path）", scheme)
+	if err := checkDSN(c.DB.DSN); err != nil {
+		return bad("db.dsn（或环境变量 KAM_DB_DSN）", "%s", err)
 	}
 	if c.DB.DSN == "" && c.DB.SQLitePath == "" {
 		return bad("db.sqlite_path", "不能为空")
@@ -333,6 +334,25 @@ func (c *Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		return bad("log.level", "应为 debug、info、warn 或 error")
+	}
+	return nil
+}
+
+// checkDSN accepts an empty DSN (SQLite) or a MySQL one with a database name, as the store will read it.
+func checkDSN(dsn string) error {
+	if dsn == "" {
+		return nil
+	}
+	const want = "mysql://user:pass@tcp(host:3306)/kam（MySQL/MariaDB），或留空使用 SQLite（db.sqlite_path）"
+	if scheme, _, ok := strings.Cut(dsn, "://"); ok && scheme != "mysql" {
+		return fmt.Errorf("不支持 %s://；支持的只有 %s", scheme, want)
+	}
+	m, err := mysql.ParseDSN(strings.TrimPrefix(dsn, "mysql://"))
+	if err != nil {
+		return fmt.Errorf("无法解析（%v）；应为 %s", err, want)
+	}
+	if m.DBName == "" {
+		return fmt.Errorf("缺少数据库名；应为 %s", want)
 	}
 	return nil
 }

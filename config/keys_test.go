@@ -30,6 +30,8 @@ func TestConfigMessagesNameTheKeyInChinese(t *testing.T) {
 		{"list element", "http:\n  users:\n    - {name: a, pasword_hash: x}\n", []string{"未知配置项 http.users[0].pasword_hash，是否想写 http.users[0].password_hash？"}},
 		{"not a mapping", "- a\n- b\n", []string{"配置文件应为一组配置项", "一个列表"}},
 		{"bad yaml", "db: [\n", []string{"不是有效的 YAML"}},
+		{"unparsable mysql dsn", "db:\n  dsn: mysql://root@127.0.0.1/kam\n", []string{"db.dsn", "无法解析", "mysql://user:pass@tcp(host:3306)/kam"}},
+		{"mysql dsn without a database", "db:\n  dsn: mysql://root@tcp(db:3306)/\n", []string{"db.dsn", "缺少数据库名"}},
 		{"unsupported scheme", "db:\n  dsn: postgres://u@h/kam\n", []string{"db.dsn", "postgres://", "mysql://", "SQLite"}},
 	}
 	for _, tc := range cases {
