@@ -67,12 +67,14 @@ var usageOrder = []string{"serve", "ingest", "run", "status", "reports", "migrat
 func usage() string {
 	var b strings.Builder
 	b.WriteString(usageHead)
-	names := slices.Clone(usageOrder)
+	var extra []string // commands SPEC §6 does not list, in a stable order
 	for n := range commands {
-		if !slices.Contains(names, n) && n != "gen" {
-			names = append(names, n)
+		if !slices.Contains(usageOrder, n) && n != "gen" {
+			extra = append(extra, n)
 		}
 	}
+	slices.Sort(extra)
+	names := append(slices.Clone(usageOrder), extra...)
 	for _, n := range names {
 		if c, ok := commands[n]; ok {
 			b.WriteString(c.usage)
