@@ -167,7 +167,7 @@ func (s *Store) lockMySQL(ctx context.Context, name string, lost func(error)) (*
 	}
 	if got.Int64 != 1 {
 		conn.Close()
-		return nil, ErrBusy
+		return nil, &BusyError{Lock: name, Holder: s.runHolder(ctx, name)}
 	}
 	stop, watching := make(chan struct{}), make(chan struct{})
 	go func() {
@@ -197,6 +197,28 @@ func (s *Store) lockMySQL(ctx context.Context, name string, lost func(error)) (*
 		_, _ = conn.ExecContext(ctx, "DO RELEASE_LOCK(?)", key) // a dead connection has released it already
 		conn.Close()
 	}}, nil
+}
+
+// runHolder names the kam running the job a job lock is for, from its run
+// record (MySQL's lock says only which connection holds it); '' when the lock
+// is not a job's or its run is not recorded yet.
+func (s *Store) runHolder(ctx context.Context, name string) string {
+	rest, ok := strings.CutPrefix(name, "job:")
+	job, period, ok2 := strings.Cut(rest, ":")
+	if !ok || !ok2 {
+		return ""
+	}
+	var r struct {
+		Instance  string    `db:"instance"`
+		StartedAt time.Time `db:"started_at"`
+	}
+	err := s.db.GetContext(ctx, &r, `SELECT instance, started_at FROM job_runs
+		WHERE job = ? AND period = ? AND outcome = 'running' ORDER BY id DESC LIMIT 1`, job, period)
+	if err != nil {
+		return ""
+	}
+	host, pid, _ := strings.Cut(r.Instance, ":")
+	return "进程 " + pid + "@" + host + "，始于 " + r.StartedAt.In(time.Local).Format(time.DateTime)
 }
 
 // stillHeld checks that the lock's own connection is alive and still owns it.

@@ -226,3 +226,18 @@ func TestSQLiteRunLockHeldByAnotherProcess(t *testing.T) {
 	must(t, err)
 	l.Release()
 }
+
+// On MySQL the busy error names the kam running the job, read from its run record.
+func TestMySQLBusyNamesTheRunningKam(t *testing.T) {
+	s := storetest.OpenMySQL(t)
+	s2 := openSecond(t, s)
+	startRun(t, s, "roster", "2026-06", "schedule", store.RunRunning) // holds job:roster:2026-06
+	_, err := s2.LockRun(ctx, store.JobLockName("roster", "2026-06"), nil)
+	var busy *store.BusyError
+	if !errors.As(err, &busy) || !strings.Contains(busy.Holder, "进程 "+strconv.Itoa(os.Getpid())+"@") {
+		t.Fatalf("second instance: %v, want ErrBusy naming this process", err)
+	}
+	free, err := s2.LockRun(ctx, "ingest", nil) // not held: other locks stay free
+	must(t, err)
+	free.Release()
+}
