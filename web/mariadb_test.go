@@ -13,6 +13,8 @@ import (
 	"time"
 
 	_ "github.com/go-sql-driver/mysql"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 )
 
 // privateMariaDB is a MariaDB server of the test's own, on a free port.
@@ -100,6 +102,27 @@ func TestHealthzWhileMariaDBIsDown(t *testing.T) {
 	cfg.DB.DSN = fmt.Sprintf("mysql://root@tcp(127.0.0.1:%d)/kam", m.port)
 	app, c, logs := newApp(t, cfg, testNow)
 	k := start(t, app, c, logs) // waits for 200
+	seed(t, app)
+	// The metrics' SQL on MariaDB: the splits run and the loaded files are counted.
+	resp, err := http.Get(k.Base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := p.TextToMetricFamilies(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("/metrics on MariaDB: %d %v", resp.StatusCode, err)
+	}
+	for _, name := range []string{"kam_job_last_success_timestamp_seconds", "kam_job_last_duration_seconds", "kam_job_runs_total", "kam_revenue_rows_loaded_total"} {
+		f := fams[name]
+		if f == nil || len(f.GetMetric()) == 0 {
+			t.Errorf("/metrics on MariaDB lacks %s", name)
+		}
+	}
+	if ms := fams["kam_job_last_success_timestamp_seconds"].GetMetric(); len(ms) > 0 && ms[0].GetGauge().GetValue() < float64(testNow.Add(-time.Hour).Unix()) {
+		t.Errorf("last success %v, want about %v", ms[0].GetGauge().GetValue(), testNow.Unix())
+	}
 	m.kill()
 	code, body := get(t, http.DefaultClient, k.Base+"/healthz")
 	if code != http.StatusServiceUnavailable || strings.TrimSpace(body) != "数据库不可用" {
