@@ -23,6 +23,9 @@ import (
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 	"github.com/emersion/go-smtp"
+
+	"kam/pipeline"
+	"kam/store"
 )
 
 // chromiumPath finds Debian's chromium; with CI=true a missing one fails the test.
@@ -131,6 +134,14 @@ func TestInTheBrowser(t *testing.T) {
 	app.Cfg.SMTP.MaxAttachmentMB = 0 // every workbook is over the limit (config allows 1 MB at least)
 	seed(t, app)
 	ctx := context.Background()
+	// A run interrupted by a kam that died: the page must offer its rerun command.
+	id, err := app.Store.StartRun(ctx, "grade", "2026Q3", pipeline.TriggerSchedule, testNow.Add(-2*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := app.Store.FinishRun(ctx, id, store.RunFailed, nil, "运行中断：运行它的 kam 进程在运行期间退出，未完成", testNow.Add(-2*time.Hour+time.Minute)); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := app.Deliver(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -227,10 +238,13 @@ func TestInTheBrowser(t *testing.T) {
 	if runs, err = chromedp.Run(bctx, chromedp.Text(chromedp.ID("runs"))); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"分成", "2026 年 10 月", "成功", "手动"} {
+	for _, want := range []string{"分成", "2026 年 10 月", "成功", "手动", "失败"} {
 		if !strings.Contains(runs, want) {
 			t.Errorf("the runs the browser shows lack %q:\n%s", want, runs)
 		}
+	}
+	if failedRuns, err := chromedp.Run(bctx, chromedp.Text(chromedp.ID("failed"))); err != nil || !strings.Contains(failedRuns, "kam run grade --period 2026Q3") {
+		t.Errorf("the failed runs lack their rerun command: %q %v", failedRuns, err)
 	}
 	shot, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
 	if err != nil {
