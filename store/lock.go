@@ -200,7 +200,7 @@ func (s *Store) lockMySQL(ctx context.Context, name string, lost func(error)) (*
 }
 
 // runHolder names the kam running the job a job lock is for, from its run
-// record (MySQL's lock says only which connection holds it); '' when the lock
+// record (MySQL's lock says only which connection holds it); empty when the lock
 // is not a job's or its run is not recorded yet.
 func (s *Store) runHolder(ctx context.Context, name string) string {
 	rest, ok := strings.CutPrefix(name, "job:")

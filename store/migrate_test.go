@@ -2,10 +2,14 @@ package store_test
 
 import (
 	"database/sql"
+	"math/rand/v2"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -151,4 +155,64 @@ func TestConcurrentStartsMigrateOnce(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Real kills: a child kam opening a new database is SIGKILLed at a random moment
+// of its first start; the next start must end with the clean schema.
+func TestMigrationKilledAtRandomResumes(t *testing.T) {
+	for _, dialect := range []string{store.SQLite, store.MySQL} {
+		t.Run(dialect, func(t *testing.T) {
+			var clean []string
+			if dialect == store.MySQL {
+				clean = catalogue(t, storetest.OpenMySQL(t))
+			} else {
+				clean = catalogue(t, storetest.OpenSQLite(t))
+			}
+			const trials = 6
+			for i := range trials {
+				opts := store.Options{Log: zerolog.Nop()}
+				child := ""
+				if dialect == store.MySQL {
+					opts.DSN = storetest.NewMySQLDatabase(t)
+					child = "mysql:" + opts.DSN
+				} else {
+					opts.SQLitePath = filepath.Join(t.TempDir(), "kam.db")
+					child = "sqlite:" + opts.SQLitePath
+				}
+				cmd := exec.Command(os.Args[0], "-test.run=^TestHelperHoldRunLock$")
+				cmd.Env = append(os.Environ(), envLockChild+"="+child)
+				must(t, cmd.Start())
+				// The test binary starts in some 20 ms; MariaDB migrates in some 300 ms, SQLite in tens.
+				span := 60
+				if dialect == store.MySQL {
+					span = 350
+				}
+				time.Sleep(time.Duration(10+rand.IntN(span)) * time.Millisecond)
+				must(t, cmd.Process.Kill())
+				_ = cmd.Wait()
+				if dialect == store.MySQL {
+					t.Logf("trial %d: killed with %d migrations recorded", i+1, recordedMigrations(t, opts.DSN))
+				}
+				s, err := store.Open(ctx, opts)
+				if err != nil {
+					t.Fatalf("trial %d: start after the kill: %v", i+1, err)
+				}
+				sameCatalogue(t, catalogue(t, s), clean)
+				s.Close()
+			}
+		})
+	}
+}
+
+// recordedMigrations counts the migrations goose has recorded in a MySQL database (-1: not even its table).
+func recordedMigrations(t *testing.T, dsn string) int {
+	t.Helper()
+	db, err := sql.Open("mysql", dsn)
+	must(t, err)
+	defer db.Close()
+	n := -1
+	if err := db.QueryRow("SELECT COUNT(*) FROM goose_db_version WHERE version_id > 0").Scan(&n); err != nil {
+		return -1
+	}
+	return n
 }
