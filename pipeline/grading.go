@@ -13,6 +13,7 @@ type grading struct {
 	grades   []domain.CustomerGrade
 	warnings []rules.Warning
 	units    []domain.Unit
+	scheme   rules.GradeScheme
 }
 
 // computeGrading grades quarter q from the store with the grade job's checks;
@@ -57,7 +58,7 @@ func computeGrading(ctx context.Context, a *App, q domain.Quarter) (*grading, er
 	grades, warnings := rules.Grade(rules.GradeInput{
 		Quarter: q, Customers: customers, Cumulative: r.cum, PrevCumulative: r.prev, Units: units, Scheme: scheme,
 	})
-	return &grading{grades: grades, warnings: warnings, units: units}, nil
+	return &grading{grades: grades, warnings: warnings, units: units, scheme: scheme}, nil
 }
 
 // inForce is the grading that applies to a quarter-end: each graded
@@ -125,4 +126,13 @@ func quarterEndedBy(m domain.Month) domain.Quarter {
 		return q
 	}
 	return m.Quarter().Prev()
+}
+
+// monthsOf lists the months of a span.
+func monthsOf(s domain.MonthSpan) []domain.Month {
+	var out []domain.Month
+	for m := s.From; m <= s.To; m = m.AddMonths(1) {
+		out = append(out, m)
+	}
+	return out
 }

@@ -7,6 +7,7 @@ import (
 
 	"kam/domain"
 	"kam/reports"
+	"kam/rules"
 	"kam/store"
 )
 
@@ -22,11 +23,18 @@ func runGrade(ctx context.Context, a *App, period string, _ domain.Date, out *Ou
 	if err != nil {
 		return domain.Usagef("--period: %v", err)
 	}
+	cur, _ := rules.GradingSpans(q)
+	if err := out.requireComplete(ctx, a, monthsOf(cur)); err != nil {
+		return err
+	}
 	g, err := computeGrading(ctx, a, q)
 	if err != nil {
 		return err
 	}
-	book, err := reports.Grades(a.reportMeta(ctx, out), g.grades, g.warnings, directoryOf(nil, g.units, nil))
+	for _, w := range out.DataWarnings {
+		g.warnings = append(g.warnings, rules.Warning{Message: "数据不完整（按 --allow-incomplete 生成）：" + w})
+	}
+	book, err := reports.Grades(a.reportMeta(ctx, out), reports.GradeBasis{Scheme: g.scheme, Quarter: q}, g.grades, g.warnings, directoryOf(nil, g.units, nil))
 	if err != nil {
 		return err
 	}

@@ -130,7 +130,7 @@ func TestGradeJob(t *testing.T) {
 		if got := strings.Join(results[0][:8], ","); got != "客户编号,客户名称,累计收入,级别,等级,上季等级,变动,负责单位编码" {
 			t.Errorf("分级结果 header %s", got)
 		}
-		if got := strings.Join(results[1][:9], "|"); got != "A|东莞某制造有限公司|600,000.00|2|钻石|黄金|升级|C0|市局大客户中心" {
+		if got := strings.Join(results[1][:11], "|"); got != "A|东莞某制造有限公司|600,000.00|2|钻石|黄金|升级|C0|500,000.00|1,900,000.00|市局大客户中心" {
 			t.Errorf("分级结果 first row %s", got)
 		}
 		var handover []string
@@ -147,9 +147,14 @@ func TestGradeJob(t *testing.T) {
 		if !reflect.DeepEqual(warned, []string{"C", "Z"}) || !strings.Contains(sheets["数据警告"][1][2], "潜在") {
 			t.Errorf("数据警告 %q", sheets["数据警告"])
 		}
-		summary := sheets["汇总"]
-		if last := summary[len(summary)-1]; last[0] != "合计" || last[10] != "4" || last[11] != "910,000.00" {
-			t.Errorf("汇总 total row %q", last)
+		city := ""
+		for _, r := range sheets["说明"] {
+			if len(r) > 1 && r[0] == "全市合计" {
+				city = r[1]
+			}
+		}
+		if !strings.HasPrefix(city, "4 户，累计收入 910,000.00 元") {
+			t.Errorf("说明 全市合计 %q", city)
 		}
 
 		// New revenue for D, then grade again: the stored grading is replaced, both workbooks stay archived.

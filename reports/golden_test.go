@@ -161,7 +161,7 @@ func gradeFixture(t *testing.T) ([]domain.CustomerGrade, []rules.Warning, Direct
 
 func TestGradesGolden(t *testing.T) {
 	grades, warnings, names := gradeFixture(t)
-	b, err := Grades(testMeta, grades, warnings, names)
+	b, err := Grades(testMeta, GradeBasis{Scheme: defaultScheme(t), Quarter: domain.Quarter{Year: 2026, Q: 2}}, grades, warnings, names)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +174,7 @@ func TestGradesGolden(t *testing.T) {
 
 func TestGradesToneChanges(t *testing.T) {
 	grades, warnings, names := gradeFixture(t)
-	b, err := Grades(testMeta, grades, warnings, names)
+	b, err := Grades(testMeta, GradeBasis{Scheme: defaultScheme(t), Quarter: domain.Quarter{Year: 2026, Q: 2}}, grades, warnings, names)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,9 @@
 package reports
 
 import (
+	"fmt"
 	"sort"
+	"strings"
 
 	"kam/domain"
 	"kam/rules"
@@ -11,15 +13,32 @@ import (
 // sheet, every graded customer), 等级变动 (the handover list), 汇总 (customers
 // and revenue per responsible unit and tier) and 数据警告. names gives the
 // units' names; customers are named from the grades themselves.
-func Grades(m Meta, grades []domain.CustomerGrade, warnings []rules.Warning, names Directory) (_ *Book, err error) {
+// GradeBasis is what a quarter was graded against: the configured table (第八条) and the quarter.
+type GradeBasis struct {
+	Scheme  rules.GradeScheme
+	Quarter domain.Quarter
+}
+
+func Grades(m Meta, basis GradeBasis, grades []domain.CustomerGrade, warnings []rules.Warning, names Directory) (_ *Book, err error) {
 	if m.Report == "" {
 		m.Report = "大客户分级结果"
 	}
 	b := NewBook(m)
 	b.About("分级结果", "每户一行：按季度累计收入定的级别、等级、上季等级、变动与负责单位")
 	b.About("等级变动", "本季升级、降级、新进的客户，负责单位据此交接")
-	b.About("汇总", "每个负责单位各等级的户数与累计收入")
+	b.About("汇总", "每个负责单位各等级的户数与累计收入，以及升级、降级、新进、持平户数")
 	b.About("数据警告", "分级时发现的数据问题，请核实")
+	bars := basis.Scheme.Bars(basis.Quarter.Q)
+	b.Note("分级口径", fmt.Sprintf("%s 季末累计收入（%s 至 %s）达到本季门槛即为该级；本季门槛 = 年度门槛 × 季末进度，向上取整到分",
+		basis.Quarter, domain.NewMonth(basis.Quarter.Year, 1), basis.Quarter.LastMonth()))
+	b.Note("本级门槛、距升级差额", "分级结果中：客户所在级别的本季门槛；还差多少累计收入升到上一级（1 级为空）")
+	var barRows [][]any
+	for k := range bars {
+		barRows = append(barRows, []any{k + 1, basis.Scheme.Tier(k + 1).Label(), basis.Scheme.Thresholds[k],
+			basis.Scheme.Progress[basis.Quarter.Q-1], bars[k]})
+	}
+	b.ExplainTable(basis.Quarter.String()+" 各级门槛", []Column{{Title: "级别", Kind: Count}, {Title: "等级"},
+		{Title: "年度门槛", Kind: Amount}, {Title: "季末进度", Kind: Percent}, {Title: "本季门槛", Kind: Amount}}, barRows)
 	defer func() {
 		if err != nil {
 			b.f.Close() // a half-written book's temporary files go with it
@@ -30,7 +49,7 @@ func Grades(m Meta, grades []domain.CustomerGrade, warnings []rules.Warning, nam
 	err = b.Table("分级结果", []Column{
 		{Title: "客户编号"}, {Title: "客户名称", Width: 30}, {Title: "累计收入", Kind: Amount}, {Title: "级别", Kind: Count, Width: 8},
 		{Title: "等级", Width: 8}, {Title: "上季等级", Width: 10}, {Title: "变动", Width: 8}, {Title: "负责单位编码"},
-		{Title: "负责单位名称", Width: 24}, {Title: "上季累计收入", Kind: Amount}, {Title: "客户类别", Width: 10},
+		{Title: "本级门槛", Kind: Amount}, {Title: "距升级差额", Kind: Amount}, {Title: "负责单位名称", Width: 24}, {Title: "上季累计收入", Kind: Amount}, {Title: "客户类别", Width: 10},
 		{Title: "主营业务"}, {Title: "属地单位编码"}, {Title: "合作状态", Width: 10},
 	}, func(add func(...any) error) error {
 		for i := range grades {
@@ -40,8 +59,15 @@ func Grades(m Meta, grades []domain.CustomerGrade, warnings []rules.Warning, nam
 			if g.PrevLevel > 0 {
 				prevCum = g.PrevCumulative
 			}
+			var bar, gap any
+			if g.Level >= 1 && g.Level <= len(bars) {
+				bar = bars[g.Level-1]
+				if g.Level > 1 {
+					gap = bars[g.Level-2] - g.Cumulative
+				}
+			}
 			if err := add(c.ID, c.Name, g.Cumulative, g.Level, g.Tier.Label(), g.PrevTier.Label(), changeCell(g.Change),
-				g.Responsible, unit(g.Responsible), prevCum, domain.LabelOf(domain.Categories, c.Category),
+				g.Responsible, bar, gap, unit(g.Responsible), prevCum, domain.LabelOf(domain.Categories, c.Category),
 				c.MainLine, c.Territory, domain.LabelOf(domain.CoopStatuses, c.Status)); err != nil {
 				return err
 			}
@@ -121,28 +147,30 @@ func changeCell(change string) any {
 	return change
 }
 
-// gradeSummary writes 汇总: one row per responsible unit with customers and
-// cumulative revenue per tier, then a 合计 row that is the per-tier total.
+// gradeSummary writes 汇总: one row per responsible unit with its customers
+// and cumulative revenue per tier and its tier changes; the city's totals go
+// to 说明 (a data sheet holds no total row).
 func gradeSummary(b *Book, grades []domain.CustomerGrade, unit func(string) string) error {
 	type cell struct {
 		n   int64
 		sum domain.Money
 	}
 	type line struct {
-		tiers [4]cell
-		all   cell
+		tiers   [4]cell
+		all     cell
+		changes map[string]int64
 	}
 	tierIndex := map[domain.Tier]int{}
 	for i, t := range domain.Tiers {
 		tierIndex[t.Code] = i
 	}
 	byUnit := map[string]*line{}
-	var total line
+	total := line{changes: map[string]int64{}}
 	for i := range grades {
 		g := &grades[i]
 		l := byUnit[g.Responsible]
 		if l == nil {
-			l = &line{}
+			l = &line{changes: map[string]int64{}}
 			byUnit[g.Responsible] = l
 		}
 		k := tierIndex[g.Tier]
@@ -151,27 +179,46 @@ func gradeSummary(b *Book, grades []domain.CustomerGrade, unit func(string) stri
 			x.tiers[k].sum += g.Cumulative
 			x.all.n++
 			x.all.sum += g.Cumulative
+			x.changes[g.Change]++
 		}
 	}
 	units := make([]string, 0, len(byUnit))
 	for u := range byUnit {
 		units = append(units, u)
 	}
-	// Customers whose unit could not be found come last, before the total.
+	// Customers whose unit could not be found come last.
 	sort.Slice(units, func(i, j int) bool { return (units[i] != "") && (units[j] == "" || units[i] < units[j]) })
 
+	changes := []string{domain.ChangeUp, domain.ChangeDown, domain.ChangeNew, domain.ChangeSame}
 	cols := []Column{{Title: "负责单位编码"}, {Title: "负责单位名称", Width: 24}}
 	for _, t := range domain.Tiers {
 		cols = append(cols, Column{Title: t.Label + "户数", Kind: Count}, Column{Title: t.Label + "累计收入", Kind: Amount})
 	}
 	cols = append(cols, Column{Title: "合计户数", Kind: Count}, Column{Title: "合计累计收入", Kind: Amount})
+	for _, c := range changes {
+		cols = append(cols, Column{Title: c + "户数", Kind: Count})
+	}
 	row := func(code, name string, l *line) []any {
 		vals := []any{code, name}
 		for _, c := range l.tiers {
 			vals = append(vals, c.n, c.sum)
 		}
-		return append(vals, l.all.n, l.all.sum)
+		vals = append(vals, l.all.n, l.all.sum)
+		for _, c := range changes {
+			vals = append(vals, l.changes[c])
+		}
+		return vals
 	}
+	var city []string
+	for i, t := range domain.Tiers {
+		city = append(city, fmt.Sprintf("%s %d 户（%s 元）", t.Label, total.tiers[i].n, total.tiers[i].sum.Yuan()))
+	}
+	b.Note("全市合计", fmt.Sprintf("%d 户，累计收入 %s 元：%s", total.all.n, total.all.sum.Yuan(), strings.Join(city, "，")))
+	var moved []string
+	for _, c := range changes {
+		moved = append(moved, fmt.Sprintf("%s %d 户", c, total.changes[c]))
+	}
+	b.Note("全市等级变动", strings.Join(moved, "，"))
 	return b.Table("汇总", cols, func(add func(...any) error) error {
 		for _, u := range units {
 			name := unit(u)
@@ -182,6 +229,6 @@ func gradeSummary(b *Book, grades []domain.CustomerGrade, unit func(string) stri
 				return err
 			}
 		}
-		return add(row("合计", "", &total)...)
+		return nil
 	})
 }
