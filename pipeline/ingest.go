@@ -274,10 +274,7 @@ const ConfirmFolder = "确认替换"
 // (symbolic links, hidden files, other folders, names it cannot represent) is
 // recorded and logged the first time it is seen, and left where it is.
 func (a *App) listInbox(ctx context.Context) ([]inboxFile, error) {
-	refs, err := a.Store.Refs(ctx)
-	if err != nil {
-		return nil, err
-	}
+	var refs *store.RefSnapshot // read only when a folder needs its name checked
 	var files []inboxFile
 	var unread []store.UnreadFile
 	skip := func(rel, reason string) {
@@ -315,7 +312,17 @@ func (a *App) listInbox(ctx context.Context) ([]inboxFile, error) {
 			case e.Type()&fs.ModeSymlink != 0:
 				skip(r, "这是快捷方式（符号链接），kam 不读取；请放入文件本身")
 			case e.IsDir():
-				switch _, isUnit := refs.Unit(name); {
+				if refs == nil && depth == 0 && name != ConfirmFolder {
+					var err error
+					if refs, err = a.Store.Refs(ctx); err != nil {
+						return err
+					}
+				}
+				isUnit := false
+				if refs != nil {
+					_, isUnit = refs.Unit(name)
+				}
+				switch {
 				case depth > 0:
 					skip(r, "kam 只读取收件目录及其下一层文件夹中的文件")
 				case name == ConfirmFolder:
