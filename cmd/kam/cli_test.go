@@ -173,10 +173,10 @@ func TestUsageListsSpecCommands(t *testing.T) {
 	}
 }
 
-// sample generates and ingests a small, fixed dataset (months 2026-08..2026-10) in the current folder.
+// sample generates and ingests a small, fixed dataset (2026-01..2026-10: complete for grading 2026Q3) in the current folder.
 func sample(t *testing.T, config string) {
 	t.Helper()
-	if code, out, errOut := kamSplit(t, "--config", config, "gen", "--out", "var/inbox", "--customers", "300", "--months", "3", "--end", "2026-10"); code != 0 {
+	if code, out, errOut := kamSplit(t, "--config", config, "gen", "--out", "var/inbox", "--customers", "300", "--months", "10", "--end", "2026-10"); code != 0 {
 		t.Fatalf("gen: exit %d\n%s%s", code, out, errOut)
 	}
 	if code, out, errOut := kamSplit(t, "--config", config, "ingest"); code != 0 {

@@ -21,11 +21,12 @@ func kam(t *testing.T, args ...string) (int, string) {
 func TestGenThenIngestFromAnEmptyFolderWithNoConfig(t *testing.T) {
 	t.Chdir(t.TempDir())
 	t.Setenv("KAM_DB_DSN", "")
-	if code, out := kam(t, "gen", "--out", "var/inbox", "--customers", "300", "--months", "3"); code != 0 {
+	// A year of months: grading is cumulative from January and refuses a year with months missing (SPEC §4.6).
+	if code, out := kam(t, "gen", "--out", "var/inbox", "--customers", "300", "--months", "12"); code != 0 {
 		t.Fatalf("gen: exit %d\n%s", code, out)
 	}
 	code, out := kam(t, "ingest")
-	if code != 0 || !strings.Contains(out, "导入 9 个，退回 0 个") {
+	if code != 0 || !strings.Contains(out, "导入 18 个，退回 0 个") {
 		t.Fatalf("ingest: exit %d\n%s", code, out)
 	}
 	if _, err := os.Stat("var/kam.db"); err != nil {
