@@ -2,7 +2,11 @@ package store_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"testing"
+
+	"github.com/go-sql-driver/mysql"
 
 	"kam/domain"
 	"kam/store"
@@ -25,4 +29,22 @@ func TestSchemaHoldsEveryTextLimit(t *testing.T) {
 			}
 		}
 	})
+}
+
+// A value the database refused is the file's fault (rejected, the scan goes on); a connection failure is not.
+func TestIsDataError(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{fmt.Errorf("写入目标: %w", &mysql.MySQLError{Number: 1406, Message: "Data too long for column 'project'"}), true},
+		{&mysql.MySQLError{Number: 1366, Message: "Incorrect string value"}, true},
+		{&mysql.MySQLError{Number: 2013, Message: "Lost connection"}, false},
+		{errors.New("connection refused"), false},
+		{nil, false},
+	} {
+		if got := store.IsDataError(tc.err); got != tc.want {
+			t.Errorf("IsDataError(%v) = %v", tc.err, got)
+		}
+	}
 }
