@@ -44,7 +44,11 @@ func runSplits(ctx context.Context, a *App, period string, _ domain.Date, out *O
 		book   *reports.Book
 		totals reports.SplitsTotals
 	)
-	in := reports.SplitsInput{Month: month, Units: units, Lines: a.Cfg.BusinessLines}
+	customers, err := a.Store.Customers(ctx)
+	if err != nil {
+		return err
+	}
+	in := reports.SplitsInput{Month: month, Units: units, Lines: a.Cfg.BusinessLines, Customers: directoryOf(customers, nil, nil).Customers}
 	err = a.Store.ReadMonthRevenue(ctx, month, func(rows *store.RevenueCursor) error {
 		// The CSV is written during the pass; the workbook's sheets wait in excelize's temp files.
 		return out.AddFile("splits_"+period+".csv", func(w io.Writer) error {

@@ -103,9 +103,9 @@ func workbookDetail(t *testing.T, path string) (header []string, lines [][]strin
 		if err != nil {
 			t.Fatal(err)
 		}
-		header = rows[0]
+		header = rows[0][:8] // the contract columns; 月份, 客户名称, 分成单位名称 follow
 		for _, r := range rows[1:] {
-			lines = append(lines, append(r, make([]string, 8-len(r))...))
+			lines = append(lines, append(r, make([]string, max(0, 8-len(r)))...)[:8])
 		}
 	}
 	return header, lines, sheets

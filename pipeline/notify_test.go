@@ -137,6 +137,10 @@ func TestEveryWorkbookDeclaresWhatItHolds(t *testing.T) {
 	if len(books) < 7 {
 		t.Fatalf("workbooks %v; want one per job and the error workbook", books)
 	}
+	detail := tenderSheets(t, books["splits_2026-06.xlsx"])["分成明细"]
+	if len(detail) < 2 || len(detail[1]) < 11 || detail[0][9] != "客户名称" || detail[1][9] == "" || detail[1][10] == "" {
+		t.Errorf("分成明细 does not name its customers and units: %q", detail[:min(2, len(detail))])
+	}
 	for name, p := range books {
 		data, err := os.ReadFile(p)
 		mustDo(t, err)

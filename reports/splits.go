@@ -58,6 +58,8 @@ type SplitsInput struct {
 	Month domain.Month
 	Units []domain.Unit // every unit appears in 单位汇总, with 0.00 when it received nothing
 	Lines []string      // configured business lines, the order 核对 lists them in
+	// Customers names the customers on 分成明细 (客户名称); a missing one shows empty.
+	Customers map[string]string
 }
 
 // SplitsTotals are the report's headline figures.
@@ -75,6 +77,10 @@ var splitColumns = []Column{
 	{Title: "客户编号"}, {Title: "业务种类", Width: 10}, {Title: "收入单位编码"}, {Title: "收入金额", Kind: Amount},
 	{Title: "分成单位编码"}, {Title: "分成比例", Kind: Share, Width: 10}, {Title: "分成金额", Kind: Amount}, {Title: "协议编号"},
 }
+
+// splitDetailColumns are the contract columns, then what a person reading 分成明细 needs beside the codes.
+var splitDetailColumns = append(slices.Clip(splitColumns),
+	Column{Title: "月份", Width: 10}, Column{Title: "客户名称", Width: 30}, Column{Title: "分成单位名称", Width: 24})
 
 // splitSheetName is 分成明细, then 分成明细2, 分成明细3, … for the continuations.
 func splitSheetName(n int) string {
@@ -99,14 +105,18 @@ func Splits(m Meta, in SplitsInput, src SplitSource, csvOut io.Writer) (_ *Book,
 	}
 	b := NewBook(m)
 	b.About("分成明细", "每笔收入每个分成单位一行：按分成协议分到的金额（分到分）")
-	b.About("单位汇总", "每个单位本月分到的金额")
+	b.About("单位汇总", "每个单位本月分到的金额，旁边是它自己入账的收入和分成带来的增减")
 	b.About("核对", "分成合计与收入合计的核对，差额应为 0.00")
 	defer func() {
 		if err != nil {
 			b.f.Close() // a half-written book's temporary files go with it
 		}
 	}()
-	d := &splitDetail{src: src, byUnit: map[string]domain.Money{}, byLine: map[string]domain.Money{}}
+	d := &splitDetail{src: src, byUnit: map[string]domain.Money{}, byLine: map[string]domain.Money{},
+		customers: in.Customers, units: make(map[string]string, len(in.Units))}
+	for _, u := range in.Units {
+		d.units[u.Code] = u.Name
+	}
 	if err := d.write(b, csvOut); err != nil {
 		return nil, SplitsTotals{}, err
 	}
@@ -136,6 +146,8 @@ type splitDetail struct {
 	total  domain.Money
 	byUnit map[string]domain.Money
 	byLine map[string]domain.Money
+
+	customers, units map[string]string // names for 客户名称 and 分成单位名称
 }
 
 // write streams the lines into the 分成明细 sheets and, beside them, the CSV.
@@ -196,7 +208,7 @@ func (d *splitDetail) writeSheets(b *Book) error {
 		if d.sheets > 1 {
 			b.About(splitSheetName(d.sheets), fmt.Sprintf("%s 的续表（一张工作表最多 %d 行）", splitSheetName(d.sheets-1), SplitSheetRows))
 		}
-		err := b.Table(splitSheetName(d.sheets), splitColumns, func(add func(...any) error) error {
+		err := b.Table(splitSheetName(d.sheets), splitDetailColumns, func(add func(...any) error) error {
 			for n := 0; n < perSheet; n++ {
 				more, err := d.more()
 				if err != nil || !more {
@@ -213,7 +225,8 @@ func (d *splitDetail) writeSheets(b *Book) error {
 				if s.Agreement != "" {
 					agreement = s.Agreement
 				}
-				if err := add(r.Customer, r.Line, r.Unit, r.Amount, s.Unit, s.Ratio, s.Amount, agreement); err != nil {
+				if err := add(r.Customer, r.Line, r.Unit, r.Amount, s.Unit, s.Ratio, s.Amount, agreement,
+					r.Month, d.customers[r.Customer], d.units[s.Unit]); err != nil {
 					return err
 				}
 			}

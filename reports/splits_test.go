@@ -42,7 +42,8 @@ func splitFixture(t *testing.T) (SplitsInput, []SplitLine, RevenueTotals) {
 			{Code: "U00", Name: "市局大客户中心"}, {Code: "D01", Name: "莞城镇区局"}, {Code: "D02", Name: "南城镇区局"},
 			{Code: "P01", Name: "速递专业局"}, {Code: "W01", Name: "莞城营业窗口"},
 		},
-		Lines: domain.DefaultBusinessLines,
+		Lines:     domain.DefaultBusinessLines,
+		Customers: map[string]string{"C1": "东莞某制造有限公司", "C2": "某银行东莞分行"}, // =C3 is unknown: its name stays empty
 	}
 	var lines []SplitLine
 	var rev RevenueTotals
@@ -164,7 +165,9 @@ func TestSplitsContinueOnNewSheets(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if len(rows) != n+1 || !reflect.DeepEqual(rows[0], records[0]) {
+				// The sheet's header is the CSV's, then 月份, 客户名称, 分成单位名称.
+				if len(rows) != n+1 || !reflect.DeepEqual(rows[0][:len(records[0])], records[0]) ||
+					strings.Join(rows[0][len(records[0]):], ",") != "月份,客户名称,分成单位名称" {
 					t.Fatalf("%s: %d rows, header %v; want %d lines under %v", splitSheetName(i+1), len(rows), rows[0], n, records[0])
 				}
 				detail = append(detail, rows[1:]...)
@@ -173,7 +176,7 @@ func TestSplitsContinueOnNewSheets(t *testing.T) {
 				t.Fatalf("%d lines in the sheets, %d in the CSV", len(detail), len(records)-1)
 			}
 			for i, row := range detail {
-				row = append(row, make([]string, len(records[0])-len(row))...) // GetRows drops an empty 协议编号
+				row = append(row, make([]string, len(splitDetailColumns)-len(row))...) // GetRows drops empty trailing cells
 				if row[0] != records[i+1][0] || row[4] != records[i+1][4] || row[7] != records[i+1][7] {
 					t.Errorf("line %d: sheet %v, CSV %v", i+1, row, records[i+1])
 				}
