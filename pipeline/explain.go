@@ -165,7 +165,11 @@ func (a *App) Explain(ctx context.Context, who, period string) (*Explanation, er
 	if err != nil {
 		return nil, domain.Refusedf("%v；请更正该分成协议后重新导入", err)
 	}
-	e.SplitMonth = min(q.LastMonth(), today.Month().AddMonths(-1))
+	// Last month's split, or the quarter's last month when a quarter was asked for.
+	e.SplitMonth = today.Month().AddMonths(-1)
+	if period != "" {
+		e.SplitMonth = q.LastMonth()
+	}
 	monthRows, err := a.Store.CustomerRevenueRows(ctx, c.ID, e.SplitMonth, e.SplitMonth)
 	if err != nil {
 		return nil, domain.Failed(err, "读取客户收入")
@@ -222,9 +226,8 @@ func (e *Explanation) WriteText(w io.Writer) error {
 	fmt.Fprintf(&b, "%s 分级（第八条：%s 至 %s 累计全市综合收入）\n", e.Quarter, e.Span.From, e.Span.To)
 	if len(e.Revenue) == 0 {
 		b.WriteString("  这些月份没有收入\n")
-	}
-	for _, r := range e.Revenue {
-		fmt.Fprintf(&b, "  %s  %-6s %-24s %16s 元\n", r.Month, r.Line, name(r.Unit), r.Amount.Yuan())
+	} else {
+		e.writeMonthTable(&b)
 	}
 	fmt.Fprintf(&b, "  累计收入 %s 元\n", e.Cum.Yuan())
 	b.WriteString("  本季度门槛（年门槛 × 季度进度）：\n")
@@ -306,7 +309,7 @@ func (e *Explanation) WriteText(w io.Writer) error {
 		}
 		fmt.Fprintf(&b, "    %s 入账 %s %s 元（%s）\n", s.Revenue.Line, name(s.Revenue.Unit), s.Revenue.Amount.Yuan(), agreement)
 		for _, sh := range s.Shares {
-			fmt.Fprintf(&b, "      → %-24s %7s%%  %16s 元\n", name(sh.Unit), sh.Ratio, sh.Amount.Yuan())
+			fmt.Fprintf(&b, "      → %s %7s%%  %14s 元\n", padCJK(name(sh.Unit), 34), sh.Ratio, sh.Amount.Yuan())
 		}
 	}
 
@@ -326,6 +329,58 @@ func (e *Explanation) WriteText(w io.Writer) error {
 	_, err := io.WriteString(w, b.String())
 	return err
 }
+
+// writeMonthTable prints the revenue over Span as months × business lines, in yuan.
+func (e *Explanation) writeMonthTable(b *strings.Builder) {
+	var lines []string
+	cell := map[domain.Month]map[string]domain.Money{}
+	for _, r := range e.Revenue {
+		if !slices.Contains(lines, r.Line) {
+			lines = append(lines, r.Line)
+		}
+		if cell[r.Month] == nil {
+			cell[r.Month] = map[string]domain.Money{}
+		}
+		cell[r.Month][r.Line] += r.Amount
+	}
+	slices.Sort(lines)
+	const w = 14
+	b.WriteString("  " + padCJK("月份", 8))
+	for _, l := range lines {
+		b.WriteString(padLeftCJK(l, w))
+	}
+	b.WriteString(padLeftCJK("合计", w) + "\n")
+	for m := e.Span.From; m <= e.Span.To; m = m.AddMonths(1) {
+		b.WriteString("  " + padCJK(m.String(), 8))
+		var total domain.Money
+		for _, l := range lines {
+			v, ok := cell[m][l]
+			total += v
+			if !ok {
+				b.WriteString(padLeftCJK("—", w))
+				continue
+			}
+			b.WriteString(padLeftCJK(v.Yuan(), w))
+		}
+		b.WriteString(padLeftCJK(total.Yuan(), w) + "\n")
+	}
+}
+
+// widthCJK is s's width on a terminal, a CJK character taking two columns.
+func widthCJK(s string) int {
+	n := 0
+	for _, r := range s {
+		if r >= 0x2E80 {
+			n += 2
+		} else {
+			n++
+		}
+	}
+	return n
+}
+
+func padCJK(s string, w int) string     { return s + strings.Repeat(" ", max(0, w-widthCJK(s))) }
+func padLeftCJK(s string, w int) string { return strings.Repeat(" ", max(1, w-widthCJK(s))) + s }
 
 func dateOrDash(d domain.Date) string {
 	if d == 0 {

@@ -30,6 +30,9 @@ func reviewJob(name string, tier domain.Tier, window int) func(context.Context, 
 		if !has {
 			return domain.Refusedf("%s 还没有任何收入数据，无法生成%s客户用邮分析；请先导入该月收入", m, tier.Label())
 		}
+		if err := out.requireComplete(ctx, a, monthsOf(domain.MonthSpan{From: m.AddMonths(1 - window), To: m})); err != nil {
+			return err
+		}
 		g, err := gradingInForce(ctx, a, quarterEndedBy(m))
 		if err != nil {
 			return err

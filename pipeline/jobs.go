@@ -55,6 +55,9 @@ type RunRequest struct {
 	// announcement or mail. Only a dry run may look at a future date.
 	DryRun     bool
 	DryRunPath string
+	// AllowIncomplete runs on data SPEC §4.6 calls incomplete, saying so in
+	// every workbook and mail of the run, instead of refusing.
+	AllowIncomplete bool
 }
 
 // What started a run.
@@ -79,10 +82,14 @@ type Output struct {
 	Reports  []store.Report   // the archived copies, in the order the job added them
 	DryRun   bool             // computed and written only: nothing recorded
 	MailHeld bool             // archived, but not mailed: a newer period of the job already went out
-	files    []artifact
-	writes   []func(*store.Tx) error // stored with the run, in the publish transaction
-	tmp      string
-	archived bool // the run is recorded as succeeded, its files archived and its mail queued
+	// DataWarnings say what data the run lacked (--allow-incomplete); the
+	// workbooks' 说明 and 数据警告 and the mail carry them.
+	DataWarnings    []string
+	allowIncomplete bool
+	files           []artifact
+	writes          []func(*store.Tx) error // stored with the run, in the publish transaction
+	tmp             string
+	archived        bool // the run is recorded as succeeded, its files archived and its mail queued
 }
 
 type artifact struct{ name, path string }
@@ -108,6 +115,25 @@ func (o *Output) AddFile(name string, write func(w io.Writer) error) error {
 // OnPublish adds a write that commits with the run: in the one transaction
 // that archives its files, queues its mail and marks it succeeded.
 func (o *Output) OnPublish(write func(*store.Tx) error) { o.writes = append(o.writes, write) }
+
+// requireComplete checks the revenue of the months a job reads (SPEC §4.6):
+// gaps refuse the run, or, with --allow-incomplete, become its data warnings.
+func (o *Output) requireComplete(ctx context.Context, a *App, months []domain.Month) error {
+	warnings, err := a.checkComplete(ctx, months, o.allowIncomplete)
+	if err != nil {
+		return err
+	}
+	o.DataWarnings = append(o.DataWarnings, warnings...)
+	return nil
+}
+
+// incompleteNote is what a headline adds when the run lacked data.
+func (o *Output) incompleteNote() string {
+	if len(o.DataWarnings) == 0 {
+		return ""
+	}
+	return "（数据不完整，按 --allow-incomplete 生成：" + strings.Join(o.DataWarnings, "；") + "）"
+}
 
 // Count records a headline figure.
 func (o *Output) Count(key string, n int64) {
@@ -150,7 +176,7 @@ func (a *App) runJob(ctx context.Context, job Job, req RunRequest) (*Output, err
 		req.Trigger = TriggerManual
 	}
 	if req.DryRun {
-		return a.dryRun(ctx, job, period, asOf, req.DryRunPath)
+		return a.dryRun(ctx, job, period, asOf, req)
 	}
 	scheduled := req.Trigger != TriggerManual
 	// The run's context ends if its lock is lost (the other instance may take the period over).
@@ -181,7 +207,7 @@ func (a *App) runJob(ctx context.Context, job Job, req RunRequest) (*Output, err
 		return nil, domain.Failed(err, "创建临时目录")
 	}
 	defer os.RemoveAll(tmp)
-	out := &Output{Period: period, tmp: tmp}
+	out := &Output{Period: period, tmp: tmp, allowIncomplete: req.AllowIncomplete}
 	start := a.now()
 	runID, err := a.Store.StartRun(ctx, name, period, req.Trigger, start.UTC())
 	if err != nil {
@@ -190,6 +216,7 @@ func (a *App) runJob(ctx context.Context, job Job, req RunRequest) (*Output, err
 	out.RunID = runID
 	log := a.Log.With().Str("job", name).Str("period", period).Str("trigger", req.Trigger).Int64("run", runID).Logger()
 	runErr := job.Run(runCtx, a, period, asOf, out)
+	out.Headline += out.incompleteNote()
 	if runErr == nil {
 		runErr = a.publish(runCtx, runID, name, period, out)
 	}
@@ -241,14 +268,17 @@ func (a *App) adminShouldKnow(err error) bool {
 }
 
 // dryRun computes a job and writes its files without recording anything.
-func (a *App) dryRun(ctx context.Context, job Job, period string, asOf domain.Date, path string) (*Output, error) {
+func (a *App) dryRun(ctx context.Context, job Job, period string, asOf domain.Date, req RunRequest) (*Output, error) {
+	path := req.DryRunPath
 	tmp, err := os.MkdirTemp("", "kam-dry-"+job.Name+"-")
 	if err != nil {
 		return nil, domain.Failed(err, "创建临时目录")
 	}
 	defer os.RemoveAll(tmp)
-	out := &Output{Period: period, tmp: tmp, DryRun: true}
-	if err := job.Run(ctx, a, period, asOf, out); err != nil {
+	out := &Output{Period: period, tmp: tmp, DryRun: true, allowIncomplete: req.AllowIncomplete}
+	err = job.Run(ctx, a, period, asOf, out)
+	out.Headline += out.incompleteNote()
+	if err != nil {
 		return out, err
 	}
 	for i, f := range out.files {

@@ -3,10 +3,15 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"strings"
+	"syscall"
 
+	"github.com/go-sql-driver/mysql"
 	"github.com/jmoiron/sqlx"
 
 	"kam/domain"
@@ -48,7 +53,7 @@ func (s *Store) InTx(ctx context.Context, fn func(*Tx) error) (err error) {
 	}
 	sqltx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("开始事务: %w", err)
+		return wrap(err, "开始事务")
 	}
 	t := &Tx{s: s, ctx: ctx, tx: sqltx, stmts: map[stmtKey]*sql.Stmt{}, targetSeq: map[targetKey]int{}}
 	defer func() {
@@ -58,8 +63,12 @@ func (s *Store) InTx(ctx context.Context, fn func(*Tx) error) (err error) {
 		}
 	}()
 	if err := fn(t); err != nil {
-		if rbErr := sqltx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
+		if rbErr := sqltx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) && !Unavailable(rbErr) {
 			s.log.Warn().Err(rbErr).Msg("事务回滚失败")
+		}
+		var de *domain.Error
+		if !errors.As(err, &de) && Unavailable(err) {
+			return wrap(err, "写入")
 		}
 		return err
 	}
@@ -68,7 +77,7 @@ func (s *Store) InTx(ctx context.Context, fn func(*Tx) error) (err error) {
 		return err
 	}
 	if err := sqltx.Commit(); err != nil {
-		return fmt.Errorf("提交事务: %w", err)
+		return wrap(err, "提交事务")
 	}
 	return nil
 }
@@ -338,5 +347,16 @@ func wrap(err error, what string) error {
 	if err == nil {
 		return nil
 	}
+	if Unavailable(err) {
+		return &domain.Error{Kind: domain.EInternal, Msg: "数据库连接中断或无法连接：" + what + "没有完成，已回滚；请检查数据库后重试", Err: err}
+	}
 	return fmt.Errorf("%s: %w", what, err)
+}
+
+// Unavailable reports whether err means the database cannot be reached now
+// (refused, reset or dropped connection), not that the statement was wrong.
+func Unavailable(err error) bool {
+	var op *net.OpError
+	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, mysql.ErrInvalidConn) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.As(err, &op)
 }

@@ -95,6 +95,7 @@ func init() {
 			}
 			return &work{do: func(ctx context.Context, e *env) error {
 				res, err := e.app.Ingest(ctx)
+				writeShared(ctx, e.app) // with the codes just loaded in their drop-downs
 				if err != nil {
 					return err
 				}
@@ -105,11 +106,12 @@ func init() {
 	})
 	register(&command{
 		name: "run",
-		usage: "  kam [--config FILE] run JOB [--period P] [--as-of YYYY-MM-DD] [--dry-run [-o FILE]]\n" +
+		usage: "  kam [--config FILE] run JOB [--period P] [--as-of YYYY-MM-DD] [--dry-run [-o FILE]] [--allow-incomplete]\n" +
 			"        JOB: grade (P = 2026Q2) | review-diamond | review-gold | roster | splits (P = 2026-06) | tender | all\n",
 		doc: "不带 --period 时取最近一个完整期间（上一季度、上一个月，黄金客户取最近的双月；tender 为今天）。\n" +
 			"--dry-run 计算并写出工作簿（到 -o FILE 或当前目录），不记录运行、不归档、不发邮件；未来的期间或日期只能试算。\n" +
-			"all 依次运行每个作业，即使其中一个失败；每个作业一行结果，退出码取最坏的一个。\n",
+			"all 依次运行每个作业，即使其中一个失败；每个作业一行结果，退出码取最坏的一个。\n" +
+			"某月没有收入、或某业务种类连续有收入后突然缺失时，数据不完整，作业被拒绝（退出 1）；--allow-incomplete 仍然运行，并在报表说明、数据警告和邮件中注明。\n",
 		db:    readWrite,
 		parse: parseRun,
 	})
@@ -190,6 +192,7 @@ func parseRun(args []string) (*work, error) {
 	asOf := fs.String("as-of", "", "截至日期 YYYY-MM-DD")
 	dry := fs.Bool("dry-run", false, "试算：只写文件，不记录")
 	dryOut := fs.String("o", "", "试算结果写到哪个文件")
+	allowIncomplete := fs.Bool("allow-incomplete", false, "数据不完整时仍然运行，并在报表和邮件中注明")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return nil, err
@@ -207,7 +210,7 @@ func parseRun(args []string) (*work, error) {
 	if *dryOut != "" && !*dry {
 		return nil, domain.Usagef("-o 只用于 --dry-run：正式运行的报表写到 paths.reports 并归档")
 	}
-	req := pipeline.RunRequest{Period: *period, Trigger: pipeline.TriggerManual, DryRun: *dry, DryRunPath: *dryOut}
+	req := pipeline.RunRequest{Period: *period, Trigger: pipeline.TriggerManual, DryRun: *dry, DryRunPath: *dryOut, AllowIncomplete: *allowIncomplete}
 	if *asOf != "" {
 		d, err := domain.ParseDate(*asOf)
 		if err != nil {

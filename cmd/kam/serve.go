@@ -19,6 +19,7 @@ func cmdServe(ctx context.Context, app *pipeline.App, args []string) error {
 	if len(args) > 0 {
 		return domain.Usagef("serve 不带参数")
 	}
+	writeShared(ctx, app)
 	return app.ServeWeb(ctx, pipeline.Web{Handler: func(s *pipeline.Scheduler) (http.Handler, error) {
 		return web.New(app, s, version())
 	}})
