@@ -169,8 +169,8 @@ func (a *App) runJob(ctx context.Context, job Job, req RunRequest) (*Output, err
 	if err != nil {
 		return nil, err
 	}
-	if end := periodEnd(period); !req.DryRun && (asOf > today || end > today) {
-		return nil, domain.Usagef("作业 %s 的期间 %s 尚未结束（今天是 %s）：未来的日期只能试算，请加 --dry-run", name, period, today)
+	if err := refuseFuture(name, period, asOf, today, req.DryRun); err != nil {
+		return nil, err
 	}
 	if req.Trigger == "" {
 		req.Trigger = TriggerManual

@@ -77,8 +77,14 @@ func CheckRun(name string, req RunRequest, today domain.Date) error {
 	if err != nil {
 		return err
 	}
-	if end := periodEnd(period); !req.DryRun && (asOf > today || end > today) {
-		return domain.Usagef("作业 %s 的期间 %s 尚未结束（今天是 %s）：未来的日期只能试算，请加 --dry-run", name, period, today)
+	return refuseFuture(name, period, asOf, today, req.DryRun)
+}
+
+// refuseFuture refuses a period not yet over, or a future as-of day, unless
+// the run is a dry run: a real run would record marks later runs rely on.
+func refuseFuture(job, period string, asOf, today domain.Date, dryRun bool) error {
+	if end := periodEnd(period); !dryRun && (asOf > today || end > today) {
+		return domain.Usagef("作业 %s 的期间 %s 尚未结束（今天是 %s）：未来的日期只能试算，请加 --dry-run", job, period, today)
 	}
 	return nil
 }
