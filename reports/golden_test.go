@@ -68,7 +68,7 @@ func checkGolden(t *testing.T, name string, xlsx []byte) {
 	}
 }
 
-var chartText = regexp.MustCompile(`<a:t>([^<]*)</a:t>|<f>([^<]*)</f>|<grouping val="([^"]*)"|<(lineChart|barChart|pieChart)>`)
+var chartText = regexp.MustCompile(`<a:t>([^<]*)</a:t>|<f>([^<]*)</f>|<grouping val="([^"]*)"|<(lineChart|barChart|pieChart)>|<numFmt formatCode="([^"]+)"|<legendPos val="([^"]*)"`)
 
 // chartsText lists each chart's kind, title and axis texts and the cell
 // ranges its series read, one "== chart" section per chart ("" when none).
@@ -107,6 +107,10 @@ func chartsText(t *testing.T, name string, xlsx []byte) string {
 				b.WriteString("grouping\t" + m[3] + "\n")
 			case m[4] != "":
 				b.WriteString("type\t" + m[4] + "\n")
+			case m[5] != "":
+				b.WriteString("number format\t" + html.UnescapeString(m[5]) + "\n")
+			case m[6] != "":
+				b.WriteString("legend\t" + m[6] + "\n")
 			}
 		}
 	}

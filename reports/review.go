@@ -251,11 +251,13 @@ func trend(b *Book, p ReviewPack) error {
 		Series:    series,
 		Dimension: excelize.ChartDimension{Width: 1100, Height: 560},
 		Title:     excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: title, Font: &excelize.Font{Family: "微软雅黑", Size: 14, Bold: true}}}},
-		Legend:    excelize.ChartLegend{Position: "right", Font: &font},
+		// Below the plot, a legend has the page's width for full customer names.
+		Legend: excelize.ChartLegend{Position: "bottom", Font: &font},
 		XAxis: excelize.ChartAxis{Font: font,
 			Title: excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: "月份", Font: &font}}}},
-		YAxis: excelize.ChartAxis{Font: font, MajorGridLines: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "#,##0"},
-			Title: excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: "收入（元）", Font: &font}}}},
+		// 0!.0, shows yuan in 万元: "," drops three digits, the literal "." goes before the last one left.
+		YAxis: excelize.ChartAxis{Font: font, MajorGridLines: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: `0!.0,"万"`},
+			Title: excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: "收入（万元）", Font: &font}}}},
 		ShowBlanksAs: "gap",
 	})
 }
