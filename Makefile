@@ -5,7 +5,7 @@ SHELL   := /bin/bash
 # The local MariaDB the store tests also run on, when it answers.
 MYSQL_TEST_DSN ?= root@tcp(127.0.0.1:3306)/test
 
-.PHONY: build run test bench fuzz vet clean
+.PHONY: build run test bench fuzz vet clean crashtest
 
 build:
 	$(GO) build -o $(BIN) ./cmd/kam
@@ -25,7 +25,14 @@ test:
 	@if [ -z "$$KAM_TEST_MYSQL_DSN" ] && (exec 3<>/dev/tcp/127.0.0.1/3306) 2>/dev/null; then \
 		export KAM_TEST_MYSQL_DSN='$(MYSQL_TEST_DSN)'; fi; \
 	echo "KAM_TEST_MYSQL_DSN=$${KAM_TEST_MYSQL_DSN:-<unset: MariaDB tests skipped>}"; \
-	$(GO) vet ./... && $(GO) test -count=1 -timeout 20m ./...
+	$(GO) vet ./... && GOOS=windows $(GO) build ./... && GOOS=darwin $(GO) build ./... && \
+	KAM_CRASH_TRIALS=$${KAM_CRASH_TRIALS:-10} $(GO) test -count=1 -timeout 30m ./...
+
+# SIGKILL trials per store (SQLite, and a private MariaDB the test starts); figures for docs/RELIABILITY.md.
+crashtest:
+	@mkdir -p bench-out
+	KAM_CRASH_TRIALS=$${KAM_CRASH_TRIALS:-50} $(GO) test -count=1 -timeout 60m -v -run 'TestCrash|TestDatabaseOutage' ./crashtest/ \
+		| tee bench-out/crashtest.txt | grep -E 'RESULT|^(--- |ok|FAIL)' 
 
 # Benchmarks at the issues' scale write their figures to bench-out/; see docs/BENCHMARKS.md.
 bench: build
