@@ -33,6 +33,7 @@ const (
 	Count                  // integers
 	Percent                // domain.Ratio or a basis-point change, shown 0.00%
 	Share                  // domain.Ratio shown as a plain percentage number 33.33 (finance imports it)
+	WanYuan                // domain.Money shown in 万元 #,##0.00, for charts; the column title says 万元
 )
 
 // Column is one column of a table.
@@ -184,7 +185,7 @@ func (b *Book) style(kind ColKind, tone Tone) (int, error) {
 	}
 	st := &excelize.Style{}
 	switch kind {
-	case Amount:
+	case Amount, WanYuan:
 		st.NumFmt = 4 // #,##0.00
 	case Day:
 		fmtStr := "yyyy-mm-dd"
@@ -355,7 +356,11 @@ func (b *Book) cell(kind ColKind, v any) (excelize.Cell, error) {
 	switch x := v.(type) {
 	case nil:
 	case domain.Money:
-		out = x.Float()
+		if kind == WanYuan {
+			out = float64(x) / 1e6 // fen → 万元
+		} else {
+			out = x.Float()
+		}
 	case domain.Date:
 		if x != 0 {
 			out = x.Time()

@@ -50,7 +50,7 @@ func Review(m Meta, p ReviewPack, names Directory) (_ *Book, err error) {
 	b.About("分业务", "每户每个业务种类一行，口径同用邮分析")
 	b.About("预警", "同比下降超过预警标准或流失的客户，需负责单位跟进")
 	b.About(trendChart, "收入最多的客户近 12 个月收入折线图（万元）")
-	b.About(trendData, "趋势图的数据：每户近 12 个月每月收入")
+	b.About(trendData, "趋势图的数据：每户近 12 个月每月收入（元），其后同样的月份以万元列出，供趋势图使用")
 	defer func() {
 		if err != nil {
 			b.f.Close() // a half-written book's temporary files go with it
@@ -209,9 +209,16 @@ func trend(b *Book, p ReviewPack) error {
 	for i := range rules.TrendMonths {
 		cols = append(cols, Column{Title: first.AddMonths(i).String(), Kind: Amount, Width: 14})
 	}
+	// The chart draws the same months in 万元: no number format shows 万 in both Excel and LibreOffice.
+	for i := range rules.TrendMonths {
+		cols = append(cols, Column{Title: first.AddMonths(i).String() + " 万元", Kind: WanYuan, Width: 14})
+	}
 	err := b.Table(trendData, cols, func(add func(...any) error) error {
 		for _, r := range top {
 			vals := []any{r.Customer.ID, r.Customer.Name}
+			for _, v := range r.Trend {
+				vals = append(vals, v)
+			}
 			for _, v := range r.Trend {
 				vals = append(vals, v)
 			}
@@ -233,6 +240,8 @@ func trend(b *Book, p ReviewPack) error {
 		return f.SetCellStr(trendChart, "A1", "趋势图已关闭（配置 review.chart_top_n 为 0）。")
 	}
 	lastCol, _ := excelize.ColumnNumberToName(2 + rules.TrendMonths)
+	wanFirst, _ := excelize.ColumnNumberToName(3 + rules.TrendMonths)
+	wanLast, _ := excelize.ColumnNumberToName(2 + 2*rules.TrendMonths)
 	ref := "'" + trendData + "'!"
 	series := make([]excelize.ChartSeries, len(top))
 	for i := range top {
@@ -240,12 +249,12 @@ func trend(b *Book, p ReviewPack) error {
 		series[i] = excelize.ChartSeries{
 			Name:       fmt.Sprintf("%s$B$%d", ref, row),
 			Categories: fmt.Sprintf("%s$C$1:$%s$1", ref, lastCol),
-			Values:     fmt.Sprintf("%s$C$%d:$%s$%d", ref, row, lastCol, row),
+			Values:     fmt.Sprintf("%s$%s$%d:$%s$%d", ref, wanFirst, row, wanLast, row),
 			Line:       excelize.LineOptions{Width: 2},
 			Marker:     excelize.ChartMarker{Symbol: "circle", Size: 5},
 		}
 	}
-	font := excelize.Font{Family: "微软雅黑", Size: 10}
+	font := excelize.Font{Family: "微软雅黑", Size: 10, Color: "333333"}
 	return f.AddChart(trendChart, "A1", &excelize.Chart{
 		Type:      excelize.Line,
 		Series:    series,
@@ -255,8 +264,7 @@ func trend(b *Book, p ReviewPack) error {
 		Legend: excelize.ChartLegend{Position: "bottom", Font: &font},
 		XAxis: excelize.ChartAxis{Font: font,
 			Title: excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: "月份", Font: &font}}}},
-		// 0!.0, shows yuan in 万元: "," drops three digits, the literal "." goes before the last one left.
-		YAxis: excelize.ChartAxis{Font: font, MajorGridLines: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: `0!.0,"万"`},
+		YAxis: excelize.ChartAxis{Font: font, MajorGridLines: true, NumFmt: excelize.ChartNumFmt{CustomNumFmt: "#,##0.0"},
 			Title: excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: "收入（万元）", Font: &font}}}},
 		ShowBlanksAs: "gap",
 	})
