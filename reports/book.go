@@ -13,6 +13,7 @@ import (
 	"io"
 	"io/fs"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -58,6 +59,12 @@ type Cell struct {
 	V    any
 	Tone Tone
 }
+
+// sampleRows is how many rows size a table's text columns; maxTextWidth caps them.
+const (
+	sampleRows   = 200
+	maxTextWidth = 60
+)
 
 // Meta says what a workbook is. The caller fills it; it becomes the document
 // properties, every printed page's header and the 说明 sheet.
@@ -239,20 +246,47 @@ func (b *Book) Table(sheet string, cols []Column, rows func(add func(values ...a
 	if _, err := b.headerStyle(); err != nil {
 		return err
 	}
+	// The first rows are held back until their text has sized the columns:
+	// widths must be written before any row.
+	widths := make([]float64, len(cols))
 	for i, c := range cols {
-		if err := sw.SetColWidth(i+1, i+1, width(c)); err != nil {
+		widths[i] = width(c)
+	}
+	var pending [][]any
+	started := false
+	start := func() error {
+		started = true
+		total := 0.0
+		for i, w := range widths {
+			total += w
+			if err := sw.SetColWidth(i+1, i+1, w); err != nil {
+				return err
+			}
+		}
+		if total > 110 {
+			landscape := "landscape"
+			if err := b.f.SetPageLayout(sheet, &excelize.PageLayoutOptions{Orientation: &landscape}); err != nil {
+				return err
+			}
+		}
+		if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
 			return err
 		}
-	}
-	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
-		return err
-	}
-	head := make([]any, len(cols))
-	for i, c := range cols {
-		head[i] = excelize.Cell{StyleID: b.header, Value: c.Title}
-	}
-	if err := sw.SetRow("A1", head); err != nil {
-		return err
+		head := make([]any, len(cols))
+		for i, c := range cols {
+			head[i] = excelize.Cell{StyleID: b.header, Value: c.Title}
+		}
+		if err := sw.SetRow("A1", head); err != nil {
+			return err
+		}
+		for i, p := range pending {
+			cell, _ := excelize.CoordinatesToCellName(1, i+2)
+			if err := sw.SetRow(cell, p); err != nil {
+				return err
+			}
+		}
+		pending = nil
+		return nil
 	}
 	row := 1
 	buf := make([]any, len(cols))
@@ -268,11 +302,28 @@ func (b *Book) Table(sheet string, cols []Column, rows func(add func(values ...a
 			}
 			buf[i] = c
 		}
-		cell, _ := excelize.CoordinatesToCellName(1, row)
-		return sw.SetRow(cell, buf)
+		if started {
+			cell, _ := excelize.CoordinatesToCellName(1, row)
+			return sw.SetRow(cell, buf)
+		}
+		for i, c := range buf {
+			if s, ok := c.(excelize.Cell).Value.(string); ok && cols[i].Kind == Text {
+				widths[i] = max(widths[i], min(float64(displayWidth(s))+2, maxTextWidth))
+			}
+		}
+		pending = append(pending, slices.Clone(buf))
+		if len(pending) == sampleRows {
+			return start()
+		}
+		return nil
 	}
 	if err := rows(add); err != nil {
 		return err
+	}
+	if !started {
+		if err := start(); err != nil {
+			return err
+		}
 	}
 	info.rows = row - 1
 	last, _ := excelize.CoordinatesToCellName(max(len(cols), 1), row)

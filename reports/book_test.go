@@ -167,3 +167,33 @@ func TestCheckLayoutSeesAStaleDimension(t *testing.T) {
 		t.Errorf("header/footer = %+v", hf)
 	}
 }
+
+// Text columns take the width their first rows need, a CJK character counting
+// twice; every row still arrives in order past the rows that sized them.
+func TestTextColumnsFitTheirNames(t *testing.T) {
+	b := NewBook(testMeta)
+	long := "东莞市某某电子科技制造有限公司" // 15 characters, 30 columns wide
+	err := b.Table("明细", []Column{{Title: "客户名称"}, {Title: "金额", Kind: Amount}}, func(add func(...any) error) error {
+		for i := range sampleRows + 5 {
+			name := "短名"
+			if i == 3 {
+				name = long
+			}
+			if err := add(name, domain.Money(i)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := openBook(t, b)
+	if w, _ := f.GetColWidth("明细", "A"); w != 32 {
+		t.Errorf("客户名称 width %v, want 32 (30 for the name, 2 to spare)", w)
+	}
+	rows, _ := f.GetRows("明细", excelize.Options{RawCellValue: true})
+	if len(rows) != sampleRows+6 || rows[4][0] != long || rows[sampleRows+5][1] != fmt.Sprint(float64(sampleRows+4)/100) {
+		t.Errorf("%d rows; row 5 %v; last %v", len(rows), rows[4], rows[len(rows)-1])
+	}
+}
