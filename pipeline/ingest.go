@@ -453,43 +453,10 @@ func (a *App) ingestFile(ctx context.Context, c *candidate, refs *store.RefSnaps
 		// half as often makes large workbooks load ~15% faster for a few tens of MB.
 		defer debug.SetGCPercent(debug.SetGCPercent(200))
 	}
-	var result loaders.Result
-	var impacts, shrunk []store.RevenueImpact
 	bar := a.progressBar(name)
 	defer bar.finish()
-	err = a.Store.InTx(ctx, func(tx *store.Tx) error {
-		rec.Outcome = store.FileLoaded
-		id, err := tx.RecordFile(rec) // first: revenue rows are tagged with the file's id
-		if err != nil {
-			return err
-		}
-		rec.ID = id
-		w := &measuredWriter{Tx: tx}
-		result, err = loadExtract(x, loaders.Env{
-			Refs:      refs,
-			Lines:     a.Cfg.BusinessLines,
-			Today:     a.Today(),
-			MaxErrors: a.Cfg.Ingest.MaxErrorsListed,
-			Progress:  bar.update(),
-		}, w)
-		if err != nil {
-			return err
-		}
-		if result.ErrorCount > 0 {
-			return errRejected
-		}
-		if impacts = w.impacts; impacts != nil {
-			if shrunk = a.shrinking(impacts); len(shrunk) > 0 && !c.confirmed {
-				return errShrinks
-			}
-			if err := tx.RecordImpacts(id, impacts); err != nil {
-				return err
-			}
-		}
-		rec.Rows, rec.FinishedAt, rec.DurationMS = result.Rows, a.now().UTC(), time.Since(start).Milliseconds()
-		_, err = tx.RecordFile(rec)
-		return err
-	})
+	v := a.loadFile(ctx, c, x, refs, &rec, start, bar.update(), false)
+	result, impacts, shrunk, err := v.result, v.impacts, v.shrunk, v.err
 	fr.Rows = result.Rows
 	switch {
 	case errors.Is(err, store.ErrAlreadyLoaded):
@@ -531,6 +498,62 @@ func (a *App) ingestFile(ctx context.Context, c *candidate, refs *store.RefSnaps
 	}
 	ev.Msg("文件已导入")
 	return fr, nil
+}
+
+// errCheckOnly ends a kam check's load transaction: everything was validated, nothing is kept.
+var errCheckOnly = errors.New("checked only")
+
+// loadVerdict is what loading one file in its transaction found.
+type loadVerdict struct {
+	result          loaders.Result
+	impacts, shrunk []store.RevenueImpact
+	err             error // errRejected, errShrinks, errCheckOnly, or why the load failed
+}
+
+// loadFile loads x in one transaction, exactly as ingest does: the file's
+// record first, every row through the loaders' checks against refs, then the
+// revenue impact and the shrink guard. With checkOnly the transaction always
+// rolls back (errCheckOnly when the file would load): kam check's verdict.
+func (a *App) loadFile(ctx context.Context, c *candidate, x *loaders.Extract, refs *store.RefSnapshot, rec *store.FileRecord,
+	start time.Time, progress func(int), checkOnly bool) loadVerdict {
+	var v loadVerdict
+	v.err = a.Store.InTx(ctx, func(tx *store.Tx) error {
+		rec.Outcome = store.FileLoaded
+		id, err := tx.RecordFile(*rec) // first: revenue rows are tagged with the file's id
+		if err != nil {
+			return err
+		}
+		rec.ID = id
+		w := &measuredWriter{Tx: tx}
+		v.result, err = loadExtract(x, loaders.Env{
+			Refs:      refs,
+			Lines:     a.Cfg.BusinessLines,
+			Today:     a.Today(),
+			MaxErrors: a.Cfg.Ingest.MaxErrorsListed,
+			Progress:  progress,
+		}, w)
+		if err != nil {
+			return err
+		}
+		if v.result.ErrorCount > 0 {
+			return errRejected
+		}
+		if v.impacts = w.impacts; v.impacts != nil {
+			if v.shrunk = a.shrinking(v.impacts); len(v.shrunk) > 0 && !c.confirmed {
+				return errShrinks
+			}
+			if err := tx.RecordImpacts(id, v.impacts); err != nil {
+				return err
+			}
+		}
+		if checkOnly {
+			return errCheckOnly
+		}
+		rec.Rows, rec.FinishedAt, rec.DurationMS = v.result.Rows, a.now().UTC(), time.Since(start).Milliseconds()
+		_, err = tx.RecordFile(*rec)
+		return err
+	})
+	return v
 }
 
 // measuredWriter is the transaction a file loads in, measuring a revenue
@@ -587,14 +610,8 @@ func impactLine(im []store.RevenueImpact) string {
 // rejectShrinking rejects a revenue file as 疑似不完整: one error row per
 // (month, line) it would cut, the whole impact on a sheet of its own.
 func (a *App) rejectShrinking(ctx context.Context, c *candidate, rec store.FileRecord, fr FileResult, im, shrunk []store.RevenueImpact, start time.Time) (FileResult, error) {
-	errs := make([]domain.RowError, len(shrunk))
-	for i, r := range shrunk {
-		errs[i] = domain.RowError{Column: "（整个文件）", Value: fmt.Sprintf("%s %s", r.Month, r.Line),
-			Reason: fmt.Sprintf("疑似不完整：导入后 %s，减少超过 %d%%（是一部分数据的更正，或只有一个单位的数据？）；"+
-				"收入文件会整体替换其中每个月份和业务种类的收入。如确实要整体替换，请将同一文件放入收件目录下的「%s」文件夹",
-				impactText(r), a.shrinkPct(), ConfirmFolder)}
-	}
-	fr.Reason = fmt.Sprintf("疑似不完整：%s", impactLine(shrunk))
+	errs, reason := a.shrinkErrors(shrunk)
+	fr.Reason = reason
 	fr.Impacts = im
 	book := func() ([]byte, error) { return a.impactWorkbook(fr.Name, errs, im) }
 	fr, err := a.rejectWith(ctx, c, rec, fr, errs, len(errs), start, book)
@@ -602,6 +619,18 @@ func (a *App) rejectShrinking(ctx context.Context, c *candidate, rec store.FileR
 		return fr, err
 	}
 	return fr, a.Store.RecordImpacts(ctx, fr.recordID, im)
+}
+
+// shrinkErrors are the error rows and the reason of a file rejected as 疑似不完整.
+func (a *App) shrinkErrors(shrunk []store.RevenueImpact) ([]domain.RowError, string) {
+	errs := make([]domain.RowError, len(shrunk))
+	for i, r := range shrunk {
+		errs[i] = domain.RowError{Column: "（整个文件）", Value: fmt.Sprintf("%s %s", r.Month, r.Line),
+			Reason: fmt.Sprintf("疑似不完整：导入后 %s，减少超过 %d%%（是一部分数据的更正，或只有一个单位的数据？）；"+
+				"收入文件会整体替换其中每个月份和业务种类的收入。如确实要整体替换，请将同一文件放入收件目录下的「%s」文件夹",
+				impactText(r), a.shrinkPct(), ConfirmFolder)}
+	}
+	return errs, fmt.Sprintf("疑似不完整：%s", impactLine(shrunk))
 }
 
 // impactWorkbook is the error workbook of a file rejected as 疑似不完整, with its impact per (month, line).

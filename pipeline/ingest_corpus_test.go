@@ -342,6 +342,7 @@ func TestBadInputCorpus(t *testing.T) {
 		}
 		for i, c := range cases {
 			before := dumpDB(t, s)
+			checkAgreesWithIngest(t, a, c, before)
 			dst := copyIntoInbox(t, a, c.file)
 			res := ingest(t, a)
 			var got FileResult
@@ -450,4 +451,59 @@ func firstError(t *testing.T, fr FileResult) string {
 		r[2] = string(v[:20]) + "…"
 	}
 	return fmt.Sprintf("第 %s 行 %s「%s」：%s", r[0], r[1], r[2], r[3])
+}
+
+// checkAgreesWithIngest runs kam check on a corpus file, outside the inbox, before
+// ingest meets it: the same verdict and message, and nothing changed but the
+// error workbook written beside the file.
+func checkAgreesWithIngest(t *testing.T, a *App, c corpusCase, before string) {
+	t.Helper()
+	src := filepath.Join(corpusDir, c.file)
+	info, err := os.Lstat(src)
+	if err != nil || !info.Mode().IsRegular() || (c.outcome != OutcomeRejected && c.outcome != OutcomeLoaded) {
+		return
+	}
+	dst := filepath.Join(t.TempDir(), c.file)
+	must := func(err error) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.MkdirAll(filepath.Dir(dst), 0o755))
+	b, err := os.ReadFile(src)
+	must(err)
+	must(os.WriteFile(dst, b, 0o644))
+	var files, mails int
+	count := func() (int, int) {
+		var f, m int
+		must(a.Store.DB().Get(&f, "SELECT COUNT(*) FROM files"))
+		must(a.Store.DB().Get(&m, "SELECT COUNT(*) FROM outbox"))
+		return f, m
+	}
+	files, mails = count()
+	res, err := a.Check(t.Context(), []string{dst})
+	if err != nil {
+		t.Fatalf("check %s: %v", c.file, err)
+	}
+	got := res[0]
+	switch c.outcome {
+	case OutcomeLoaded:
+		if got.Outcome != OutcomeLoaded {
+			t.Errorf("check %s: %s «%s», ingest loads it", c.file, got.Outcome, got.Reason)
+		}
+	case OutcomeRejected:
+		msg := got.Reason + firstError(t, FileResult{ErrorBook: got.ErrorBook})
+		if got.Outcome != OutcomeRejected || !strings.Contains(msg, c.message) {
+			t.Errorf("check %s: %s «%s», ingest rejects it «%s»", c.file, got.Outcome, msg, c.message)
+		}
+		if kept, _ := os.ReadFile(dst); !bytes.Equal(kept, b) {
+			t.Errorf("check %s changed the file", c.file)
+		}
+	}
+	if after := dumpDB(t, a.Store); after != before {
+		t.Errorf("check %s changed the store", c.file)
+	}
+	if f, m := count(); f != files || m != mails {
+		t.Errorf("check %s recorded files (%d → %d) or mail (%d → %d)", c.file, files, f, mails, m)
+	}
 }

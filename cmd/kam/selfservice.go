@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"kam/domain"
@@ -34,6 +35,23 @@ func init() {
 					return nil
 				},
 			}, nil
+		},
+	})
+	register(&command{
+		name:  "check",
+		usage: "  kam [--config FILE] check FILE...                检查文件能否导入，不做任何改动\n",
+		doc: "按 kam ingest 的同样规则检查（同样的校验、现在已导入的单位和客户、收入影响与缩减保护），逐个文件给出结论；\n" +
+			"有错误的文件旁边写出与退回时相同的 <文件名>.errors.xlsx。数据库和收件目录都不会改变。全部可以导入时退出 0，否则退出 1。\n",
+		db: readWrite,
+		parse: func(args []string) (*work, error) {
+			pos, err := parseFlags(flag.NewFlagSet("check", flag.ContinueOnError), args)
+			if err != nil {
+				return nil, err
+			}
+			if len(pos) == 0 {
+				return nil, domain.Usagef("check 需要至少一个文件")
+			}
+			return &work{do: func(ctx context.Context, e *env) error { return cmdCheck(ctx, e, pos) }}, nil
 		},
 	})
 	register(&command{
@@ -73,6 +91,34 @@ func init() {
 			}}, nil
 		},
 	})
+}
+
+func cmdCheck(ctx context.Context, e *env, paths []string) error {
+	results, err := e.app.Check(ctx, paths)
+	bad := 0
+	for _, r := range results {
+		name := filepath.Base(r.Path)
+		switch r.Outcome {
+		case pipeline.OutcomeLoaded:
+			fmt.Fprintf(e.stdout, "可以导入  %s  %s %d 行\n", name, domain.KindLabels[r.Kind], r.Rows)
+			for _, im := range r.Impacts {
+				fmt.Fprintf(e.stdout, "          %s %s：%d 行 %s 元 → %d 行 %s 元\n", im.Month, im.Line,
+					im.RowsBefore, im.AmountBefore.Yuan(), im.RowsAfter, im.AmountAfter.Yuan())
+			}
+		case pipeline.OutcomeDuplicate:
+			fmt.Fprintf(e.stdout, "不必导入  %s  %s\n", name, r.Reason)
+		default:
+			bad++
+			fmt.Fprintf(e.stdout, "不能导入  %s  %d 处错误：%s\n          错误明细：%s\n", name, r.Errors, r.Reason, r.ErrorBook)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if bad > 0 {
+		return domain.Refusedf("%d 个文件不能导入（数据库与收件目录均未改动）", bad)
+	}
+	return nil
 }
 
 // kindNames lists the extract kinds, for usage text.
