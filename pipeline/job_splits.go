@@ -27,6 +27,13 @@ func runSplits(ctx context.Context, a *App, period string, _ domain.Date, out *O
 	if err != nil {
 		return domain.Usagef("--period: %v", err)
 	}
+	if has, err := a.Store.HasRevenue(ctx, month); err != nil {
+		return domain.Failed(err, "读取 %s 收入", month)
+	} else if has {
+		if err := out.requireComplete(ctx, a, []domain.Month{month}); err != nil {
+			return err
+		}
+	}
 	units, err := a.Store.Units(ctx)
 	if err != nil {
 		return err
