@@ -10,27 +10,42 @@ type Money int64
 
 // Yuan formats the amount as yuan with two decimals and thousands separators: -1,234.50.
 func (m Money) Yuan() string {
-	neg := m < 0
 	v := uint64(m)
-	if neg {
+	if m < 0 {
 		v = uint64(-m)
 	}
-	intPart := strconv.FormatUint(v/100, 10)
 	var b strings.Builder
-	if neg {
+	if m < 0 {
 		b.WriteByte('-')
 	}
-	for i, c := range intPart {
-		if i > 0 && (len(intPart)-i)%3 == 0 {
+	writeGrouped(&b, v/100)
+	f := v % 100
+	b.WriteByte('.')
+	b.WriteByte(byte('0' + f/10))
+	b.WriteByte(byte('0' + f%10))
+	return b.String()
+}
+
+// Grouped writes a count with thousands separators: 1,234,567.
+func Grouped(n int64) string {
+	var b strings.Builder
+	v := uint64(n)
+	if n < 0 {
+		b.WriteByte('-')
+		v = uint64(-n)
+	}
+	writeGrouped(&b, v)
+	return b.String()
+}
+
+func writeGrouped(b *strings.Builder, v uint64) {
+	digits := strconv.FormatUint(v, 10)
+	for i, c := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
 			b.WriteByte(',')
 		}
 		b.WriteRune(c)
 	}
-	b.WriteByte('.')
-	f := v % 100
-	b.WriteByte(byte('0' + f/10))
-	b.WriteByte(byte('0' + f%10))
-	return b.String()
 }
 
 // Plain formats the amount as yuan with two decimals and no separators: -1234.50 (CSV for finance).

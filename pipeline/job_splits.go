@@ -7,8 +7,6 @@ import (
 	"io"
 	"sync"
 
-	"github.com/dustin/go-humanize"
-
 	"kam/domain"
 	"kam/reports"
 	"kam/rules"
@@ -84,13 +82,14 @@ func runSplits(ctx context.Context, a *App, period string, _ domain.Date, out *O
 		return err
 	}
 
+	out.Act = splitActions(totals, units)
 	out.Count("revenue_rows", totals.Rows)
 	out.Count("lines", totals.Lines)
 	out.Count("sheets", int64(totals.Sheets))
 	out.Count("split_fen", int64(totals.Split))
 	out.Count("difference_fen", int64(totals.Revenue-totals.Split))
 	out.Headline = fmt.Sprintf("分成合计 ¥%s，明细 %s 行，差额 %s",
-		totals.Split.Yuan(), humanize.Comma(totals.Lines), (totals.Revenue - totals.Split).Yuan())
+		totals.Split.Yuan(), domain.Grouped(totals.Lines), (totals.Revenue - totals.Split).Yuan())
 	return nil
 }
 

@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dustin/go-humanize"
 	"github.com/xuri/excelize/v2"
 
 	"kam/domain"
@@ -208,7 +207,7 @@ func TestSplitsJob(t *testing.T) {
 		if total != storedTotal || out.Counts["split_fen"] != int64(storedTotal) || out.Counts["difference_fen"] != 0 {
 			t.Errorf("split %s (counted %d fen), stored %s", total.Yuan(), out.Counts["split_fen"], storedTotal.Yuan())
 		}
-		want := fmt.Sprintf("分成合计 ¥%s，明细 %s 行，差额 0.00", storedTotal.Yuan(), humanize.Comma(int64(len(lines))))
+		want := fmt.Sprintf("分成合计 ¥%s，明细 %s 行，差额 0.00", storedTotal.Yuan(), domain.Grouped(int64(len(lines))))
 		if out.Headline != want {
 			t.Errorf("headline %q; want %q", out.Headline, want)
 		}
