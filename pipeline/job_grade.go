@@ -51,6 +51,7 @@ func runGrade(ctx context.Context, a *App, period string, _ domain.Date, out *Ou
 		perTier[g.grades[i].Tier]++
 		changes[g.grades[i].Change]++
 	}
+	out.Act = gradeActions(g.grades, directoryOf(nil, g.units, nil))
 	out.Count("graded", int64(len(g.grades)))
 	for _, t := range domain.Tiers {
 		out.Count(string(t.Code), perTier[t.Code])

@@ -83,6 +83,7 @@ func reviewJob(name string, tier domain.Tier, window int) func(context.Context, 
 				lost++
 			}
 		}
+		out.Act = reviewActions(rows, responsible, directoryOf(nil, units, nil))
 		out.Count("customers", int64(len(rows)))
 		out.Count("alerts", alerts)
 		out.Count("lost", lost)

@@ -291,6 +291,8 @@ var mailHTML = template.Must(template.New("mail").Parse(`<!DOCTYPE html>
 <tr>{{range .}}<td>{{.}}</td>{{end}}</tr>
 {{- end}}
 </table>
+{{- else if .Empty}}
+<p>{{.Empty}}</p>
 {{- end}}{{end}}
 {{- range .Notes}}
 <p>{{.}}</p>

@@ -102,6 +102,10 @@ func TestEveryWorkbookDeclaresWhatItHolds(t *testing.T) {
 	s := storetest.OpenSQLite(t)
 	now := time.Date(2026, 7, 15, 9, 0, 0, 0, time.UTC)
 	a := newTestApp(t, s, now)
+	srv := startMailServer(t)
+	a.Cfg.SMTP.Host, a.Cfg.SMTP.Port, a.Cfg.SMTP.TLS, a.Cfg.SMTP.From = "127.0.0.1", srv.port(), "none", "kam@example.com"
+	r := &a.Cfg.Recipients
+	r.Grades, r.ReviewDiamond, r.ReviewGold, r.Roster, r.Splits, r.Tender = []string{"g@x.cn"}, []string{"d@x.cn"}, []string{"o@x.cn"}, []string{"r@x.cn"}, []string{"s@x.cn"}, []string{"t@x.cn"}
 	ctx := t.Context()
 	if _, err := gen.Run(ctx, gen.Options{Out: a.Cfg.Paths.Inbox, Customers: 60, Months: 14, Seed: 5, End: 202606, Now: now}); err != nil {
 		t.Fatal(err)
@@ -146,6 +150,35 @@ func TestEveryWorkbookDeclaresWhatItHolds(t *testing.T) {
 		mustDo(t, err)
 		if err := reports.CheckLayout(data); err != nil {
 			t.Errorf("%s: %v", name, err)
+		}
+	}
+
+	// Each mail carries in its body what its reader acts on.
+	_, err = a.Deliver(ctx)
+	mustDo(t, err)
+	acts := map[string][]string{
+		"g@x.cn": {"各负责单位的客户等级与变动", "<th>钻石</th>", "<th>升级</th>"},
+		"d@x.cn": {"预警客户"}, "o@x.cn": {"预警客户"},
+		"s@x.cn": {"各单位分成金额", "<th>入账收入（元）</th>"},
+		"t@x.cn": {"竞标公告 · "},
+		"r@x.cn": {"客户经理名册"},
+	}
+	got := srv.messages()
+	if len(got) != len(acts) {
+		t.Fatalf("%d mails, want %d", len(got), len(acts))
+	}
+	for _, msg := range got {
+		m := parseMail(t, msg.data)
+		if n := utf8.RuneCountInString(m.Subject); n > 60 {
+			t.Errorf("%s: subject of %d characters: %q", msg.to[0], n, m.Subject)
+		}
+		for _, want := range acts[msg.to[0]] {
+			if !strings.Contains(m.HTML+m.Subject, want) {
+				t.Errorf("%s (%s) lacks %q:\n%s", msg.to[0], m.Subject, want, m.HTML)
+			}
+		}
+		if strings.Contains(m.Text, "<") {
+			t.Errorf("%s: plain text part holds markup", msg.to[0])
 		}
 	}
 }

@@ -64,12 +64,14 @@ type SplitsInput struct {
 
 // SplitsTotals are the report's headline figures.
 type SplitsTotals struct {
-	Rows       int64        // revenue rows split
-	Revenue    domain.Money // their total
-	Lines      int64        // 分成明细 lines
-	Sheets     int          // 分成明细 sheets
-	Split      domain.Money // Σ 分成金额
-	Unbalanced int          // 核对 checks whose difference is not 0.00
+	Rows       int64                   // revenue rows split
+	Revenue    domain.Money            // their total
+	Lines      int64                   // 分成明细 lines
+	Sheets     int                     // 分成明细 sheets
+	Split      domain.Money            // Σ 分成金额
+	Unbalanced int                     // 核对 checks whose difference is not 0.00
+	ByUnit     map[string]domain.Money // Σ 分成金额 per receiving unit
+	Booked     map[string]domain.Money // revenue per unit that booked it
 }
 
 // splitColumns are the contract columns of 分成明细 and of the CSV (SPEC §5).
@@ -128,7 +130,8 @@ func Splits(m Meta, in SplitsInput, src SplitSource, csvOut io.Writer) (_ *Book,
 	if err != nil {
 		return nil, SplitsTotals{}, err
 	}
-	return b, SplitsTotals{Rows: rev.Rows, Revenue: rev.Total, Lines: d.lines, Sheets: d.sheets, Split: d.total, Unbalanced: unbalanced}, nil
+	return b, SplitsTotals{Rows: rev.Rows, Revenue: rev.Total, Lines: d.lines, Sheets: d.sheets, Split: d.total, Unbalanced: unbalanced,
+		ByUnit: d.byUnit, Booked: rev.ByUnit}, nil
 }
 
 // splitDetail streams the detail lines and totals them as they pass.

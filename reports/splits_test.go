@@ -96,7 +96,10 @@ func renderSplits(t *testing.T, in SplitsInput, lines []SplitLine, rev RevenueTo
 func TestSplitsGolden(t *testing.T) {
 	in, lines, rev := splitFixture(t)
 	xlsx, _, totals := renderSplits(t, in, lines, rev)
-	if want := (SplitsTotals{Rows: 5, Revenue: 612_30, Lines: 10, Sheets: 1, Split: 612_30}); totals != want {
+	want := SplitsTotals{Rows: 5, Revenue: 612_30, Lines: 10, Sheets: 1, Split: 612_30,
+		ByUnit: map[string]domain.Money{"D01": 45_64, "D02": 533_33, "U00": 33_35, "P01": -2},
+		Booked: map[string]domain.Money{"D01": 112_29, "D02": 500_01}}
+	if !reflect.DeepEqual(totals, want) {
 		t.Errorf("totals = %+v; want %+v", totals, want)
 	}
 	checkGolden(t, "splits", xlsx)
