@@ -258,27 +258,17 @@ func (s *Scheduler) Missed(ctx context.Context) ([]Firing, error) {
 	return pickCatchUp(due, last, succeeded), nil
 }
 
-// abandonStale closes runs left "running" by a kam that died mid-run (their
-// lock is free), so status does not show them running for ever.
+// abandonStale records runs left "running" by a kam that died mid-run (their
+// lock is free) as interrupted, so catch-up runs their periods again.
 func (s *Scheduler) abandonStale(ctx context.Context) {
 	a := s.App
-	runs, err := a.Store.RunningRuns(ctx)
+	n, err := a.Store.MarkInterrupted(ctx)
 	if err != nil {
-		a.Log.Error().Err(err).Msg("读取未结束的运行失败")
+		a.Log.Error().Err(err).Msg("记录中断的运行失败")
 		return
 	}
-	for _, r := range runs {
-		lock, err := a.Store.LockRun(ctx, runLockName(r.Job, r.Period), nil)
-		if err != nil {
-			continue // running elsewhere now, or the database is unreachable
-		}
-		err = a.Store.FinishRun(ctx, r.ID, store.RunFailed, nil, "运行中断：运行它的 kam 进程（"+r.Instance+"）在运行期间退出，未完成", a.now())
-		lock.Release()
-		if err != nil {
-			a.Log.Error().Err(err).Int64("run", r.ID).Msg("记录中断的运行失败")
-			continue
-		}
-		a.Log.Warn().Int64("run", r.ID).Str("job", r.Job).Str("period", r.Period).Msg("上次未结束的运行已记为失败")
+	if n > 0 {
+		a.Log.Warn().Int("runs", n).Msg("上次未结束的运行已记为中断")
 	}
 }
 

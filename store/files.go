@@ -98,7 +98,7 @@ func (s *Store) LastScanFiles(ctx context.Context) ([]FileRecord, error) {
 // RecordFile saves a file record on its own (rejected and duplicate files):
 // inserted when rec.ID is 0, else updated. It returns the record's id.
 func (s *Store) RecordFile(ctx context.Context, rec FileRecord) (int64, error) {
-	return recordFile(ctx, s.db, rec)
+	return recordFile(ctx, s.db, rec, s.now)
 }
 
 // RecordFile saves the record of the file this transaction loads, so it
@@ -106,19 +106,19 @@ func (s *Store) RecordFile(ctx context.Context, rec FileRecord) (int64, error) {
 // PutRevenue: revenue rows are tagged with its id), else updated with the
 // final counts. ErrAlreadyLoaded when the same bytes are already loaded.
 func (t *Tx) RecordFile(rec FileRecord) (int64, error) {
-	id, err := recordFile(t.ctx, t.tx, rec)
+	id, err := recordFile(t.ctx, t.tx, rec, t.s.now)
 	if err == nil {
 		t.fileID = id
 	}
 	return id, err
 }
 
-func recordFile(ctx context.Context, ex sqlx.ExecerContext, rec FileRecord) (int64, error) {
+func recordFile(ctx context.Context, ex sqlx.ExecerContext, rec FileRecord, now func() time.Time) (int64, error) {
 	if rec.DurationMS == 0 && !rec.FinishedAt.IsZero() {
 		rec.DurationMS = rec.FinishedAt.Sub(rec.StartedAt).Milliseconds()
 	}
 	if rec.StartedAt.IsZero() {
-		rec.StartedAt = time.Now()
+		rec.StartedAt = now()
 	}
 	finished := sql.NullTime{Time: rec.FinishedAt.UTC(), Valid: !rec.FinishedAt.IsZero()}
 	args := []any{rec.Name, rec.SHA256, rec.Size, string(rec.Kind), rec.Rows, string(rec.Outcome), rec.ErrorCount,

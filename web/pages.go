@@ -41,7 +41,7 @@ const (
 	pageReports = 300
 )
 
-var runOutcomes = map[string]string{store.RunSucceeded: "成功", store.RunFailed: "失败", store.RunRunning: "运行中", store.RunRefused: "拒绝"}
+var runOutcomes = map[string]string{store.RunSucceeded: "成功", store.RunFailed: "失败", store.RunRunning: "运行中", store.RunRefused: "拒绝", store.RunInterrupted: "中断"}
 
 var fileOutcomes = map[store.FileOutcome]string{store.FileLoaded: "已导入", store.FileRejected: "已退回", store.FileDuplicate: "重复"}
 

@@ -255,6 +255,15 @@ var outcomeLabels = map[domain.ErrorKind]string{domain.ERefused: "拒绝", domai
 // runAll runs every job, even after one fails, prints one line per job, and
 // returns an error of the worst outcome's kind: usage (2) over any other failure (1).
 func runAll(ctx context.Context, app *pipeline.App, req pipeline.RunRequest, stdout io.Writer) error {
+	// One run all at a time: a second one exits at once, having run nothing.
+	lock, err := app.Store.LockRun(ctx, "run-all", nil)
+	if errors.Is(err, store.ErrBusy) {
+		return domain.Busyf("另一个 kam run all 正在运行，本次什么也没有运行（%v）", err)
+	}
+	if err != nil {
+		return domain.Failed(err, "锁定 run all")
+	}
+	defer lock.Release()
 	var failed []string
 	var worst *domain.Error
 	for _, name := range pipeline.JobOrder {
