@@ -466,7 +466,7 @@ func TestRejectedFileNoticeCarriesTheErrorWorkbook(t *testing.T) {
 		t.Errorf("attachments %v: the error workbook is not the one in rejected/", len(m.Files))
 	}
 	if !strings.HasPrefix(m.Subject, "文件被退回：不明.csv（") || !strings.Contains(m.Text, "整个文件退回") ||
-		!strings.Contains(m.Text, filepath.Join(a.Cfg.Paths.Rejected, "不明.csv")) {
+		!strings.Contains(m.Text, "退回目录，名为 不明.csv") || strings.Contains(m.Text+m.HTML, a.Cfg.Paths.Rejected) {
 		t.Errorf("notice: %s\n%s", m.Subject, m.Text)
 	}
 }

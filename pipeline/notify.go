@@ -206,8 +206,10 @@ func (a *App) queueRejection(ctx context.Context, fr FileResult, fileSHA string,
 	body := mailBody{
 		Title: fmt.Sprintf("文件被退回：%s（%d 处错误）", fr.Name, total),
 		Lead:  fmt.Sprintf("收件目录中的文件 %s 没有导入：文件中有错误，整个文件退回，数据库未做任何改动。", fr.Name),
+		// Names as staff see them: the server's folders mean nothing to the clerk who made the file.
 		Facts: [][2]string{{"文件", fr.Name}, {"识别类型", kind}, {"错误条数", fmt.Sprint(total)},
-			{"文件现在", fr.MovedTo}, {"错误明细", fr.ErrorBook}},
+			{"文件现在", "已移到 kam 的退回目录，名为 " + filepath.Base(fr.MovedTo)}, {"错误明细", bookName},
+			{"下一步", "按错误明细逐行改正原文件，改好后重新放入收件目录；整个文件会重新导入"}},
 		Footer: "此邮件由 kam 自动发送，请勿直接回复。",
 	}
 	if fr.Reason != "" {
@@ -221,8 +223,8 @@ func (a *App) queueRejection(ctx context.Context, fr FileResult, fileSHA string,
 	if attach {
 		body.Notes = append(body.Notes, "请按附件“错误明细”逐行改正后，将改好的文件重新放入收件目录。")
 	} else {
-		body.Notes = append(body.Notes, fmt.Sprintf("错误明细共 %s，超过邮件附件上限，未随信附上，见 kam 服务器上的 %s。改正后请将文件重新放入收件目录。",
-			sizeLabel(int64(len(book))), fr.ErrorBook))
+		body.Notes = append(body.Notes, fmt.Sprintf("错误明细共 %s，超过邮件附件上限，未随信附上，在 kam 的退回目录中，名为 %s（可请管理员取出）。改正后请将文件重新放入收件目录。",
+			sizeLabel(int64(len(book))), bookName))
 	}
 	html, text, err := body.render()
 	if err != nil {
@@ -230,7 +232,7 @@ func (a *App) queueRejection(ctx context.Context, fr FileResult, fileSHA string,
 	}
 	ms := make([]store.Mail, len(rcpts))
 	for i, rcpt := range rcpts {
-		ms[i] = store.Mail{Kind: "rejection", Recipient: rcpt, Subject: body.Title, HTML: html, Text: text,
+		ms[i] = store.Mail{Kind: "rejection", Recipient: rcpt, Subject: clip(body.Title, maxSubjectRunes), HTML: html, Text: text,
 			MessageID: rejectionMessageID(fileSHA, fr.MovedTo, rcpt), CreatedAt: a.now()}
 		if attach {
 			ms[i].AttachmentName, ms[i].Attachment = bookName, book
