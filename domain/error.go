@@ -16,6 +16,9 @@ type RowError struct {
 }
 
 func (e RowError) Error() string {
+	if e.Row == 0 { // the whole file, not one row
+		return fmt.Sprintf("%s「%s」：%s", e.Column, e.Value, e.Reason)
+	}
 	return fmt.Sprintf("第 %d 行 %s「%s」：%s", e.Row, e.Column, e.Value, e.Reason)
 }
 

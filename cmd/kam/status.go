@@ -104,6 +104,47 @@ func cmdStatus(ctx context.Context, app *pipeline.App, args []string, stdout io.
 				fmt.Sprint(f.Rows), errs, clip(f.StoredAs, 50)}
 		}
 		printTable(stdout, []string{"时间", "文件", "类型", "结果", "行数", "错误", "现在位置"}, rows)
+		// SPEC §3.2: what each revenue file did to the (month, line) pairs it covers.
+		for _, f := range files {
+			if f.Kind != domain.KindRevenue || f.ID == 0 {
+				continue
+			}
+			im, err := st.FileImpacts(ctx, f.ID)
+			if err != nil {
+				return err
+			}
+			if len(im) == 0 {
+				continue
+			}
+			mark := ""
+			if f.Confirmed {
+				mark = "（确认替换）"
+			}
+			if f.Unit != "" {
+				mark += "（单位 " + f.Unit + "）"
+			}
+			change := "收入变化"
+			if f.Outcome != store.FileLoaded {
+				change = "收入变化（未导入：若导入将是）"
+			}
+			fmt.Fprintf(stdout, "  %s%s %s：\n", f.Name, mark, change)
+			for _, r := range im {
+				fmt.Fprintf(stdout, "    %s %s：%d 行 ¥%s → %d 行 ¥%s\n", r.Month, r.Line, r.RowsBefore, r.AmountBefore.Yuan(), r.RowsAfter, r.AmountAfter.Yuan())
+			}
+		}
+	}
+
+	unread, err := st.UnreadFiles(ctx)
+	if err != nil {
+		return err
+	}
+	if len(unread) > 0 {
+		fmt.Fprintln(stdout, "\n未处理的文件（留在收件目录中，kam 不会读取）")
+		rows := make([][]string, len(unread))
+		for i, u := range unread {
+			rows[i] = []string{when(u.FirstSeen), clip(u.Path, 40), u.Reason}
+		}
+		printTable(stdout, []string{"发现于", "文件", "原因"}, rows)
 	}
 
 	b, err := st.MailBacklog(ctx)
