@@ -68,6 +68,13 @@ func CheckLayout(xlsx []byte) error {
 		if !facts.filter {
 			bad("%s: no autofilter", sheet)
 		}
+		if facts.table {
+			// A table's own filter spans the table: it must be the whole used range, header included.
+			tables, err := f.GetTables(sheet)
+			if err != nil || len(tables) != 1 || tables[0].Range != facts.used {
+				bad("%s: tables %+v do not cover %s (%v)", sheet, tables, facts.used, err)
+			}
+		}
 		if panes, _ := f.GetPanes(sheet); !panes.Freeze || panes.YSplit != 1 {
 			bad("%s: header row not frozen", sheet)
 		}
@@ -150,6 +157,7 @@ func readXML(zr *zip.Reader, name string, v any) error {
 type sheetFacts struct {
 	dimension, used string
 	filter, drawing bool
+	table           bool // an Excel table, whose own filter covers it
 }
 
 // scanSheet reads one worksheet's declared dimension and the range its cells
@@ -178,8 +186,10 @@ func scanSheet(zr *zip.Reader, name string) (sheetFacts, error) {
 		switch el.Name.Local {
 		case "dimension":
 			facts.dimension = attr(el, "ref")
-		case "autoFilter", "tablePart":
+		case "autoFilter":
 			facts.filter = true
+		case "tablePart":
+			facts.filter, facts.table = true, true
 		case "drawing":
 			facts.drawing = true
 		case "c":
