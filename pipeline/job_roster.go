@@ -69,7 +69,9 @@ func runRoster(ctx context.Context, a *App, period string, asOf domain.Date, out
 		},
 	})
 
-	book, err := reports.Roster(a.reportMeta(ctx, out), r, revenue, directoryOf(customers, units, managers))
+	book, err := reports.Roster(a.reportMeta(ctx, out,
+		[2]string{"集中度（roster.concentration_percent）", fmt.Sprintf("主维护收入占负责单位收入超过 %d%%", a.Cfg.Roster.ConcentrationPct)},
+		[2]string{"目标截止（roster.targets_due_day）", fmt.Sprintf("下月目标每月 %d 日前报", a.Cfg.Roster.TargetsDueDay)}), r, revenue, directoryOf(customers, units, managers))
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 
 	"kam/domain"
@@ -60,7 +61,7 @@ func runSplits(ctx context.Context, a *App, period string, _ domain.Date, out *O
 			feed := feedLines(index, rows)
 			defer feed.stop()
 			var err error
-			book, totals, err = reports.Splits(a.reportMeta(ctx, out), in, feed, w)
+			book, totals, err = reports.Splits(a.reportMeta(ctx, out, [2]string{"业务种类（business_lines）", strings.Join(a.Cfg.BusinessLines, "、")}), in, feed, w)
 			return err
 		})
 	})

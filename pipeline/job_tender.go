@@ -46,7 +46,8 @@ func runTender(ctx context.Context, a *App, period string, _ domain.Date, out *O
 	}
 	r := rules.Tender(rules.TenderInput{AsOf: asOf, Claims: claims, Announced: announced, Config: cfg})
 
-	book, err := reports.Tender(a.reportMeta(ctx, out), r, cfg.ManagerCap, names)
+	book, err := reports.Tender(a.reportMeta(ctx, out, [2]string{"临期（claims.due_soon_days）", fmt.Sprintf("开发截止日期前 %d 天内", cfg.DueSoonDays)},
+		[2]string{"待确认（claims.unconfirmed_days）", fmt.Sprintf("申报后超过 %d 天未确认", cfg.UnconfirmedDays)}), r, cfg.ManagerCap, names)
 	if err != nil {
 		return err
 	}

@@ -145,6 +145,17 @@ func TestEveryWorkbookDeclaresWhatItHolds(t *testing.T) {
 	if len(detail) < 2 || len(detail[1]) < 11 || detail[0][9] != "客户名称" || detail[1][9] == "" || detail[1][10] == "" {
 		t.Errorf("分成明细 does not name its customers and units: %q", detail[:min(2, len(detail))])
 	}
+	// 说明 says which run, which data and which configuration made the workbook.
+	explain := map[string]string{}
+	for _, row := range tenderSheets(t, books["tender_2026-07-15.xlsx"])["说明"] {
+		if len(row) > 1 {
+			explain[row[0]] = row[1]
+		}
+	}
+	if explain["运行编号"] == "" || !strings.Contains(explain["数据截至"], "导入") || explain["临期（claims.due_soon_days）"] == "" ||
+		explain["生成时间"] != "2026-07-15 17:00:00 +08:00" {
+		t.Errorf("tender 说明: %q", explain)
+	}
 	for name, p := range books {
 		data, err := os.ReadFile(p)
 		mustDo(t, err)
