@@ -122,7 +122,7 @@ type headerMatch struct {
 	found    int   // columns of the kind present
 	required int   // required columns present
 	missing  []string
-	dup      string // a column written twice, as a reason
+	dup      string   // a column written twice, as a reason
 	cells    []string // the row as written (kept for the closest incomplete match only)
 }
 

@@ -10,7 +10,6 @@ import (
 
 	"kam/domain"
 	"kam/loaders"
-	"kam/reports"
 	"kam/store"
 )
 
@@ -88,7 +87,7 @@ func (a *App) checkFile(ctx context.Context, path string, refs *store.RefSnapsho
 	case errors.Is(v.err, errShrinks):
 		errs, reason := a.shrinkErrors(v.shrunk)
 		res.Reason = reason
-		return a.checkRejected(res, c, errs, len(errs), func() ([]byte, error) { return a.impactWorkbook(name, errs, v.impacts) })
+		return a.checkRejected(res, c, errs, len(errs), func(string) ([]byte, error) { return a.impactWorkbook(name, errs, v.impacts) })
 	case errors.As(v.err, &fe):
 		return a.checkRejected(res, c, []domain.RowError{{Column: "（整个文件）", Value: name, Reason: fe.Reason}}, 1, nil)
 	case store.IsDataError(v.err):
@@ -98,7 +97,7 @@ func (a *App) checkFile(ctx context.Context, path string, refs *store.RefSnapsho
 }
 
 // checkRejected writes the file's error workbook beside it, the one ingest would write.
-func (a *App) checkRejected(res CheckResult, c *candidate, errs []domain.RowError, total int, makeBook func() ([]byte, error)) (CheckResult, error) {
+func (a *App) checkRejected(res CheckResult, c *candidate, errs []domain.RowError, total int, makeBook func(path string) ([]byte, error)) (CheckResult, error) {
 	res.Outcome, res.Errors = OutcomeRejected, total
 	if res.Reason == "" && len(errs) > 0 {
 		res.Reason = errs[0].Reason
@@ -107,11 +106,9 @@ func (a *App) checkRejected(res CheckResult, c *candidate, errs []domain.RowErro
 		}
 	}
 	if makeBook == nil {
-		makeBook = func() ([]byte, error) {
-			return reports.ErrorWorkbook(reports.Meta{GeneratedAt: a.now()}, filepath.Base(c.path), c.kind, errs, total)
-		}
+		makeBook = func(path string) ([]byte, error) { return a.errorWorkbook(c, path, errs, total) }
 	}
-	book, err := makeBook()
+	book, err := makeBook(c.path)
 	if err != nil {
 		return res, domain.Failed(err, "生成错误明细")
 	}

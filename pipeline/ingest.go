@@ -613,7 +613,7 @@ func (a *App) rejectShrinking(ctx context.Context, c *candidate, rec store.FileR
 	errs, reason := a.shrinkErrors(shrunk)
 	fr.Reason = reason
 	fr.Impacts = im
-	book := func() ([]byte, error) { return a.impactWorkbook(fr.Name, errs, im) }
+	book := func(string) ([]byte, error) { return a.impactWorkbook(fr.Name, errs, im) }
 	fr, err := a.rejectWith(ctx, c, rec, fr, errs, len(errs), start, book)
 	if err != nil || fr.recordID == 0 {
 		return fr, err
@@ -704,21 +704,19 @@ func (a *App) reject(ctx context.Context, c *candidate, rec store.FileRecord, fr
 	if len(errs) > 0 && errs[0].Row == 0 {
 		fr.Reason = errs[0].Reason
 	}
-	book := func() ([]byte, error) {
-		return reports.ErrorWorkbook(reports.Meta{GeneratedAt: a.now()}, fr.Name, c.kind, errs, total)
-	}
+	book := func(path string) ([]byte, error) { return a.errorWorkbook(c, path, errs, total) }
 	return a.rejectWith(ctx, c, rec, fr, errs, total, start, book)
 }
 
 // rejectWith rejects a file with the error workbook book makes.
-func (a *App) rejectWith(ctx context.Context, c *candidate, rec store.FileRecord, fr FileResult, errs []domain.RowError, total int, start time.Time, makeBook func() ([]byte, error)) (FileResult, error) {
+func (a *App) rejectWith(ctx context.Context, c *candidate, rec store.FileRecord, fr FileResult, errs []domain.RowError, total int, start time.Time, makeBook func(path string) ([]byte, error)) (FileResult, error) {
 	fr.Outcome, fr.Errors = OutcomeRejected, total
 	fr.Unit, fr.Confirmed = c.unit, c.confirmed
 	var err error
 	if fr.MovedTo, err = moveInto(c.path, a.Cfg.Paths.Rejected); err != nil {
 		return fr, err
 	}
-	book, err := makeBook()
+	book, err := makeBook(fr.MovedTo)
 	errPath := errorBookPath(fr.MovedTo)
 	if err == nil {
 		err = writeExclusive(errPath, func(w io.Writer) error { _, err := w.Write(book); return err })
