@@ -115,3 +115,45 @@ func TestExplainAgreesWithTheSplitsWorkbook(t *testing.T) {
 func ratioCell(r domain.Ratio) string {
 	return strings.TrimSuffix(strings.TrimRight(r.String(), "0"), ".")
 }
+
+// kam explain's month of revenue is the diamond review pack's 本期收入.
+func TestExplainAgreesWithTheReviewPack(t *testing.T) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
+		seedGradeData(t, s)
+		a := newTestApp(t, s, time.Date(2026, 7, 10, 9, 0, 0, 0, time.UTC))
+		if _, err := a.RunJob(t.Context(), "grade", RunRequest{Period: "2026Q2"}); err != nil {
+			t.Fatal(err)
+		}
+		out, err := a.RunJob(t.Context(), "review-diamond", RunRequest{Period: "2026-06"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := excelize.OpenFile(out.Paths[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		rows, err := f.GetRows("用邮分析", excelize.Options{RawCellValue: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) < 2 {
+			t.Fatalf("用邮分析 has no customer: %v", rows)
+		}
+		for _, r := range rows[1:] {
+			e, err := a.Explain(t.Context(), r[0], "2026Q2")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var june domain.Money
+			for _, rev := range e.Revenue {
+				if rev.Month == 202606 {
+					june += rev.Amount
+				}
+			}
+			if want := fen(t, r[2]); june != want || e.InForce != domain.Diamond {
+				t.Errorf("%s: explain gives June %s (%s), the pack 本期收入 %s", r[0], june.Yuan(), e.InForce, want.Yuan())
+			}
+		}
+	})
+}
