@@ -328,7 +328,10 @@ func TestLargeReportIsNotAttachedButNamed(t *testing.T) {
 		t.Errorf("attached %d files over the limit", len(m.Files))
 	}
 	xlsx := out.Reports[0]
-	for _, want := range []string{"超过邮件附件上限 1 MB", filepath.Join(a.Cfg.Paths.Reports, xlsx.FileName),
+	if strings.Contains(m.Text+m.HTML, a.Cfg.Paths.Reports) {
+		t.Errorf("body names a server path:\n%s", m.Text)
+	}
+	for _, want := range []string{"超过邮件附件上限 1 MB", "报表目录中的 " + xlsx.FileName,
 		fmt.Sprintf("kam reports get %d -o %s", xlsx.ID, xlsx.FileName)} {
 		if !strings.Contains(m.Text, want) || !strings.Contains(m.HTML, want) {
 			t.Errorf("body lacks %q:\n%s", want, m.Text)

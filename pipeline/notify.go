@@ -108,8 +108,9 @@ func runFailedMessageID(runID int64, rcpt string) string {
 
 // queueReportMail queues one mail per recipient for the run's reports, in the
 // transaction that archives them. Workbooks larger together than
-// smtp.max_attachment_mb stay out of the mail, which says where they are.
-func (a *App) queueReportMail(tx *store.Tx, job string, out *Output, paths []string) error {
+// smtp.max_attachment_mb stay out of the mail, which says where they are by
+// name: the published paths (the last argument) are the server's, not the reader's.
+func (a *App) queueReportMail(tx *store.Tx, job string, out *Output, _ []string) error {
 	rcpts := a.reportRecipients(job)
 	if len(rcpts) == 0 || len(out.Reports) == 0 {
 		return nil
@@ -137,8 +138,9 @@ func (a *App) queueReportMail(tx *store.Tx, job string, out *Output, paths []str
 	} else {
 		body.Notes = append(body.Notes, fmt.Sprintf("报表共 %s，超过邮件附件上限 %d MB，未随信附上。请到 kam 服务器的报表目录取用，或在服务器上从归档取出：",
 			sizeLabel(total), a.Cfg.SMTP.MaxAttachmentMB))
-		for i, r := range out.Reports {
-			body.Notes = append(body.Notes, a.overLimitNote(paths[i], r))
+		for _, r := range out.Reports {
+			// The file's name in the reports folder, not the server's path: staff do not see the server's disk.
+			body.Notes = append(body.Notes, a.overLimitNote("报表目录中的 "+r.FileName, r))
 		}
 	}
 	body.Act = out.Act
