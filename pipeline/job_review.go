@@ -53,8 +53,18 @@ func reviewJob(name string, tier domain.Tier, window int) func(context.Context, 
 			return err
 		}
 		drop := domain.Ratio(a.Cfg.Review.YoYDropPct * 100)
+		// A comparison month never loaded has no base: shown empty, never as 0.00 (SPEC §4.6).
+		pairs, err := a.Store.RevenuePairs(ctx, from, to)
+		if err != nil {
+			return domain.Failed(err, "读取已导入的收入月份")
+		}
+		loaded := map[domain.Month]bool{}
+		for _, p := range pairs {
+			loaded[p.Month] = true
+		}
 		rows := rules.Review(rules.ReviewInput{
 			Month: m, Window: window, Customers: customers, Revenue: revenue, Lines: a.Cfg.BusinessLines, DropAlert: drop,
+			Loaded: func(m domain.Month) bool { return loaded[m] },
 		})
 		units, err := a.Store.Units(ctx)
 		if err != nil {

@@ -83,7 +83,7 @@ func Review(m Meta, p ReviewPack, names Directory) (_ *Book, err error) {
 		{Title: "预警", Width: 22},
 	}
 	values := func(f rules.ReviewFigures) []any {
-		return []any{f.Current, f.Previous, f.LastYear, pct(f.MoM), yoy(f), f.YearToDate, alert(f)}
+		return []any{f.Current, base(f.Previous, f.NoPrevious), base(f.LastYear, f.NoLastYear), pct(f.MoM), yoy(f), f.YearToDate, alert(f)}
 	}
 
 	cols := append([]Column{{Title: "客户编号"}, {Title: "客户名称", Width: 30}}, figures...)
@@ -136,7 +136,7 @@ func Review(m Meta, p ReviewPack, names Directory) (_ *Book, err error) {
 				}
 			}
 			code, name := unit(r.Customer.ID)
-			if err := add(r.Customer.ID, r.Customer.Name, alert(r.ReviewFigures), r.Current, r.LastYear, yoy(r.ReviewFigures),
+			if err := add(r.Customer.ID, r.Customer.Name, alert(r.ReviewFigures), r.Current, base(r.LastYear, r.NoLastYear), yoy(r.ReviewFigures),
 				strings.Join(lost, "、"), code, name); err != nil {
 				return err
 			}
@@ -166,6 +166,14 @@ func Review(m Meta, p ReviewPack, names Directory) (_ *Book, err error) {
 		b.Note(n[0], n[1])
 	}
 	return b, nil
+}
+
+// base is a comparison amount, empty when its months were never loaded (SPEC §4.6): never 0.00.
+func base(m domain.Money, unknown bool) any {
+	if unknown {
+		return nil
+	}
+	return m
 }
 
 // pct is a growth cell: — when there is no base to compare with.

@@ -43,6 +43,10 @@ type ReviewInput struct {
 	Revenue   []domain.Revenue  // their revenue over ReviewSpan; rows outside it or of other customers are ignored
 	Lines     []string          // business lines in report order; lines not listed follow by name
 	DropAlert domain.Ratio      // 预警 when 同比 falls by more than this many basis points
+	// Loaded reports whether any revenue at all is stored for a month; a
+	// comparison window with a month never loaded has no base (shown empty,
+	// 同比 —), never 0.00. nil: every month is loaded.
+	Loaded func(domain.Month) bool
 }
 
 // ReviewFigures are one customer's (or one of its lines') figures for the period.
@@ -51,8 +55,10 @@ type ReviewFigures struct {
 	Previous   domain.Money // 上期: the window just before
 	LastYear   domain.Money // 去年同期
 	YearToDate domain.Money // 年累计: January … Month
-	MoM        *Pct         // 环比; nil when 上期 is 0 (shown as —)
-	YoY        *Pct         // 同比; nil when 去年同期 is 0 (shown as —)
+	MoM        *Pct         // 环比; nil when 上期 is 0 or not loaded (shown as —)
+	YoY        *Pct         // 同比; nil when 去年同期 is 0 or not loaded (shown as —)
+	NoPrevious bool         // 上期 includes a month never loaded: no base, shown empty
+	NoLastYear bool         // 去年同期 includes a month never loaded: no base, shown empty
 	Lost       bool         // 流失: last year above 0, now 0 or below
 	Alert      bool         // 预警: lost, or 同比 fell by more than the threshold
 }
@@ -107,6 +113,19 @@ func Review(in ReviewInput) []ReviewRow {
 		return s
 	}
 	w := in.Window
+	loaded := func(first, last domain.Month) bool {
+		if in.Loaded == nil {
+			return true
+		}
+		for m := first; m <= last; m = m.AddMonths(1) {
+			if !in.Loaded(m) {
+				return false
+			}
+		}
+		return true
+	}
+	noPrevious := !loaded(in.Month.AddMonths(-(2*w - 1)), in.Month.AddMonths(-w))
+	noLastYear := !loaded(in.Month.AddMonths(-(12 + w - 1)), in.Month.AddMonths(-12))
 	figures := func(series []domain.Money) ReviewFigures {
 		f := ReviewFigures{
 			Current:    sum(series, in.Month.AddMonths(-(w - 1)), in.Month),
@@ -116,7 +135,14 @@ func Review(in ReviewInput) []ReviewRow {
 		}
 		f.MoM = growth(f.Current, f.Previous)
 		f.YoY = growth(f.Current, f.LastYear)
-		if f.LastYear > 0 {
+		f.NoPrevious, f.NoLastYear = noPrevious, noLastYear
+		if noPrevious {
+			f.MoM = nil
+		}
+		if noLastYear {
+			f.YoY = nil
+		}
+		if f.LastYear > 0 && !noLastYear {
 			f.Lost = f.Current <= 0
 			// Compared as shown (rounded to 0.01%), so a flagged 同比 never reads as within the threshold.
 			f.Alert = f.Lost || int64(*f.YoY) < -int64(in.DropAlert)

@@ -180,3 +180,24 @@ func TestLineOrder(t *testing.T) {
 		t.Errorf("line order %v; want %v", lines, want)
 	}
 }
+
+// A comparison base never loaded is no base: no 同比, no 流失 or 预警, the amount unknown.
+func TestReviewWithoutALoadedBase(t *testing.T) {
+	c := domain.Customer{ID: "A"}
+	in := ReviewInput{Month: month("2026-06"), Window: 1, Customers: []domain.Customer{c}, DropAlert: 1000,
+		Revenue: []domain.Revenue{rev("A", "2026-06", "函件", 100*yuan), rev("A", "2026-05", "函件", 300*yuan)}}
+	in.Loaded = func(m domain.Month) bool { return m >= month("2026-01") } // loading began this January
+	r := Review(in)[0]
+	if !r.NoLastYear || r.YoY != nil || r.Lost || r.Alert || r.NoPrevious || r.MoM == nil {
+		t.Errorf("last year never loaded: %+v", r.ReviewFigures)
+	}
+	in.Loaded = func(domain.Month) bool { return true } // loaded, and truly nothing last June
+	r = Review(in)[0]
+	if r.NoLastYear || r.YoY != nil || r.LastYear != 0 {
+		t.Errorf("last year loaded with no revenue: %+v", r.ReviewFigures)
+	}
+	in.Loaded = func(m domain.Month) bool { return m != month("2026-05") }
+	if r := Review(in)[0]; !r.NoPrevious || r.MoM != nil {
+		t.Errorf("last month never loaded: %+v", r.ReviewFigures)
+	}
+}
