@@ -42,6 +42,13 @@ func TestDryRunRecordsNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 		before := tableDump(t, s)
+		// Published copies are the owner's alone.
+		published, _ := filepath.Glob(filepath.Join(a.Cfg.Paths.Reports, "*"))
+		for _, p := range published {
+			if st, err := os.Stat(p); err != nil || st.Mode().Perm() != 0o600 {
+				t.Errorf("%s: mode %v (%v), want 0600", p, st.Mode().Perm(), err)
+			}
+		}
 
 		future := RunRequest{AsOf: day(2027, 3, 1)}
 		if _, err := a.RunJob(t.Context(), "tender", future); domain.KindOf(err) != domain.EInvalid {

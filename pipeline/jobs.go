@@ -392,13 +392,15 @@ func (a *App) publish(ctx context.Context, runID int64, job, period string, out 
 	return nil
 }
 
+// copyFile copies a report; the copy is the owner's alone (0600): the reports
+// folder's own permissions, the administrator's, decide who else may read it.
 func copyFile(src, dst string) error {
 	in, err := os.Open(src)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	out, err := os.Create(dst)
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
 	}
