@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -16,8 +17,6 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/schollz/progressbar/v3"
 
 	"kam/domain"
 	"kam/loaders"
@@ -453,7 +452,7 @@ func (a *App) ingestFile(ctx context.Context, c *candidate, refs *store.RefSnaps
 		// half as often makes large workbooks load ~15% faster for a few tens of MB.
 		defer debug.SetGCPercent(debug.SetGCPercent(200))
 	}
-	bar := a.progressBar(name)
+	bar := a.progressBar(c, x)
 	defer bar.finish()
 	v := a.loadFile(ctx, c, x, refs, &rec, start, bar.update(), false)
 	result, impacts, shrunk, err := v.result, v.impacts, v.shrunk, v.err
@@ -557,16 +556,46 @@ func (a *App) loadFile(ctx context.Context, c *candidate, x *loaders.Extract, re
 }
 
 // measuredWriter is the transaction a file loads in, measuring a revenue
-// file's impact on each (month, line) just before the replacement.
+// file's impact on each (month, line): what it writes, counted as it goes by,
+// against what was stored before, read just before the replacement.
 type measuredWriter struct {
 	*store.Tx
 	impacts []store.RevenueImpact
+	after   map[domain.MonthLine]*store.RevenueImpact
+	last    *store.RevenueImpact // rows come in runs of one (month, line)
+}
+
+func (w *measuredWriter) PutRevenue(rows []domain.Revenue) error {
+	if w.after == nil {
+		w.after = map[domain.MonthLine]*store.RevenueImpact{}
+	}
+	for i := range rows {
+		r := &rows[i]
+		im := w.last
+		if im == nil || im.Month != r.Month || im.Line != r.Line {
+			k := domain.MonthLine{Month: r.Month, Line: r.Line}
+			if im = w.after[k]; im == nil {
+				im = &store.RevenueImpact{Month: r.Month, Line: r.Line}
+				w.after[k] = im
+			}
+			w.last = im
+		}
+		im.RowsAfter++
+		im.AmountAfter += r.Amount
+		im.AbsAfter += max(r.Amount, -r.Amount)
+	}
+	return w.Tx.PutRevenue(rows)
 }
 
 func (w *measuredWriter) FinishRevenue(pairs []domain.MonthLine) error {
-	im, err := w.Tx.RevenueImpact(pairs)
+	im, err := w.Tx.RevenueBefore(pairs)
 	if err != nil {
 		return err
+	}
+	for i := range im {
+		if a := w.after[domain.MonthLine{Month: im[i].Month, Line: im[i].Line}]; a != nil {
+			im[i].RowsAfter, im[i].AmountAfter, im[i].AbsAfter = a.RowsAfter, a.AmountAfter, a.AbsAfter
+		}
 	}
 	w.impacts = im
 	return w.Tx.FinishRevenue(pairs)
@@ -755,20 +784,47 @@ func (a *App) rejectWith(ctx context.Context, c *candidate, rec store.FileRecord
 	return fr, nil
 }
 
-// rowProgress draws a row count on a terminal while a file loads; a nil
-// *rowProgress draws nothing.
+// rowProgress draws a file's progress on a terminal while it loads: rows
+// read, of a total estimated from a CSV's size (its first 256 KiB give the
+// bytes per row), rate and time left. A nil *rowProgress draws nothing.
 type rowProgress struct {
-	bar  *progressbar.ProgressBar
-	last int
+	name     string
+	estimate int // rows the file likely holds, 0 when unknown (a workbook)
+	start    time.Time
+	lastDraw time.Time
 }
 
-func (a *App) progressBar(name string) *rowProgress {
+func (a *App) progressBar(c *candidate, x *loaders.Extract) *rowProgress {
 	if !a.Progress {
 		return nil
 	}
-	return &rowProgress{bar: progressbar.NewOptions64(-1, progressbar.OptionSetDescription(name), progressbar.OptionSetWriter(os.Stderr),
-		progressbar.OptionShowCount(), progressbar.OptionSetItsString("行"), progressbar.OptionShowIts(),
-		progressbar.OptionSetPredictTime(false), progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish())}
+	p := &rowProgress{name: filepath.Base(c.path), start: time.Now()}
+	if x.Encoding() != "xlsx" {
+		p.estimate = estimateRows(c.path, c.size)
+	}
+	return p
+}
+
+// estimateRows guesses a CSV's data rows from its size and its first lines.
+func estimateRows(path string, size int64) int {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	buf := make([]byte, 256<<10)
+	n, _ := io.ReadFull(f, buf)
+	lines := bytes.Count(buf[:n], []byte("\n"))
+	if int64(n) >= size { // the whole file was read: the count is exact
+		if n > 0 && buf[n-1] != '\n' {
+			lines++
+		}
+		return max(lines-1, 0)
+	}
+	if lines < 2 {
+		return 0
+	}
+	return int(float64(size) / (float64(n) / float64(lines)))
 }
 
 // update is the loader's Progress callback (nil when nothing is drawn).
@@ -777,14 +833,35 @@ func (p *rowProgress) update() func(int) {
 		return nil
 	}
 	return func(done int) {
-		_ = p.bar.Add(done - p.last)
-		p.last = done
+		if now := time.Now(); now.Sub(p.lastDraw) >= 100*time.Millisecond {
+			p.lastDraw = now
+			stderrTerm.show(p.line(done, now.Sub(p.start)))
+		}
 	}
 }
 
-// finish clears the bar so the file's log line stands alone.
+// line is the bar for done rows after elapsed: name, bar, count, percent, rate, time left.
+func (p *rowProgress) line(done int, elapsed time.Duration) string {
+	name := p.name
+	if r := []rune(name); len(r) > 30 {
+		name = string(r[:29]) + "…"
+	}
+	rate := float64(done) / max(elapsed.Seconds(), 1e-3)
+	if p.estimate <= 0 {
+		return fmt.Sprintf("%s  %d 行  %.0f 行/s  已用 %s", name, done, rate, elapsed.Round(100*time.Millisecond))
+	}
+	total := max(p.estimate, done)
+	frac := float64(done) / float64(total)
+	const width = 24
+	filled := min(int(frac*width), width)
+	bar := strings.Repeat("█", filled) + strings.Repeat("░", width-filled)
+	left := time.Duration(float64(total-done) / max(rate, 1e-9) * float64(time.Second)).Round(time.Second)
+	return fmt.Sprintf("%s  %s %d/约%d 行  %3.0f%%  %.0f 行/s  剩余 %s", name, bar, done, total, frac*100, rate, left)
+}
+
+// finish clears the bar so the file's line stands alone.
 func (p *rowProgress) finish() {
 	if p != nil {
-		_ = p.bar.Finish()
+		stderrTerm.clear()
 	}
 }

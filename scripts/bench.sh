@@ -55,9 +55,9 @@ bench_ingest() { # NAME STORE CUSTOMERS GENFLAGS...
   mv "$dir"/hold/* "$dir/var/inbox/" && sleep 2.1                        # past the quiet period
   timed "$dir" ingest "$KAM" --config kam.yaml ingest
   local rows; rows=$(grep -o '"rows":[0-9]*' "$dir/ingest.err" | head -1 | cut -d: -f2)
-  local file_secs; file_secs=$(grep -o '"duration":[0-9.]*' "$dir/ingest.err" | head -1 | cut -d: -f2)
+  local file_rate; file_rate=$(grep -o '"rows_per_s":[0-9.]*' "$dir/ingest.err" | head -1 | cut -d: -f2)
   printf '| %s | %s | %s | %.1f s | %.0f | %.0f | %s MB |\n' "$name" "$store" "$rows" "$SECS" \
-    "$(div "$rows" "$file_secs / 1000")" "$(div "$rows" "$SECS")" "$RSS_MB"
+    "$file_rate" "$(div "$rows" "$SECS")" "$RSS_MB"
 }
 
 bench_jobs() { # STORE

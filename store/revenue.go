@@ -184,59 +184,24 @@ type RevenueImpact struct {
 	AbsAfter     domain.Money `db:"abs_after"`
 }
 
-// RevenueImpact measures, before FinishRevenue replaces them, each pair's
-// stored revenue (written by other files) against what this file wrote.
-func (t *Tx) RevenueImpact(pairs []domain.MonthLine) ([]RevenueImpact, error) {
+// RevenueBefore is each pair's stored revenue written by earlier files — what
+// FinishRevenue is about to replace — as the Before figures of its impact.
+// Earlier files have smaller ids, so each pair is one range of the primary key
+// (month, business_line, file_id, …) that stops short of this file's own rows.
+func (t *Tx) RevenueBefore(pairs []domain.MonthLine) ([]RevenueImpact, error) {
 	if t.fileID == 0 {
-		return nil, errors.New("store: RevenueImpact before RecordFile")
-	}
-	if err := t.flushRevenue(true); err != nil {
-		return nil, err
+		return nil, errors.New("store: RevenueBefore before RecordFile")
 	}
 	out := make([]RevenueImpact, len(pairs))
-	at := make(map[domain.MonthLine]int, len(pairs))
 	for i, p := range pairs {
 		out[i] = RevenueImpact{Month: p.Month, Line: p.Line}
-		at[p] = i
-	}
-	const per = 200
-	for start := 0; start < len(pairs); start += per {
-		var b strings.Builder
-		args := []any{t.fileID}
-		b.WriteString(`SELECT month, business_line, CASE WHEN file_id = ? THEN 1 ELSE 0 END AS mine, COUNT(*),
-			COALESCE(SUM(amount), 0), COALESCE(SUM(ABS(amount)), 0) FROM revenue WHERE `)
-		for i, p := range pairs[start:min(start+per, len(pairs))] {
-			if i > 0 {
-				b.WriteString(" OR ")
-			}
-			b.WriteString("(month = ? AND business_line = ?)")
-			args = append(args, int64(p.Month), p.Line)
-		}
-		b.WriteString(" GROUP BY month, business_line, CASE WHEN file_id = ? THEN 1 ELSE 0 END")
-		args = append(args, t.fileID)
-		rows, err := t.tx.QueryContext(t.ctx, b.String(), args...)
+		var n, sum, abs int64
+		err := t.tx.QueryRowContext(t.ctx, `SELECT COUNT(*), COALESCE(SUM(amount), 0), COALESCE(SUM(ABS(amount)), 0)
+			FROM revenue WHERE month = ? AND business_line = ? AND file_id < ?`, int64(p.Month), p.Line, t.fileID).Scan(&n, &sum, &abs)
 		if err != nil {
 			return nil, wrap(err, "统计收入变化")
 		}
-		for rows.Next() {
-			var p domain.MonthLine
-			var mine int
-			var n, sum, abs int64
-			if err := rows.Scan(&p.Month, &p.Line, &mine, &n, &sum, &abs); err != nil {
-				rows.Close()
-				return nil, wrap(err, "统计收入变化")
-			}
-			im := &out[at[p]]
-			if mine == 1 {
-				im.RowsAfter, im.AmountAfter, im.AbsAfter = n, domain.Money(sum), domain.Money(abs)
-			} else {
-				im.RowsBefore, im.AmountBefore, im.AbsBefore = n, domain.Money(sum), domain.Money(abs)
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, wrap(err, "统计收入变化")
-		}
+		out[i].RowsBefore, out[i].AmountBefore, out[i].AbsBefore = n, domain.Money(sum), domain.Money(abs)
 	}
 	return out, nil
 }
