@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -13,24 +12,8 @@ import (
 )
 
 // tableDump is every row of the tables a run writes, as text.
-func tableDump(t *testing.T, s *store.Store) map[string][]string {
-	t.Helper()
-	out := map[string][]string{}
-	for _, table := range []string{"job_runs", "reports", "report_chunks", "announcements", "outbox", "grades"} {
-		rows, err := s.DB().Queryx("SELECT * FROM " + table)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for rows.Next() {
-			vals, err := rows.SliceScan()
-			if err != nil {
-				t.Fatal(err)
-			}
-			out[table] = append(out[table], fmt.Sprintf("%q", vals))
-		}
-		rows.Close()
-	}
-	return out
+func tableDump(t *testing.T, s *store.Store) string {
+	return dumpTables(t, s, "job_runs", "reports", "report_chunks", "announcements", "outbox", "grades")
 }
 
 // A dry run writes its workbook and records nothing; a future date needs one.

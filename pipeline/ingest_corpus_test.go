@@ -267,9 +267,14 @@ func writeCorpus(t *testing.T) {
 
 // dumpDB is every row of every table the loaders write, as text, sorted: the store's contents, not just its counts.
 func dumpDB(t *testing.T, s *store.Store) string {
+	return dumpTables(t, s, "units", "managers", "customers", "revenue", "claims", "agreements", "agreement_parties", "targets")
+}
+
+// dumpTables is every row of the tables, as sorted text: to compare a store before and after.
+func dumpTables(t *testing.T, s *store.Store, tables ...string) string {
 	t.Helper()
 	var out []string
-	for _, table := range []string{"units", "managers", "customers", "revenue", "claims", "agreements", "agreement_parties", "targets"} {
+	for _, table := range tables {
 		rows, err := s.DB().Queryx("SELECT * FROM " + table)
 		if err != nil {
 			t.Fatal(err)
