@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -71,14 +72,25 @@ func (z zoneStamp) Run(e *zerolog.Event, _ zerolog.Level, _ string) {
 	e.Time(zerolog.TimestampFieldName, time.Now().In(z.loc))
 }
 
-// consoleValue shows a duration to the millisecond ("2.671s", not "2.671234567s").
+// consoleValue shows a duration rounded to what a person reads ("2.671s",
+// "320µs", not "2.671234567s"). ConsoleWriter hands over non-ASCII strings quoted.
 func consoleValue(v any) string {
 	s, ok := v.(string)
 	if !ok {
 		return defaultValue(v)
 	}
-	if d, err := time.ParseDuration(s); err == nil && strings.ContainsAny(s, "smh") && d > time.Millisecond {
-		return d.Round(time.Millisecond).String()
+	raw := s
+	if u, err := strconv.Unquote(s); err == nil {
+		raw = u
+	}
+	if d, err := time.ParseDuration(raw); err == nil && strings.ContainsAny(raw, "smhµu") {
+		switch {
+		case d >= time.Millisecond:
+			return d.Round(time.Millisecond).String()
+		case d >= time.Microsecond:
+			return d.Round(time.Microsecond).String()
+		}
+		return d.String()
 	}
 	return s
 }

@@ -51,6 +51,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 	results, err := p.Up(ctx)
 	for _, r := range results {
 		if r.Error == nil {
+			s.applied = append(s.applied, r.Source.Version)
 			s.log.Info().Int64("version", r.Source.Version).Dur("took", r.Duration).Msg("数据库迁移已执行")
 		}
 	}
@@ -59,6 +60,10 @@ func (s *Store) Migrate(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Applied lists the migration versions this Store applied (when it opened, or
+// by Migrate since), oldest first; empty when the schema was already current.
+func (s *Store) Applied() []int64 { return append([]int64(nil), s.applied...) }
 
 // mysqlMigrationLock serialises migrations across processes with a named server lock per database.
 type mysqlMigrationLock struct{}

@@ -53,6 +53,8 @@ type Store struct {
 	now      func() time.Time
 	// file is the SQLite database's path as SQLite reports it; lock files live beside it.
 	file string
+	// applied are the migration versions this Store applied, in order (see Applied).
+	applied []int64
 }
 
 // Open connects, checks the connection and applies pending migrations.

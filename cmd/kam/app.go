@@ -42,7 +42,8 @@ func execute(ctx context.Context, c *command, w *work, configPath string, stdout
 	if c.db == noDB {
 		return w.do(ctx, e)
 	}
-	log := pipeline.NewLogger(os.Stderr, cfg.Log.Format, cfg.Log.Level)
+	log := pipeline.NewLoggerWith(os.Stderr, pipeline.LogOptions{Format: cfg.Log.Format, Level: cfg.Log.Level,
+		Location: cfg.Location(), Summarised: c.name == "ingest" || c.name == "run", StdoutTerminal: isTerminal(stdout)})
 	st, err := openDB(ctx, cfg, c.db, store.Options{DSN: cfg.DB.DSN, SQLitePath: cfg.DB.SQLitePath, Log: log})
 	if err != nil {
 		return domain.Failed(err, "打开数据库")
@@ -137,11 +138,28 @@ func init() {
 				return nil, domain.Usagef("migrate 不带参数")
 			}
 			return &work{do: func(ctx context.Context, e *env) error {
-				fmt.Fprintf(e.stdout, "数据库已是最新结构（%s）\n", e.app.Store.Dialect())
+				fmt.Fprintln(e.stdout, migrateMessage(e.app.Store.Applied(), e.app.Store.Dialect()))
 				return nil // opening the store applied every migration
 			}}, nil
 		},
 	})
+}
+
+// migrateMessage says what opening the database applied.
+func migrateMessage(applied []int64, dialect string) string {
+	switch len(applied) {
+	case 0:
+		return fmt.Sprintf("数据库已是最新结构，没有需要应用的迁移（%s）", dialect)
+	case 1:
+		return fmt.Sprintf("已应用 1 个迁移（%05d），数据库结构已是最新（%s）", applied[0], dialect)
+	}
+	return fmt.Sprintf("已应用 %d 个迁移（%05d … %05d），数据库结构已是最新（%s）", len(applied), applied[0], applied[len(applied)-1], dialect)
+}
+
+// isTerminal: w is a terminal (stdout of a person at a shell).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && pipeline.IsTerminal(f)
 }
 
 // parseFlags parses fs over args with flags and positional arguments in any order.
