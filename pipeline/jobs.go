@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"kam/domain"
 	"kam/store"
@@ -208,7 +209,7 @@ func (a *App) runJob(ctx context.Context, job Job, req RunRequest) (*Output, err
 	}
 	defer os.RemoveAll(tmp)
 	out := &Output{Period: period, tmp: tmp, allowIncomplete: req.AllowIncomplete}
-	start := a.now()
+	start, began := a.now(), time.Now() // the clock for records, the machine's for durations
 	runID, err := a.Store.StartRun(ctx, name, period, req.Trigger, start.UTC())
 	if err != nil {
 		return nil, domain.Failed(err, "记录作业 %s（%s）开始", name, period)
@@ -239,7 +240,7 @@ func (a *App) runJob(ctx context.Context, job Job, req RunRequest) (*Output, err
 			}
 		}
 	}
-	took := a.now().Sub(start)
+	took := time.Since(began)
 	switch {
 	case runErr == nil:
 		log.Info().Str("outcome", outcome).Interface("counts", out.Counts).Strs("files", out.Paths).Dur("duration", took).Msg(out.Headline)
