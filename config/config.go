@@ -116,6 +116,8 @@ type Recipients struct {
 	Roster        []string `yaml:"roster"`
 	Rejections    []string `yaml:"rejections"`
 	Admin         []string `yaml:"admin"`
+	// Units adds mailboxes per unit code to the units extract's 邮箱 (SPEC §5: each centre gets its own).
+	Units map[string][]string `yaml:"units"`
 }
 
 type Log struct {
@@ -322,6 +324,13 @@ func (c *Config) Validate() error {
 		for _, a := range list.addrs {
 			if _, err := mail.ParseAddress(a); err != nil {
 				return bad("recipients."+list.key, "%q 不是邮件地址", a)
+			}
+		}
+	}
+	for code, addrs := range r.Units {
+		for _, a := range addrs {
+			if _, err := mail.ParseAddress(a); err != nil {
+				return bad("recipients.units."+code, "%q 不是邮件地址", a)
 			}
 		}
 	}

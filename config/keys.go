@@ -65,6 +65,16 @@ func walkNode(n *yaml.Node, t reflect.Type, path string) *keyError {
 			}
 		}
 		return nil
+	case reflect.Map: // keys are free (unit codes): each value is checked against the element type
+		if n.Kind != yaml.MappingNode {
+			return wrongType(n, path, "一组子项（例如 D01: [d01@example.cn]）")
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if err := walkNode(n.Content[i+1], t.Elem(), join(path, n.Content[i].Value)); err != nil {
+				return err
+			}
+		}
+		return nil
 	case reflect.Slice:
 		if n.Kind != yaml.SequenceNode {
 			return wrongType(n, path, "一个列表（例如 [a, b] 或每行一个 - a）")

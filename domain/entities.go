@@ -1,5 +1,7 @@
 package domain
 
+import "strings"
+
 // UnitKind is the kind of a unit (单位类型). Stored and compared by its English code.
 type UnitKind string
 
@@ -88,6 +90,20 @@ type Unit struct {
 	Kind   UnitKind `db:"kind"`
 	Parent string   `db:"parent_code"`   // teams and windows: their district
 	Line   string   `db:"business_line"` // professional bureaus: their business line
+	// Email is the mailbox of the unit's key-account centre (§5: each centre
+	// gets its own): addresses separated by ";", "" for none.
+	Email string `db:"email"`
+}
+
+// Mailboxes lists the unit's addresses.
+func (u Unit) Mailboxes() []string {
+	var out []string
+	for _, a := range strings.Split(u.Email, ";") {
+		if a = strings.TrimSpace(a); a != "" {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // Manager is a 客户经理.

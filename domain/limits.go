@@ -8,6 +8,7 @@ const (
 	MaxCodeLen    = 32    // unit codes, staff ids, customer ids, claim and agreement ids, business lines
 	MaxNameLen    = 200   // unit, manager and customer names
 	MaxProjectLen = 500   // a target's 项目
+	MaxEmailLen   = 500   // a unit's mailboxes, separated by ";"
 	MaxCellLen    = 32767 // what one Excel cell can hold: no value is ever longer
 )
 
@@ -26,6 +27,7 @@ var TextLimits = []TextLimit{
 	{KindUnits, "单位名称", "units", "name", MaxNameLen},
 	{KindUnits, "上级单位编码", "units", "parent_code", MaxCodeLen},
 	{KindUnits, "专业", "units", "business_line", MaxCodeLen},
+	{KindUnits, "邮箱", "units", "email", MaxEmailLen},
 	{KindManagers, "工号", "managers", "staff_id", MaxCodeLen},
 	{KindManagers, "姓名", "managers", "name", MaxNameLen},
 	{KindManagers, "所属单位编码", "managers", "unit_code", MaxCodeLen},

@@ -173,12 +173,12 @@ func (g *generator) title(what string) string {
 
 func (g *generator) writeUnits(context.Context) error {
 	s, err := newSheetFile(g.path("units.xlsx"), "单位", "",
-		[]string{"单位编码", "单位名称", "单位类型", "上级单位编码", "专业"}, []float64{12, 28, 16, 14, 10})
+		[]string{"单位编码", "单位名称", "单位类型", "上级单位编码", "专业", "邮箱"}, []float64{12, 28, 16, 14, 10, 28})
 	if err != nil {
 		return err
 	}
-	for _, u := range g.w.units {
-		row := []any{u.Code, u.Name, domain.LabelOf(domain.UnitKinds, u.Kind), nilIfEmpty(u.Parent), nilIfEmpty(u.Line)}
+	for i, u := range g.w.units {
+		row := []any{u.Code, u.Name, domain.LabelOf(domain.UnitKinds, u.Kind), nilIfEmpty(u.Parent), nilIfEmpty(u.Line), nilIfEmpty(unitMailbox(u, i))}
 		if err := s.add(row); err != nil {
 			s.abort()
 			return err
@@ -222,4 +222,13 @@ func appendCustomerID(b []byte, i int) []byte {
 		n /= 10
 	}
 	return append(b, d[:]...)
+}
+
+// unitMailbox gives most units a key-account mailbox; one team or window in
+// five has none, as in a bureau whose small units have not sent theirs yet.
+func unitMailbox(u domain.Unit, i int) string {
+	if (u.Kind == domain.Team || u.Kind == domain.Window) && i%5 == 4 {
+		return ""
+	}
+	return strings.ToLower(u.Code) + "@dg.example.cn"
 }

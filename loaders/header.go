@@ -18,7 +18,7 @@ type Column struct {
 
 // Column positions inside each kind's list below; the loaders index by them.
 const (
-	uCode, uName, uKind, uParent, uLine = 0, 1, 2, 3, 4
+	uCode, uName, uKind, uParent, uLine, uEmail = 0, 1, 2, 3, 4, 5
 
 	mStaff, mName, mUnit, mStatus = 0, 1, 2, 3
 
@@ -36,7 +36,7 @@ const (
 var kindColumns = map[domain.Kind][]Column{
 	domain.KindUnits: {
 		{"单位编码", "unit_code", false}, {"单位名称", "unit_name", false}, {"单位类型", "unit_kind", false},
-		{"上级单位编码", "parent_code", true}, {"专业", "business_line", true},
+		{"上级单位编码", "parent_code", true}, {"专业", "business_line", true}, {"邮箱", "email", true},
 	},
 	domain.KindManagers: {
 		{"工号", "staff_id", false}, {"姓名", "name", false}, {"所属单位编码", "unit_code", false}, {"状态", "status", false},

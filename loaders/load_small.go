@@ -2,6 +2,7 @@ package loaders
 
 import (
 	"fmt"
+	"net/mail"
 	"strconv"
 	"strings"
 
@@ -44,7 +45,8 @@ func (l *loader) loadUnits(w Writer) error {
 		kind, kindRaw, kindOK := enumCell(l, uKind, domain.UnitKinds)
 		parent := l.cell(uParent)
 		line, lineRaw, _ := l.line(uLine, false)
-		rows = append(rows, unitRow{l.row, domain.Unit{Code: code, Name: name, Kind: kind, Parent: parent, Line: line}, kindRaw, kindOK, lineRaw})
+		email := l.mailboxes(uEmail)
+		rows = append(rows, unitRow{l.row, domain.Unit{Code: code, Name: name, Kind: kind, Parent: parent, Line: line, Email: email}, kindRaw, kindOK, lineRaw})
 	}
 	if l.readErr != nil {
 		return l.readErr
@@ -448,4 +450,26 @@ func groupTargets(ts []domain.Target) [][]domain.Target {
 		out[i] = groups[k]
 	}
 	return out
+}
+
+// mailboxes reads an optional cell of e-mail addresses separated by ";" (also
+// "；", "," or "，", as staff type them), each checked, kept as "a@x;b@y".
+func (l *loader) mailboxes(c int) string {
+	raw := l.cell(c)
+	if raw == "" {
+		return ""
+	}
+	var out []string
+	for _, a := range strings.FieldsFunc(raw, func(r rune) bool { return r == ';' || r == '；' || r == ',' || r == '，' }) {
+		a = strings.TrimSpace(a)
+		if a == "" {
+			continue
+		}
+		if addr, err := mail.ParseAddress(a); err != nil || addr.Address != a {
+			l.fail(c, raw, fmt.Sprintf("「%s」不是有效的电子邮件地址（多个地址用分号分隔，如 a@dg.cn;b@dg.cn）", a))
+			return ""
+		}
+		out = append(out, a)
+	}
+	return strings.Join(out, ";")
 }

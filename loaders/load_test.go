@@ -828,3 +828,14 @@ func TestSplitRatiosAsFractions(t *testing.T) {
 	res, w = load(t, csvFile(t, splitsHeader, "AG1,C001,2026-02,,函件,D01,60", "AG1,C001,2026-02,,函件,P01,0.4"), testEnv())
 	wantErrors(t, res, w, rowErr(2, "分成比例", "60.40", "协议 AG1 的分成比例合计为 60.40，应正好是 100.00"))
 }
+
+func TestUnitMailboxes(t *testing.T) {
+	good := csvFile(t, unitsHeader+",邮箱", `D02,虎门镇区局,镇区局,,,"hm@dg.cn；hm2@dg.cn"`, "D03,长安镇区局,镇区局,,,")
+	res, w := load(t, good, testEnv())
+	if res.ErrorCount != 0 || len(w.units) != 2 || w.units[0].Email != "hm@dg.cn;hm2@dg.cn" || w.units[1].Email != "" {
+		t.Fatalf("mailboxes: %+v %+v", res.Errors, w.units)
+	}
+	bad := csvFile(t, unitsHeader+",邮箱", "D02,虎门镇区局,镇区局,,,虎门中心")
+	res, w = load(t, bad, testEnv())
+	wantErrors(t, res, w, rowErr(2, "邮箱", "虎门中心", "不是有效的电子邮件地址"))
+}

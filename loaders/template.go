@@ -76,6 +76,7 @@ var templateSpecs = map[domain.Kind][]columnSpec{
 		{form: formCode, example: "D01"}, {example: "莞城镇区局"}, {form: formList, list: labels(domain.UnitKinds), example: "镇区局"},
 		{form: formList, list: unitCodes, stored: true, example: "D01", note: "营投班组、营业窗口必填"},
 		{form: formList, list: lines, example: "包裹", note: "专业局必填"},
+		{example: "dgdkh@example.cn;dgdkh2@example.cn", note: "该单位大客户中心的邮箱，按单位收取本单位的报表；多个用分号分隔"},
 	},
 	domain.KindManagers: {
 		{form: formCode, example: "E0001"}, {example: "张三"}, {form: formList, list: unitCodes, stored: true, example: "D01"},

@@ -12,7 +12,7 @@ func (s *Store) Units(ctx context.Context) ([]domain.Unit, error) { return readU
 
 func readUnits(ctx context.Context, q ctxQuerier) ([]domain.Unit, error) {
 	var us []domain.Unit
-	if err := q.SelectContext(ctx, &us, "SELECT code, name, kind, parent_code, business_line FROM units ORDER BY code"); err != nil {
+	if err := q.SelectContext(ctx, &us, "SELECT code, name, kind, parent_code, business_line, email FROM units ORDER BY code"); err != nil {
 		return nil, fmt.Errorf("读取单位: %w", err)
 	}
 	return us, nil

@@ -171,11 +171,11 @@ func (t *Tx) upsertTail(key string, update ...string) string {
 
 // PutUnits upserts units by code.
 func (t *Tx) PutUnits(us []domain.Unit) error {
-	err := t.execBatches("INSERT INTO units (code, name, kind, parent_code, business_line) VALUES", 5,
-		t.upsertTail("code", "name", "kind", "parent_code", "business_line"), len(us),
+	err := t.execBatches("INSERT INTO units (code, name, kind, parent_code, business_line, email) VALUES", 6,
+		t.upsertTail("code", "name", "kind", "parent_code", "business_line", "email"), len(us),
 		func(a []any, i int) []any {
 			u := &us[i]
-			return append(a, u.Code, u.Name, string(u.Kind), u.Parent, u.Line)
+			return append(a, u.Code, u.Name, string(u.Kind), u.Parent, u.Line, u.Email)
 		})
 	return wrap(err, "写入单位")
 }

@@ -147,6 +147,35 @@ func cmdStatus(ctx context.Context, app *pipeline.App, args []string, stdout io.
 		printTable(stdout, []string{"发现于", "文件", "原因"}, rows)
 	}
 
+	// SPEC §5: each centre gets its own part by mail; say which have nowhere to receive it.
+	units, err := st.Units(ctx)
+	if err != nil {
+		return err
+	}
+	boxes := pipeline.UnitMailboxes(units, app.Cfg.Recipients.Units)
+	var centres []string
+	small := 0
+	for _, u := range units {
+		if len(boxes[u.Code]) > 0 {
+			continue
+		}
+		switch u.Kind {
+		case domain.CityCenter, domain.Professional, domain.District:
+			centres = append(centres, u.Code+" "+u.Name)
+		default:
+			small++
+		}
+	}
+	if len(units) > 0 {
+		fmt.Fprintf(stdout, "\n单位邮箱（单位资料的邮箱列，或配置 recipients.units）：%d 个单位有邮箱\n", len(units)-len(centres)-small)
+		if len(centres) > 0 {
+			fmt.Fprintf(stdout, "  没有邮箱的大客户中心：%s\n", strings.Join(centres, "、"))
+		}
+		if small > 0 {
+			fmt.Fprintf(stdout, "  没有邮箱的营投班组、营业窗口：%d 个\n", small)
+		}
+	}
+
 	b, err := st.MailBacklog(ctx)
 	if err != nil {
 		return err
