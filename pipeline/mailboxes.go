@@ -1,10 +1,20 @@
 package pipeline
 
 import (
+	"context"
 	"slices"
 
 	"kam/domain"
 )
+
+// unitMailboxes reads the units and merges their mailboxes with the configuration's.
+func (a *App) unitMailboxes(ctx context.Context) (map[string][]string, error) {
+	units, err := a.Store.Units(ctx)
+	if err != nil {
+		return nil, domain.Failed(err, "读取单位邮箱")
+	}
+	return UnitMailboxes(units, a.Cfg.Recipients.Units), nil
+}
 
 // UnitMailboxes is each unit's mailboxes: the units extract's 邮箱 and the
 // configuration's recipients.units, merged without repeats; a unit with none

@@ -196,7 +196,16 @@ const rejectionRowsShown = 10
 
 // queueRejection sends operations a notice for a rejected file, with its error workbook attached.
 func (a *App) queueRejection(ctx context.Context, fr FileResult, fileSHA string, errs []domain.RowError, total int, book []byte) error {
-	rcpts := uniqueAddresses(a.Cfg.Recipients.Rejections)
+	rcpts := a.Cfg.Recipients.Rejections
+	if fr.Unit != "" {
+		// A file dropped in inbox/<单位编码>/ is that unit's: its notice goes to the unit too (SPEC §3.2).
+		boxes, err := a.unitMailboxes(ctx)
+		if err != nil {
+			return err
+		}
+		rcpts = append(append([]string(nil), rcpts...), boxes[fr.Unit]...)
+	}
+	rcpts = uniqueAddresses(rcpts)
 	if len(rcpts) == 0 {
 		return nil
 	}
