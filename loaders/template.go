@@ -248,6 +248,3 @@ func WriteTemplate(w io.Writer, k domain.Kind, refs TemplateRefs) error {
 	_, err = f.WriteTo(w)
 	return err
 }
-
-// TemplateKinds are the kinds with an import template, in load order.
-func TemplateKinds() []domain.Kind { return domain.LoadOrder }

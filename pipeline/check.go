@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"kam/domain"
-	"kam/loaders"
 	"kam/store"
 )
 
@@ -64,7 +63,7 @@ func (a *App) checkFile(ctx context.Context, path string, refs *store.RefSnapsho
 	res.Kind = c.kind
 	name := filepath.Base(path)
 	if c.openErr != nil {
-		return a.checkRejected(res, c, []domain.RowError{{Column: "（整个文件）", Value: name, Reason: c.openErr.Reason}}, 1, nil)
+		return a.checkRejected(res, c, []domain.RowError{wholeFile(name, c.openErr.Reason)}, 1, nil)
 	}
 	prev, found, err := a.Store.FileBySHA(ctx, c.sha)
 	if err != nil {
@@ -77,7 +76,6 @@ func (a *App) checkFile(ctx context.Context, path string, refs *store.RefSnapsho
 	rec := store.FileRecord{Name: name, SHA256: c.sha, Size: c.size, Kind: c.kind, StartedAt: a.now().UTC(), Confirmed: c.confirmed}
 	v := a.loadFile(ctx, c, x, refs, &rec, time.Now(), nil, true)
 	res.Rows, res.Impacts = v.result.Rows, v.impacts
-	var fe *loaders.FileError
 	switch {
 	case errors.Is(v.err, errCheckOnly):
 		res.Outcome = OutcomeLoaded
@@ -88,10 +86,8 @@ func (a *App) checkFile(ctx context.Context, path string, refs *store.RefSnapsho
 		errs, reason := a.shrinkErrors(v.shrunk)
 		res.Reason = reason
 		return a.checkRejected(res, c, errs, len(errs), func(string) ([]byte, error) { return a.impactWorkbook(name, errs, v.impacts) })
-	case errors.As(v.err, &fe):
-		return a.checkRejected(res, c, []domain.RowError{{Column: "（整个文件）", Value: name, Reason: fe.Reason}}, 1, nil)
-	case store.IsDataError(v.err):
-		return a.checkRejected(res, c, []domain.RowError{{Column: "（整个文件）", Value: name, Reason: "数据库拒绝了文件中的数据：" + v.err.Error()}}, 1, nil)
+	case isFileFault(v.err):
+		return a.checkRejected(res, c, []domain.RowError{wholeFile(name, fileFault(v.err))}, 1, nil)
 	}
 	return res, domain.Failed(v.err, "检查 %s", name)
 }

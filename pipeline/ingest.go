@@ -444,7 +444,7 @@ func (a *App) ingestFile(ctx context.Context, c *candidate, refs *store.RefSnaps
 		defer x.Close()
 	}
 	if fe != nil {
-		return a.reject(ctx, c, rec, fr, []domain.RowError{{Column: "（整个文件）", Value: name, Reason: fe.Reason}}, 1, start)
+		return a.reject(ctx, c, rec, fr, []domain.RowError{wholeFile(name, fe.Reason)}, 1, start)
 	}
 
 	if x.Encoding() == "xlsx" {
@@ -466,14 +466,10 @@ func (a *App) ingestFile(ctx context.Context, c *candidate, refs *store.RefSnaps
 	case errors.Is(err, errShrinks):
 		rec.ID = 0
 		return a.rejectShrinking(ctx, c, rec, fr, impacts, shrunk, start)
-	case errors.As(err, &fe) || store.IsDataError(err):
+	case isFileFault(err):
 		// The file's own fault (a value the database refused, a workbook that broke the reader): reject it, go on.
 		rec.ID = 0
-		reason := "数据库拒绝了文件中的数据：" + err.Error()
-		if fe != nil {
-			reason = fe.Reason
-		}
-		return a.reject(ctx, c, rec, fr, []domain.RowError{{Column: "（整个文件）", Value: name, Reason: reason}}, 1, start)
+		return a.reject(ctx, c, rec, fr, []domain.RowError{wholeFile(name, fileFault(err))}, 1, start)
 	case err != nil:
 		return fr, fmt.Errorf("load %s: %w", name, err)
 	}
@@ -648,6 +644,28 @@ func (a *App) rejectShrinking(ctx context.Context, c *candidate, rec store.FileR
 		return fr, err
 	}
 	return fr, a.Store.RecordImpacts(ctx, fr.recordID, im)
+}
+
+// isFileFault reports whether a load failed through the file's own fault —
+// a workbook that broke the reader, a value the database refused — so the
+// file is rejected and the scan goes on.
+func isFileFault(err error) bool {
+	var fe *loaders.FileError
+	return errors.As(err, &fe) || store.IsDataError(err)
+}
+
+// fileFault is the reason, for staff, of a file fault.
+func fileFault(err error) string {
+	var fe *loaders.FileError
+	if errors.As(err, &fe) {
+		return fe.Reason
+	}
+	return "数据库拒绝了文件中的数据：" + err.Error()
+}
+
+// wholeFile is an error of the whole file rather than of one row.
+func wholeFile(name, reason string) domain.RowError {
+	return domain.RowError{Column: "（整个文件）", Value: name, Reason: reason}
 }
 
 // shrinkErrors are the error rows and the reason of a file rejected as 疑似不完整.

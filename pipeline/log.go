@@ -28,12 +28,6 @@ type LogOptions struct {
 	StdoutTerminal bool
 }
 
-// NewLogger builds the process logger: JSON lines by default, a readable
-// console on a terminal when format is "auto". Timestamps are UTC.
-func NewLogger(w *os.File, format, level string) zerolog.Logger {
-	return NewLoggerWith(w, LogOptions{Format: format, Level: level})
-}
-
 // NewLoggerWith builds the process logger. Durations carry their unit
 // ("1.2s", "1m0s") in both JSON and console output; timestamps are RFC 3339
 // in o.Location with its offset (2026-12-02T07:22:00+08:00). On a terminal

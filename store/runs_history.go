@@ -15,25 +15,6 @@ func (s *Store) Succeeded(ctx context.Context, job, period string) (bool, error)
 	return n > 0, nil
 }
 
-// LastScheduledSuccess is, per job, the latest period a scheduled or caught-up
-// run succeeded for (periods of one job sort as text: 2026Q2, 2026-06, 2026-06-15).
-func (s *Store) LastScheduledSuccess(ctx context.Context) (map[string]string, error) {
-	var rows []struct {
-		Job    string `db:"job"`
-		Period string `db:"period"`
-	}
-	err := s.db.SelectContext(ctx, &rows, `SELECT job, MAX(period) AS period FROM job_runs
-		WHERE outcome = 'succeeded' AND triggered_by IN ('schedule', 'catch-up') GROUP BY job`)
-	if err != nil {
-		return nil, fmt.Errorf("读取运行记录: %w", err)
-	}
-	out := make(map[string]string, len(rows))
-	for _, r := range rows {
-		out[r.Job] = r.Period
-	}
-	return out, nil
-}
-
 // SucceededPeriods lists the periods of job, from on, that some run succeeded for.
 func (s *Store) SucceededPeriods(ctx context.Context, job, from string) (map[string]bool, error) {
 	var periods []string

@@ -64,16 +64,16 @@ func TestRunHistoryForCatchUpAndStatus(t *testing.T) {
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		startRun(t, s, "review-diamond", "2026-04", "schedule", store.RunSucceeded)
 		startRun(t, s, "review-diamond", "2026-05", "schedule", store.RunFailed)
-		startRun(t, s, "review-diamond", "2026-06", "manual", store.RunSucceeded) // by hand: not the schedule's mark
+		startRun(t, s, "review-diamond", "2026-06", "manual", store.RunSucceeded) // by hand: catch-up starts after it too
 		startRun(t, s, "tender", "2026-07-09", "schedule", store.RunSucceeded)
 		startRun(t, s, "tender", "2026-07-10", "catch-up", store.RunSucceeded)
 		fixed := startRun(t, s, "splits", "2026-06", "schedule", store.RunFailed)
 		startRun(t, s, "splits", "2026-06", "manual", store.RunSucceeded)
 		running := startRun(t, s, "roster", "2026-06", "schedule", store.RunRunning)
 
-		last, err := s.LastScheduledSuccess(ctx)
+		last, err := s.LastSuccess(ctx)
 		must(t, err)
-		equal(t, "last scheduled success", last, map[string]string{"review-diamond": "2026-04", "tender": "2026-07-10"})
+		equal(t, "last success", last, map[string]string{"review-diamond": "2026-06", "tender": "2026-07-10", "splits": "2026-06"})
 
 		done, err := s.SucceededPeriods(ctx, "review-diamond", "2026-05")
 		must(t, err)
