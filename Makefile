@@ -19,7 +19,8 @@ run: build
 	fi
 	./$(BIN) ingest
 	./$(BIN) run all
-	@echo "报表已写入 $$(pwd)/var/reports ："; ls -1 var/reports
+	@echo "报表已写入 $$(pwd)/var/reports ："; ls -1p var/reports | grep -v /
+	@echo "各单位自己的报表（按邮箱发给各单位）在 $$(pwd)/var/reports/<单位编码>/ ，共 $$(ls -d var/reports/*/ | wc -l) 个单位"
 
 test:
 	@if [ -z "$$KAM_TEST_MYSQL_DSN" ] && (exec 3<>/dev/tcp/127.0.0.1/3306) 2>/dev/null; then \

@@ -171,7 +171,7 @@ func TestGradeJob(t *testing.T) {
 		if got := gradeLines(t, a, q2); !reflect.DeepEqual(got, want) {
 			t.Errorf("regraded:\n got %q\nwant %q", got, want)
 		}
-		reps, err := a.Store.ListReports(ctx, "grade", "2026Q2", 10)
+		reps, err := a.Store.ListReports(ctx, store.ReportFilter{Job: "grade", Period: "2026Q2"}, 10)
 		if err != nil {
 			t.Fatal(err)
 		}

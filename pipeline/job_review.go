@@ -82,23 +82,64 @@ func reviewJob(name string, tier domain.Tier, window int) func(context.Context, 
 			return err
 		}
 
-		var current domain.Money
-		var alerts, lost int64
-		for i := range rows {
-			current += rows[i].Current
-			if rows[i].Alert {
-				alerts++
+		names := directoryOf(nil, units, nil)
+		sum := summarizeReview(rows)
+		out.Act = reviewActions(rows, responsible, names)
+		sum.count(out.Count)
+		out.Headline = fmt.Sprintf("%s客户用邮分析 %s：%s", tier.Label(), pack.Period(), sum)
+		if tier == domain.Diamond {
+			// The diamond pack is the city centre's (第九条(三)): its mailbox gets the city's workbook.
+			for _, p := range a.unitParts(units, domain.CityCenter) {
+				out.AlsoTo = append(out.AlsoTo, p.Mailboxes...)
 			}
-			if rows[i].Lost {
-				lost++
-			}
+			return nil
 		}
-		out.Act = reviewActions(rows, responsible, directoryOf(nil, units, nil))
-		out.Count("customers", int64(len(rows)))
-		out.Count("alerts", alerts)
-		out.Count("lost", lost)
-		out.Headline = fmt.Sprintf("%s客户用邮分析 %s：%d 户，本期收入 %s 元，预警 %d 户（流失 %d 户）",
-			tier.Label(), pack.Period(), len(rows), current.Yuan(), alerts, lost)
-		return nil
+		// Each professional bureau and district centre holds its own meeting on its gold customers (第九条(四)).
+		return writeParts(out, a.unitParts(units, domain.Professional, domain.District), name+"_"+period, func(p *UnitPart) (*reports.Book, error) {
+			scope := rules.NewScope(units, p.Unit.Code)
+			var mine []rules.ReviewRow
+			for i := range rows {
+				if scope.Owns(responsible[rows[i].Customer.ID]) {
+					mine = append(mine, rows[i])
+				}
+			}
+			own := pack
+			own.Rows = mine
+			s := summarizeReview(mine)
+			p.Act = reviewActions(mine, responsible, names)
+			s.count(p.Count)
+			p.Headline = fmt.Sprintf("%s %s客户用邮分析 %s：%s", p.label(), tier.Label(), pack.Period(), s)
+			return reports.Review(a.unitMeta(a.reportMeta(ctx, out), p, "只含本单位负责的"+tier.Label()+"客户"), own, names)
+		})
 	}
+}
+
+// reviewSummary is a review pack's headline figures.
+type reviewSummary struct {
+	customers, alerts, lost int64
+	current                 domain.Money
+}
+
+func summarizeReview(rows []rules.ReviewRow) reviewSummary {
+	s := reviewSummary{customers: int64(len(rows))}
+	for i := range rows {
+		s.current += rows[i].Current
+		if rows[i].Alert {
+			s.alerts++
+		}
+		if rows[i].Lost {
+			s.lost++
+		}
+	}
+	return s
+}
+
+func (s reviewSummary) count(put func(string, int64)) {
+	put("customers", s.customers)
+	put("alerts", s.alerts)
+	put("lost", s.lost)
+}
+
+func (s reviewSummary) String() string {
+	return fmt.Sprintf("%d 户，本期收入 %s 元，预警 %d 户（流失 %d 户）", s.customers, s.current.Yuan(), s.alerts, s.lost)
 }

@@ -69,13 +69,33 @@ func runRoster(ctx context.Context, a *App, period string, asOf domain.Date, out
 		},
 	})
 
-	book, err := reports.Roster(a.reportMeta(ctx, out,
+	meta := a.reportMeta(ctx, out,
 		[2]string{"集中度（roster.concentration_percent）", fmt.Sprintf("主维护收入占负责单位收入超过 %d%%", a.Cfg.Roster.ConcentrationPct)},
-		[2]string{"目标截止（roster.targets_due_day）", fmt.Sprintf("下月目标每月 %d 日前报", a.Cfg.Roster.TargetsDueDay)}), r, revenue, directoryOf(customers, units, managers))
+		[2]string{"目标截止（roster.targets_due_day）", fmt.Sprintf("下月目标每月 %d 日前报", a.Cfg.Roster.TargetsDueDay)})
+	names := directoryOf(customers, units, managers)
+	book, err := reports.Roster(meta, r, revenue, names)
 	if err != nil {
 		return err
 	}
 	if err := out.AddFile("roster_"+period+".xlsx", func(w io.Writer) error { _, err := book.WriteTo(w); return err }); err != nil {
+		return err
+	}
+	// Each unit gets the roster of the managers it leads (a district: its teams' and windows' too).
+	staff := make(map[string]string, len(managers))
+	for _, m := range managers {
+		staff[m.StaffID] = m.Unit
+	}
+	err = writeParts(out, a.unitParts(units), "roster_"+period, func(p *UnitPart) (*reports.Book, error) {
+		mine := rules.NewScope(units, p.Unit.Code).Roster(r, centres, staff)
+		handover := len(mine.Departed) + len(mine.UnknownManagers)
+		p.Count("managers", int64(len(mine.Managers)))
+		p.Count("handover", int64(handover))
+		p.Headline = fmt.Sprintf("%s 客户经理 %d 人，无B角 %d 户，A等于B %d 户，离职待交接 %d 户次，集中度超标 %d 项，目标未报 %d 人",
+			p.label(), len(mine.Managers), len(mine.NoB), len(mine.SameAB), handover, len(mine.OverShare), len(mine.NoTargets))
+		return reports.Roster(a.unitMeta(meta, p, "客户经理、目标未报、目标达成只含本单位（镇区局含其营投班组、营业窗口）的客户经理；"+
+			"无B角、A等于B、离职待交接、集中度只含本单位负责的客户"), mine, revenue, names)
+	})
+	if err != nil {
 		return err
 	}
 

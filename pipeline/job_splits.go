@@ -55,13 +55,25 @@ func runSplits(ctx context.Context, a *App, period string, _ domain.Date, out *O
 		return err
 	}
 	in := reports.SplitsInput{Month: month, Units: units, Lines: a.Cfg.BusinessLines, Customers: directoryOf(customers, nil, nil).Customers}
+	// Each unit with a mailbox gets its 分成对账单: its lines are kept aside during the one pass.
+	parts := a.unitParts(units)
+	codes := make([]string, len(parts))
+	for i, p := range parts {
+		codes[i] = p.Unit.Code
+	}
+	spool, err := newLineSpool(out.tmp, codes)
+	if err != nil {
+		return domain.Failed(err, "创建分成明细暂存文件")
+	}
+	defer spool.close()
+	meta := a.reportMeta(ctx, out, [2]string{"业务种类（business_lines）", strings.Join(a.Cfg.BusinessLines, "、")})
 	err = a.Store.ReadMonthRevenue(ctx, month, func(rows *store.RevenueCursor) error {
 		// The CSV is written during the pass; the workbook's sheets wait in excelize's temp files.
 		return out.AddFile("splits_"+period+".csv", func(w io.Writer) error {
-			feed := feedLines(index, rows)
+			feed := feedLines(index, rows, spool)
 			defer feed.stop()
 			var err error
-			book, totals, err = reports.Splits(a.reportMeta(ctx, out, [2]string{"业务种类（business_lines）", strings.Join(a.Cfg.BusinessLines, "、")}), in, feed, w)
+			book, totals, err = reports.Splits(meta, in, feed, w)
 			return err
 		})
 	})
@@ -80,6 +92,9 @@ func runSplits(ctx context.Context, a *App, period string, _ domain.Date, out *O
 	}
 	if err := out.AddFile("splits_"+period+".xlsx", func(w io.Writer) error { _, err := book.WriteTo(w); return err }); err != nil {
 		book.File().Close()
+		return err
+	}
+	if err := splitStatements(a, out, meta, in, parts, spool, totals); err != nil {
 		return err
 	}
 
@@ -108,17 +123,17 @@ type lineFeed struct {
 
 const feedBatch = 1024
 
-func feedLines(index *rules.AgreementIndex, rows *store.RevenueCursor) *lineFeed {
+func feedLines(index *rules.AgreementIndex, rows *store.RevenueCursor, spool *lineSpool) *lineFeed {
 	f := &lineFeed{
 		batches: make(chan []reports.SplitLine, 8),
 		quit:    make(chan struct{}),
 		done:    make(chan struct{}),
 	}
-	go f.produce(index, rows)
+	go f.produce(index, rows, spool)
 	return f
 }
 
-func (f *lineFeed) produce(index *rules.AgreementIndex, rows *store.RevenueCursor) {
+func (f *lineFeed) produce(index *rules.AgreementIndex, rows *store.RevenueCursor, spool *lineSpool) {
 	defer close(f.done)
 	defer close(f.batches)
 	// Batches are shared by the workbook and the CSV writer, so each is new rather than reused.
@@ -137,6 +152,11 @@ func (f *lineFeed) produce(index *rules.AgreementIndex, rows *store.RevenueCurso
 		f.revenue.Add(r)
 		for _, s := range index.Split(r) {
 			batch = append(batch, reports.SplitLine{Revenue: r, Share: s})
+			if err := spool.add(&batch[len(batch)-1]); err != nil {
+				f.err = err
+				send()
+				return
+			}
 		}
 		if len(batch) >= feedBatch && !send() {
 			return
@@ -164,4 +184,27 @@ func (f *lineFeed) Revenue() reports.RevenueTotals { return f.revenue }
 func (f *lineFeed) stop() {
 	f.stopped.Do(func() { close(f.quit) })
 	<-f.done
+}
+
+// splitStatements writes each unit's 分成对账单 from the spooled lines; each
+// must agree with the unit's row of the city's 单位汇总 to the fen.
+func splitStatements(a *App, out *Output, meta reports.Meta, in reports.SplitsInput,
+	parts []*UnitPart, spool *lineSpool, city reports.SplitsTotals) error {
+	return writeParts(out, parts, "splits_"+in.Month.String(), func(p *UnitPart) (*reports.Book, error) {
+		book, t, err := reports.SplitStatement(a.unitMeta(meta, p, "分成明细只含分给本单位的分成（本单位的分成对账单）"), in, p.Unit.Code, spool.source(p.Unit.Code), city)
+		if err != nil {
+			return nil, err
+		}
+		if t.Unbalanced > 0 {
+			book.File().Close()
+			return nil, fmt.Errorf("分成对账单与全市报表不一致（%s），报表未发出", p.label())
+		}
+		p.Count("lines", t.Lines)
+		p.Count("split_fen", int64(t.Split))
+		p.Count("difference_fen", 0)
+		p.Headline = fmt.Sprintf("%s %s 分到 ¥%s，明细 %s 行，与全市报表一致", p.label(), in.Month, t.Split.Yuan(), domain.Grouped(t.Lines))
+		p.Act = splitActions(reports.SplitsTotals{ByUnit: map[string]domain.Money{p.Unit.Code: t.Split},
+			Booked: map[string]domain.Money{p.Unit.Code: city.Booked[p.Unit.Code]}}, in.Units)
+		return book, nil
+	})
 }

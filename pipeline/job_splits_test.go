@@ -273,7 +273,7 @@ func TestLineFeedStopsWhenTheReportGivesUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = s.ReadMonthRevenue(t.Context(), 202606, func(rows *store.RevenueCursor) error {
-		feed := feedLines(index, rows)
+		feed := feedLines(index, rows, nil)
 		batch, err := feed.Next()
 		if err != nil || len(batch) < feedBatch {
 			t.Errorf("first batch: %d lines, %v", len(batch), err)

@@ -46,22 +46,39 @@ func runTender(ctx context.Context, a *App, period string, _ domain.Date, out *O
 	}
 	r := rules.Tender(rules.TenderInput{AsOf: asOf, Claims: claims, Announced: announced, Config: cfg})
 
-	book, err := reports.Tender(a.reportMeta(ctx, out, [2]string{"临期（claims.due_soon_days）", fmt.Sprintf("开发截止日期前 %d 天内", cfg.DueSoonDays)},
-		[2]string{"待确认（claims.unconfirmed_days）", fmt.Sprintf("申报后超过 %d 天未确认", cfg.UnconfirmedDays)}), r, cfg.ManagerCap, names)
+	meta := a.reportMeta(ctx, out, [2]string{"临期（claims.due_soon_days）", fmt.Sprintf("开发截止日期前 %d 天内", cfg.DueSoonDays)},
+		[2]string{"待确认（claims.unconfirmed_days）", fmt.Sprintf("申报后超过 %d 天未确认", cfg.UnconfirmedDays)})
+	book, err := reports.Tender(meta, r, cfg.ManagerCap, names)
 	if err != nil {
 		return err
 	}
 	if err := out.AddFile("tender_"+period+".xlsx", func(w io.Writer) error { _, err := book.WriteTo(w); return err }); err != nil {
 		return err
 	}
+	// The announcement is public (电子发文公告): every unit with a mailbox gets it, with
+	// the 临期 warnings and other lists of the claims its units registered.
+	units, err := a.Store.Units(ctx)
+	if err != nil {
+		return err
+	}
+	err = writeParts(out, a.unitParts(units), "tender_"+period, func(p *UnitPart) (*reports.Book, error) {
+		mine := rules.NewScope(units, p.Unit.Code).Tender(r)
+		p.Act = tenderActions(mine, names)
+		p.Count("new", int64(countNew(mine.Overdue)))
+		p.Count("due_soon", int64(len(mine.DueSoon)))
+		p.Headline = fmt.Sprintf("%s：公告逾期 %d 项（新增 %d 项）；本单位临期 %d 项，待确认 %d 项，争议 %d 项，超额 %d 项",
+			p.label(), len(mine.Overdue), countNew(mine.Overdue), len(mine.DueSoon), len(mine.Unconfirmed), len(mine.Conflicts), len(mine.OverCap))
+		return reports.Tender(a.unitMeta(meta, p, "竞标公告是公开公告，列出全部逾期申报；临期、待确认、争议、超额只含本单位（镇区局含其营投班组、营业窗口）申报的项目"),
+			mine, cfg.ManagerCap, names)
+	})
+	if err != nil {
+		return err
+	}
 
-	newCount := 0
+	newCount := countNew(r.Overdue)
 	listed := make([]string, len(r.Overdue))
 	for i, o := range r.Overdue {
 		listed[i] = o.Claim.ID
-		if o.New {
-			newCount++
-		}
 	}
 	out.OnPublish(func(tx *store.Tx) error { return tx.RecordAnnouncement(asOf, out.RunID, listed) })
 	out.Act = tenderActions(r, names)
@@ -75,6 +92,17 @@ func runTender(ctx context.Context, a *App, period string, _ domain.Date, out *O
 	out.Headline = fmt.Sprintf("逾期 %d 项（新增 %d 项），临期 %d 项，待确认 %d 项，争议 %d 项，超额 %d 项",
 		len(r.Overdue), newCount, len(r.DueSoon), len(r.Unconfirmed), len(r.Conflicts), len(r.OverCap))
 	return nil
+}
+
+// countNew counts the claims no earlier announcement listed (新增).
+func countNew(overdue []rules.OverdueClaim) int {
+	n := 0
+	for _, o := range overdue {
+		if o.New {
+			n++
+		}
+	}
+	return n
 }
 
 // nameDirectory reads the names a report shows beside customer, unit and manager codes.

@@ -79,24 +79,60 @@ type Output struct {
 	Headline string           // one line of headline figures, used in logs and mail
 	Act      *MailTable       // what the mail's recipients must act on, listed in its body; nil: nothing
 	Counts   map[string]int64 // figures recorded with the run
-	Paths    []string         // where the files were published in the reports folder
-	Reports  []store.Report   // the archived copies, in the order the job added them
-	DryRun   bool             // computed and written only: nothing recorded
-	MailHeld bool             // archived, but not mailed: a newer period of the job already went out
+	Paths    []string         // where the city-wide files were published in the reports folder
+	// UnitPaths are where the units' own workbooks were published: reports/<单位编码>/.
+	UnitPaths []string
+	Reports   []store.Report // the archived copies, in the order the job added them
+	DryRun    bool           // computed and written only: nothing recorded
+	MailHeld  bool           // archived, but not mailed: a newer period of the job already went out
 	// DataWarnings say what data the run lacked (--allow-incomplete); the
 	// workbooks' 说明 and 数据警告 and the mail carry them.
 	DataWarnings    []string
 	allowIncomplete bool
-	files           []artifact
-	writes          []func(*store.Tx) error // stored with the run, in the publish transaction
-	tmp             string
-	archived        bool // the run is recorded as succeeded, its files archived and its mail queued
+	// Parts are the units' own workbooks (SPEC §5), in the order the job added them;
+	// AlsoTo are mailboxes that get the city-wide mail beside the report's recipients.
+	Parts    []*UnitPart
+	AlsoTo   []string
+	files    []artifact
+	writes   []func(*store.Tx) error // stored with the run, in the publish transaction
+	tmp      string
+	archived bool // the run is recorded as succeeded, its files archived and its mail queued
 }
 
-type artifact struct{ name, path string }
+type artifact struct {
+	name, path string
+	unit       string // "" for the city-wide file
+}
 
-// AddFile writes one output file (a workbook or CSV) through write.
+// UnitPart is one unit's own share of a job's output (SPEC §5: each centre
+// gets its own): its workbook, archived under its code and mailed to its mailboxes.
+type UnitPart struct {
+	Unit      domain.Unit
+	Mailboxes []string
+	Headline  string
+	Counts    map[string]int64
+	Act       *MailTable
+}
+
+// AddFile writes one city-wide output file (a workbook or CSV) through write.
 func (o *Output) AddFile(name string, write func(w io.Writer) error) error {
+	return o.addFile("", name, write)
+}
+
+// AddUnitFile writes the workbook of one unit's part through write.
+func (o *Output) AddUnitFile(p *UnitPart, name string, write func(w io.Writer) error) error {
+	if !slices.Contains(o.Parts, p) {
+		o.Parts = append(o.Parts, p)
+	}
+	return o.addFile(p.Unit.Code, name, write)
+}
+
+func (o *Output) addFile(unit, name string, write func(w io.Writer) error) error {
+	for _, f := range o.files {
+		if f.name == name {
+			return fmt.Errorf("两个输出文件同名：%s", name)
+		}
+	}
 	path := filepath.Join(o.tmp, name)
 	f, err := os.Create(path)
 	if err != nil {
@@ -109,7 +145,7 @@ func (o *Output) AddFile(name string, write func(w io.Writer) error) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	o.files = append(o.files, artifact{name, path})
+	o.files = append(o.files, artifact{name, path, unit})
 	return nil
 }
 
@@ -243,7 +279,7 @@ func (a *App) runJob(ctx context.Context, job Job, req RunRequest) (*Output, err
 	took := time.Since(began)
 	switch {
 	case runErr == nil:
-		log.Info().Str("outcome", outcome).Interface("counts", out.Counts).Strs("files", out.Paths).Dur("duration", took).Msg(out.Headline)
+		log.Info().Str("outcome", outcome).Interface("counts", out.Counts).Strs("files", out.Paths).Int("unit_files", len(out.UnitPaths)).Dur("duration", took).Msg(out.Headline)
 	case out.archived: // published, but the copy to the reports folder failed
 		log.Error().Err(runErr).Str("outcome", outcome).Strs("files", out.Paths).Dur("duration", took).Msg("报表已归档，但复制到报表目录失败")
 	case outcome == store.RunRefused:
@@ -283,11 +319,16 @@ func (a *App) dryRun(ctx context.Context, job Job, period string, asOf domain.Da
 		return out, err
 	}
 	for i, f := range out.files {
-		dst := f.name
+		dst := filepath.Join(unitDir(f.unit), f.name)
 		if path != "" {
-			dst = filepath.Join(filepath.Dir(path), f.name)
+			dst = filepath.Join(filepath.Dir(path), unitDir(f.unit), f.name)
 			if i == 0 {
 				dst = path
+			}
+		}
+		if f.unit != "" {
+			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+				return out, domain.Failed(err, "写入试算结果 %s", dst)
 			}
 		}
 		if _, err := os.Stat(dst); err == nil {
@@ -297,7 +338,11 @@ func (a *App) dryRun(ctx context.Context, job Job, period string, asOf domain.Da
 			return out, domain.Failed(err, "写入试算结果 %s", dst)
 		}
 		abs, _ := filepath.Abs(dst)
-		out.Paths = append(out.Paths, abs)
+		if f.unit == "" {
+			out.Paths = append(out.Paths, abs)
+		} else {
+			out.UnitPaths = append(out.UnitPaths, abs)
+		}
 	}
 	out.Headline = "试算（未记录、未归档、未发送）：" + out.Headline
 	return out, nil
@@ -332,8 +377,12 @@ func (a *App) publish(ctx context.Context, runID int64, job, period string, out 
 		}
 	}()
 	for _, f := range out.files {
-		dst, err := filepath.Abs(filepath.Join(dir, f.name))
+		// A unit's own workbooks go to a folder of its own, as its files come in through inbox/<单位编码>/.
+		dst, err := filepath.Abs(filepath.Join(dir, unitDir(f.unit), f.name))
 		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			return err
 		}
 		if err := copyFile(f.path, dst+".part"); err != nil {
@@ -358,7 +407,7 @@ func (a *App) publish(ctx context.Context, runID int64, job, period string, out 
 			if err != nil {
 				return err
 			}
-			rep, err := tx.ArchiveReport(runID, job, period, f.name, in)
+			rep, err := tx.ArchiveReport(store.Report{RunID: runID, Job: job, Period: period, Unit: f.unit, FileName: f.name}, in)
 			in.Close()
 			if err != nil {
 				return fmt.Errorf("archive %s: %w", f.name, err)
@@ -386,11 +435,23 @@ func (a *App) publish(ctx context.Context, runID int64, job, period string, out 
 		if err := os.Rename(staged[i], dst); err != nil {
 			return fmt.Errorf("报表已归档（kam reports get %d），但复制到报表目录失败: %w", out.Reports[i].ID, err)
 		}
-		out.Paths = append(out.Paths, dst)
+		if out.files[i].unit == "" {
+			out.Paths = append(out.Paths, dst)
+		} else {
+			out.UnitPaths = append(out.UnitPaths, dst)
+		}
 	}
 	staged = nil
 	slices.Sort(out.Paths)
 	return nil
+}
+
+// unitDir is the folder of the reports folder a unit's own workbooks go to; "" for the city's.
+func unitDir(unit string) string {
+	if unit == "" {
+		return ""
+	}
+	return strings.TrimSuffix(unitFileName("", unit), ".xlsx")[1:]
 }
 
 // copyFile copies a report; the copy is the owner's alone (0600): the reports

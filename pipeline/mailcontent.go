@@ -165,6 +165,27 @@ func gradeActions(grades []domain.CustomerGrade, names reports.Directory) *MailT
 	return t
 }
 
+// handoverActions lists a centre's handovers: customers it takes over or hands on (第九条).
+func handoverActions(grades []domain.CustomerGrade, scope rules.Scope, names reports.Directory) *MailTable {
+	t := &MailTable{Caption: "本单位需交接的客户：转入本单位的请接手，转出的请交给新负责单位",
+		Head:  []string{"交接", "客户编号", "客户名称", "变动", "上季等级", "等级", "原负责单位", "新负责单位"},
+		Empty: "本季没有转入或转出本单位的客户。"}
+	unit := func(code string) string { return strings.TrimSpace(code + " " + names.Units[code]) }
+	for i := range grades {
+		g := &grades[i]
+		if g.PrevLevel == 0 || g.PrevResponsible == g.Responsible || !scope.Handover(g) {
+			continue
+		}
+		way := "转入"
+		if !scope.Graded(g) {
+			way = "转出"
+		}
+		t.Rows = append(t.Rows, []string{way, g.Customer.ID, g.Customer.Name, g.Change, g.PrevTier.Label(), g.Tier.Label(),
+			unit(g.PrevResponsible), unit(g.Responsible)})
+	}
+	return t.capRows("等级变动")
+}
+
 // reviewActions lists the 预警 customers: the ones their centre must call on (第九条(三)(四)).
 func reviewActions(rows []rules.ReviewRow, responsible map[string]string, names reports.Directory) *MailTable {
 	t := &MailTable{Caption: "预警客户：同比下降超过预警标准或流失，请负责单位跟进",

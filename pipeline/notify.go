@@ -106,31 +106,71 @@ func runFailedMessageID(runID int64, rcpt string) string {
 	return fmt.Sprintf("run-%d.failed.%s@kam", runID, shortHash(rcpt))
 }
 
-// queueReportMail queues one mail per recipient for the run's reports, in the
-// transaction that archives them. Workbooks larger together than
-// smtp.max_attachment_mb stay out of the mail, which says where they are by
-// name: the published paths (the last argument) are the server's, not the reader's.
+// queueReportMail queues the run's mail in the transaction that archives its
+// reports: the city-wide files to the report's recipients (and AlsoTo), and
+// each unit's own workbook to that unit's mailboxes (SPEC §5).
 func (a *App) queueReportMail(tx *store.Tx, job string, out *Output, _ []string) error {
-	rcpts := a.reportRecipients(job)
-	if len(rcpts) == 0 || len(out.Reports) == 0 {
+	var city []store.Report
+	own := map[string][]store.Report{}
+	for _, r := range out.Reports {
+		if r.Unit == "" {
+			city = append(city, r)
+		} else {
+			own[r.Unit] = append(own[r.Unit], r)
+		}
+	}
+	rcpts := uniqueAddresses(append(a.reportRecipients(job), out.AlsoTo...))
+	if err := a.queueReports(tx, job, out.Period, reportMail{reports: city, headline: out.Headline, counts: out.Counts, act: out.Act}, rcpts); err != nil {
+		return err
+	}
+	for _, p := range out.Parts {
+		m := reportMail{reports: own[p.Unit.Code], headline: p.Headline, counts: p.Counts, act: p.Act, unit: p.Unit}
+		if err := a.queueReports(tx, job, out.Period, m, uniqueAddresses(p.Mailboxes)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// reportMail is what one mail of a run carries: the city's files, or one unit's.
+type reportMail struct {
+	reports  []store.Report
+	headline string
+	counts   map[string]int64
+	act      *MailTable
+	unit     domain.Unit // set for a unit's own workbook
+}
+
+// queueReports queues one mail per recipient for m's reports. Workbooks
+// larger together than smtp.max_attachment_mb stay out of the mail, which
+// says where they are by name: staff do not see the server's disk.
+func (a *App) queueReports(tx *store.Tx, job, period string, m reportMail, rcpts []string) error {
+	if len(rcpts) == 0 || len(m.reports) == 0 {
 		return nil
 	}
 	var total int64
-	ids := make([]int64, len(out.Reports))
-	for i, r := range out.Reports {
+	ids := make([]int64, len(m.reports))
+	for i, r := range m.reports {
 		total += r.Size
 		ids[i] = r.ID
 	}
 	attach := total <= int64(a.Cfg.SMTP.MaxAttachmentMB)<<20
-	title, period := JobTitle(job), PeriodLabel(job, out.Period)
-	body := mailBody{
-		Title:    title + " · " + period,
-		Lead:     fmt.Sprintf("%s（%s）已生成。", title, period),
-		Headline: out.Headline,
-		Facts:    [][2]string{{"报表", title}, {"期间", period}},
-		Footer:   fmt.Sprintf("此邮件由 kam 自动发送，请勿直接回复。运行编号 %d。", out.Reports[0].RunID),
+	title, label := JobTitle(job), PeriodLabel(job, period)
+	lead := fmt.Sprintf("%s（%s）已生成。", title, label)
+	facts := [][2]string{{"报表", title}, {"期间", label}}
+	if m.unit.Code != "" {
+		name := strings.TrimSpace(m.unit.Code + " " + m.unit.Name)
+		lead = fmt.Sprintf("%s（%s）已生成，这是%s的部分。", title, label, name)
+		facts = append(facts, [2]string{"单位", name})
 	}
-	for _, r := range out.Reports {
+	body := mailBody{
+		Title:    title + " · " + label,
+		Lead:     lead,
+		Headline: m.headline,
+		Facts:    facts,
+		Footer:   fmt.Sprintf("此邮件由 kam 自动发送，请勿直接回复。运行编号 %d。", m.reports[0].RunID),
+	}
+	for _, r := range m.reports {
 		body.Facts = append(body.Facts, [2]string{"文件", fmt.Sprintf("%s（%s）", r.FileName, sizeLabel(r.Size))})
 	}
 	if attach {
@@ -138,24 +178,26 @@ func (a *App) queueReportMail(tx *store.Tx, job string, out *Output, _ []string)
 	} else {
 		body.Notes = append(body.Notes, fmt.Sprintf("报表共 %s，超过邮件附件上限 %d MB，未随信附上。请到 kam 服务器的报表目录取用，或在服务器上从归档取出：",
 			sizeLabel(total), a.Cfg.SMTP.MaxAttachmentMB))
-		for _, r := range out.Reports {
-			// The file's name in the reports folder, not the server's path: staff do not see the server's disk.
+		for _, r := range m.reports {
 			body.Notes = append(body.Notes, a.overLimitNote("报表目录中的 "+r.FileName, r))
 		}
 	}
-	body.Act = out.Act
-	subject := mailSubject(job, out.Period, out.Counts, out.Headline)
+	body.Act = m.act
+	subject := mailSubject(job, period, m.counts, m.headline)
+	if m.unit.Code != "" {
+		subject = clip(m.unit.Code+" "+subject, maxSubjectRunes)
+	}
 	html, text, err := body.render()
 	if err != nil {
 		return err
 	}
 	for _, rcpt := range rcpts {
-		m := store.Mail{ReportID: out.Reports[0].ID, Kind: job, Recipient: rcpt, Subject: subject, HTML: html, Text: text,
-			MessageID: reportMessageID(out.Reports[0], rcpt), CreatedAt: a.now()}
+		ml := store.Mail{ReportID: m.reports[0].ID, Kind: job, Recipient: rcpt, Subject: subject, HTML: html, Text: text,
+			MessageID: reportMessageID(m.reports[0], rcpt), CreatedAt: a.now()}
 		if attach {
-			m.Reports = ids
+			ml.Reports = ids
 		}
-		if _, err := tx.QueueMail(m); err != nil {
+		if _, err := tx.QueueMail(ml); err != nil {
 			return err
 		}
 	}

@@ -174,7 +174,12 @@ func TestEveryWorkbookDeclaresWhatItHolds(t *testing.T) {
 		"t@x.cn": {"竞标公告 · "},
 		"r@x.cn": {"客户经理名册"},
 	}
-	got := srv.messages()
+	var got []received
+	for _, msg := range srv.messages() {
+		if _, ok := acts[msg.to[0]]; ok { // the units' own mails are TestEachCentreGetsItsOwnPart's
+			got = append(got, msg)
+		}
+	}
 	if len(got) != len(acts) {
 		t.Fatalf("%d mails, want %d", len(got), len(acts))
 	}

@@ -200,7 +200,7 @@ func TestServeAbortsAfterGraceAndTheNextStartCompletes(t *testing.T) {
 	if !strings.Contains(runs[0].Error, ErrShutdown.Error()) {
 		t.Errorf("aborted run's error: %q", runs[0].Error)
 	}
-	if reps, _ := s.ListReports(t.Context(), "", "", 10); len(reps) != 0 {
+	if reps, _ := s.ListReports(t.Context(), store.ReportFilter{}, 10); len(reps) != 0 {
 		t.Errorf("an aborted run archived %+v", reps)
 	}
 

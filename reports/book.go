@@ -15,6 +15,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -75,7 +76,13 @@ type Meta struct {
 	Run         int64       // the run that wrote it; 0 when no run did (an error workbook)
 	DataAsOf    string      // the latest file loaded, as staff know it; "" when unknown
 	Settings    [][2]string // the configuration that shaped the report, as 项目 → 内容
+	// Unit is set on a centre's own workbook (SPEC §5): its code and name, and
+	// Scope says which rows it holds; the city-wide workbook leaves them empty.
+	Unit, UnitName, Scope string
 }
+
+// unitLabel is "D01 东城镇区局", or "" for the city-wide workbook.
+func (m Meta) unitLabel() string { return strings.TrimSpace(m.Unit + " " + m.UnitName) }
 
 // Book is a workbook being written; sheets appear in the order Table is called.
 type Book struct {
@@ -364,7 +371,7 @@ func (b *Book) printSetup(sheet string, wide bool) error {
 		return err
 	}
 	return b.f.SetHeaderFooter(sheet, &excelize.HeaderFooterOptions{
-		OddHeader: "&L" + hfText(b.meta.Report) + "&C" + hfText(b.meta.Period) + "&R生成时间 " + hfText(b.generated()),
+		OddHeader: "&L" + hfText(strings.TrimSpace(b.meta.Report+" "+b.meta.unitLabel())) + "&C" + hfText(b.meta.Period) + "&R生成时间 " + hfText(b.generated()),
 		OddFooter: "&C第 &P 页 / 共 &N 页",
 	})
 }
@@ -474,6 +481,9 @@ func (b *Book) finish() error {
 		return errors.New("reports: workbook has no generation time (Meta.GeneratedAt)")
 	}
 	items := [][2]string{{"报表", m.Report}, {"期间", m.Period}}
+	if m.Unit != "" {
+		items = append(items, [2]string{"单位", m.unitLabel()}, [2]string{"本单位部分", m.Scope})
+	}
 	asOf := m.DataAsOf
 	if asOf == "" {
 		asOf = "未记录"
@@ -603,7 +613,7 @@ func (b *Book) explainSheet(sheet string, items [][2]string) error {
 		return err
 	}
 	return b.f.SetDocProps(&excelize.DocProperties{
-		Title:          strings.TrimSpace(b.meta.Report + " " + b.meta.Period),
+		Title:          strings.TrimSpace(b.meta.Report + " " + b.meta.Period + " " + b.meta.unitLabel()),
 		Subject:        b.meta.Report,
 		Creator:        "kam " + Version(),
 		LastModifiedBy: "kam " + Version(),
@@ -640,9 +650,7 @@ func (b *Book) WriteTo(w io.Writer) (int64, error) {
 	cw := &countingWriter{w: w}
 	b.f.SetZipWriter(func(io.Writer) excelize.ZipWriter {
 		zw := zip.NewWriter(cw)
-		zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
-			return flate.NewWriter(out, flate.BestSpeed)
-		})
+		zw.RegisterCompressor(zip.Deflate, newFlate)
 		return &dimZip{zw: zw, dims: b.dims}
 	})
 	// Everything goes to cw; the buffer excelize hands its zip writer stays empty.
@@ -650,6 +658,31 @@ func (b *Book) WriteTo(w io.Writer) (int64, error) {
 		return cw.n, err
 	}
 	return cw.n, nil
+}
+
+// flateWriters are reused across a workbook's parts and across workbooks: a
+// new compressor allocates about 1 MB, which dominated the cost of the small
+// workbooks each unit gets (SPEC §5).
+var flateWriters sync.Pool
+
+type pooledFlate struct{ *flate.Writer }
+
+func (p pooledFlate) Close() error {
+	err := p.Writer.Close()
+	flateWriters.Put(p.Writer)
+	return err
+}
+
+func newFlate(out io.Writer) (io.WriteCloser, error) {
+	if fw, ok := flateWriters.Get().(*flate.Writer); ok {
+		fw.Reset(out)
+		return pooledFlate{fw}, nil
+	}
+	fw, err := flate.NewWriter(out, flate.BestSpeed)
+	if err != nil {
+		return nil, err
+	}
+	return pooledFlate{fw}, nil
 }
 
 type countingWriter struct {

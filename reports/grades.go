@@ -17,6 +17,9 @@ import (
 type GradeBasis struct {
 	Scheme  rules.GradeScheme
 	Quarter domain.Quarter
+	// Own picks the rows of a centre's own workbook that go on 分级结果 and
+	// 汇总 (the rest of grades are its handovers, on 等级变动 only); nil: every row.
+	Own func(*domain.CustomerGrade) bool
 }
 
 func Grades(m Meta, basis GradeBasis, grades []domain.CustomerGrade, warnings []rules.Warning, names Directory) (_ *Book, err error) {
@@ -45,6 +48,10 @@ func Grades(m Meta, basis GradeBasis, grades []domain.CustomerGrade, warnings []
 		}
 	}()
 	unit := func(code string) string { return names.Units[code] }
+	own := basis.Own
+	if own == nil {
+		own = func(*domain.CustomerGrade) bool { return true }
+	}
 
 	err = b.Table("分级结果", []Column{
 		{Title: "客户编号"}, {Title: "客户名称", Width: 30}, {Title: "累计收入", Kind: Amount}, {Title: "级别", Kind: Count, Width: 8},
@@ -54,6 +61,9 @@ func Grades(m Meta, basis GradeBasis, grades []domain.CustomerGrade, warnings []
 	}, func(add func(...any) error) error {
 		for i := range grades {
 			g := &grades[i]
+			if !own(g) {
+				continue
+			}
 			c := &g.Customer
 			var prevCum any
 			if g.PrevLevel > 0 {
@@ -108,7 +118,7 @@ func Grades(m Meta, basis GradeBasis, grades []domain.CustomerGrade, warnings []
 		return nil, err
 	}
 
-	if err := gradeSummary(b, grades, unit); err != nil {
+	if err := gradeSummary(b, grades, own, unit); err != nil {
 		return nil, err
 	}
 
@@ -150,7 +160,7 @@ func changeCell(change string) any {
 // gradeSummary writes 汇总: one row per responsible unit with its customers
 // and cumulative revenue per tier and its tier changes; the city's totals go
 // to 说明 (a data sheet holds no total row).
-func gradeSummary(b *Book, grades []domain.CustomerGrade, unit func(string) string) error {
+func gradeSummary(b *Book, grades []domain.CustomerGrade, own func(*domain.CustomerGrade) bool, unit func(string) string) error {
 	type cell struct {
 		n   int64
 		sum domain.Money
@@ -168,6 +178,9 @@ func gradeSummary(b *Book, grades []domain.CustomerGrade, unit func(string) stri
 	total := line{changes: map[string]int64{}}
 	for i := range grades {
 		g := &grades[i]
+		if !own(g) {
+			continue
+		}
 		l := byUnit[g.Responsible]
 		if l == nil {
 			l = &line{changes: map[string]int64{}}
@@ -213,12 +226,16 @@ func gradeSummary(b *Book, grades []domain.CustomerGrade, unit func(string) stri
 	for i, t := range domain.Tiers {
 		city = append(city, fmt.Sprintf("%s %d 户（%s 元）", t.Label, total.tiers[i].n, total.tiers[i].sum.Yuan()))
 	}
-	b.Note("全市合计", fmt.Sprintf("%d 户，累计收入 %s 元：%s", total.all.n, total.all.sum.Yuan(), strings.Join(city, "，")))
+	whole := "全市"
+	if b.meta.Unit != "" {
+		whole = "本单位"
+	}
+	b.Note(whole+"合计", fmt.Sprintf("%d 户，累计收入 %s 元：%s", total.all.n, total.all.sum.Yuan(), strings.Join(city, "，")))
 	var moved []string
 	for _, c := range changes {
 		moved = append(moved, fmt.Sprintf("%s %d 户", c, total.changes[c]))
 	}
-	b.Note("全市等级变动", strings.Join(moved, "，"))
+	b.Note(whole+"等级变动", strings.Join(moved, "，"))
 	return b.Table("汇总", cols, func(add func(...any) error) error {
 		for _, u := range units {
 			name := unit(u)

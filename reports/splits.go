@@ -134,6 +134,59 @@ func Splits(m Meta, in SplitsInput, src SplitSource, csvOut io.Writer) (_ *Book,
 		ByUnit: d.byUnit, Booked: rev.ByUnit}, nil
 }
 
+// SplitStatement renders one unit's 分成对账单 (SPEC §5): every line of the
+// month's split credited to it (分成明细, the same columns as the city's),
+// its row of 单位汇总, and 核对 against the city report's 单位汇总 (city),
+// which must agree to the fen.
+func SplitStatement(m Meta, in SplitsInput, unit string, src SplitSource, city SplitsTotals) (_ *Book, _ SplitsTotals, err error) {
+	if m.Report == "" {
+		m.Report = "收入分成对账单"
+	}
+	if m.Period == "" {
+		m.Period = in.Month.String()
+	}
+	b := NewBook(m)
+	b.About("分成明细", "分给本单位的每一笔：哪笔收入、按哪份协议、什么比例分到多少（分到分）")
+	b.About("单位汇总", "本单位本月分到的金额，旁边是它自己入账的收入和分成带来的增减")
+	b.About("核对", "本对账单与全市分成报表的核对，差额应为 0.00")
+	defer func() {
+		if err != nil {
+			b.f.Close()
+		}
+	}()
+	d := &splitDetail{src: src, byUnit: map[string]domain.Money{}, byLine: map[string]domain.Money{},
+		customers: in.Customers, units: make(map[string]string, len(in.Units))}
+	var own []domain.Unit
+	for _, u := range in.Units {
+		d.units[u.Code] = u.Name
+		if u.Code == unit {
+			own = append(own, u)
+		}
+	}
+	if err := d.write(b, nil); err != nil {
+		return nil, SplitsTotals{}, err
+	}
+	booked := RevenueTotals{ByUnit: map[string]domain.Money{unit: city.Booked[unit]}}
+	if err := unitSummary(b, SplitsInput{Month: in.Month, Units: own}, booked, map[string]domain.Money{unit: d.byUnit[unit]}); err != nil {
+		return nil, SplitsTotals{}, err
+	}
+	var stray domain.Money // lines of another unit: never, unless something is badly wrong
+	for code, v := range d.byUnit {
+		if code != unit {
+			stray += v
+		}
+	}
+	checks := []check{
+		{fmt.Sprintf("本单位分成合计（%d 行）", d.lines), city.ByUnit[unit], d.byUnit[unit]},
+		{"其他单位的分成（应为 0）", 0, stray},
+	}
+	unbalanced, err := checkTable(b, "全市报表", "本对账单", checks)
+	if err != nil {
+		return nil, SplitsTotals{}, err
+	}
+	return b, SplitsTotals{Lines: d.lines, Sheets: d.sheets, Split: d.total, Unbalanced: unbalanced, ByUnit: d.byUnit}, nil
+}
+
 // splitDetail streams the detail lines and totals them as they pass.
 type splitDetail struct {
 	src   SplitSource
@@ -157,7 +210,15 @@ type splitDetail struct {
 func (d *splitDetail) write(b *Book, csvOut io.Writer) (err error) {
 	toCSV := make(chan []SplitLine, 8)
 	result := make(chan error, 1)
-	go func() { result <- writeSplitCSV(csvOut, toCSV) }()
+	go func() {
+		if csvOut == nil { // a unit's statement has no CSV of its own
+			for range toCSV {
+			}
+			result <- nil
+			return
+		}
+		result <- writeSplitCSV(csvOut, toCSV)
+	}()
 	d.toCSV, d.csv = toCSV, result
 	defer func() {
 		close(toCSV)
@@ -313,10 +374,6 @@ func unitSummary(b *Book, in SplitsInput, rev RevenueTotals, split map[string]do
 // business line, and against the sum of 单位汇总. It returns how many checks
 // do not balance (always 0 unless something is badly wrong).
 func reconciliation(b *Book, in SplitsInput, rev RevenueTotals, d *splitDetail) (int, error) {
-	type check struct {
-		what           string
-		revenue, split domain.Money
-	}
 	checks := []check{{fmt.Sprintf("%s 收入合计（%d 行）", in.Month, rev.Rows), rev.Total, d.total}}
 	var extra []string
 	for _, m := range []map[string]domain.Money{rev.ByLine, d.byLine} {
@@ -336,19 +393,30 @@ func reconciliation(b *Book, in SplitsInput, rev RevenueTotals, d *splitDetail) 
 	}
 	checks = append(checks, check{"单位汇总合计", rev.Total, units})
 
+	return checkTable(b, "收入金额", "分成金额", checks)
+}
+
+// check is one row of 核对: two amounts that must agree to the fen.
+type check struct {
+	what      string
+	want, got domain.Money
+}
+
+// checkTable writes 核对 and counts the rows that do not balance.
+func checkTable(b *Book, wantTitle, gotTitle string, checks []check) (int, error) {
 	unbalanced := 0
 	err := b.Table("核对", []Column{
-		{Title: "核对项目", Width: 28}, {Title: "收入金额", Kind: Amount}, {Title: "分成金额", Kind: Amount},
+		{Title: "核对项目", Width: 28}, {Title: wantTitle, Kind: Amount}, {Title: gotTitle, Kind: Amount},
 		{Title: "差额", Kind: Amount}, {Title: "结果", Width: 10},
 	}, func(add func(...any) error) error {
 		for _, c := range checks {
-			diff := c.revenue - c.split
+			diff := c.want - c.got
 			result := Cell{V: "一致", Tone: Good}
 			if diff != 0 {
 				unbalanced++
 				result = Cell{V: "不一致", Tone: Bad}
 			}
-			if err := add(c.what, c.revenue, c.split, diff, result); err != nil {
+			if err := add(c.what, c.want, c.got, diff, result); err != nil {
 				return err
 			}
 		}

@@ -21,6 +21,7 @@ type Report struct {
 	RunID     int64     `db:"run_id"`
 	Job       string    `db:"job"`
 	Period    string    `db:"period"`
+	Unit      string    `db:"unit"` // the unit a per-centre workbook belongs to; "" for the city-wide report
 	FileName  string    `db:"file_name"`
 	SHA256    string    `db:"sha256"`
 	Size      int64     `db:"size"`
@@ -29,12 +30,13 @@ type Report struct {
 
 // ArchiveReport stores a report's bytes, read from r in chunks so memory stays
 // flat, with their size and SHA-256, in the transaction that also closes the
-// run and queues the report's mail.
-func (t *Tx) ArchiveReport(runID int64, job, period, name string, r io.Reader) (Report, error) {
+// run and queues the report's mail. rep names the run, job, period, unit and
+// file; the rest is filled in.
+func (t *Tx) ArchiveReport(rep Report, r io.Reader) (Report, error) {
 	ctx := t.ctx
-	rep := Report{RunID: runID, Job: job, Period: period, FileName: name, CreatedAt: t.s.now().UTC()}
-	res, err := t.tx.ExecContext(ctx, `INSERT INTO reports (run_id, job, period, file_name, content, sha256, size, created_at)
-		VALUES (?, ?, ?, ?, ?, '', 0, ?)`, runID, job, period, name, []byte{}, rep.CreatedAt)
+	rep.CreatedAt, rep.Size = t.s.now().UTC(), 0
+	res, err := t.tx.ExecContext(ctx, `INSERT INTO reports (run_id, job, period, unit, file_name, content, sha256, size, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, '', 0, ?)`, rep.RunID, rep.Job, rep.Period, rep.Unit, rep.FileName, []byte{}, rep.CreatedAt)
 	if err != nil {
 		return rep, err
 	}
@@ -67,18 +69,27 @@ func (t *Tx) ArchiveReport(runID int64, job, period, name string, r io.Reader) (
 // ErrNoReport reports that no archived report has the asked id.
 var ErrNoReport = errors.New("没有这个编号的归档报表")
 
-// ListReports lists archived reports, newest first, optionally for one job and/or period.
-func (s *Store) ListReports(ctx context.Context, job, period string, limit int) ([]Report, error) {
+// ReportFilter narrows a listing of the archive; an empty field matches every report.
+type ReportFilter struct {
+	Job, Period string
+	// Unit lists one unit's own workbooks; CityOnly lists only the city-wide ones.
+	Unit     string
+	CityOnly bool
+}
+
+// ListReports lists archived reports, newest first, narrowed by f.
+func (s *Store) ListReports(ctx context.Context, f ReportFilter, limit int) ([]Report, error) {
 	var out []Report
-	err := s.db.SelectContext(ctx, &out, `SELECT id, COALESCE(run_id, 0) AS run_id, job, period, file_name, sha256, size, created_at
-		FROM reports WHERE (? = '' OR job = ?) AND (? = '' OR period = ?) ORDER BY id DESC LIMIT ?`, job, job, period, period, limit)
+	err := s.db.SelectContext(ctx, &out, `SELECT id, COALESCE(run_id, 0) AS run_id, job, period, unit, file_name, sha256, size, created_at
+		FROM reports WHERE (? = '' OR job = ?) AND (? = '' OR period = ?) AND (? = '' OR unit = ?) AND (? = 0 OR unit = '')
+		ORDER BY id DESC LIMIT ?`, f.Job, f.Job, f.Period, f.Period, f.Unit, f.Unit, f.CityOnly, limit)
 	return out, err
 }
 
 // ReportContent writes an archived report's bytes to w and checks them against the stored SHA-256.
 func (s *Store) ReportContent(ctx context.Context, id int64, w io.Writer) (Report, error) {
 	var r Report
-	if err := s.db.GetContext(ctx, &r, `SELECT id, COALESCE(run_id, 0) AS run_id, job, period, file_name, sha256, size, created_at
+	if err := s.db.GetContext(ctx, &r, `SELECT id, COALESCE(run_id, 0) AS run_id, job, period, unit, file_name, sha256, size, created_at
 		FROM reports WHERE id = ?`, id); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return r, ErrNoReport

@@ -18,13 +18,13 @@ func TestStoreStampsWithTheClockPassedIn(t *testing.T) {
 		var rep store.Report
 		must(t, s.InTx(ctx, func(tx *store.Tx) error {
 			var err error
-			if rep, err = tx.ArchiveReport(run, "splits", "2026-06", "splits_2026-06.csv", bytes.NewReader([]byte("a,b\n"))); err != nil {
+			if rep, err = tx.ArchiveReport(store.Report{RunID: run, Job: "splits", Period: "2026-06", FileName: "splits_2026-06.csv"}, bytes.NewReader([]byte("a,b\n"))); err != nil {
 				return err
 			}
 			_, err = tx.QueueMail(store.Mail{ReportID: rep.ID, Kind: "splits", Recipient: "fin@example.com", Subject: "分成", MessageID: "clock.1"})
 			return err
 		}))
-		reps, err := s.ListReports(ctx, "splits", "2026-06", 10)
+		reps, err := s.ListReports(ctx, store.ReportFilter{Job: "splits", Period: "2026-06"}, 10)
 		must(t, err)
 		if len(reps) != 1 || !reps[0].CreatedAt.Equal(day) {
 			t.Errorf("archived report stamped %v, want %v", reps, day)

@@ -18,7 +18,7 @@ func archive(t *testing.T, s *store.Store, name string, data []byte) store.Repor
 	var rep store.Report
 	must(t, s.InTx(ctx, func(tx *store.Tx) error {
 		var err error
-		rep, err = tx.ArchiveReport(run, "splits", "2026-06", name, bytes.NewReader(data))
+		rep, err = tx.ArchiveReport(store.Report{RunID: run, Job: "splits", Period: "2026-06", FileName: name}, bytes.NewReader(data))
 		return err
 	}))
 	return rep
@@ -35,7 +35,7 @@ func TestArchivedReportComesBackByteForByte(t *testing.T) {
 		if !bytes.Equal(got.Bytes(), data) || back.SHA256 != rep.SHA256 || back.Size != int64(len(data)) || back.RunID == 0 {
 			t.Fatalf("report %d came back as %d bytes, %+v", rep.ID, got.Len(), back)
 		}
-		list, err := s.ListReports(ctx, "splits", "2026-06", 10)
+		list, err := s.ListReports(ctx, store.ReportFilter{Job: "splits", Period: "2026-06"}, 10)
 		must(t, err)
 		if len(list) != 1 || list[0].ID != rep.ID || list[0].FileName != "splits_2026-06.xlsx" {
 			t.Errorf("list: %+v", list)

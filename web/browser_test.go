@@ -158,7 +158,7 @@ func TestInTheBrowser(t *testing.T) {
 		t.Fatalf("no signed link in the mail:\n%s", text)
 	}
 
-	reps, err := app.Store.ListReports(ctx, "splits", "2026-10", 10)
+	reps, err := app.Store.ListReports(ctx, store.ReportFilter{Job: "splits", Period: "2026-10"}, 10)
 	if err != nil || len(reps) == 0 {
 		t.Fatal(reps, err)
 	}

@@ -83,6 +83,7 @@ type statusPage struct {
 	Mail     []mailRow
 	Firings  []firingRow
 	Archive  []archiveJob
+	Unit     string // the unit whose own workbooks the archive shows; "" for the city's
 	Running  bool
 	Problems string
 	Loc      *time.Location
@@ -121,7 +122,7 @@ type archivePeriod struct {
 }
 
 func (s *Server) status(w http.ResponseWriter, r *http.Request, user string) {
-	p, err := s.statusData(r.Context(), user)
+	p, err := s.statusData(r.Context(), user, strings.TrimSpace(r.URL.Query().Get("unit")))
 	if err != nil {
 		s.fail(w, http.StatusServiceUnavailable, "读取状态失败：数据库不可用", err)
 		return
@@ -129,7 +130,9 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request, user string) {
 	s.render(w, http.StatusOK, "status.html", p)
 }
 
-func (s *Server) statusData(ctx context.Context, user string) (statusPage, error) {
+// statusData reads the page; unit, when set, shows that unit's own workbooks
+// in the archive instead of the city-wide ones.
+func (s *Server) statusData(ctx context.Context, user, unit string) (statusPage, error) {
 	st, loc := s.app.Store, s.app.Cfg.Location()
 	when := func(t time.Time) string {
 		if t.IsZero() {
@@ -138,7 +141,7 @@ func (s *Server) statusData(ctx context.Context, user string) (statusPage, error
 		return t.In(loc).Format("2006-01-02 15:04")
 	}
 	now := s.now()
-	p := statusPage{User: user, Now: when(now), Zone: loc.String(), Dialect: st.Dialect(), Running: s.sched != nil && s.sched.Running(), Loc: loc}
+	p := statusPage{User: user, Now: when(now), Zone: loc.String(), Dialect: st.Dialect(), Running: s.sched != nil && s.sched.Running(), Loc: loc, Unit: unit}
 	p.Problems = s.unhealthy(ctx)
 
 	runs, err := st.RecentRuns(ctx, pageRuns)
@@ -230,7 +233,7 @@ func (s *Server) statusData(ctx context.Context, user string) (statusPage, error
 		}
 	}
 
-	reports, err := st.ListReports(ctx, "", "", pageReports)
+	reports, err := st.ListReports(ctx, store.ReportFilter{Unit: unit, CityOnly: unit == ""}, pageReports)
 	if err != nil {
 		return p, err
 	}

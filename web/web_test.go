@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -110,7 +111,7 @@ func TestDownloadIsCheckedAgainstItsSHA256(t *testing.T) {
 	k := seeded(t)
 	c := client(t)
 	login(t, k, c, testPassword)
-	reps, err := k.App.Store.ListReports(context.Background(), "splits", "2026-10", 10)
+	reps, err := k.App.Store.ListReports(context.Background(), store.ReportFilter{Job: "splits", Period: "2026-10"}, 10)
 	if err != nil || len(reps) == 0 {
 		t.Fatalf("reports %v %v", reps, err)
 	}
@@ -146,7 +147,7 @@ func TestDownloadIsCheckedAgainstItsSHA256(t *testing.T) {
 
 func TestSignedLinks(t *testing.T) {
 	k := seeded(t)
-	reps, err := k.App.Store.ListReports(context.Background(), "", "", 1)
+	reps, err := k.App.Store.ListReports(context.Background(), store.ReportFilter{}, 1)
 	if err != nil || len(reps) == 0 {
 		t.Fatal(reps, err)
 	}
@@ -179,7 +180,13 @@ func TestOverLimitMailCarriesASignedLink(t *testing.T) {
 	app.Cfg.HTTP.BaseURL = k.Base
 	app.Cfg.SMTP.MaxAttachmentMB = 0 // every workbook is over the limit (config allows 1 MB at least)
 	seed(t, app)
-	mails, err := app.Store.DueMail(context.Background(), testNow.Add(time.Hour), 10)
+	due, err := app.Store.DueMail(context.Background(), testNow.Add(time.Hour), 1000)
+	var mails []store.Mail
+	for _, m := range due {
+		if m.Recipient == "finance@example.cn" { // the units' statements go to their own mailboxes
+			mails = append(mails, m)
+		}
+	}
 	if err != nil || len(mails) != 1 {
 		t.Fatalf("mails %v %v", len(mails), err)
 	}
@@ -347,6 +354,11 @@ func TestMetrics(t *testing.T) {
 		}
 	}
 	files, _ := k.App.Store.LastScanFiles(ctx)
+	unitReports, err := k.App.Store.ListReports(ctx, store.ReportFilter{Job: "splits", Unit: ""}, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unitReports = slices.DeleteFunc(unitReports, func(r store.Report) bool { return r.Unit == "" })
 	var loaded, rejected, revenueRows float64
 	for _, f := range files {
 		switch f.Outcome {
@@ -372,7 +384,7 @@ func TestMetrics(t *testing.T) {
 		{"kam_files_total", map[string]string{"outcome": "rejected"}, rejected},
 		{"kam_files_total", map[string]string{"outcome": "duplicate"}, 0},
 		{"kam_revenue_rows_loaded_total", nil, revenueRows},
-		{"kam_mail_queue_depth", nil, 1},
+		{"kam_mail_queue_depth", nil, 1 + float64(len(unitReports))}, // the city's mail, and one per unit statement
 		{"kam_mail_oldest_queued_age_seconds", nil, 90},
 		{"kam_build_info", map[string]string{"version": "test"}, 1},
 	}
@@ -417,5 +429,39 @@ func TestSecureCookieBehindHTTPS(t *testing.T) {
 	cookies := rec.Result().Cookies()
 	if rec.Code != http.StatusSeeOther || len(cookies) != 1 || !cookies[0].Secure || !cookies[0].HttpOnly {
 		t.Errorf("login behind https: %d %+v, want a Secure HttpOnly cookie", rec.Code, cookies)
+	}
+}
+
+// The page's archive shows the city's workbooks; ?unit= shows one unit's own, and only its.
+func TestArchiveByUnit(t *testing.T) {
+	k := seeded(t)
+	c := client(t)
+	login(t, k, c, testPassword)
+	reps, err := k.App.Store.ListReports(context.Background(), store.ReportFilter{Job: "splits"}, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mine store.Report
+	for _, r := range reps {
+		if r.Unit != "" {
+			mine = r
+			break
+		}
+	}
+	if mine.Unit == "" {
+		t.Fatalf("no unit statement archived: %+v", reps)
+	}
+	_, city := get(t, c, k.Base+"/")
+	if !strings.Contains(string(city), "splits_2026-10.xlsx") || strings.Contains(string(city), mine.FileName) {
+		t.Errorf("the city's archive should list splits_2026-10.xlsx and no unit's statement")
+	}
+	code, unit := get(t, c, k.Base+"/?unit="+url.QueryEscape(mine.Unit))
+	if code != http.StatusOK || !strings.Contains(string(unit), mine.FileName) || strings.Contains(string(unit), "splits_2026-10.xlsx") {
+		t.Errorf("?unit=%s: %d; want %s and not the city's workbook", mine.Unit, code, mine.FileName)
+	}
+	for _, r := range reps {
+		if r.Unit != "" && r.Unit != mine.Unit && strings.Contains(string(unit), r.FileName) {
+			t.Errorf("?unit=%s lists %s of unit %s", mine.Unit, r.FileName, r.Unit)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -296,9 +297,7 @@ func runAll(ctx context.Context, app *pipeline.App, req pipeline.RunRequest, std
 		out, err := app.RunJob(ctx, name, req)
 		if err == nil {
 			fmt.Fprintf(stdout, "%-15s 完成  %s：%s\n", name, out.Period, out.Headline)
-			for _, p := range out.Paths {
-				fmt.Fprintf(stdout, "  → %s\n", p)
-			}
+			printPaths(stdout, out)
 			continue
 		}
 		kind := domain.KindOf(err)
@@ -325,10 +324,19 @@ func runOne(ctx context.Context, app *pipeline.App, job string, req pipeline.Run
 		return err
 	}
 	fmt.Fprintf(stdout, "%s %s：%s\n", job, out.Period, out.Headline)
+	printPaths(stdout, out)
+	return nil
+}
+
+// printPaths lists the city-wide files, and the units' own workbooks in one line: there may be hundreds.
+func printPaths(stdout io.Writer, out *pipeline.Output) {
 	for _, p := range out.Paths {
 		fmt.Fprintf(stdout, "  → %s\n", p)
 	}
-	return nil
+	if n := len(out.UnitPaths); n > 0 {
+		dir := filepath.Dir(filepath.Dir(out.UnitPaths[0]))
+		fmt.Fprintf(stdout, "  → 各单位自己的报表 %d 份：%s/<单位编码>/（例如 %s）\n", n, dir, filepath.Base(out.UnitPaths[0]))
+	}
 }
 
 func printScan(w io.Writer, res pipeline.ScanResult) {

@@ -15,14 +15,15 @@ import (
 	"kam/store"
 )
 
-const reportsUsage = "  kam [--config FILE] reports list [--job J] [--period P] [--limit N]\n" +
+const reportsUsage = "  kam [--config FILE] reports list [--job J] [--period P] [--unit 单位编码 | --city] [--limit N]\n" +
 	"  kam [--config FILE] reports get ID -o FILE [--force]   归档中的原始字节，按 SHA-256 核对；-o - 写到标准输出\n"
 
 func init() {
 	register(&command{
 		name:  "reports",
 		usage: reportsUsage,
-		doc: "list 列出归档的报表，最新的在前；--period 与 run 的写法相同（2026Q2、2026q2、2026-06、2026-07-15）。\n" +
+		doc: "list 列出归档的报表，最新的在前；--period 与 run 的写法相同（2026Q2、2026q2、2026-06、2026-07-15）；\n" +
+			"--unit D01 只列该单位自己的报表（grades_2026Q2_D01.xlsx 等），--city 只列全市的报表。\n" +
 			"get 取出一份归档报表；不覆盖已有文件，除非加 --force。只读：数据库不可写时也能运行。\n",
 		db:    readOnly,
 		parse: parseReports,
@@ -46,6 +47,8 @@ func parseReportsList(args []string) (*work, error) {
 	fs := flag.NewFlagSet("reports list", flag.ContinueOnError)
 	job := fs.String("job", "", "作业")
 	period := fs.String("period", "", "期间")
+	unit := fs.String("unit", "", "只列该单位自己的报表")
+	city := fs.Bool("city", false, "只列全市的报表")
 	limit := fs.Int("limit", 50, "最多列出几份")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -57,6 +60,9 @@ func parseReportsList(args []string) (*work, error) {
 	if *limit < 1 {
 		return nil, domain.Usagef("reports list --limit 至少为 1")
 	}
+	if *city && *unit != "" {
+		return nil, domain.Usagef("reports list：--unit 与 --city 只能选一个")
+	}
 	if *job != "" && !pipeline.Registered(*job) {
 		return nil, domain.Usagef("reports list --job：未知作业 %q；可用：%s", *job, pipeline.JobNames())
 	}
@@ -64,7 +70,8 @@ func parseReportsList(args []string) (*work, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &work{do: func(ctx context.Context, e *env) error { return reportsList(ctx, e, *job, p, *limit) }}, nil
+	f := store.ReportFilter{Job: *job, Period: p, Unit: strings.TrimSpace(*unit), CityOnly: *city}
+	return &work{do: func(ctx context.Context, e *env) error { return reportsList(ctx, e, f, *limit) }}, nil
 }
 
 // canonicalPeriod writes a --period as the archive stores it, as `kam run` reads it: 2026q2 → 2026Q2.
@@ -84,9 +91,9 @@ func canonicalPeriod(s string) (string, error) {
 	return "", domain.Usagef("--period %q 不是期间：季度如 2026Q2，月份如 2026-06，日期如 2026-07-15", s)
 }
 
-func reportsList(ctx context.Context, e *env, job, period string, limit int) error {
+func reportsList(ctx context.Context, e *env, f store.ReportFilter, limit int) error {
 	stdout := e.stdout
-	reps, err := e.app.Store.ListReports(ctx, job, period, limit)
+	reps, err := e.app.Store.ListReports(ctx, f, limit)
 	if err != nil {
 		return domain.Failed(err, "读取报表归档")
 	}
@@ -97,10 +104,14 @@ func reportsList(ctx context.Context, e *env, job, period string, limit int) err
 	loc := e.cfg.Location()
 	rows := make([][]string, len(reps))
 	for i, r := range reps {
-		rows[i] = []string{fmt.Sprint(r.ID), r.Job, r.Period, r.FileName, fmt.Sprint(r.Size), r.SHA256[:min(12, len(r.SHA256))],
+		unit := r.Unit
+		if unit == "" {
+			unit = "全市"
+		}
+		rows[i] = []string{fmt.Sprint(r.ID), r.Job, r.Period, unit, r.FileName, fmt.Sprint(r.Size), r.SHA256[:min(12, len(r.SHA256))],
 			r.CreatedAt.In(loc).Format("2006-01-02 15:04"), fmt.Sprint(r.RunID)}
 	}
-	printTable(stdout, []string{"编号", "作业", "期间", "文件", "字节", "SHA-256", "归档时间", "运行"}, rows)
+	printTable(stdout, []string{"编号", "作业", "期间", "单位", "文件", "字节", "SHA-256", "归档时间", "运行"}, rows)
 	fmt.Fprintln(stdout, "\n取出一份：kam reports get 编号 -o 文件名")
 	return nil
 }

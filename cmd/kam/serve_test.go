@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -156,7 +157,7 @@ log:
 	if !strings.Contains(runs[0].Error, "中止") {
 		t.Errorf("aborted run's error: %q", runs[0].Error)
 	}
-	if reps, _ := s.ListReports(context.Background(), "", "", 10); len(reps) != 0 {
+	if reps, _ := s.ListReports(context.Background(), store.ReportFilter{}, 10); len(reps) != 0 {
 		t.Errorf("the aborted run archived %d reports", len(reps))
 	}
 
@@ -169,11 +170,11 @@ log:
 		t.Fatalf("after the restart: runs %v\n%s", got, second.stderr.String())
 	}
 
-	reps, err := s.ListReports(context.Background(), "splits", "", 10)
+	reps, err := s.ListReports(context.Background(), store.ReportFilter{Job: "splits", CityOnly: true}, 10)
 	if err != nil || len(reps) != 2 {
 		t.Fatalf("archived %+v %v", reps, err)
 	}
-	list := kamCmd(t, bin, cfg, "reports", "list", "--job", "splits")
+	list := kamCmd(t, bin, cfg, "reports", "list", "--job", "splits", "--city")
 	for _, r := range reps {
 		if !strings.Contains(list, r.FileName) {
 			t.Errorf("reports list lacks %s:\n%s", r.FileName, list)
@@ -192,8 +193,17 @@ log:
 			t.Errorf("kam reports get %d differs from the published %s", r.ID, r.FileName)
 		}
 	}
+	// The city's mail, and one statement per unit with a mailbox.
+	units, err := s.ListReports(context.Background(), store.ReportFilter{Job: "splits"}, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unitList := kamCmd(t, bin, cfg, "reports", "list", "--unit", units[0].Unit)
+	if units[0].Unit == "" || !strings.Contains(unitList, units[0].FileName) || strings.Contains(unitList, "splits_2026-11.xlsx") {
+		t.Errorf("reports list --unit %s:\n%s", units[0].Unit, unitList)
+	}
 	status := kamCmd(t, bin, cfg, "status")
-	for _, want := range []string{"最近的运行", "收入分成", "补跑", "成功", "失败", "待发 1 封", "未配置 smtp.host", "最近一次扫描", "0 5 6 * *"} {
+	for _, want := range []string{"最近的运行", "收入分成", "补跑", "成功", "失败", fmt.Sprintf("待发 %d 封", len(units)-1), "未配置 smtp.host", "最近一次扫描", "0 5 6 * *"} {
 		if !strings.Contains(status, want) {
 			t.Errorf("status lacks %q:\n%s", want, status)
 		}

@@ -1,0 +1,360 @@
+package pipeline
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"kam/domain"
+	"kam/gen"
+	"kam/store"
+	"kam/store/storetest"
+)
+
+// Each centre gets its own (SPEC §5; 第五条, 第九条): on kam gen data, every
+// unit's workbook holds exactly the city workbook's rows that are its own —
+// read back from both workbooks, not from the code that split them — the
+// centres' rows together are the city's, and a real SMTP server receives one
+// mail per unit mailbox with that unit's workbook, and the city's to the
+// report's recipients.
+func TestEachCentreGetsItsOwnPart(t *testing.T) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
+		now := time.Date(2026, 7, 15, 9, 0, 0, 0, time.UTC)
+		a := newTestApp(t, s, now)
+		srv := startMailServer(t)
+		a.Cfg.SMTP.Host, a.Cfg.SMTP.Port, a.Cfg.SMTP.TLS, a.Cfg.SMTP.From = "127.0.0.1", srv.port(), "none", "kam@example.com"
+		r := &a.Cfg.Recipients
+		r.Grades, r.ReviewGold, r.Roster, r.Splits, r.Tender = []string{"g@x.cn"}, []string{"o@x.cn"}, []string{"r@x.cn"}, []string{"s@x.cn"}, []string{"t@x.cn"}
+		ctx := t.Context()
+		if _, err := gen.Run(ctx, gen.Options{Out: a.Cfg.Paths.Inbox, Customers: 120, Months: 14, Seed: 5, End: 202606, Now: now}); err != nil {
+			t.Fatal(err)
+		}
+		scan, err := a.Ingest(ctx)
+		mustDo(t, err)
+		if scan.Count(OutcomeRejected) != 0 {
+			t.Fatalf("scan: %+v", scan.Files)
+		}
+		// One district customer leaps to diamond in June: a handover from its district to the city centre.
+		customers, err := s.Customers(ctx)
+		mustDo(t, err)
+		slices.Reverse(customers) // the small ones come last
+		for _, c := range customers {
+			if c.Category == domain.Comprehensive && c.Status == domain.Cooperating && c.Territory != "" {
+				seedRevenue(t, s, "leap.csv", []domain.Revenue{{Customer: c.ID, Month: 202606, Line: "函件", Unit: c.Territory, Amount: 2_000_000 * yuan}})
+				break
+			}
+		}
+		units, err := s.Units(ctx)
+		mustDo(t, err)
+		// The units kam gen left without a mailbox get one from the configuration,
+		// so every unit has its part and the parts can add up to the city.
+		r.Units = map[string][]string{}
+		box := map[string]string{}
+		parent := map[string]string{}
+		var centres []domain.Unit
+		for _, u := range units {
+			if boxes := u.Mailboxes(); len(boxes) == 1 {
+				box[u.Code] = boxes[0]
+			} else {
+				box[u.Code] = strings.ToLower(u.Code) + "@unit.test"
+				r.Units[u.Code] = []string{box[u.Code]}
+			}
+			parent[u.Code] = u.Parent
+			if u.Kind == domain.CityCenter || u.Kind == domain.Professional || u.Kind == domain.District {
+				centres = append(centres, u)
+			}
+		}
+		city := ""
+		for _, u := range units {
+			if u.Kind == domain.CityCenter {
+				city = u.Code
+			}
+		}
+
+		outs := map[string]*Output{}
+		for _, run := range []struct {
+			job string
+			req RunRequest
+		}{
+			{"grade", RunRequest{Period: "2026Q2"}},
+			{"review-gold", RunRequest{Period: "2026-06"}},
+			{"roster", RunRequest{Period: "2026-06"}},
+			{"splits", RunRequest{Period: "2026-06"}},
+			{"tender", RunRequest{AsOf: day(2026, 7, 15)}},
+		} {
+			out, err := a.RunJob(ctx, run.job, run.req)
+			if err != nil {
+				t.Fatalf("%s: %v", run.job, err)
+			}
+			outs[run.job] = out
+		}
+		// unitBook reads one unit's workbook of a job; nil when it has none.
+		unitBook := func(job, code string) map[string][][]string {
+			for _, p := range outs[job].UnitPaths {
+				if filepath.Base(filepath.Dir(p)) == code {
+					return tenderSheets(t, p)
+				}
+			}
+			return nil
+		}
+		cityBook := func(job string) map[string][][]string {
+			for _, p := range outs[job].Paths {
+				if strings.HasSuffix(p, ".xlsx") {
+					return tenderSheets(t, p)
+				}
+			}
+			t.Fatalf("%s: no city workbook in %v", job, outs[job].Paths)
+			return nil
+		}
+		// owns is the rule as the rulebook puts it: a row is the unit's when
+		// its unit is the unit; a row no centre was found for is the city centre's.
+		owns := func(code, rowUnit string) bool { return rowUnit == code || (rowUnit == "" && code == city) }
+		leads := func(code, rowUnit string) bool {
+			return owns(code, rowUnit) || (rowUnit != "" && parent[rowUnit] == code)
+		}
+
+		// checkPart compares a unit's sheet with the city's rows it should hold, and
+		// counts how many units hold each city row.
+		checkPart := func(job, sheet, code string, cityRows [][]string, mine func(row []string) bool, seen map[string]int) {
+			t.Helper()
+			book := unitBook(job, code)
+			if book == nil {
+				t.Errorf("%s: unit %s has no workbook", job, code)
+				return
+			}
+			var want []string
+			for _, row := range cityRows[1:] {
+				if mine(row) {
+					want = append(want, strings.Join(row, "|"))
+				}
+			}
+			got := rowsOf(book[sheet])
+			if !slices.Equal(sorted(got), sorted(want)) {
+				t.Errorf("%s %s of %s: %d rows, want the city's %d rows of it:\n got %q\nwant %q", job, sheet, code, len(got), len(want),
+					got[:min(3, len(got))], want[:min(3, len(want))])
+			}
+			if !slices.Equal(book[sheet][0], cityRows[0]) {
+				t.Errorf("%s %s of %s: header %q, the city's is %q", job, sheet, code, book[sheet][0], cityRows[0])
+			}
+			for _, g := range got {
+				seen[g]++
+			}
+		}
+		// partition checks that every city row is in exactly one centre's part.
+		partition := func(what string, cityRows [][]string, seen map[string]int) {
+			t.Helper()
+			if len(cityRows) < 3 {
+				t.Fatalf("%s: only %d rows in the city workbook; the test data should have more", what, len(cityRows)-1)
+			}
+			for _, row := range cityRows[1:] {
+				if n := seen[strings.Join(row, "|")]; n != 1 {
+					t.Errorf("%s: city row %q is in %d centres' workbooks, want 1", what, row, n)
+				}
+			}
+		}
+
+		// Grades: 分级结果 by 负责单位编码; 等级变动 on both sides of a handover.
+		gc := cityBook("grade")
+		col := columns(gc["分级结果"][0])
+		seen := map[string]int{}
+		for _, u := range centres {
+			checkPart("grade", "分级结果", u.Code, gc["分级结果"], func(row []string) bool { return owns(u.Code, cell(row, col["负责单位编码"])) }, seen)
+		}
+		partition("分级结果", gc["分级结果"], seen)
+		ch := columns(gc["等级变动"][0])
+		handovers := 0
+		seen = map[string]int{}
+		for _, u := range centres {
+			checkPart("grade", "等级变动", u.Code, gc["等级变动"], func(row []string) bool {
+				from, to := cell(row, ch["原负责单位编码"]), cell(row, ch["新负责单位编码"])
+				return owns(u.Code, to) || (from != "" && from == u.Code)
+			}, seen)
+		}
+		for _, row := range gc["等级变动"][1:] {
+			want := 1
+			if from, to := cell(row, ch["原负责单位编码"]), cell(row, ch["新负责单位编码"]); from != "" && from != to {
+				want, handovers = 2, handovers+1
+			}
+			if n := seen[strings.Join(row, "|")]; n != want {
+				t.Errorf("等级变动 row %q is in %d centres' workbooks, want %d", row, n, want)
+			}
+		}
+		if handovers == 0 {
+			t.Error("the test data has no handover between centres; it should")
+		}
+
+		// Gold review: each professional bureau's and district centre's own gold customers.
+		rc := cityBook("review-gold")
+		col = columns(rc["用邮分析"][0])
+		seen = map[string]int{}
+		for _, u := range centres {
+			if u.Kind == domain.CityCenter {
+				if unitBook("review-gold", u.Code) != nil {
+					t.Error("the city centre got a gold review pack of its own; gold customers are the bureaus' and districts'")
+				}
+				continue
+			}
+			checkPart("review-gold", "用邮分析", u.Code, rc["用邮分析"], func(row []string) bool { return owns(u.Code, cell(row, col["负责单位编码"])) }, seen)
+		}
+		partition("用邮分析", rc["用邮分析"], seen)
+
+		// Roster: the managers of a centre's units (a district's teams and windows too).
+		ro := cityBook("roster")
+		col = columns(ro["客户经理"][0])
+		seen = map[string]int{}
+		for _, u := range units {
+			mine := func(row []string) bool { return leads(u.Code, cell(row, col["所属单位编码"])) }
+			if u.Kind == domain.Team || u.Kind == domain.Window {
+				checkPart("roster", "客户经理", u.Code, ro["客户经理"], mine, map[string]int{})
+				continue
+			}
+			checkPart("roster", "客户经理", u.Code, ro["客户经理"], mine, seen)
+		}
+		partition("客户经理", ro["客户经理"], seen)
+
+		// Splits: every line credited to the unit; the statements add up to the city to the fen.
+		sc := cityBook("splits")
+		col = columns(sc["分成明细"][0])
+		seen = map[string]int{}
+		var statements domain.Money
+		for _, u := range units {
+			checkPart("splits", "分成明细", u.Code, sc["分成明细"], func(row []string) bool { return cell(row, col["分成单位编码"]) == u.Code }, seen)
+			for _, row := range unitBook("splits", u.Code)["分成明细"][1:] {
+				statements += money(t, cell(row, col["分成金额"]))
+			}
+			for _, row := range unitBook("splits", u.Code)["核对"][1:] {
+				if cell(row, 4) != "一致" {
+					t.Errorf("splits 核对 of %s: %q", u.Code, row)
+				}
+			}
+		}
+		partition("分成明细", sc["分成明细"], seen)
+		var cityTotal domain.Money
+		for _, row := range sc["分成明细"][1:] {
+			cityTotal += money(t, cell(row, col["分成金额"]))
+		}
+		if statements != cityTotal {
+			t.Errorf("the units' statements add up to %s, the city's split to %s", statements.Yuan(), cityTotal.Yuan())
+		}
+
+		// Tender: the announcement is public and whole; 临期 is the registering units'.
+		tc := cityBook("tender")
+		col = columns(tc["临期"][0])
+		for _, u := range units {
+			checkPart("tender", "竞标公告", u.Code, tc["竞标公告"], func([]string) bool { return true }, map[string]int{})
+			checkPart("tender", "临期", u.Code, tc["临期"], func(row []string) bool { return leads(u.Code, cell(row, col["申报单位编码"])) }, map[string]int{})
+		}
+
+		// One mail per unit mailbox with that unit's workbook; the city's to the report's recipients.
+		res, err := a.Deliver(ctx)
+		mustDo(t, err)
+		if res.Retry > 0 || res.GivenUp > 0 {
+			t.Fatalf("delivery: %+v", res)
+		}
+		attached := map[string][]string{}
+		for _, msg := range srv.messages() {
+			m := parseMail(t, msg.data)
+			for name, data := range m.Files {
+				attached[msg.to[0]] = append(attached[msg.to[0]], name)
+				if !bytes.Equal(data, readReport(t, a, name)) {
+					t.Errorf("%s: attachment %s differs from the published workbook", msg.to[0], name)
+				}
+			}
+		}
+		for rcpt, want := range map[string][]string{
+			"g@x.cn": {"grades_2026Q2.xlsx"}, "o@x.cn": {"review-gold_2026-06.xlsx"}, "r@x.cn": {"roster_2026-06.xlsx"},
+			"s@x.cn": {"splits_2026-06.csv", "splits_2026-06.xlsx"}, "t@x.cn": {"tender_2026-07-15.xlsx"},
+		} {
+			if got := sorted(attached[rcpt]); !slices.Equal(got, want) {
+				t.Errorf("%s received %q, want %q", rcpt, got, want)
+			}
+		}
+		for _, u := range units {
+			want := []string{"roster_2026-06_" + u.Code + ".xlsx", "splits_2026-06_" + u.Code + ".xlsx", "tender_2026-07-15_" + u.Code + ".xlsx"}
+			switch u.Kind {
+			case domain.CityCenter:
+				want = append(want, "grades_2026Q2_"+u.Code+".xlsx")
+			case domain.Professional, domain.District:
+				want = append(want, "grades_2026Q2_"+u.Code+".xlsx", "review-gold_2026-06_"+u.Code+".xlsx")
+			}
+			if got := sorted(attached[box[u.Code]]); !slices.Equal(got, sorted(want)) {
+				t.Errorf("%s (%s) received %q, want %q", box[u.Code], u.Code, got, sorted(want))
+			}
+		}
+
+		// The archive lists a unit's own workbooks.
+		reps, err := s.ListReports(ctx, store.ReportFilter{Unit: centres[1].Code}, 50)
+		mustDo(t, err)
+		if len(reps) < 3 {
+			t.Errorf("archive of %s: %d reports", centres[1].Code, len(reps))
+		}
+		for _, rep := range reps {
+			if rep.Unit != centres[1].Code || !strings.HasSuffix(rep.FileName, "_"+centres[1].Code+".xlsx") {
+				t.Errorf("archive of %s lists %+v", centres[1].Code, rep)
+			}
+		}
+	})
+}
+
+// columns indexes a header row by title.
+func columns(header []string) map[string]int {
+	m := make(map[string]int, len(header))
+	for i, h := range header {
+		m[h] = i
+	}
+	return m
+}
+
+// cell is row[i], or "" past the row's last filled cell (excelize trims them).
+func cell(row []string, i int) string {
+	if i < len(row) {
+		return row[i]
+	}
+	return ""
+}
+
+// rowsOf joins each data row of a sheet below its header.
+func rowsOf(rows [][]string) []string {
+	if len(rows) < 2 {
+		return nil
+	}
+	out := make([]string, 0, len(rows)-1)
+	for _, r := range rows[1:] {
+		out = append(out, strings.Join(r, "|"))
+	}
+	return out
+}
+
+func sorted(s []string) []string {
+	s = slices.Clone(s)
+	slices.Sort(s)
+	return s
+}
+
+// money reads a #,##0.00 cell as GetRows formats it.
+func money(t *testing.T, s string) domain.Money {
+	t.Helper()
+	m, err := domain.ParseMoney(strings.ReplaceAll(s, ",", ""))
+	if err != nil {
+		t.Fatalf("amount %q: %v", s, err)
+	}
+	return m
+}
+
+// readReport reads a published report by its file name: the city's from the
+// reports folder, a unit's from its folder (…_<单位编码>.xlsx).
+func readReport(t *testing.T, a *App, name string) []byte {
+	t.Helper()
+	p := filepath.Join(a.Cfg.Paths.Reports, name)
+	if _, err := os.Stat(p); err != nil {
+		stem := strings.TrimSuffix(name, ".xlsx")
+		p = filepath.Join(a.Cfg.Paths.Reports, stem[strings.LastIndex(stem, "_")+1:], name)
+	}
+	data, err := os.ReadFile(p)
+	mustDo(t, err)
+	return data
+}

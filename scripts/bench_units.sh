@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# What each centre's own workbooks cost (issue 13): every job run twice on the
+# same SQLite store of `kam gen --customers N --months 12` — once as generated
+# (most units have a mailbox: per-centre workbooks on), once on a copy whose
+# units have no mailbox (city-wide workbook only) — under /usr/bin/time -v.
+# Prints one markdown row per job: wall and peak RSS both ways, the ratio.
+#
+#   scripts/bench_units.sh            # 200,000 customers (the bench dataset)
+#   BENCH_CUSTOMERS=20000 scripts/bench_units.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+KAM="$PWD/bin/kam"
+OUT="${BENCH_OUT:-$PWD/bench-out}"
+N="${BENCH_CUSTOMERS:-200000}"
+END="${BENCH_END:-2026-10}"
+mkdir -p "$OUT"
+go build -o "$KAM" ./cmd/kam
+command -v sqlite3 >/dev/null || { apt-get install -y sqlite3 >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y sqlite3 >/dev/null; }; }
+
+with="$OUT/units-on-$N" without="$OUT/units-off-$N"
+if [ ! -f "$with/var/kam.db" ]; then
+  rm -rf "$with"; mkdir -p "$with/var/inbox"
+  printf 'log:\n  format: json\n' > "$with/kam.yaml"
+  "$KAM" gen --out "$with/var/inbox" --customers "$N" --months 12 --end "$END" --seed 1 > /dev/null
+  sleep 2.1
+  (cd "$with" && "$KAM" --config kam.yaml ingest > /dev/null 2>&1)
+fi
+rm -rf "$without"; mkdir -p "$without/var"
+printf 'log:\n  format: json\n' > "$without/kam.yaml"
+sqlite3 "$with/var/kam.db" "VACUUM INTO '$without/var/kam.db'"
+sqlite3 "$without/var/kam.db" "UPDATE units SET email = ''"
+mailboxes=$(sqlite3 "$with/var/kam.db" "SELECT COUNT(*) FROM units WHERE email <> ''")
+
+# timed DIR LABEL CMD...: sets SECS and RSS_MB.
+timed() {
+  local dir="$1" label="$2"; shift 2
+  (cd "$dir" && /usr/bin/time -v "$@" > "$label.out" 2> "$label.err") || { tail -20 "$dir/$label.err" >&2; return 1; }
+  SECS=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$dir/$label.err")
+  RSS_MB=$(awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2/1024}' "$dir/$label.err")
+}
+
+q=$(date -d "${END}-01 -1 month" +%Y)Q$(( ($(date -d "${END}-01 -1 month" +%-m) - 1) / 3 + 1 ))
+m=$(date -d "${END}-01" +%Y-%m)
+even=$(date -d "${END}-01 -$(( $(date -d "${END}-01" +%-m) % 2 )) month" +%Y-%m)
+asof=$(date -d "${END}-01 +1 month -1 day" +%Y-%m-%d)
+echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores, $N customers x 12 months to $END, SQLite, $mailboxes units with a mailbox"
+echo "| job | city only: wall | peak RSS | + per-centre workbooks: wall | peak RSS | unit workbooks | wall ratio |"
+echo "|---|---|---|---|---|---|---|"
+for job in "grade --period $q" "review-gold --period $even" "roster --period $m" "splits --period $m" "tender --as-of $asof"; do
+  label=$(echo "$job" | cut -d' ' -f1)
+  # shellcheck disable=SC2086
+  timed "$without" "$label" "$KAM" --config kam.yaml run $job; s0=$SECS r0=$RSS_MB
+  # shellcheck disable=SC2086
+  timed "$with" "$label" "$KAM" --config kam.yaml run $job; s1=$SECS r1=$RSS_MB
+  files=$(grep -o '"unit_files":[0-9]*' "$with/$label.err" | tail -1 | cut -d: -f2)
+  printf '| `kam run %s` | %.1f s | %s MB | %.1f s | %s MB | %s | %.2f |\n' "$job" "$s0" "$r0" "$s1" "$r1" "${files:-0}" "$(awk "BEGIN {print $s1 / $s0}")"
+done
