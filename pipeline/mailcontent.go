@@ -49,6 +49,8 @@ func keyFigure(job string, c map[string]int64) (string, bool) {
 	switch {
 	case job == "tender" && has("new", "due_soon"):
 		return fmt.Sprintf("新增逾期 %d 项，临期 %d 项", c["new"], c["due_soon"]), true
+	case job == "grade" && has("graded", "in", "away"): // a centre's own part
+		return fmt.Sprintf("负责 %d 户，转入 %d 户，转出 %d 户", c["graded"], c["in"], c["away"]), true
 	case job == "grade" && has("graded", "up", "down"):
 		return fmt.Sprintf("分级 %d 户，升级 %d 户，降级 %d 户", c["graded"], c["up"], c["down"]), true
 	case (job == "review-diamond" || job == "review-gold") && has("alerts"):

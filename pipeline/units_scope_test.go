@@ -260,6 +260,10 @@ func TestEachCentreGetsItsOwnPart(t *testing.T) {
 			m := parseMail(t, msg.data)
 			for name, data := range m.Files {
 				attached[msg.to[0]] = append(attached[msg.to[0]], name)
+				if code := strings.TrimSuffix(name[strings.LastIndex(name, "_")+1:], ".xlsx"); strings.HasPrefix(name, "grades_") && name != "grades_2026Q2.xlsx" &&
+					(!strings.HasPrefix(m.Subject, code+" 季度客户分级") || !strings.Contains(m.Subject, "转入")) {
+					t.Errorf("%s: subject %q; want the unit and its handovers", msg.to[0], m.Subject)
+				}
 				if !bytes.Equal(data, readReport(t, a, name)) {
 					t.Errorf("%s: attachment %s differs from the published workbook", msg.to[0], name)
 				}
