@@ -94,6 +94,7 @@ type Output struct {
 	Parts    []*UnitPart
 	AlsoTo   []string
 	files    []artifact
+	shared   []store.Report          // the archived copies of the shared files (AddSharedFile)
 	writes   []func(*store.Tx) error // stored with the run, in the publish transaction
 	tmp      string
 	archived bool // the run is recorded as succeeded, its files archived and its mail queued
@@ -102,10 +103,11 @@ type Output struct {
 type artifact struct {
 	name, path string
 	unit       string // "" for the city-wide file
+	shared     bool   // a city-wide file every unit's mail carries, not the report's recipients'
 }
 
 // UnitPart is one unit's own share of a job's output (SPEC §5: each centre
-// gets its own): its workbook, archived under its code and mailed to its mailboxes.
+// gets its own): its workbook (writeParts), archived under its code and mailed to its mailboxes.
 type UnitPart struct {
 	Unit      domain.Unit
 	Mailboxes []string
@@ -119,33 +121,46 @@ func (o *Output) AddFile(name string, write func(w io.Writer) error) error {
 	return o.addFile("", name, write)
 }
 
-// AddUnitFile writes the workbook of one unit's part through write.
-func (o *Output) AddUnitFile(p *UnitPart, name string, write func(w io.Writer) error) error {
-	if !slices.Contains(o.Parts, p) {
-		o.Parts = append(o.Parts, p)
+// AddSharedFile writes a city-wide file that goes with every unit's own
+// mail rather than to the report's recipients: the public announcement.
+func (o *Output) AddSharedFile(name string, write func(w io.Writer) error) error {
+	if err := o.addFile("", name, write); err != nil {
+		return err
 	}
-	return o.addFile(p.Unit.Code, name, write)
+	o.files[len(o.files)-1].shared = true
+	return nil
 }
 
 func (o *Output) addFile(unit, name string, write func(w io.Writer) error) error {
+	path, err := o.writeTemp(name, write)
+	if err != nil {
+		return err
+	}
+	return o.register(unit, name, path)
+}
+
+// writeTemp writes a file into the run's temporary folder; safe to call from several goroutines.
+func (o *Output) writeTemp(name string, write func(w io.Writer) error) (string, error) {
+	path := filepath.Join(o.tmp, name)
+	f, err := os.Create(path)
+	if err != nil {
+		return "", err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return "", fmt.Errorf("write %s: %w", name, err)
+	}
+	return path, f.Close()
+}
+
+// register adds a written file to the run's output.
+func (o *Output) register(unit, name, path string) error {
 	for _, f := range o.files {
 		if f.name == name {
 			return fmt.Errorf("两个输出文件同名：%s", name)
 		}
 	}
-	path := filepath.Join(o.tmp, name)
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := write(f); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	o.files = append(o.files, artifact{name, path, unit})
+	o.files = append(o.files, artifact{name: name, path: path, unit: unit})
 	return nil
 }
 
@@ -401,7 +416,7 @@ func (a *App) publish(ctx context.Context, runID int64, job, period string, out 
 				return err
 			}
 		}
-		out.Reports = out.Reports[:0]
+		out.Reports, out.shared = out.Reports[:0], out.shared[:0]
 		for _, f := range out.files {
 			in, err := os.Open(f.path)
 			if err != nil {
@@ -413,6 +428,9 @@ func (a *App) publish(ctx context.Context, runID int64, job, period string, out 
 				return fmt.Errorf("archive %s: %w", f.name, err)
 			}
 			out.Reports = append(out.Reports, rep)
+			if f.shared {
+				out.shared = append(out.shared, rep)
+			}
 		}
 		// A newer period's reports have gone out: an older one's mail would mislead.
 		newer, err := tx.NewerPeriodSucceeded(job, period)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"html/template"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"kam/domain"
@@ -113,9 +114,11 @@ func (a *App) queueReportMail(tx *store.Tx, job string, out *Output, _ []string)
 	var city []store.Report
 	own := map[string][]store.Report{}
 	for _, r := range out.Reports {
-		if r.Unit == "" {
+		switch {
+		case slices.ContainsFunc(out.shared, func(x store.Report) bool { return x.ID == r.ID }):
+		case r.Unit == "":
 			city = append(city, r)
-		} else {
+		default:
 			own[r.Unit] = append(own[r.Unit], r)
 		}
 	}
@@ -124,7 +127,7 @@ func (a *App) queueReportMail(tx *store.Tx, job string, out *Output, _ []string)
 		return err
 	}
 	for _, p := range out.Parts {
-		m := reportMail{reports: own[p.Unit.Code], headline: p.Headline, counts: p.Counts, act: p.Act, unit: p.Unit}
+		m := reportMail{reports: append(own[p.Unit.Code], out.shared...), headline: p.Headline, counts: p.Counts, act: p.Act, unit: p.Unit}
 		if err := a.queueReports(tx, job, out.Period, m, uniqueAddresses(p.Mailboxes)); err != nil {
 			return err
 		}

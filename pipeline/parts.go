@@ -1,10 +1,14 @@
 package pipeline
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"kam/domain"
 	"kam/reports"
@@ -55,16 +59,51 @@ func (a *App) unitMeta(m reports.Meta, p *UnitPart, scope string) reports.Meta {
 	return m
 }
 
-// writeParts renders each unit's workbook in turn (one open at a time keeps
-// memory flat) and adds it to the run.
+// writeParts renders each unit's workbook and adds it to the run. The books
+// are independent: two are written at a time, one per core, and added in the
+// parts' order.
 func writeParts(out *Output, parts []*UnitPart, base string, render func(p *UnitPart) (*reports.Book, error)) error {
-	for _, p := range parts {
-		book, err := render(p)
-		if err != nil {
-			return fmt.Errorf("%s 的报表: %w", p.label(), err)
+	paths := make([]string, len(parts))
+	errs := make([]error, len(parts))
+	var failed atomic.Bool
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(2, runtime.GOMAXPROCS(0)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				p := parts[i]
+				book, err := render(p)
+				if err == nil {
+					paths[i], err = out.writeTemp(unitFileName(base, p.Unit.Code), func(w io.Writer) error { _, err := book.WriteTo(w); return err })
+					if err != nil {
+						book.File().Close() // its temporary files, if WriteTo never ran
+					}
+				}
+				if err != nil {
+					errs[i] = fmt.Errorf("%s 的报表: %w", p.label(), err)
+					failed.Store(true)
+				}
+			}
+		}()
+	}
+	for i := range parts {
+		if failed.Load() {
+			break // a failed book fails the run: write no more
 		}
-		if err := out.AddUnitFile(p, unitFileName(base, p.Unit.Code), func(w io.Writer) error { _, err := book.WriteTo(w); return err }); err != nil {
-			book.File().Close()
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	for i, p := range parts {
+		if !slices.Contains(out.Parts, p) {
+			out.Parts = append(out.Parts, p)
+		}
+		if err := out.register(p.Unit.Code, unitFileName(base, p.Unit.Code), paths[i]); err != nil {
 			return err
 		}
 	}

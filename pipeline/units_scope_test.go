@@ -82,6 +82,7 @@ func TestEachCentreGetsItsOwnPart(t *testing.T) {
 		}{
 			{"grade", RunRequest{Period: "2026Q2"}},
 			{"review-gold", RunRequest{Period: "2026-06"}},
+			{"review-diamond", RunRequest{Period: "2026-06"}},
 			{"roster", RunRequest{Period: "2026-06"}},
 			{"splits", RunRequest{Period: "2026-06"}},
 			{"tender", RunRequest{AsOf: day(2026, 7, 15)}},
@@ -103,7 +104,7 @@ func TestEachCentreGetsItsOwnPart(t *testing.T) {
 		}
 		cityBook := func(job string) map[string][][]string {
 			for _, p := range outs[job].Paths {
-				if strings.HasSuffix(p, ".xlsx") {
+				if strings.HasSuffix(p, ".xlsx") && !strings.Contains(p, "-notice_") {
 					return tenderSheets(t, p)
 				}
 			}
@@ -241,12 +242,27 @@ func TestEachCentreGetsItsOwnPart(t *testing.T) {
 			t.Errorf("the units' statements add up to %s, the city's split to %s", statements.Yuan(), cityTotal.Yuan())
 		}
 
-		// Tender: the announcement is public and whole; 临期 is the registering units'.
+		// Tender: the announcement is public and goes to every unit whole; each unit's
+		// workbook lists the claims its units registered.
 		tc := cityBook("tender")
-		col = columns(tc["临期"][0])
-		for _, u := range units {
-			checkPart("tender", "竞标公告", u.Code, tc["竞标公告"], func([]string) bool { return true }, map[string]int{})
-			checkPart("tender", "临期", u.Code, tc["临期"], func(row []string) bool { return leads(u.Code, cell(row, col["申报单位编码"])) }, map[string]int{})
+		notice := tenderSheets(t, filepath.Join(a.Cfg.Paths.Reports, "tender-notice_2026-07-15.xlsx"))
+		if !slices.EqualFunc(notice["竞标公告"], tc["竞标公告"], slices.Equal) {
+			t.Errorf("the public notice's 竞标公告 differs from the city's")
+		}
+		for _, sheet := range []string{"竞标公告", "临期", "待确认", "超额"} {
+			col = columns(tc[sheet][0])
+			seen = map[string]int{}
+			for _, u := range units {
+				mine := func(row []string) bool { return leads(u.Code, cell(row, col["申报单位编码"])) }
+				if u.Kind == domain.Team || u.Kind == domain.Window {
+					checkPart("tender", sheet, u.Code, tc[sheet], mine, map[string]int{})
+					continue
+				}
+				checkPart("tender", sheet, u.Code, tc[sheet], mine, seen)
+			}
+			if sheet == "竞标公告" || sheet == "待确认" {
+				partition(sheet, tc[sheet], seen)
+			}
 		}
 
 		// One mail per unit mailbox with that unit's workbook; the city's to the report's recipients.
@@ -278,10 +294,11 @@ func TestEachCentreGetsItsOwnPart(t *testing.T) {
 			}
 		}
 		for _, u := range units {
-			want := []string{"roster_2026-06_" + u.Code + ".xlsx", "splits_2026-06_" + u.Code + ".xlsx", "tender_2026-07-15_" + u.Code + ".xlsx"}
+			want := []string{"roster_2026-06_" + u.Code + ".xlsx", "splits_2026-06_" + u.Code + ".xlsx", "tender_2026-07-15_" + u.Code + ".xlsx",
+				"tender-notice_2026-07-15.xlsx"}
 			switch u.Kind {
-			case domain.CityCenter:
-				want = append(want, "grades_2026Q2_"+u.Code+".xlsx")
+			case domain.CityCenter: // and the diamond pack, the city centre's (第九条(三))
+				want = append(want, "grades_2026Q2_"+u.Code+".xlsx", "review-diamond_2026-06.xlsx")
 			case domain.Professional, domain.District:
 				want = append(want, "grades_2026Q2_"+u.Code+".xlsx", "review-gold_2026-06_"+u.Code+".xlsx")
 			}

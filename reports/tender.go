@@ -36,26 +36,7 @@ func Tender(m Meta, r rules.TenderResult, managerCap int, names Directory) (_ *B
 	}()
 	typeLabel := func(c domain.Claim) string { return domain.LabelOf(domain.ProjectTypes, c.Type) }
 
-	err = b.Table("竞标公告", []Column{
-		{Title: "申报编号"}, {Title: "客户编号"}, {Title: "客户名称", Width: 30}, {Title: "申报单位编码"},
-		{Title: "客户经理工号"}, {Title: "确认日期", Kind: Day}, {Title: "开发截止日期", Kind: Day},
-		{Title: "逾期天数", Kind: Count}, {Title: "新增", Width: 8},
-		{Title: "申报单位名称", Width: 24}, {Title: "客户经理姓名"}, {Title: "项目类型", Width: 10},
-	}, func(add func(...any) error) error {
-		for _, o := range r.Overdue {
-			c := o.Claim
-			var isNew any = "否"
-			if o.New {
-				isNew = Cell{V: "是", Tone: Bad}
-			}
-			if err := add(c.ID, c.Customer, names.Customers[c.Customer], c.Unit, c.Manager, c.Confirmed, o.Deadline,
-				o.DaysOverdue, isNew, names.Units[c.Unit], names.Managers[c.Manager], typeLabel(c)); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	if err = announcement(b, r, names); err != nil {
 		return nil, err
 	}
 
@@ -136,4 +117,44 @@ func Tender(m Meta, r rules.TenderResult, managerCap int, names Directory) (_ *B
 		return nil, err
 	}
 	return b, nil
+}
+
+// TenderNotice renders the public announcement alone (电子发文公告, 第十条(一)):
+// 竞标公告, every overdue claim, for every unit to read; the other sheets of
+// the tender workbook are the registering units' own.
+func TenderNotice(m Meta, r rules.TenderResult, names Directory) (_ *Book, err error) {
+	if m.Report == "" {
+		m.Report = "开发申报竞标公告（公开）"
+	}
+	b := NewBook(m)
+	b.About("竞标公告", "过了开发截止日期仍未开发成功的申报，客户转为公开竞标，各单位均可参与；新增 = 本次首次公告")
+	if err := announcement(b, r, names); err != nil {
+		b.f.Close()
+		return nil, err
+	}
+	return b, nil
+}
+
+// announcement writes 竞标公告: every overdue claim, newly overdue ones marked 新增.
+func announcement(b *Book, r rules.TenderResult, names Directory) error {
+	typeLabel := func(c domain.Claim) string { return domain.LabelOf(domain.ProjectTypes, c.Type) }
+	return b.Table("竞标公告", []Column{
+		{Title: "申报编号"}, {Title: "客户编号"}, {Title: "客户名称", Width: 30}, {Title: "申报单位编码"},
+		{Title: "客户经理工号"}, {Title: "确认日期", Kind: Day}, {Title: "开发截止日期", Kind: Day},
+		{Title: "逾期天数", Kind: Count}, {Title: "新增", Width: 8},
+		{Title: "申报单位名称", Width: 24}, {Title: "客户经理姓名"}, {Title: "项目类型", Width: 10},
+	}, func(add func(...any) error) error {
+		for _, o := range r.Overdue {
+			c := o.Claim
+			var isNew any = "否"
+			if o.New {
+				isNew = Cell{V: "是", Tone: Bad}
+			}
+			if err := add(c.ID, c.Customer, names.Customers[c.Customer], c.Unit, c.Manager, c.Confirmed, o.Deadline,
+				o.DaysOverdue, isNew, names.Units[c.Unit], names.Managers[c.Manager], typeLabel(c)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }

@@ -109,11 +109,16 @@ func (s Scope) Roster(r RosterResult, responsible map[string]string, staff map[s
 	return out
 }
 
-// Tender is the unit's tender workbook: the announcement itself is public
-// (电子发文公告) and stays whole; 临期, 待确认 and 超额 list the claims its
-// units registered, 争议 each conflict either side of which is its.
+// Tender is the unit's part of the tender lists: the claims its units
+// registered, and each 争议 either side of which is its. (The announcement
+// itself is public and goes to every unit whole besides.)
 func (s Scope) Tender(r TenderResult) TenderResult {
-	out := TenderResult{Overdue: r.Overdue}
+	var out TenderResult
+	for _, o := range r.Overdue {
+		if s.Leads(o.Claim.Unit) {
+			out.Overdue = append(out.Overdue, o)
+		}
+	}
 	for _, d := range r.DueSoon {
 		if s.Leads(d.Claim.Unit) {
 			out.DueSoon = append(out.DueSoon, d)

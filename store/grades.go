@@ -195,7 +195,11 @@ func (t *Tx) ReplaceGrades(q domain.Quarter, gs []domain.CustomerGrade) error {
 
 // Grades lists quarter q's stored grades by level, cumulative revenue descending, then customer.
 func (s *Store) Grades(ctx context.Context, q domain.Quarter) ([]Grade, error) {
-	var gs []Grade
+	var n int // sized first, as Customers
+	if err := s.db.GetContext(ctx, &n, `SELECT COUNT(*) FROM grades WHERE quarter = ?`, q.String()); err != nil {
+		return nil, fmt.Errorf("读取 %s 分级结果: %w", q, err)
+	}
+	gs := make([]Grade, 0, n)
 	if err := s.db.SelectContext(ctx, &gs, `SELECT quarter, customer_id, cumulative, level, tier, prev_tier,
 		tier_change, responsible_unit FROM grades WHERE quarter = ?
 		ORDER BY level, cumulative DESC, customer_id`, q.String()); err != nil {

@@ -29,7 +29,12 @@ func (s *Store) Managers(ctx context.Context) ([]domain.Manager, error) {
 
 // Customers lists every customer by id.
 func (s *Store) Customers(ctx context.Context) ([]domain.Customer, error) {
-	var cs []domain.Customer
+	// Sized first: 200,000 customers grown by doubling leave twice their size behind as garbage.
+	var n int
+	if err := s.db.GetContext(ctx, &n, `SELECT COUNT(*) FROM customers`); err != nil {
+		return nil, fmt.Errorf("读取客户: %w", err)
+	}
+	cs := make([]domain.Customer, 0, n)
 	if err := s.db.SelectContext(ctx, &cs, `SELECT id, name, credit_code, industry, category, main_line, status,
 		strategic, territory_unit, signing_unit, manager_a, manager_b FROM customers ORDER BY id`); err != nil {
 		return nil, fmt.Errorf("读取客户: %w", err)
