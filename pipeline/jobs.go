@@ -334,9 +334,9 @@ func (a *App) dryRun(ctx context.Context, job Job, period string, asOf domain.Da
 		return out, err
 	}
 	for i, f := range out.files {
-		dst := filepath.Join(unitDir(f.unit), f.name)
+		dst := filepath.Join(dryRunUnitDir(f.unit), f.name)
 		if path != "" {
-			dst = filepath.Join(filepath.Dir(path), unitDir(f.unit), f.name)
+			dst = filepath.Join(filepath.Dir(path), dryRunUnitDir(f.unit), f.name)
 			if i == 0 {
 				dst = path
 			}
@@ -470,6 +470,15 @@ func unitDir(unit string) string {
 		return ""
 	}
 	return strings.TrimSuffix(unitFileName("", unit), ".xlsx")[1:]
+}
+
+// dryRunUnitDir is where a dry run puts a unit's workbook: all units under one
+// folder, so a trial in the current folder does not scatter a folder per unit there.
+func dryRunUnitDir(unit string) string {
+	if unit == "" {
+		return ""
+	}
+	return filepath.Join("各单位", unitDir(unit))
 }
 
 // copyFile copies a report; the copy is the owner's alone (0600): the reports
