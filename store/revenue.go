@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -23,10 +24,15 @@ const loadDataRows = 50_000
 
 // PutRevenue appends rows tagged with the file recorded in this transaction
 // (Tx.RecordFile); rows are written in full batches as they accumulate and
-// the rest at FinishRevenue or commit.
+// the rest at FinishRevenue or commit. Full batches are written on a goroutine
+// of their own, so the loader parses and checks the next rows on the other core
+// meanwhile; a write that failed is reported by the next call.
 func (t *Tx) PutRevenue(rs []domain.Revenue) error {
 	if t.fileID == 0 {
 		return errors.New("store: PutRevenue before RecordFile: revenue rows must name the file they came from")
+	}
+	if t.revenue == nil {
+		t.revenue = make([]domain.Revenue, 0, t.revenueBatch()+max(len(rs), 2000))
 	}
 	t.revenue = append(t.revenue, rs...)
 	return t.flushRevenue(false)
@@ -48,35 +54,130 @@ func (t *Tx) FinishRevenue(pairs []domain.MonthLine) error {
 	return wrap(err, "替换收入")
 }
 
-// flushRevenue writes the buffered revenue: whole batches only, or everything when all is set.
-func (t *Tx) flushRevenue(all bool) error {
-	per := t.rowsPer(revenueCols)
+// revenueBatch is how many revenue rows one statement writes.
+func (t *Tx) revenueBatch() int {
 	if t.s.loadData {
-		per = loadDataRows
+		return loadDataRows
 	}
-	n := len(t.revenue)
-	if !all {
-		n -= n % per
+	return t.rowsPer(revenueCols)
+}
+
+// flushRevenue hands every full batch of buffered revenue to the writer
+// goroutine; with all set it also writes the rest and waits until everything
+// is written (after which the transaction is the caller's alone again).
+func (t *Tx) flushRevenue(all bool) error {
+	per := t.revenueBatch()
+	for len(t.revenue) >= per {
+		full, rest := t.revenue[:per], t.revenue[per:]
+		t.queueRevenue(full)
+		next := t.rw.spare(per + len(rest) + 2000)
+		t.revenue = append(next, rest...)
 	}
-	for start := 0; start < n; start += per {
-		rs := t.revenue[start:min(start+per, n)]
-		var err error
-		if t.s.loadData {
-			err = t.loadRevenue(rs)
-		} else {
-			err = t.insertRevenue(rs)
+	if all {
+		if t.rw == nil { // a small file: no goroutine was needed
+			err := t.writeRevenue(t.revenue)
+			t.revenue = t.revenue[:0]
+			return err
 		}
-		if err != nil {
-			return wrap(err, "写入收入")
+		if len(t.revenue) > 0 {
+			t.queueRevenue(t.revenue)
+			t.revenue = nil
 		}
-		t.revenueSeq += int64(len(rs))
+		return t.stopRevenueWriter()
 	}
-	rest := copy(t.revenue, t.revenue[n:])
-	t.revenue = t.revenue[:rest]
+	if t.rw != nil && t.rw.failed.Load() {
+		return t.stopRevenueWriter()
+	}
 	return nil
 }
 
+// writeRevenue writes one batch, numbering its rows after those already written.
+func (t *Tx) writeRevenue(rs []domain.Revenue) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	var err error
+	if t.s.loadData {
+		err = t.loadRevenue(rs)
+	} else {
+		err = t.insertRevenue(rs)
+	}
+	if err != nil {
+		return wrap(err, "写入收入")
+	}
+	t.revenueSeq += int64(len(rs))
+	return nil
+}
+
+// revenueWriter writes a file's full revenue batches in order on one goroutine
+// while the loader reads on. Only it touches the transaction until stopped;
+// at most two batches wait, so memory stays bounded.
+type revenueWriter struct {
+	todo   chan []domain.Revenue
+	free   chan []domain.Revenue // written batches, for reuse
+	done   chan struct{}
+	err    error // the first failure; read after done
+	failed atomic.Bool
+}
+
+func (t *Tx) queueRevenue(rs []domain.Revenue) {
+	if t.rw == nil {
+		w := &revenueWriter{todo: make(chan []domain.Revenue, 2), free: make(chan []domain.Revenue, 4), done: make(chan struct{})}
+		t.rw = w
+		go func() {
+			defer close(w.done)
+			for rs := range w.todo {
+				if w.err == nil {
+					w.err = t.writeRevenueSafely(rs)
+					w.failed.Store(w.err != nil)
+				}
+				clear(rs) // drop the strings it holds
+				select {
+				case w.free <- rs[:0]:
+				default:
+				}
+			}
+		}()
+	}
+	t.rw.todo <- rs
+}
+
+// writeRevenueSafely turns a panic while writing into the file's error, so it rolls back like any other.
+func (t *Tx) writeRevenueSafely(rs []domain.Revenue) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("写入收入: %v", p)
+		}
+	}()
+	return t.writeRevenue(rs)
+}
+
+// spare is an empty batch buffer, a written one when there is one.
+func (w *revenueWriter) spare(capacity int) []domain.Revenue {
+	select {
+	case b := <-w.free:
+		return b
+	default:
+		return make([]domain.Revenue, 0, capacity)
+	}
+}
+
+// stopRevenueWriter waits until every queued batch is written and ends the goroutine: its first error.
+func (t *Tx) stopRevenueWriter() error {
+	w := t.rw
+	if w == nil {
+		return nil
+	}
+	t.rw = nil
+	close(w.todo)
+	<-w.done
+	return w.err
+}
+
 func (t *Tx) insertRevenue(rs []domain.Revenue) error {
+	if t.s.dialect == SQLite && oneMonth(rs) {
+		return t.insertRevenueMonth(rs)
+	}
 	fileID, seq0 := t.fileID, t.revenueSeq
 	return t.execBatches("INSERT INTO revenue (month, business_line, file_id, seq, customer_id, unit_code, amount) VALUES",
 		revenueCols, "", len(rs),
@@ -84,6 +185,74 @@ func (t *Tx) insertRevenue(rs []domain.Revenue) error {
 			r := &rs[i]
 			return append(a, int64(r.Month), r.Line, fileID, seq0+int64(i)+1, r.Customer, r.Unit, int64(r.Amount))
 		})
+}
+
+// oneMonth reports whether every row is of the first row's month (a revenue file's usual shape).
+func oneMonth(rs []domain.Revenue) bool {
+	for i := range rs {
+		if rs[i].Month != rs[0].Month {
+			return false
+		}
+	}
+	return true
+}
+
+// revenueRowArgs is what insertRevenueMonth binds per row: line, customer, unit, amount.
+const revenueRowArgs = 4
+
+// insertRevenueMonth writes rows of one month binding four values a row instead of seven: the
+// month and the first row's seq are bound once per statement (?1, ?2; each tuple's seq is ?2+k)
+// and the file id is a literal of the statement, prepared once per transaction. Binding is most
+// of the cost of a row in the pure-Go SQLite (each text value is copied into C memory).
+func (t *Tx) insertRevenueMonth(rs []domain.Revenue) error {
+	per := min(t.s.maxRowsPerStatement(), (t.s.placeholderLimit()-2)/revenueRowArgs)
+	for start := 0; start < len(rs); start += per {
+		end := min(start+per, len(rs))
+		st, err := t.preparedRevenueMonth(end - start)
+		if err != nil {
+			return err
+		}
+		args := append(t.args[:0], int64(rs[start].Month), t.revenueSeq+int64(start)+1)
+		for i := start; i < end; i++ {
+			r := &rs[i]
+			args = append(args, r.Line, r.Customer, r.Unit, int64(r.Amount))
+		}
+		t.args = args
+		_, err = st.ExecContext(t.ctx, args...)
+		clear(args) // let the batch's strings go
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// preparedRevenueMonth is insertRevenueMonth's statement for rows tuples, prepared once per transaction and file.
+func (t *Tx) preparedRevenueMonth(rows int) (*sql.Stmt, error) {
+	t.stmtMu.Lock()
+	defer t.stmtMu.Unlock()
+	fileID := strconv.FormatInt(t.fileID, 10)
+	k := stmtKey{"revenue-month " + fileID, rows}
+	if st, ok := t.stmts[k]; ok {
+		return st, nil
+	}
+	var b strings.Builder
+	b.Grow(100 + rows*(24+len(fileID)))
+	b.WriteString("INSERT INTO revenue (month, business_line, file_id, seq, customer_id, unit_code, amount) VALUES ")
+	for i := 0; i < rows; i++ {
+		if i == 0 {
+			// Numbered first, so the anonymous parameters that follow are ?7, ?8, ….
+			fmt.Fprintf(&b, "(?1, ?3, %s, ?2, ?4, ?5, ?6)", fileID)
+			continue
+		}
+		fmt.Fprintf(&b, ",(?1, ?, %s, ?2 + %d, ?, ?, ?)", fileID, i)
+	}
+	st, err := t.tx.PrepareContext(t.ctx, b.String())
+	if err != nil {
+		return nil, err
+	}
+	t.stmts[k] = st
+	return st, nil
 }
 
 var loadDataSeq atomic.Int64
@@ -191,6 +360,9 @@ type RevenueImpact struct {
 func (t *Tx) RevenueBefore(pairs []domain.MonthLine) ([]RevenueImpact, error) {
 	if t.fileID == 0 {
 		return nil, errors.New("store: RevenueBefore before RecordFile")
+	}
+	if err := t.flushRevenue(true); err != nil { // the writer goroutine is done with the transaction
+		return nil, err
 	}
 	out := make([]RevenueImpact, len(pairs))
 	for i, p := range pairs {
