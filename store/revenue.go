@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -19,7 +18,7 @@ import (
 
 const revenueCols = 7
 
-// loadDataRows is how many revenue rows one LOAD DATA statement carries (about 4 MB of text).
+// loadDataRows is how many revenue rows one LOAD DATA statement carries (about 4 MB of text, made as it is sent).
 const loadDataRows = 50_000
 
 // PutRevenue appends rows tagged with the file recorded in this transaction
@@ -258,33 +257,17 @@ func (t *Tx) preparedRevenueMonth(rows int) (*sql.Stmt, error) {
 var loadDataSeq atomic.Int64
 
 // loadRevenue streams rows to MySQL as tab-separated text with LOAD DATA LOCAL INFILE.
+// The text is made as the driver reads it, packet by packet, so the server
+// inserts the first rows while the last are still being written out.
 func (t *Tx) loadRevenue(rs []domain.Revenue) error {
-	buf := t.loadBuf[:0]
-	fileID := strconv.FormatInt(t.fileID, 10)
-	for i := range rs {
-		r := &rs[i]
-		buf = strconv.AppendInt(buf, int64(r.Month), 10)
-		buf = append(buf, '\t')
-		buf = appendTSVField(buf, r.Line)
-		buf = append(buf, '\t')
-		buf = append(buf, fileID...)
-		buf = append(buf, '\t')
-		buf = strconv.AppendInt(buf, t.revenueSeq+int64(i)+1, 10)
-		buf = append(buf, '\t')
-		buf = appendTSVField(buf, r.Customer)
-		buf = append(buf, '\t')
-		buf = appendTSVField(buf, r.Unit)
-		buf = append(buf, '\t')
-		buf = strconv.AppendInt(buf, int64(r.Amount), 10)
-		buf = append(buf, '\n')
-	}
-	t.loadBuf = buf
+	r := &revenueTSV{rs: rs, fileID: strconv.FormatInt(t.fileID, 10), seq: t.revenueSeq, buf: t.loadBuf[:0]}
 	name := "kam-revenue-" + strconv.FormatInt(loadDataSeq.Add(1), 10)
-	mysql.RegisterReaderHandler(name, func() io.Reader { return bytes.NewReader(buf) })
+	mysql.RegisterReaderHandler(name, func() io.Reader { return r })
 	defer mysql.DeregisterReaderHandler(name)
 	res, err := t.tx.ExecContext(t.ctx, `LOAD DATA LOCAL INFILE 'Reader::`+name+`' INTO TABLE revenue
 		CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\t' ESCAPED BY '\\' LINES TERMINATED BY '\n'
 		(month, business_line, file_id, seq, customer_id, unit_code, amount)`)
+	t.loadBuf = r.buf
 	if err != nil {
 		return err
 	}
@@ -301,6 +284,48 @@ func (t *Tx) loadRevenue(rs []domain.Revenue) error {
 		return t.loadDataProblem(len(rs), n)
 	}
 	return nil
+}
+
+// revenueTSV reads revenue rows as LOAD DATA text, one row at a time into the caller's buffer.
+type revenueTSV struct {
+	rs     []domain.Revenue
+	fileID string
+	seq    int64  // the seq of the row before rs[0]
+	buf    []byte // a row that did not fit the last Read
+	off    int
+}
+
+func (r *revenueTSV) Read(p []byte) (int, error) {
+	n := copy(p, r.buf[r.off:])
+	r.off += n
+	for n < len(p) && len(r.rs) > 0 {
+		r.buf, r.off = appendRevenueTSV(r.buf[:0], &r.rs[0], r.fileID, r.seq+1), 0
+		r.rs, r.seq = r.rs[1:], r.seq+1
+		k := copy(p[n:], r.buf)
+		n, r.off = n+k, k
+	}
+	if n == 0 && len(r.rs) == 0 {
+		return 0, io.EOF
+	}
+	return n, nil
+}
+
+// appendRevenueTSV appends one row in the revenue table's column order.
+func appendRevenueTSV(buf []byte, r *domain.Revenue, fileID string, seq int64) []byte {
+	buf = strconv.AppendInt(buf, int64(r.Month), 10)
+	buf = append(buf, '\t')
+	buf = appendTSVField(buf, r.Line)
+	buf = append(buf, '\t')
+	buf = append(buf, fileID...)
+	buf = append(buf, '\t')
+	buf = strconv.AppendInt(buf, seq, 10)
+	buf = append(buf, '\t')
+	buf = appendTSVField(buf, r.Customer)
+	buf = append(buf, '\t')
+	buf = appendTSVField(buf, r.Unit)
+	buf = append(buf, '\t')
+	buf = strconv.AppendInt(buf, int64(r.Amount), 10)
+	return append(buf, '\n')
 }
 
 func (t *Tx) loadDataProblem(sent int, stored int64) error {
