@@ -32,8 +32,8 @@ type Tx struct {
 	// revenue waits here until a full statement's worth is ready, whatever size the loader's chunks are.
 	revenue []domain.Revenue
 	rw      *revenueWriter // writes full revenue batches while the loader reads on; nil when idle
-	loadBuf []byte // LOAD DATA text, reused between batches
-	args    []any  // a revenue statement's values, reused between statements
+	loadBuf []byte         // LOAD DATA text, reused between batches
+	args    []any          // a revenue statement's values, reused between statements
 	// targetSeq is the next seq of each (staff, month) this transaction already replaced.
 	targetSeq map[targetKey]int
 }
