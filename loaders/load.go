@@ -114,26 +114,11 @@ func newLoader(x *Extract, env Env) *loader {
 func (l *loader) next() bool {
 	for {
 		cells, row, err := l.x.src.next()
-		if err == io.EOF {
-			return false
-		}
-		var bad *rowReadError
-		var damaged *FileError
-		switch {
-		case errors.As(err, &bad):
-			l.row, l.failedCols = bad.row, 0
-			l.res.Rows++
-			l.failAt(bad.row, -1, "", bad.reason)
-			continue
-		case errors.As(err, &damaged):
-			if row == 0 {
-				row = l.row + 1
+		if err != nil { // off the per-row path: errors.As makes its target escape, an allocation a row
+			if l.readFailed(row, err) {
+				return false
 			}
-			l.failAt(row, -1, "", damaged.Reason)
-			return false
-		case err != nil:
-			l.readErr = err
-			return false
+			continue
 		}
 		if blankRow(cells) {
 			continue
@@ -145,6 +130,31 @@ func (l *loader) next() bool {
 		}
 		return true
 	}
+}
+
+// readFailed handles a row the source could not read: a bad row is reported
+// and reading goes on (false); the end, a damaged file or a failed read stop it (true).
+func (l *loader) readFailed(row int, err error) bool {
+	if err == io.EOF {
+		return true
+	}
+	var bad *rowReadError
+	var damaged *FileError
+	switch {
+	case errors.As(err, &bad):
+		l.row, l.failedCols = bad.row, 0
+		l.res.Rows++
+		l.failAt(bad.row, -1, "", bad.reason)
+		return false
+	case errors.As(err, &damaged):
+		if row == 0 {
+			row = l.row + 1
+		}
+		l.failAt(row, -1, "", damaged.Reason)
+	default:
+		l.readErr = err
+	}
+	return true
 }
 
 func blankRow(cells []string) bool {

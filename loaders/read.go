@@ -314,22 +314,25 @@ type csvSource struct {
 // next numbers records as a spreadsheet shows them: blank lines count as rows, a quoted line break does not.
 func (s *csvSource) next() ([]string, int, error) {
 	rec, err := s.r.Read()
-	if err == io.EOF {
-		return nil, 0, io.EOF
-	}
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		s.advance(pe.StartLine, pe.Line)
-		return nil, s.row, &rowReadError{row: s.row, reason: "该行格式不正确（引号不配对）"}
-	}
 	if err != nil {
-		return nil, 0, err
+		row, err := s.readFailed(err)
+		return nil, row, err
 	}
 	start, _ := s.r.FieldPos(0)
 	last := len(rec) - 1
 	end, _ := s.r.FieldPos(last)
 	s.advance(start, end+strings.Count(rec[last], "\n"))
 	return rec, s.row, nil
+}
+
+// readFailed is next's error for a record encoding/csv could not read (apart from next, so the row path does not allocate).
+func (s *csvSource) readFailed(err error) (int, error) {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		s.advance(pe.StartLine, pe.Line)
+		return s.row, &rowReadError{row: s.row, reason: "该行格式不正确（引号不配对）"}
+	}
+	return 0, err
 }
 
 func (s *csvSource) advance(startLine, endLine int) {

@@ -106,6 +106,9 @@ func (s *Store) RecordFile(ctx context.Context, rec FileRecord) (int64, error) {
 // PutRevenue: revenue rows are tagged with its id), else updated with the
 // final counts. ErrAlreadyLoaded when the same bytes are already loaded.
 func (t *Tx) RecordFile(rec FileRecord) (int64, error) {
+	if err := t.stopRevenueWriter(); err != nil { // the rows queued so far keep the file id they were given
+		return 0, err
+	}
 	id, err := recordFile(t.ctx, t.tx, rec, t.s.now)
 	if err == nil {
 		t.fileID = id

@@ -1,8 +1,8 @@
 package store
 
 import (
-	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -18,15 +18,20 @@ import (
 
 const revenueCols = 7
 
-// loadDataRows is how many revenue rows one LOAD DATA statement carries (about 4 MB of text).
+// loadDataRows is how many revenue rows one LOAD DATA statement carries (about 4 MB of text, made as it is sent).
 const loadDataRows = 50_000
 
 // PutRevenue appends rows tagged with the file recorded in this transaction
 // (Tx.RecordFile); rows are written in full batches as they accumulate and
-// the rest at FinishRevenue or commit.
+// the rest at FinishRevenue or commit. Full batches are written on a goroutine
+// of their own, so the loader parses and checks the next rows on the other core
+// meanwhile; a write that failed is reported by the next call.
 func (t *Tx) PutRevenue(rs []domain.Revenue) error {
 	if t.fileID == 0 {
 		return errors.New("store: PutRevenue before RecordFile: revenue rows must name the file they came from")
+	}
+	if t.revenue == nil {
+		t.revenue = make([]domain.Revenue, 0, t.revenueBatch()+max(len(rs), 2000))
 	}
 	t.revenue = append(t.revenue, rs...)
 	return t.flushRevenue(false)
@@ -48,35 +53,130 @@ func (t *Tx) FinishRevenue(pairs []domain.MonthLine) error {
 	return wrap(err, "替换收入")
 }
 
-// flushRevenue writes the buffered revenue: whole batches only, or everything when all is set.
-func (t *Tx) flushRevenue(all bool) error {
-	per := t.rowsPer(revenueCols)
+// revenueBatch is how many revenue rows one statement writes.
+func (t *Tx) revenueBatch() int {
 	if t.s.loadData {
-		per = loadDataRows
+		return loadDataRows
 	}
-	n := len(t.revenue)
-	if !all {
-		n -= n % per
+	return t.rowsPer(revenueCols)
+}
+
+// flushRevenue hands every full batch of buffered revenue to the writer
+// goroutine; with all set it also writes the rest and waits until everything
+// is written (after which the transaction is the caller's alone again).
+func (t *Tx) flushRevenue(all bool) error {
+	per := t.revenueBatch()
+	for len(t.revenue) >= per {
+		full, rest := t.revenue[:per], t.revenue[per:]
+		t.queueRevenue(full)
+		next := t.rw.spare(per + len(rest) + 2000)
+		t.revenue = append(next, rest...)
 	}
-	for start := 0; start < n; start += per {
-		rs := t.revenue[start:min(start+per, n)]
-		var err error
-		if t.s.loadData {
-			err = t.loadRevenue(rs)
-		} else {
-			err = t.insertRevenue(rs)
+	if all {
+		if t.rw == nil { // a small file: no goroutine was needed
+			err := t.writeRevenue(t.revenue)
+			t.revenue = t.revenue[:0]
+			return err
 		}
-		if err != nil {
-			return wrap(err, "写入收入")
+		if len(t.revenue) > 0 {
+			t.queueRevenue(t.revenue)
+			t.revenue = nil
 		}
-		t.revenueSeq += int64(len(rs))
+		return t.stopRevenueWriter()
 	}
-	rest := copy(t.revenue, t.revenue[n:])
-	t.revenue = t.revenue[:rest]
+	if t.rw != nil && t.rw.failed.Load() {
+		return t.stopRevenueWriter()
+	}
 	return nil
 }
 
+// writeRevenue writes one batch, numbering its rows after those already written.
+func (t *Tx) writeRevenue(rs []domain.Revenue) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	var err error
+	if t.s.loadData {
+		err = t.loadRevenue(rs)
+	} else {
+		err = t.insertRevenue(rs)
+	}
+	if err != nil {
+		return wrap(err, "写入收入")
+	}
+	t.revenueSeq += int64(len(rs))
+	return nil
+}
+
+// revenueWriter writes a file's full revenue batches in order on one goroutine
+// while the loader reads on. Only it touches the transaction until stopped;
+// at most two batches wait, so memory stays bounded.
+type revenueWriter struct {
+	todo   chan []domain.Revenue
+	free   chan []domain.Revenue // written batches, for reuse
+	done   chan struct{}
+	err    error // the first failure; read after done
+	failed atomic.Bool
+}
+
+func (t *Tx) queueRevenue(rs []domain.Revenue) {
+	if t.rw == nil {
+		w := &revenueWriter{todo: make(chan []domain.Revenue, 2), free: make(chan []domain.Revenue, 4), done: make(chan struct{})}
+		t.rw = w
+		go func() {
+			defer close(w.done)
+			for rs := range w.todo {
+				if w.err == nil {
+					w.err = t.writeRevenueSafely(rs)
+					w.failed.Store(w.err != nil)
+				}
+				clear(rs) // drop the strings it holds
+				select {
+				case w.free <- rs[:0]:
+				default:
+				}
+			}
+		}()
+	}
+	t.rw.todo <- rs
+}
+
+// writeRevenueSafely turns a panic while writing into the file's error, so it rolls back like any other.
+func (t *Tx) writeRevenueSafely(rs []domain.Revenue) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("写入收入: %v", p)
+		}
+	}()
+	return t.writeRevenue(rs)
+}
+
+// spare is an empty batch buffer, a written one when there is one.
+func (w *revenueWriter) spare(capacity int) []domain.Revenue {
+	select {
+	case b := <-w.free:
+		return b
+	default:
+		return make([]domain.Revenue, 0, capacity)
+	}
+}
+
+// stopRevenueWriter waits until every queued batch is written and ends the goroutine: its first error.
+func (t *Tx) stopRevenueWriter() error {
+	w := t.rw
+	if w == nil {
+		return nil
+	}
+	t.rw = nil
+	close(w.todo)
+	<-w.done
+	return w.err
+}
+
 func (t *Tx) insertRevenue(rs []domain.Revenue) error {
+	if t.s.dialect == SQLite && oneMonth(rs) {
+		return t.insertRevenueMonth(rs)
+	}
 	fileID, seq0 := t.fileID, t.revenueSeq
 	return t.execBatches("INSERT INTO revenue (month, business_line, file_id, seq, customer_id, unit_code, amount) VALUES",
 		revenueCols, "", len(rs),
@@ -86,36 +186,88 @@ func (t *Tx) insertRevenue(rs []domain.Revenue) error {
 		})
 }
 
+// oneMonth reports whether every row is of the first row's month (a revenue file's usual shape).
+func oneMonth(rs []domain.Revenue) bool {
+	for i := range rs {
+		if rs[i].Month != rs[0].Month {
+			return false
+		}
+	}
+	return true
+}
+
+// revenueRowArgs is what insertRevenueMonth binds per row: line, customer, unit, amount.
+const revenueRowArgs = 4
+
+// insertRevenueMonth writes rows of one month binding four values a row instead of seven: the
+// month and the first row's seq are bound once per statement (?1, ?2; each tuple's seq is ?2+k)
+// and the file id is a literal of the statement, prepared once per transaction. Binding is most
+// of the cost of a row in the pure-Go SQLite (each text value is copied into C memory).
+func (t *Tx) insertRevenueMonth(rs []domain.Revenue) error {
+	per := min(t.s.maxRowsPerStatement(), (t.s.placeholderLimit()-2)/revenueRowArgs)
+	for start := 0; start < len(rs); start += per {
+		end := min(start+per, len(rs))
+		st, err := t.preparedRevenueMonth(end - start)
+		if err != nil {
+			return err
+		}
+		args := append(t.args[:0], int64(rs[start].Month), t.revenueSeq+int64(start)+1)
+		for i := start; i < end; i++ {
+			r := &rs[i]
+			args = append(args, r.Line, r.Customer, r.Unit, int64(r.Amount))
+		}
+		t.args = args
+		_, err = st.ExecContext(t.ctx, args...)
+		clear(args) // let the batch's strings go
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// preparedRevenueMonth is insertRevenueMonth's statement for rows tuples, prepared once per transaction and file.
+func (t *Tx) preparedRevenueMonth(rows int) (*sql.Stmt, error) {
+	t.stmtMu.Lock()
+	defer t.stmtMu.Unlock()
+	fileID := strconv.FormatInt(t.fileID, 10)
+	k := stmtKey{"revenue-month " + fileID, rows}
+	if st, ok := t.stmts[k]; ok {
+		return st, nil
+	}
+	var b strings.Builder
+	b.Grow(100 + rows*(24+len(fileID)))
+	b.WriteString("INSERT INTO revenue (month, business_line, file_id, seq, customer_id, unit_code, amount) VALUES ")
+	for i := 0; i < rows; i++ {
+		if i == 0 {
+			// Numbered first, so the anonymous parameters that follow are ?7, ?8, ….
+			fmt.Fprintf(&b, "(?1, ?3, %s, ?2, ?4, ?5, ?6)", fileID)
+			continue
+		}
+		fmt.Fprintf(&b, ",(?1, ?, %s, ?2 + %d, ?, ?, ?)", fileID, i)
+	}
+	st, err := t.tx.PrepareContext(t.ctx, b.String())
+	if err != nil {
+		return nil, err
+	}
+	t.stmts[k] = st
+	return st, nil
+}
+
 var loadDataSeq atomic.Int64
 
 // loadRevenue streams rows to MySQL as tab-separated text with LOAD DATA LOCAL INFILE.
+// The text is made as the driver reads it, packet by packet, so the server
+// inserts the first rows while the last are still being written out.
 func (t *Tx) loadRevenue(rs []domain.Revenue) error {
-	buf := t.loadBuf[:0]
-	fileID := strconv.FormatInt(t.fileID, 10)
-	for i := range rs {
-		r := &rs[i]
-		buf = strconv.AppendInt(buf, int64(r.Month), 10)
-		buf = append(buf, '\t')
-		buf = appendTSVField(buf, r.Line)
-		buf = append(buf, '\t')
-		buf = append(buf, fileID...)
-		buf = append(buf, '\t')
-		buf = strconv.AppendInt(buf, t.revenueSeq+int64(i)+1, 10)
-		buf = append(buf, '\t')
-		buf = appendTSVField(buf, r.Customer)
-		buf = append(buf, '\t')
-		buf = appendTSVField(buf, r.Unit)
-		buf = append(buf, '\t')
-		buf = strconv.AppendInt(buf, int64(r.Amount), 10)
-		buf = append(buf, '\n')
-	}
-	t.loadBuf = buf
+	r := &revenueTSV{rs: rs, fileID: strconv.FormatInt(t.fileID, 10), seq: t.revenueSeq, buf: t.loadBuf[:0]}
 	name := "kam-revenue-" + strconv.FormatInt(loadDataSeq.Add(1), 10)
-	mysql.RegisterReaderHandler(name, func() io.Reader { return bytes.NewReader(buf) })
+	mysql.RegisterReaderHandler(name, func() io.Reader { return r })
 	defer mysql.DeregisterReaderHandler(name)
 	res, err := t.tx.ExecContext(t.ctx, `LOAD DATA LOCAL INFILE 'Reader::`+name+`' INTO TABLE revenue
 		CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\t' ESCAPED BY '\\' LINES TERMINATED BY '\n'
 		(month, business_line, file_id, seq, customer_id, unit_code, amount)`)
+	t.loadBuf = r.buf
 	if err != nil {
 		return err
 	}
@@ -132,6 +284,48 @@ func (t *Tx) loadRevenue(rs []domain.Revenue) error {
 		return t.loadDataProblem(len(rs), n)
 	}
 	return nil
+}
+
+// revenueTSV reads revenue rows as LOAD DATA text, one row at a time into the caller's buffer.
+type revenueTSV struct {
+	rs     []domain.Revenue
+	fileID string
+	seq    int64  // the seq of the row before rs[0]
+	buf    []byte // a row that did not fit the last Read
+	off    int
+}
+
+func (r *revenueTSV) Read(p []byte) (int, error) {
+	n := copy(p, r.buf[r.off:])
+	r.off += n
+	for n < len(p) && len(r.rs) > 0 {
+		r.buf, r.off = appendRevenueTSV(r.buf[:0], &r.rs[0], r.fileID, r.seq+1), 0
+		r.rs, r.seq = r.rs[1:], r.seq+1
+		k := copy(p[n:], r.buf)
+		n, r.off = n+k, k
+	}
+	if n == 0 && len(r.rs) == 0 {
+		return 0, io.EOF
+	}
+	return n, nil
+}
+
+// appendRevenueTSV appends one row in the revenue table's column order.
+func appendRevenueTSV(buf []byte, r *domain.Revenue, fileID string, seq int64) []byte {
+	buf = strconv.AppendInt(buf, int64(r.Month), 10)
+	buf = append(buf, '\t')
+	buf = appendTSVField(buf, r.Line)
+	buf = append(buf, '\t')
+	buf = append(buf, fileID...)
+	buf = append(buf, '\t')
+	buf = strconv.AppendInt(buf, seq, 10)
+	buf = append(buf, '\t')
+	buf = appendTSVField(buf, r.Customer)
+	buf = append(buf, '\t')
+	buf = appendTSVField(buf, r.Unit)
+	buf = append(buf, '\t')
+	buf = strconv.AppendInt(buf, int64(r.Amount), 10)
+	return append(buf, '\n')
 }
 
 func (t *Tx) loadDataProblem(sent int, stored int64) error {
@@ -191,6 +385,9 @@ type RevenueImpact struct {
 func (t *Tx) RevenueBefore(pairs []domain.MonthLine) ([]RevenueImpact, error) {
 	if t.fileID == 0 {
 		return nil, errors.New("store: RevenueBefore before RecordFile")
+	}
+	if err := t.flushRevenue(true); err != nil { // the writer goroutine is done with the transaction
+		return nil, err
 	}
 	out := make([]RevenueImpact, len(pairs))
 	for i, p := range pairs {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/go-sql-driver/mysql"
@@ -24,12 +25,15 @@ type Tx struct {
 	ctx    context.Context
 	tx     *sqlx.Tx
 	stmts  map[stmtKey]*sql.Stmt
+	stmtMu sync.Mutex
 	fileID int64
 	// revenueSeq numbers the file's revenue rows in the order the loader passed them.
 	revenueSeq int64
 	// revenue waits here until a full statement's worth is ready, whatever size the loader's chunks are.
 	revenue []domain.Revenue
-	loadBuf []byte // LOAD DATA text, reused between batches
+	rw      *revenueWriter // writes full revenue batches while the loader reads on; nil when idle
+	loadBuf []byte         // LOAD DATA text, reused between batches
+	args    []any          // a revenue statement's values, reused between statements
 	// targetSeq is the next seq of each (staff, month) this transaction already replaced.
 	targetSeq map[targetKey]int
 }
@@ -58,11 +62,13 @@ func (s *Store) InTx(ctx context.Context, fn func(*Tx) error) (err error) {
 	t := &Tx{s: s, ctx: ctx, tx: sqltx, stmts: map[stmtKey]*sql.Stmt{}, targetSeq: map[targetKey]int{}}
 	defer func() {
 		if p := recover(); p != nil {
+			_ = t.stopRevenueWriter()
 			_ = sqltx.Rollback()
 			panic(p)
 		}
 	}()
 	if err := fn(t); err != nil {
+		_ = t.stopRevenueWriter() // the transaction is ours alone before it rolls back; the load already failed
 		if rbErr := sqltx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) && !Unavailable(rbErr) {
 			s.log.Warn().Err(rbErr).Msg("事务回滚失败")
 		}
@@ -90,6 +96,8 @@ func (t *Tx) FileID() int64 { return t.fileID }
 
 // prepared returns the statement for head with rows value tuples, prepared once per transaction.
 func (t *Tx) prepared(head string, cols, rows int, tail string) (*sql.Stmt, error) {
+	t.stmtMu.Lock() // the revenue writer goroutine prepares too
+	defer t.stmtMu.Unlock()
 	k := stmtKey{head + tail, rows}
 	if st, ok := t.stmts[k]; ok {
 		return st, nil
