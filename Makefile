@@ -5,7 +5,7 @@ SHELL   := /bin/bash
 # The local MariaDB the store tests also run on, when it answers.
 MYSQL_TEST_DSN ?= root@tcp(127.0.0.1:3306)/test
 
-.PHONY: build run test bench fuzz vet clean crashtest
+.PHONY: build run test bench bench-units fuzz vet clean crashtest
 
 build:
 	$(GO) build -o $(BIN) ./cmd/kam
@@ -39,6 +39,10 @@ crashtest:
 # (BENCH_SCALES="1" for a quick look); data and logs in bench-out/; see docs/BENCHMARKS.md.
 bench: build
 	./scripts/bench.sh compare
+
+# What each centre's own workbooks add to every job at 200,000 customers (issue 13); see docs/BENCHMARKS.md.
+bench-units: build
+	./scripts/bench_units.sh
 
 fuzz:
 	@for t in FuzzParseMoney FuzzParseDate FuzzParseMonth; do \

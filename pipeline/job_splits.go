@@ -90,11 +90,14 @@ func runSplits(ctx context.Context, a *App, period string, _ domain.Date, out *O
 		book.File().Close()
 		return fmt.Errorf("%s 分成核对有 %d 项不平，报表未发出", month, totals.Unbalanced)
 	}
-	if err := out.AddFile("splits_"+period+".xlsx", func(w io.Writer) error { _, err := book.WriteTo(w); return err }); err != nil {
-		book.File().Close()
+	err = beside(func() error {
+		err := out.AddFile("splits_"+period+".xlsx", func(w io.Writer) error { _, err := book.WriteTo(w); return err })
+		if err != nil {
+			book.File().Close()
+		}
 		return err
-	}
-	if err := splitStatements(a, out, meta, in, parts, spool, totals); err != nil {
+	}, func() error { return splitStatements(a, out, meta, in, parts, spool, totals) })
+	if err != nil {
 		return err
 	}
 

@@ -52,34 +52,38 @@ func runTender(ctx context.Context, a *App, period string, _ domain.Date, out *O
 	if err != nil {
 		return err
 	}
-	if err := out.AddFile("tender_"+period+".xlsx", func(w io.Writer) error { _, err := book.WriteTo(w); return err }); err != nil {
-		return err
-	}
 	// The announcement is public (电子发文公告): every unit with a mailbox gets it,
 	// beside its own workbook of the claims its units registered (临期 and the rest).
 	units, err := a.Store.Units(ctx)
 	if err != nil {
+		book.File().Close()
 		return err
 	}
 	parts := a.unitParts(units)
-	if len(parts) > 0 {
+	city := func() error {
+		if err := out.AddFile("tender_"+period+".xlsx", func(w io.Writer) error { _, err := book.WriteTo(w); return err }); err != nil {
+			return err
+		}
+		if len(parts) == 0 {
+			return nil
+		}
 		notice, err := reports.TenderNotice(meta, r, names)
 		if err != nil {
 			return err
 		}
-		if err := out.AddSharedFile("tender-notice_"+period+".xlsx", func(w io.Writer) error { _, err := notice.WriteTo(w); return err }); err != nil {
-			return err
-		}
+		return out.AddSharedFile("tender-notice_"+period+".xlsx", func(w io.Writer) error { _, err := notice.WriteTo(w); return err })
 	}
-	err = writeParts(out, parts, "tender_"+period, func(p *UnitPart) (*reports.Book, error) {
-		mine := rules.NewScope(units, p.Unit.Code).Tender(r)
-		p.Act = tenderActions(mine, names)
-		p.Count("new", int64(countNew(mine.Overdue)))
-		p.Count("due_soon", int64(len(mine.DueSoon)))
-		p.Headline = fmt.Sprintf("%s：本单位申报逾期转公开竞标 %d 项（新增 %d 项），临期 %d 项，待确认 %d 项，争议 %d 项，超额 %d 项；全市公告 %d 项见附件 tender-notice",
-			p.label(), len(mine.Overdue), countNew(mine.Overdue), len(mine.DueSoon), len(mine.Unconfirmed), len(mine.Conflicts), len(mine.OverCap), len(r.Overdue))
-		return reports.Tender(a.unitMeta(meta, p, "只含本单位（镇区局含其营投班组、营业窗口）申报的项目；全市竞标公告是公开公告，另附 tender-notice 工作簿"),
-			mine, cfg.ManagerCap, names)
+	err = beside(city, func() error {
+		return writeParts(out, parts, "tender_"+period, func(p *UnitPart) (*reports.Book, error) {
+			mine := rules.NewScope(units, p.Unit.Code).Tender(r)
+			p.Act = tenderActions(mine, names)
+			p.Count("new", int64(countNew(mine.Overdue)))
+			p.Count("due_soon", int64(len(mine.DueSoon)))
+			p.Headline = fmt.Sprintf("%s：本单位申报逾期转公开竞标 %d 项（新增 %d 项），临期 %d 项，待确认 %d 项，争议 %d 项，超额 %d 项；全市公告 %d 项见附件 tender-notice",
+				p.label(), len(mine.Overdue), countNew(mine.Overdue), len(mine.DueSoon), len(mine.Unconfirmed), len(mine.Conflicts), len(mine.OverCap), len(r.Overdue))
+			return reports.Tender(a.unitMeta(meta, p, "只含本单位（镇区局含其营投班组、营业窗口）申报的项目；全市竞标公告是公开公告，另附 tender-notice 工作簿"),
+				mine, cfg.ManagerCap, names)
+		})
 	})
 	if err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"kam/domain"
@@ -93,6 +94,7 @@ type Output struct {
 	// AlsoTo are mailboxes that get the city-wide mail beside the report's recipients.
 	Parts    []*UnitPart
 	AlsoTo   []string
+	mu       sync.Mutex // guards files and Parts while units' books are written beside the city's
 	files    []artifact
 	shared   []store.Report          // the archived copies of the shared files (AddSharedFile)
 	writes   []func(*store.Tx) error // stored with the run, in the publish transaction
@@ -118,25 +120,22 @@ type UnitPart struct {
 
 // AddFile writes one city-wide output file (a workbook or CSV) through write.
 func (o *Output) AddFile(name string, write func(w io.Writer) error) error {
-	return o.addFile("", name, write)
+	return o.addFile(artifact{name: name}, write)
 }
 
 // AddSharedFile writes a city-wide file that goes with every unit's own
 // mail rather than to the report's recipients: the public announcement.
 func (o *Output) AddSharedFile(name string, write func(w io.Writer) error) error {
-	if err := o.addFile("", name, write); err != nil {
-		return err
-	}
-	o.files[len(o.files)-1].shared = true
-	return nil
+	return o.addFile(artifact{name: name, shared: true}, write)
 }
 
-func (o *Output) addFile(unit, name string, write func(w io.Writer) error) error {
-	path, err := o.writeTemp(name, write)
+func (o *Output) addFile(f artifact, write func(w io.Writer) error) error {
+	path, err := o.writeTemp(f.name, write)
 	if err != nil {
 		return err
 	}
-	return o.register(unit, name, path)
+	f.path = path
+	return o.register(f)
 }
 
 // writeTemp writes a file into the run's temporary folder; safe to call from several goroutines.
@@ -153,14 +152,17 @@ func (o *Output) writeTemp(name string, write func(w io.Writer) error) (string, 
 	return path, f.Close()
 }
 
-// register adds a written file to the run's output.
-func (o *Output) register(unit, name, path string) error {
-	for _, f := range o.files {
-		if f.name == name {
-			return fmt.Errorf("两个输出文件同名：%s", name)
+// register adds a written file to the run's output; the units' books may be
+// registered while the job still writes the city's.
+func (o *Output) register(f artifact) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, g := range o.files {
+		if g.name == f.name {
+			return fmt.Errorf("两个输出文件同名：%s", f.name)
 		}
 	}
-	o.files = append(o.files, artifact{name: name, path: path, unit: unit})
+	o.files = append(o.files, f)
 	return nil
 }
 

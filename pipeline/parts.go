@@ -100,12 +100,23 @@ func writeParts(out *Output, parts []*UnitPart, base string, render func(p *Unit
 		return err
 	}
 	for i, p := range parts {
+		out.mu.Lock()
 		if !slices.Contains(out.Parts, p) {
 			out.Parts = append(out.Parts, p)
 		}
-		if err := out.register(p.Unit.Code, unitFileName(base, p.Unit.Code), paths[i]); err != nil {
+		out.mu.Unlock()
+		if err := out.register(artifact{name: unitFileName(base, p.Unit.Code), path: paths[i], unit: p.Unit.Code}); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// beside writes the units' books (parts) while the job writes its city-wide
+// file (city): the city's book is compressed on one core, the units' take the other.
+func beside(city, parts func() error) error {
+	done := make(chan error, 1)
+	go func() { done <- parts() }()
+	err := city()
+	return errors.Join(err, <-done)
 }

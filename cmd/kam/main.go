@@ -96,15 +96,7 @@ func commandHelp(c *command) string {
 	return s
 }
 
-// memoryTarget is the heap size past which the collector works harder rather
-// than let the process grow: every job's target is 500 MB of resident memory,
-// and the heap is most of it. GOMEMLIMIT, when set, decides instead.
-const memoryTarget = 320 << 20
-
 func main() {
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(memoryTarget)
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
