@@ -148,7 +148,8 @@ func TestInTheBrowser(t *testing.T) {
 	var text string
 	in.mu.Lock()
 	for _, raw := range in.got {
-		if tx := mailText(t, raw); strings.Contains(tx, "/d/") {
+		// finance's mail: the units' statements go to their own mailboxes with links of their own
+		if tx := mailText(t, raw); strings.Contains(tx, "/d/") && bytes.Contains(raw, []byte("To: <finance@example.cn>")) {
 			text = tx
 		}
 	}
@@ -158,7 +159,7 @@ func TestInTheBrowser(t *testing.T) {
 		t.Fatalf("no signed link in the mail:\n%s", text)
 	}
 
-	reps, err := app.Store.ListReports(ctx, store.ReportFilter{Job: "splits", Period: "2026-10"}, 10)
+	reps, err := app.Store.ListReports(ctx, store.ReportFilter{Job: "splits", Period: "2026-10", CityOnly: true}, 10)
 	if err != nil || len(reps) == 0 {
 		t.Fatal(reps, err)
 	}
