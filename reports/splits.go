@@ -114,11 +114,7 @@ func Splits(m Meta, in SplitsInput, src SplitSource, csvOut io.Writer) (_ *Book,
 			b.f.Close() // a half-written book's temporary files go with it
 		}
 	}()
-	d := &splitDetail{src: src, byUnit: map[string]domain.Money{}, byLine: map[string]domain.Money{},
-		customers: in.Customers, units: make(map[string]string, len(in.Units))}
-	for _, u := range in.Units {
-		d.units[u.Code] = u.Name
-	}
+	d := newSplitDetail(src, in)
 	if err := d.write(b, csvOut); err != nil {
 		return nil, SplitsTotals{}, err
 	}
@@ -154,11 +150,9 @@ func SplitStatement(m Meta, in SplitsInput, unit string, src SplitSource, city S
 			b.f.Close()
 		}
 	}()
-	d := &splitDetail{src: src, byUnit: map[string]domain.Money{}, byLine: map[string]domain.Money{},
-		customers: in.Customers, units: make(map[string]string, len(in.Units))}
+	d := newSplitDetail(src, in)
 	var own []domain.Unit
 	for _, u := range in.Units {
-		d.units[u.Code] = u.Name
 		if u.Code == unit {
 			own = append(own, u)
 		}
@@ -185,6 +179,16 @@ func SplitStatement(m Meta, in SplitsInput, unit string, src SplitSource, city S
 		return nil, SplitsTotals{}, err
 	}
 	return b, SplitsTotals{Lines: d.lines, Sheets: d.sheets, Split: d.total, Unbalanced: unbalanced, ByUnit: d.byUnit}, nil
+}
+
+// newSplitDetail starts a pass over src's lines, naming customers and units from in.
+func newSplitDetail(src SplitSource, in SplitsInput) *splitDetail {
+	d := &splitDetail{src: src, byUnit: map[string]domain.Money{}, byLine: map[string]domain.Money{},
+		customers: in.Customers, units: make(map[string]string, len(in.Units))}
+	for _, u := range in.Units {
+		d.units[u.Code] = u.Name
+	}
+	return d
 }
 
 // splitDetail streams the detail lines and totals them as they pass.
