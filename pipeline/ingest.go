@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -450,7 +449,7 @@ func (a *App) ingestFile(ctx context.Context, c *candidate, refs *store.RefSnaps
 	if x.Encoding() == "xlsx" {
 		// excelize decodes a workbook's XML with an allocation per cell; collecting
 		// half as often makes large workbooks load ~15% faster for a few tens of MB.
-		defer debug.SetGCPercent(debug.SetGCPercent(200))
+		defer tuneGC(200)()
 	}
 	bar := a.progressBar(c, x)
 	defer bar.finish()

@@ -74,6 +74,10 @@ func runGrade(ctx context.Context, a *App, period string, _ domain.Date, out *Ou
 func gradeParts(ctx context.Context, a *App, out *Output, g *grading, q domain.Quarter) error {
 	names := directoryOf(nil, g.units, nil)
 	parts := a.unitParts(g.units, domain.CityCenter, domain.Professional, domain.District)
+	// The quarter's grades stay in memory for the store: collecting at half the
+	// usual growth keeps two units' books on top of them within the jobs' 500 MB
+	// (200,000 customers: 576 → 484 MB, docs/BENCHMARKS.md).
+	defer tuneGC(50)()
 	return writeParts(out, parts, "grades_"+q.String(), func(p *UnitPart) (*reports.Book, error) {
 		scope := rules.NewScope(g.units, p.Unit.Code)
 		mine := scope.GradesOf(g.grades)
