@@ -43,7 +43,7 @@ func TestDatabaseOutage(t *testing.T) {
 			if err == nil {
 				t.Logf("kam %s finished before the outage struck", phase)
 			} else if !strings.Contains(out.String(), "数据库") {
-				t.Errorf("kam %s during the outage says:\n%s", phase, out.String())
+				t.Errorf("kam %s during the outage (%v) says:\n%s", phase, err, out.String())
 			}
 			h.finish(e)
 			if d := want.diff(h.snapshot(e)); d != "" {

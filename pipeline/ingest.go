@@ -99,7 +99,8 @@ func loadsBefore(x, y *candidate) int {
 // transaction, or rejected whole with an error workbook beside it. The error
 // return is for failures of kam itself (database down, folder unwritable);
 // bad files are outcomes, not errors.
-func (a *App) Ingest(ctx context.Context) (ScanResult, error) {
+func (a *App) Ingest(ctx context.Context) (_ ScanResult, err error) {
+	defer func() { err = databaseDown(err) }()
 	start, began := a.now(), time.Now() // the clock for records, the machine's for durations
 	var res ScanResult
 	// One scan at a time across instances: two would race to load and move the same files.
@@ -881,4 +882,17 @@ func (p *rowProgress) finish() {
 	if p != nil {
 		stderrTerm.clear()
 	}
+}
+
+// databaseDown names a lost database for the administrator, whichever read or
+// write of the scan met it first (the scan's references, a file record, a load).
+func databaseDown(err error) error {
+	if err == nil || !store.Unavailable(err) {
+		return err
+	}
+	var de *domain.Error
+	if errors.As(err, &de) && strings.HasPrefix(de.Msg, "数据库") {
+		return err
+	}
+	return &domain.Error{Kind: domain.EInternal, Msg: "数据库连接中断或无法连接，本次扫描没有做完；已导入的文件不受影响，请检查数据库后重试", Err: err}
 }
