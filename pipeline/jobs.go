@@ -471,7 +471,7 @@ func unitDir(unit string) string {
 	if unit == "" {
 		return ""
 	}
-	return strings.TrimSuffix(unitFileName("", unit), ".xlsx")[1:]
+	return safeName(unit)
 }
 
 // dryRunUnitDir is where a dry run puts a unit's workbook: all units under one

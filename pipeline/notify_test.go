@@ -95,6 +95,30 @@ func TestFailedManualRunTellsTheAdministrator(t *testing.T) {
 	}
 }
 
+// runEveryJob runs each job for 2026Q2, June 2026 and 15 July 2026, grade first.
+func runEveryJob(t *testing.T, a *App) map[string]*Output {
+	t.Helper()
+	outs := map[string]*Output{}
+	for _, run := range []struct {
+		job string
+		req RunRequest
+	}{
+		{"grade", RunRequest{Period: "2026Q2"}},
+		{"review-diamond", RunRequest{Period: "2026-06"}},
+		{"review-gold", RunRequest{Period: "2026-06"}},
+		{"roster", RunRequest{Period: "2026-06"}},
+		{"splits", RunRequest{Period: "2026-06"}},
+		{"tender", RunRequest{AsOf: day(2026, 7, 15)}},
+	} {
+		out, err := a.RunJob(t.Context(), run.job, run.req)
+		if err != nil {
+			t.Fatalf("%s: %v", run.job, err)
+		}
+		outs[run.job] = out
+	}
+	return outs
+}
+
 // Every workbook kam writes — each job's, and the error workbook of a rejected
 // file — declares its true used range, filters and prints its tables and says
 // what it is (SPEC §5), read back as openpyxl and Excel would.
@@ -117,21 +141,7 @@ func TestEveryWorkbookDeclaresWhatItHolds(t *testing.T) {
 		t.Fatalf("scan: %+v", scan.Files)
 	}
 	books := map[string]string{"错误明细": filepath.Join(a.Cfg.Paths.Rejected, "不明.csv.errors.xlsx")}
-	for _, run := range []struct {
-		job string
-		req RunRequest
-	}{
-		{"grade", RunRequest{Period: "2026Q2"}},
-		{"review-diamond", RunRequest{Period: "2026-06"}},
-		{"review-gold", RunRequest{Period: "2026-06"}},
-		{"roster", RunRequest{Period: "2026-06"}},
-		{"splits", RunRequest{Period: "2026-06"}},
-		{"tender", RunRequest{AsOf: day(2026, 7, 15)}},
-	} {
-		out, err := a.RunJob(ctx, run.job, run.req)
-		if err != nil {
-			t.Fatalf("%s: %v", run.job, err)
-		}
+	for _, out := range runEveryJob(t, a) {
 		for _, p := range out.Paths {
 			if strings.HasSuffix(p, ".xlsx") {
 				books[filepath.Base(p)] = p

@@ -42,15 +42,16 @@ func (p *UnitPart) Count(key string, n int64) {
 func (p *UnitPart) label() string { return strings.TrimSpace(p.Unit.Code + " " + p.Unit.Name) }
 
 // unitFileName names a unit's workbook after the city's: grades_2026Q2 → grades_2026Q2_D01.xlsx.
-// Characters no file system takes in a name become _.
-func unitFileName(base, code string) string {
-	safe := strings.Map(func(r rune) rune {
+func unitFileName(base, code string) string { return base + "_" + safeName(code) + ".xlsx" }
+
+// safeName is a unit code as a file or folder name: characters no file system takes become _.
+func safeName(code string) string {
+	return strings.Map(func(r rune) rune {
 		if r < 0x20 || strings.ContainsRune(`/\:*?"<>|`, r) {
 			return '_'
 		}
 		return r
 	}, code)
-	return base + "_" + safe + ".xlsx"
 }
 
 // unitMeta is reportMeta for a unit's own workbook: its code, name and what part it holds.

@@ -23,7 +23,6 @@ type lineSpool struct {
 	off    int64
 	pend   map[string][]byte     // lines of a unit not yet written, encoded
 	chunks map[string][][2]int64 // where a unit's written lines lie: offset, length
-	lines  map[string]int64
 }
 
 // spoolChunk is how many encoded bytes of one unit are gathered before they go to the file.
@@ -34,7 +33,7 @@ func newLineSpool(dir string, units []string) (*lineSpool, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &lineSpool{f: f, pend: map[string][]byte{}, chunks: map[string][][2]int64{}, lines: map[string]int64{}}
+	s := &lineSpool{f: f, pend: map[string][]byte{}, chunks: map[string][][2]int64{}}
 	for _, u := range units {
 		s.pend[u] = nil
 	}
@@ -59,7 +58,6 @@ func (s *lineSpool) add(l *reports.SplitLine) error {
 	buf = binary.AppendVarint(buf, int64(r.Amount))
 	buf = binary.AppendVarint(buf, int64(sh.Ratio))
 	buf = binary.AppendVarint(buf, int64(sh.Amount))
-	s.lines[sh.Unit]++
 	if len(buf) >= spoolChunk {
 		if err := s.flush(sh.Unit, buf); err != nil {
 			return err

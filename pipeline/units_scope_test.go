@@ -75,24 +75,7 @@ func TestEachCentreGetsItsOwnPart(t *testing.T) {
 			}
 		}
 
-		outs := map[string]*Output{}
-		for _, run := range []struct {
-			job string
-			req RunRequest
-		}{
-			{"grade", RunRequest{Period: "2026Q2"}},
-			{"review-gold", RunRequest{Period: "2026-06"}},
-			{"review-diamond", RunRequest{Period: "2026-06"}},
-			{"roster", RunRequest{Period: "2026-06"}},
-			{"splits", RunRequest{Period: "2026-06"}},
-			{"tender", RunRequest{AsOf: day(2026, 7, 15)}},
-		} {
-			out, err := a.RunJob(ctx, run.job, run.req)
-			if err != nil {
-				t.Fatalf("%s: %v", run.job, err)
-			}
-			outs[run.job] = out
-		}
+		outs := runEveryJob(t, a)
 		// unitBook reads one unit's workbook of a job; nil when it has none.
 		unitBook := func(job, code string) map[string][][]string {
 			for _, p := range outs[job].UnitPaths {
