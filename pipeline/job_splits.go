@@ -82,18 +82,18 @@ func runSplits(ctx context.Context, a *App, period string, _ domain.Date, out *O
 	}
 	if err != nil {
 		if book != nil {
-			book.File().Close()
+			book.Close()
 		}
 		return err
 	}
 	if totals.Unbalanced > 0 {
-		book.File().Close()
+		book.Close()
 		return fmt.Errorf("%s 分成核对有 %d 项不平，报表未发出", month, totals.Unbalanced)
 	}
 	err = beside(func() error {
 		err := out.AddFile("splits_"+period+".xlsx", func(w io.Writer) error { _, err := book.WriteTo(w); return err })
 		if err != nil {
-			book.File().Close()
+			book.Close()
 		}
 		return err
 	}, func() error { return splitStatements(a, out, meta, in, parts, spool, totals) })
@@ -199,7 +199,7 @@ func splitStatements(a *App, out *Output, meta reports.Meta, in reports.SplitsIn
 			return nil, err
 		}
 		if t.Unbalanced > 0 {
-			book.File().Close()
+			book.Close()
 			return nil, fmt.Errorf("分成对账单与全市报表不一致（%s），报表未发出", p.label())
 		}
 		p.Count("lines", t.Lines)

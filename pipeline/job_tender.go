@@ -56,7 +56,7 @@ func runTender(ctx context.Context, a *App, period string, _ domain.Date, out *O
 	// beside its own workbook of the claims its units registered (临期 and the rest).
 	units, err := a.Store.Units(ctx)
 	if err != nil {
-		book.File().Close()
+		book.Close()
 		return err
 	}
 	parts := a.unitParts(units)

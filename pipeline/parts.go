@@ -79,7 +79,7 @@ func writeParts(out *Output, parts []*UnitPart, base string, render func(p *Unit
 				if err == nil {
 					paths[i], err = out.writeTemp(unitFileName(base, p.Unit.Code), func(w io.Writer) error { _, err := book.WriteTo(w); return err })
 					if err != nil {
-						book.File().Close() // its temporary files, if WriteTo never ran
+						book.Close() // its temporary files, if WriteTo never ran
 					}
 				}
 				if err != nil {

@@ -79,7 +79,7 @@ func (s *lineSpool) flush(unit string, buf []byte) error {
 
 // source gives back one unit's lines in the order they were added.
 func (s *lineSpool) source(unit string) *spooledLines {
-	return &spooledLines{s: s, unit: unit}
+	return &spooledLines{s: s, unit: unit, strs: map[string]string{}}
 }
 
 // close removes the file.
@@ -93,23 +93,32 @@ type spooledLines struct {
 	s     *lineSpool
 	unit  string
 	chunk int
-	r     *bufio.Reader
+	r     *bufio.Reader // over the chunk being read, when open
+	open  bool
 	tail  bool // the unflushed buffer has been read
+
+	scratch []byte
+	strs    map[string]string // each string read, once
 }
 
 // Next decodes the next batch of the unit's lines, nil at the end.
 func (p *spooledLines) Next() ([]reports.SplitLine, error) {
 	batch := make([]reports.SplitLine, 0, feedBatch)
 	for len(batch) < feedBatch {
-		if p.r == nil {
+		if !p.open {
+			if p.r == nil {
+				p.r = bufio.NewReaderSize(nil, spoolChunk)
+			}
 			switch {
 			case p.chunk < len(p.s.chunks[p.unit]):
 				c := p.s.chunks[p.unit][p.chunk]
 				p.chunk++
-				p.r = bufio.NewReader(io.NewSectionReader(p.s.f, c[0], c[1]))
+				p.r.Reset(io.NewSectionReader(p.s.f, c[0], c[1]))
+				p.open = true
 			case !p.tail:
 				p.tail = true
-				p.r = bufio.NewReader(bytes.NewReader(p.s.pend[p.unit]))
+				p.r.Reset(bytes.NewReader(p.s.pend[p.unit]))
+				p.open = true
 			default:
 				if len(batch) == 0 {
 					return nil, nil
@@ -117,9 +126,9 @@ func (p *spooledLines) Next() ([]reports.SplitLine, error) {
 				return batch, nil
 			}
 		}
-		l, err := decodeLine(p.r)
+		l, err := p.decodeLine(p.r)
 		if errors.Is(err, io.EOF) {
-			p.r = nil
+			p.open = false
 			continue
 		}
 		if err != nil {
@@ -134,7 +143,9 @@ func (p *spooledLines) Next() ([]reports.SplitLine, error) {
 // Revenue is not what a unit's statement reconciles to (the city's report is); it is empty.
 func (p *spooledLines) Revenue() reports.RevenueTotals { return reports.RevenueTotals{} }
 
-func decodeLine(r *bufio.Reader) (reports.SplitLine, error) {
+// decodeLine reads the next line; its strings come from p.strs, so a
+// customer, line or unit seen before costs no allocation.
+func (p *spooledLines) decodeLine(r *bufio.Reader) (reports.SplitLine, error) {
 	var strs [4]string
 	for i := range strs {
 		n, err := binary.ReadUvarint(r)
@@ -144,11 +155,19 @@ func decodeLine(r *bufio.Reader) (reports.SplitLine, error) {
 			}
 			return reports.SplitLine{}, io.ErrUnexpectedEOF
 		}
-		b := make([]byte, n)
+		if uint64(cap(p.scratch)) < n {
+			p.scratch = make([]byte, n)
+		}
+		b := p.scratch[:n]
 		if _, err := io.ReadFull(r, b); err != nil {
 			return reports.SplitLine{}, io.ErrUnexpectedEOF
 		}
-		strs[i] = string(b)
+		str, ok := p.strs[string(b)]
+		if !ok {
+			str = string(b)
+			p.strs[str] = str
+		}
+		strs[i] = str
 	}
 	var nums [4]int64
 	for i := range nums {

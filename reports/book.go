@@ -13,7 +13,6 @@ import (
 	"io"
 	"io/fs"
 	"runtime/debug"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -93,7 +92,8 @@ type Book struct {
 	header int
 	notes  [][2]string // extra 说明 rows the report adds (thresholds, alert rules)
 	extra  []extraTable
-	dims   map[string]string // placeholder dimension → the sheet's true used range
+	dims   map[string]string     // placeholder dimension → the sheet's true used range
+	rows   map[string]*tableRows // placeholder dimension → the table's data rows
 	closed bool
 }
 
@@ -121,7 +121,7 @@ func NewBook(m Meta) *Book {
 		m.Report = "kam 报表"
 	}
 	f := excelize.NewFile()
-	return &Book{f: f, meta: m, styles: map[[2]int]int{}, dims: map[string]string{}}
+	return &Book{f: f, meta: m, styles: map[[2]int]int{}, dims: map[string]string{}, rows: map[string]*tableRows{}}
 }
 
 // Version is kam's module version as the binary was built ("(devel)" from a work tree).
@@ -253,13 +253,13 @@ func (b *Book) Table(sheet string, cols []Column, rows func(add func(values ...a
 	if _, err := b.headerStyle(); err != nil {
 		return err
 	}
-	// The first rows are held back until their text has sized the columns:
-	// widths must be written before any row.
+	// The rows are encoded as they come (tableRows) and put below the header
+	// when the workbook is written; the first rows' text sizes the columns,
+	// whose widths must reach the stream before its first row, the header.
 	widths := make([]float64, len(cols))
 	for i, c := range cols {
 		widths[i] = width(c)
 	}
-	var pending [][]any
 	started := false
 	start := func() error {
 		started = true
@@ -283,43 +283,45 @@ func (b *Book) Table(sheet string, cols []Column, rows func(add func(values ...a
 		for i, c := range cols {
 			head[i] = excelize.Cell{StyleID: b.header, Value: c.Title}
 		}
-		if err := sw.SetRow("A1", head); err != nil {
+		return sw.SetRow("A1", head)
+	}
+	data := newTableRows(len(cols))
+	b.rows[placeholderDim(seq)] = data
+	plain := make([]int, len(cols)) // each column's style for an untoned value
+	for i, c := range cols {
+		if plain[i], err = b.style(c.Kind, Plain); err != nil {
 			return err
 		}
-		for i, p := range pending {
-			cell, _ := excelize.CoordinatesToCellName(1, i+2)
-			if err := sw.SetRow(cell, p); err != nil {
-				return err
-			}
-		}
-		pending = nil
-		return nil
 	}
 	row := 1
-	buf := make([]any, len(cols))
 	add := func(values ...any) error {
 		if len(values) != len(cols) {
 			return fmt.Errorf("reports: sheet %s: %d values for %d columns", sheet, len(values), len(cols))
 		}
 		row++
+		data.startRow(row)
 		for i, v := range values {
-			c, err := b.cell(cols[i].Kind, v)
+			style := plain[i]
+			if c, ok := v.(Cell); ok {
+				v = c.V
+				if c.Tone != Plain {
+					if style, err = b.style(cols[i].Kind, c.Tone); err != nil {
+						return err
+					}
+				}
+			}
+			text, err := data.cell(i, row, style, cols[i].Kind, v)
 			if err != nil {
 				return fmt.Errorf("reports: sheet %s column %s: %w", sheet, cols[i].Title, err)
 			}
-			buf[i] = c
-		}
-		if started {
-			cell, _ := excelize.CoordinatesToCellName(1, row)
-			return sw.SetRow(cell, buf)
-		}
-		for i, c := range buf {
-			if s, ok := c.(excelize.Cell).Value.(string); ok && cols[i].Kind == Text {
-				widths[i] = max(widths[i], min(float64(displayWidth(s))+2, maxTextWidth))
+			if !started && text != "" && cols[i].Kind == Text {
+				widths[i] = max(widths[i], min(float64(displayWidth(text))+2, maxTextWidth))
 			}
 		}
-		pending = append(pending, slices.Clone(buf))
-		if len(pending) == sampleRows {
+		if err := data.endRow(); err != nil {
+			return err
+		}
+		if !started && row-1 == sampleRows {
 			return start()
 		}
 		return nil
@@ -624,6 +626,15 @@ func (b *Book) explainSheet(sheet string, items [][2]string) error {
 	})
 }
 
+// Close releases the workbook's temporary files; WriteTo does so itself, so
+// Close is for a workbook that will not be written.
+func (b *Book) Close() error {
+	for _, t := range b.rows {
+		t.close()
+	}
+	return b.f.Close()
+}
+
 // Bytes renders the workbook.
 func (b *Book) Bytes() ([]byte, error) {
 	var buf bytes.Buffer
@@ -639,7 +650,7 @@ func (b *Book) Bytes() ([]byte, error) {
 // best speed, which keeps multi-million-row sheets within a job's time. It
 // releases the workbook's temporary files.
 func (b *Book) WriteTo(w io.Writer) (int64, error) {
-	defer b.f.Close()
+	defer b.Close()
 	if b.closed {
 		return 0, errors.New("reports: workbook already written")
 	}
@@ -651,7 +662,7 @@ func (b *Book) WriteTo(w io.Writer) (int64, error) {
 	b.f.SetZipWriter(func(io.Writer) excelize.ZipWriter {
 		zw := zip.NewWriter(cw)
 		zw.RegisterCompressor(zip.Deflate, newFlate)
-		return &dimZip{zw: zw, dims: b.dims}
+		return &dimZip{zw: zw, dims: b.dims, rows: b.rows}
 	})
 	// Everything goes to cw; the buffer excelize hands its zip writer stays empty.
 	if _, err := b.f.WriteTo(io.Discard); err != nil {
@@ -701,6 +712,7 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 type dimZip struct {
 	zw   *zip.Writer
 	dims map[string]string
+	rows map[string]*tableRows
 	cur  *dimFixer
 }
 
@@ -712,7 +724,7 @@ func (d *dimZip) Create(name string) (io.Writer, error) {
 	if err != nil || !strings.HasPrefix(name, "xl/worksheets/sheet") {
 		return w, err
 	}
-	d.cur = &dimFixer{w: w, dims: d.dims}
+	d.cur = &dimFixer{w: w, dims: d.dims, rows: d.rows}
 	return d.cur, nil
 }
 
@@ -739,26 +751,41 @@ func (d *dimZip) flush() error {
 	return err
 }
 
-// dimFixer holds a worksheet's first bytes until its dimension element has passed.
+// dimFixer holds a worksheet's first bytes until its dimension element has
+// passed, and for a table, until the end of its header row: there it puts the
+// table's data rows.
 type dimFixer struct {
 	w    io.Writer
 	dims map[string]string
+	rows map[string]*tableRows
 	head []byte
+	data *tableRows // the rows still to put before </sheetData>
 	done bool
 }
 
-var dimOpen = []byte(`<dimension ref="`)
+var (
+	dimOpen      = []byte(`<dimension ref="`)
+	sheetDataEnd = []byte(`</sheetData>`)
+)
 
 func (f *dimFixer) Write(p []byte) (int, error) {
 	if f.done {
 		return f.w.Write(p)
 	}
 	f.head = append(f.head, p...)
+	if f.data != nil {
+		return len(p), f.putRows()
+	}
 	if i := bytes.Index(f.head, dimOpen); i >= 0 {
 		start := i + len(dimOpen)
 		if end := bytes.IndexByte(f.head[start:], '"'); end >= 0 {
-			if ref, ok := f.dims[string(f.head[start:start+end])]; ok {
+			key := string(f.head[start : start+end])
+			if ref, ok := f.dims[key]; ok {
 				f.head = append(f.head[:start:start], append([]byte(ref), f.head[start+end:]...)...)
+			}
+			if data := f.rows[key]; data != nil {
+				f.data = data
+				return len(p), f.putRows()
 			}
 			return len(p), f.release()
 		}
@@ -769,9 +796,29 @@ func (f *dimFixer) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// putRows writes what is held up to </sheetData>, the table's rows, then the rest.
+func (f *dimFixer) putRows() error {
+	i := bytes.Index(f.head, sheetDataEnd)
+	if i < 0 {
+		return nil
+	}
+	if _, err := f.w.Write(f.head[:i]); err != nil {
+		return err
+	}
+	if err := f.data.writeTo(f.w); err != nil {
+		return err
+	}
+	f.data = nil
+	f.head = f.head[i:]
+	return f.release()
+}
+
 func (f *dimFixer) release() error {
 	if f.done {
 		return nil
+	}
+	if f.data != nil {
+		return errors.New("reports: a table's sheet ended before its rows could be written")
 	}
 	f.done = true
 	_, err := f.w.Write(f.head)

@@ -44,7 +44,7 @@ func Grades(m Meta, basis GradeBasis, grades []domain.CustomerGrade, warnings []
 		{Title: "年度门槛", Kind: Amount}, {Title: "季末进度", Kind: Percent}, {Title: "本季门槛", Kind: Amount}}, barRows)
 	defer func() {
 		if err != nil {
-			b.f.Close() // a half-written book's temporary files go with it
+			b.Close() // a half-written book's temporary files go with it
 		}
 	}()
 	unit := func(code string) string { return names.Units[code] }

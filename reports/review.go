@@ -53,7 +53,7 @@ func Review(m Meta, p ReviewPack, names Directory) (_ *Book, err error) {
 	b.About(trendData, "趋势图的数据：每户近 12 个月每月收入（元），其后同样的月份以万元列出，供趋势图使用")
 	defer func() {
 		if err != nil {
-			b.f.Close() // a half-written book's temporary files go with it
+			b.Close() // a half-written book's temporary files go with it
 		}
 	}()
 	unit := func(customer string) (string, string) {

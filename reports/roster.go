@@ -23,7 +23,7 @@ func Roster(m Meta, r rules.RosterResult, revenue map[string]domain.Money, names
 	b.About("目标达成", "上月报的开发目标中已开发成功的项目")
 	defer func() {
 		if err != nil {
-			b.f.Close() // a half-written book's temporary files go with it
+			b.Close() // a half-written book's temporary files go with it
 		}
 	}()
 	status := func(c domain.Customer) string { return domain.LabelOf(domain.CoopStatuses, c.Status) }

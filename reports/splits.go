@@ -111,7 +111,7 @@ func Splits(m Meta, in SplitsInput, src SplitSource, csvOut io.Writer) (_ *Book,
 	b.About("核对", "分成合计与收入合计的核对，差额应为 0.00")
 	defer func() {
 		if err != nil {
-			b.f.Close() // a half-written book's temporary files go with it
+			b.Close() // a half-written book's temporary files go with it
 		}
 	}()
 	d := newSplitDetail(src, in)
@@ -147,7 +147,7 @@ func SplitStatement(m Meta, in SplitsInput, unit string, src SplitSource, city S
 	b.About("核对", "本对账单与全市分成报表的核对，差额应为 0.00")
 	defer func() {
 		if err != nil {
-			b.f.Close()
+			b.Close()
 		}
 	}()
 	d := newSplitDetail(src, in)

@@ -31,7 +31,7 @@ func Tender(m Meta, r rules.TenderResult, managerCap int, names Directory) (_ *B
 	b.Note("每名客户经理在途申报上限", fmt.Sprint(managerCap))
 	defer func() {
 		if err != nil {
-			b.f.Close() // a half-written book's temporary files go with it
+			b.Close() // a half-written book's temporary files go with it
 		}
 	}()
 	typeLabel := func(c domain.Claim) string { return domain.LabelOf(domain.ProjectTypes, c.Type) }
@@ -129,7 +129,7 @@ func TenderNotice(m Meta, r rules.TenderResult, names Directory) (_ *Book, err e
 	b := NewBook(m)
 	b.About("竞标公告", "过了开发截止日期仍未开发成功的申报，客户转为公开竞标，各单位均可参与；新增 = 本次首次公告")
 	if err := announcement(b, r, names); err != nil {
-		b.f.Close()
+		b.Close()
 		return nil, err
 	}
 	return b, nil
