@@ -137,3 +137,22 @@ func BenchmarkReviewJobs(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkJob runs any job on a loaded store, for a profile of it:
+// KAM_BENCH_JOB=tender KAM_BENCH_PERIOD=2026-10-31 KAM_BENCH_SQLITE=var/kam.db
+// go test ./pipeline -run '^$' -bench 'Job$' -benchtime 1x -cpuprofile cpu.prof
+func BenchmarkJob(b *testing.B) {
+	job, period := os.Getenv("KAM_BENCH_JOB"), os.Getenv("KAM_BENCH_PERIOD")
+	if job == "" || period == "" {
+		b.Skip("set KAM_BENCH_JOB and KAM_BENCH_PERIOD, and KAM_BENCH_SQLITE or KAM_BENCH_DSN")
+	}
+	a := benchApp(b, benchStore(b))
+	for b.Loop() {
+		out, err := a.RunJob(b.Context(), job, RunRequest{Period: period, Trigger: TriggerManual})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Log(out.Headline)
+	}
+	b.ReportMetric(peakRSS(), "peak-RSS-MB")
+}

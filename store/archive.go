@@ -9,11 +9,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 )
 
 // archiveChunk is the size of one stored piece of a report.
 const archiveChunk = 4 << 20
+
+// archiveBuffers hold a chunk each: a job that archives a workbook per unit
+// (SPEC §5) would otherwise allocate 4 MB per workbook, and its peak memory with them.
+var archiveBuffers = sync.Pool{New: func() any { b := make([]byte, archiveChunk); return &b }}
 
 // Report is the archived record of one workbook or CSV a job wrote.
 type Report struct {
@@ -44,13 +49,15 @@ func (t *Tx) ArchiveReport(rep Report, r io.Reader) (Report, error) {
 		return rep, err
 	}
 	h := sha256.New()
-	buf := make([]byte, archiveChunk)
+	buf := archiveBuffers.Get().(*[]byte)
+	defer archiveBuffers.Put(buf)
 	for seq := 0; ; seq++ {
-		n, rerr := io.ReadFull(r, buf)
+		n, rerr := io.ReadFull(r, *buf)
 		if n > 0 || seq == 0 {
-			h.Write(buf[:n])
+			chunk := (*buf)[:n]
+			h.Write(chunk)
 			rep.Size += int64(n)
-			if _, err := t.tx.ExecContext(ctx, `INSERT INTO report_chunks (report_id, seq, data) VALUES (?, ?, ?)`, rep.ID, seq, buf[:n]); err != nil {
+			if _, err := t.tx.ExecContext(ctx, `INSERT INTO report_chunks (report_id, seq, data) VALUES (?, ?, ?)`, rep.ID, seq, chunk); err != nil {
 				return rep, err
 			}
 		}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -178,8 +179,9 @@ func dataSource(opts Options) (source, error) {
 			"_pragma=journal_mode(WAL)",
 			"_pragma=foreign_keys(1)",
 			"_pragma=synchronous(NORMAL)",
-			// A large revenue load keeps its pages in memory instead of spilling them to the WAL mid-transaction.
-			"_pragma=cache_size(-65536)",
+			// Each pooled connection keeps a modest page cache for reads; a write
+			// transaction takes writeCache for itself (InTx).
+			"_pragma=cache_size(" + strconv.Itoa(readCache) + ")",
 			// BEGIN IMMEDIATE takes the write lock up front, so two writers never deadlock on lock upgrade.
 			"_txlock=immediate",
 			"_time_format=sqlite",
