@@ -438,20 +438,39 @@ func (s *Store) FileImpacts(ctx context.Context, fileID int64) ([]RevenueImpact,
 }
 
 // RevenuePairs lists every (month, line) of months from..to (inclusive) that has any stored revenue, by month and line.
+// It seeks from one pair to the next along the revenue key (month, business_line, …)
+// rather than reading every row: a quarter is millions of rows, and a job asks
+// before it runs (SPEC §4.6).
 func (s *Store) RevenuePairs(ctx context.Context, from, to domain.Month) ([]domain.MonthLine, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT month, business_line FROM revenue WHERE month BETWEEN ? AND ?
-		ORDER BY month, business_line`, int64(from), int64(to))
-	if err != nil {
-		return nil, fmt.Errorf("查询收入月份: %w", err)
-	}
-	defer rows.Close()
 	var out []domain.MonthLine
-	for rows.Next() {
-		var p domain.MonthLine
-		if err := rows.Scan(&p.Month, &p.Line); err != nil {
+	p := domain.MonthLine{Month: from - 1} // no month holds this: the first seek goes to the next month
+	for {
+		var line string
+		err := sql.ErrNoRows
+		if len(out) > 0 {
+			err = s.db.GetContext(ctx, &line, `SELECT business_line FROM revenue WHERE month = ? AND business_line > ?
+				ORDER BY business_line LIMIT 1`, int64(p.Month), p.Line)
+		}
+		switch {
+		case err == nil:
+			p.Line = line
+		case errors.Is(err, sql.ErrNoRows):
+			var next struct {
+				Month int64  `db:"month"`
+				Line  string `db:"business_line"`
+			}
+			err = s.db.GetContext(ctx, &next, `SELECT month, business_line FROM revenue WHERE month > ? AND month <= ?
+				ORDER BY month, business_line LIMIT 1`, int64(p.Month), int64(to))
+			if errors.Is(err, sql.ErrNoRows) {
+				return out, nil
+			}
+			if err != nil {
+				return nil, fmt.Errorf("查询收入月份: %w", err)
+			}
+			p = domain.MonthLine{Month: domain.Month(next.Month), Line: next.Line}
+		default:
 			return nil, fmt.Errorf("查询收入月份: %w", err)
 		}
 		out = append(out, p)
 	}
-	return out, rows.Err()
 }

@@ -549,3 +549,42 @@ func TestConcurrentWriters(t *testing.T) {
 		equal(t, "units written", len(us), 8)
 	})
 }
+
+// RevenuePairs seeks from pair to pair; it must list exactly what a full
+// DISTINCT would, inside the asked months only, in order.
+func TestRevenuePairsListEveryMonthAndLineInRange(t *testing.T) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
+		load(t, s, "revenue.csv", func(tx *store.Tx) error {
+			var rows []domain.Revenue
+			var pairs []domain.MonthLine
+			for _, m := range []domain.Month{202510, 202512, 202601, 202602, 202604, 202607} {
+				for i, line := range []string{"函件", "包裹", "速递", "国际"} {
+					if (int(m)+i)%3 == 0 {
+						continue // some months lack some lines
+					}
+					pairs = append(pairs, domain.MonthLine{Month: m, Line: line})
+					for c := range 3 {
+						rows = append(rows, domain.Revenue{Customer: fmt.Sprintf("C%d", c), Month: m, Line: line, Unit: "U01", Amount: 100})
+					}
+				}
+			}
+			must(t, tx.PutRevenue(rows))
+			return tx.FinishRevenue(pairs)
+		})
+		for _, span := range [][2]domain.Month{{202511, 202603}, {202510, 202607}, {202601, 202601}, {202602, 202603}, {202608, 202612}, {202401, 202509}} {
+			got, err := s.RevenuePairs(ctx, span[0], span[1])
+			must(t, err)
+			var want []domain.MonthLine
+			var all []struct {
+				Month int64  `db:"month"`
+				Line  string `db:"business_line"`
+			}
+			must(t, s.DB().Select(&all, `SELECT DISTINCT month, business_line FROM revenue WHERE month BETWEEN ? AND ?
+				ORDER BY month, business_line`, int64(span[0]), int64(span[1])))
+			for _, p := range all {
+				want = append(want, domain.MonthLine{Month: domain.Month(p.Month), Line: p.Line})
+			}
+			equal(t, fmt.Sprintf("pairs %d..%d", span[0], span[1]), got, want)
+		}
+	})
+}
