@@ -48,19 +48,19 @@ func runTender(ctx context.Context, a *App, period string, _ domain.Date, out *O
 
 	meta := a.reportMeta(ctx, out, [2]string{"临期（claims.due_soon_days）", fmt.Sprintf("开发截止日期前 %d 天内", cfg.DueSoonDays)},
 		[2]string{"待确认（claims.unconfirmed_days）", fmt.Sprintf("申报后超过 %d 天未确认", cfg.UnconfirmedDays)})
-	book, err := reports.Tender(meta, r, cfg.ManagerCap, names)
-	if err != nil {
-		return err
-	}
 	// The announcement is public (电子发文公告): every unit with a mailbox gets it,
 	// beside its own workbook of the claims its units registered (临期 and the rest).
 	units, err := a.Store.Units(ctx)
 	if err != nil {
-		book.Close()
 		return err
 	}
 	parts := a.unitParts(units)
+	// The city's workbook is built and written on one core while the units' take the other.
 	city := func() error {
+		book, err := reports.Tender(meta, r, cfg.ManagerCap, names)
+		if err != nil {
+			return err
+		}
 		if err := out.AddFile("tender_"+period+".xlsx", func(w io.Writer) error { _, err := book.WriteTo(w); return err }); err != nil {
 			return err
 		}
