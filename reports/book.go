@@ -298,13 +298,16 @@ func (b *Book) Table(sheet string, cols []Column, rows func(add func(values ...a
 		if len(values) != len(cols) {
 			return fmt.Errorf("reports: sheet %s: %d values for %d columns", sheet, len(values), len(cols))
 		}
-		row++
+		if row++; row > excelize.TotalRows {
+			return fmt.Errorf("reports: sheet %s: more than %d rows, Excel's limit", sheet, excelize.TotalRows)
+		}
 		data.startRow(row)
 		for i, v := range values {
 			style := plain[i]
 			if c, ok := v.(Cell); ok {
 				v = c.V
 				if c.Tone != Plain {
+					var err error
 					if style, err = b.style(cols[i].Kind, c.Tone); err != nil {
 						return err
 					}
