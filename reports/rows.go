@@ -192,30 +192,22 @@ func appendScaled(dst []byte, v int64, scale int) []byte {
 // maxCellChars is the most UTF-16 units a cell holds (Excel's limit); longer text is cut there, as excelize does.
 const maxCellChars = excelize.TotalCellChars
 
-// appendInlineString ends a cell holding s as an inline string: escaped for
-// XML (characters XML cannot carry become U+FFFD), its leading and trailing
-// white space kept, and any literal _xHHHH_ escaped so it reads back as typed.
+// appendInlineString ends a cell holding s as an inline string: cut at
+// Excel's limit, escaped for XML (characters XML cannot carry become U+FFFD),
+// its leading and trailing white space kept, and any literal _xHHHH_ escaped
+// so it reads back as typed — what excelize does with a string cell.
 func appendInlineString(dst []byte, s string) []byte {
+	if len(s) > maxCellChars { // only then can it pass the limit in UTF-16 units
+		s = cutUTF16(s, maxCellChars)
+	}
 	dst = append(dst, ` t="inlineStr"><is><t`...)
-	if s != "" {
-		switch s[0] {
-		case ' ', '\t', '\n', '\r':
-			dst = append(dst, ` xml:space="preserve"`...)
-		default:
-			switch s[len(s)-1] {
-			case ' ', '\t', '\n', '\r':
-				dst = append(dst, ` xml:space="preserve"`...)
-			}
-		}
+	if s != "" && (isXMLSpace(s[0]) || isXMLSpace(s[len(s)-1])) {
+		dst = append(dst, ` xml:space="preserve"`...)
 	}
 	dst = append(dst, '>')
-	units := 0
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if units++; units > maxCellChars {
-				break
-			}
 			switch {
 			case c == '&':
 				dst = append(dst, "&amp;"...)
@@ -239,14 +231,7 @@ func appendInlineString(dst []byte, s string) []byte {
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
-		n := 1
-		if r >= 0x10000 {
-			n = 2
-		}
-		if units += n; units > maxCellChars {
-			break
-		}
-		if (r == utf8.RuneError && size == 1) || (r >= 0xD800 && r <= 0xDFFF) || r == 0xFFFE || r == 0xFFFF {
+		if (r == utf8.RuneError && size == 1) || r == 0xFFFE || r == 0xFFFF {
 			dst = append(dst, "\uFFFD"...)
 		} else {
 			dst = append(dst, s[i:i+size]...)
@@ -254,6 +239,24 @@ func appendInlineString(dst []byte, s string) []byte {
 		i += size
 	}
 	return append(dst, `</t></is></c>`...)
+}
+
+func isXMLSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// cutUTF16 keeps the longest prefix of s that is at most n UTF-16 units.
+func cutUTF16(s string, n int) string {
+	units := 0
+	for i, r := range s {
+		if r >= 0x10000 {
+			units += 2
+		} else {
+			units++
+		}
+		if units > n {
+			return s[:i]
+		}
+	}
+	return s
 }
 
 // isBstrEscape says whether s starts with _xHHHH_, which a reader would take for an escaped character.

@@ -37,6 +37,7 @@ func TestTableRowsReadBackAsExcelizeWritesThem(t *testing.T) {
 		{Title: "变动", Kind: Percent}, {Title: "比例", Kind: Share}, {Title: "万元", Kind: WanYuan}}
 	pct := domain.Ratio(-3333)
 	long := strings.Repeat("长", maxCellChars+10)
+	cutAtSpace := strings.Repeat("长", maxCellChars-1) + " 尾巴" // cut at the limit, it ends in a space
 	rows := [][]any{
 		{"=SUM(A1:A2)", domain.Money(-123456), domain.DateOf(2026, 3, 5), 42, domain.Ratio(-1250), domain.Ratio(6666), domain.Money(123456789)},
 		{" 前后有空格 ", domain.Money(5), domain.Date(0), int64(-7), rules.Pct(123456789), domain.Ratio(10000), domain.Money(-1)},
@@ -49,6 +50,7 @@ func TestTableRowsReadBackAsExcelizeWritesThem(t *testing.T) {
 		{domain.Month(202606), nil, nil, nil, nil, nil, nil},
 		{long, nil, nil, nil, nil, nil, nil},
 		{Cell{V: "", Tone: Warn}, nil, nil, nil, nil, nil, nil},
+		{cutAtSpace, nil, nil, nil, nil, nil, nil},
 	}
 
 	ours := NewBook(testMeta)
@@ -117,6 +119,7 @@ func TestTableRowsReadBackAsExcelizeWritesThem(t *testing.T) {
 	for cell, want := range map[string]string{
 		"A3": " 前后有空格 ", "A4": "a&b<c>d\"e'f", "A5": "行一\n行二\t制表\r回车", "A6": "控制\uFFFD字符\uFFFD",
 		"A7": "坏\uFFFD字节", "A8": "_x0041_ 与 _x005F_ 与 _X00zz_", "A9": "😀𠮷", "A10": "2026-06", "A11": long[:3*maxCellChars],
+		"A13": cutAtSpace[:3*(maxCellChars-1)+1],
 	} {
 		if have, _ := got.GetCellValue("表", cell); have != want {
 			t.Errorf("%s = %.80q, want %.80q", cell, have, want)
@@ -129,4 +132,21 @@ func sameNumber(a, b string) bool {
 	x, errA := strconv.ParseFloat(a, 64)
 	y, errB := strconv.ParseFloat(b, 64)
 	return errA == nil && errB == nil && x == y
+}
+
+// xml:space="preserve" follows the text as written, after the cut at Excel's limit.
+func TestInlineStringKeepsEdgeSpaces(t *testing.T) {
+	for _, tc := range []struct {
+		text     string
+		preserve bool
+	}{
+		{"中间 有空格", false}, {" 前", true}, {"后\n", true}, {"\t", true}, {"", false},
+		{strings.Repeat("长", maxCellChars-1) + " 尾巴", true}, // the cut leaves a trailing space
+		{strings.Repeat("长", maxCellChars) + " ", false},    // the cut drops it
+	} {
+		got := strings.Contains(string(appendInlineString(nil, tc.text)), `xml:space="preserve"`)
+		if got != tc.preserve {
+			t.Errorf("%.20q…: preserve %v, want %v", tc.text, got, tc.preserve)
+		}
+	}
 }
