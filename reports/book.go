@@ -19,9 +19,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
-
-	"kam/domain"
-	"kam/rules"
 )
 
 // ColKind says how a column's values are written.
@@ -223,6 +220,22 @@ func (b *Book) style(kind ColKind, tone Tone) (int, error) {
 	return id, nil
 }
 
+// putCell writes v as column i of row r in t: in plain, the column's style,
+// unless v is a Cell with a tone. It returns the text written, if any.
+func (b *Book) putCell(t *tableRows, i, r int, kind ColKind, plain int, v any) (string, error) {
+	style := plain
+	if c, ok := v.(Cell); ok {
+		v = c.V
+		if c.Tone != Plain {
+			var err error
+			if style, err = b.style(kind, c.Tone); err != nil {
+				return "", err
+			}
+		}
+	}
+	return t.cell(i, r, style, kind, v)
+}
+
 // Table writes one sheet: a header row of cols, then every row rows yields
 // through add. Values per kind: Text string; Amount domain.Money; Day
 // domain.Date (0 = empty); Count int/int64; Percent domain.Ratio, rules.Pct or
@@ -303,17 +316,7 @@ func (b *Book) Table(sheet string, cols []Column, rows func(add func(values ...a
 		}
 		data.startRow(row)
 		for i, v := range values {
-			style := plain[i]
-			if c, ok := v.(Cell); ok {
-				v = c.V
-				if c.Tone != Plain {
-					var err error
-					if style, err = b.style(cols[i].Kind, c.Tone); err != nil {
-						return err
-					}
-				}
-			}
-			text, err := data.cell(i, row, style, cols[i].Kind, v)
+			text, err := b.putCell(data, i, row, cols[i].Kind, plain[i], v)
 			if err != nil {
 				return fmt.Errorf("reports: sheet %s column %s: %w", sheet, cols[i].Title, err)
 			}
@@ -402,50 +405,6 @@ func (b *Book) headerStyle() (int, error) {
 		b.header = id
 	}
 	return b.header, nil
-}
-
-func (b *Book) cell(kind ColKind, v any) (excelize.Cell, error) {
-	tone := Plain
-	if c, ok := v.(Cell); ok {
-		tone, v = c.Tone, c.V
-	}
-	style, err := b.style(kind, tone)
-	if err != nil {
-		return excelize.Cell{}, err
-	}
-	var out any
-	switch x := v.(type) {
-	case nil:
-	case domain.Money:
-		if kind == WanYuan {
-			out = float64(x) / 1e6 // fen → 万元
-		} else {
-			out = x.Float()
-		}
-	case domain.Date:
-		if x != 0 {
-			out = x.Time()
-		}
-	case domain.Ratio:
-		if kind == Share {
-			out = float64(x) / 100
-		} else {
-			out = float64(x) / 10000
-		}
-	case *domain.Ratio:
-		if x != nil {
-			out = float64(*x) / 10000
-		}
-	case rules.Pct: // a growth rate, which can pass what a Ratio holds
-		out = x.Fraction()
-	case domain.Month:
-		out = x.String()
-	case string, int, int32, int64:
-		out = x
-	default:
-		return excelize.Cell{}, fmt.Errorf("unsupported value %T", v)
-	}
-	return excelize.Cell{StyleID: style, Value: out}, nil
 }
 
 func width(c Column) float64 {
@@ -563,42 +522,53 @@ func (b *Book) explainSheet(sheet string, items [][2]string) error {
 	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
 		return err
 	}
+	// Its rows go through the same encoder as a table's (tableRows), below no header of excelize's.
+	data := newTableRows(ncols)
+	b.rows[placeholderDim(seq)] = data
 	row := 0
-	put := func(vals []any) error {
+	put := func(style int, texts ...string) error {
 		row++
-		cell, _ := excelize.CoordinatesToCellName(1, row)
-		return sw.SetRow(cell, vals)
+		data.startRow(row)
+		for i, s := range texts {
+			if _, err := data.cell(i, row, style, Text, s); err != nil {
+				return err
+			}
+		}
+		return data.endRow()
 	}
-	if err := put([]any{excelize.Cell{StyleID: hs, Value: "项目"}, excelize.Cell{StyleID: hs, Value: "内容"}}); err != nil {
+	if err := put(hs, "项目", "内容"); err != nil {
 		return err
 	}
 	for _, it := range items {
-		if err := put([]any{excelize.Cell{StyleID: text, Value: it[0]}, excelize.Cell{StyleID: text, Value: it[1]}}); err != nil {
+		if err := put(text, it[0], it[1]); err != nil {
 			return err
 		}
 	}
 	for _, t := range b.extra {
 		row++ // a blank row between tables
-		if err := put([]any{excelize.Cell{StyleID: hs, Value: t.title}}); err != nil {
+		if err := put(hs, t.title); err != nil {
 			return err
 		}
-		head := make([]any, len(t.cols))
+		head := make([]string, len(t.cols))
 		for i, c := range t.cols {
-			head[i] = excelize.Cell{StyleID: hs, Value: c.Title}
+			head[i] = c.Title
 		}
-		if err := put(head); err != nil {
+		if err := put(hs, head...); err != nil {
 			return err
 		}
 		for _, r := range t.rows {
-			vals := make([]any, len(r))
+			row++
+			data.startRow(row)
 			for i, v := range r {
-				c, err := b.cell(t.cols[i].Kind, v)
+				plain, err := b.style(t.cols[i].Kind, Plain)
 				if err != nil {
+					return err
+				}
+				if _, err := b.putCell(data, i, row, t.cols[i].Kind, plain, v); err != nil {
 					return fmt.Errorf("reports: %s table %s: %w", sheet, t.title, err)
 				}
-				vals[i] = c
 			}
-			if err := put(vals); err != nil {
+			if err := data.endRow(); err != nil {
 				return err
 			}
 		}

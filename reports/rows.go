@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
@@ -250,12 +251,7 @@ func isXMLSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c ==
 func cutUTF16(s string, n int) string {
 	units := 0
 	for i, r := range s {
-		if r >= 0x10000 {
-			units += 2
-		} else {
-			units++
-		}
-		if units > n {
+		if units += utf16.RuneLen(r); units > n {
 			return s[:i]
 		}
 	}
