@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"net/mail"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 	_ "time/tzdata" // the zone database travels with the binary
@@ -37,6 +39,8 @@ type Config struct {
 	Recipients    Recipients `yaml:"recipients"`
 	Log           Log        `yaml:"log"`
 	HTTP          HTTP       `yaml:"http"`
+
+	jobs []JobKeys // the jobs whose keys schedule: and recipients: take
 
 	loc *time.Location
 }
@@ -82,17 +86,20 @@ type Roster struct {
 	TargetsDueDay    int `yaml:"targets_due_day"`       // next month's targets are due by this day of the month
 }
 
+// JobKeys is what the configuration knows of one report job (the job
+// registry, package jobs, declares them): its key under schedule: with its
+// default cron spec, and its key under recipients:.
+type JobKeys struct {
+	Schedule, Recipients, DefaultSchedule string
+}
+
 type Schedule struct {
-	Ingest        string   `yaml:"ingest"`
-	Tender        string   `yaml:"tender"`
-	Grade         string   `yaml:"grade"`
-	ReviewDiamond string   `yaml:"review_diamond"`
-	ReviewGold    string   `yaml:"review_gold"`
-	Splits        string   `yaml:"splits"`
-	Roster        string   `yaml:"roster"`
-	Delivery      string   `yaml:"delivery"`
-	Grace         Duration `yaml:"shutdown_grace"`  // how long a running job may finish after SIGTERM
-	CatchUpMonths int      `yaml:"catch_up_months"` // how far back a start looks for periods missed while kam was down
+	Ingest   string `yaml:"ingest"`
+	Delivery string `yaml:"delivery"`
+	// Jobs is each job's cron spec by its key (review_gold); "" leaves it unscheduled.
+	Jobs          map[string]string `yaml:"-"`
+	Grace         Duration          `yaml:"shutdown_grace"`  // how long a running job may finish after SIGTERM
+	CatchUpMonths int               `yaml:"catch_up_months"` // how far back a start looks for periods missed while kam was down
 }
 
 type SMTP struct {
@@ -108,14 +115,10 @@ type SMTP struct {
 }
 
 type Recipients struct {
-	Grades        []string `yaml:"grades"`
-	Tender        []string `yaml:"tender"`
-	ReviewDiamond []string `yaml:"review_diamond"`
-	ReviewGold    []string `yaml:"review_gold"`
-	Splits        []string `yaml:"splits"`
-	Roster        []string `yaml:"roster"`
-	Rejections    []string `yaml:"rejections"`
-	Admin         []string `yaml:"admin"`
+	// Reports are the mailboxes of each job's city-wide report, by the job's key (grades).
+	Reports    map[string][]string `yaml:"-"`
+	Rejections []string            `yaml:"rejections"`
+	Admin      []string            `yaml:"admin"`
 	// Units adds mailboxes per unit code to the units extract's 邮箱 (SPEC §5: each centre gets its own).
 	Units map[string][]string `yaml:"units"`
 }
@@ -154,9 +157,9 @@ func (d Duration) check(key string) error {
 
 func (d Duration) MarshalYAML() (any, error) { return d.String(), nil }
 
-// Default is the configuration used when no file is given.
-func Default() Config {
-	return Config{
+// Default is the configuration used when no file is given, for the jobs given.
+func Default(jobs ...JobKeys) Config {
+	c := Config{
 		Timezone:      "Asia/Shanghai",
 		DB:            DB{SQLitePath: "var/kam.db"},
 		Paths:         Paths{Inbox: "var/inbox", Processed: "var/processed", Rejected: "var/rejected", Reports: "var/reports"},
@@ -172,25 +175,27 @@ func Default() Config {
 		Roster: Roster{ConcentrationPct: 30, TargetsDueDay: 25},
 		Schedule: Schedule{
 			Ingest:        "@every 2m",
-			Tender:        "30 7 * * *",
-			Grade:         "0 3 10 1,4,7,10 *",
-			ReviewDiamond: "0 4 8 * *",
-			ReviewGold:    "30 4 8 1,3,5,7,9,11 *",
-			Splits:        "0 5 6 * *",
-			Roster:        "0 6 25 * *",
 			Delivery:      "@every 1m",
+			Jobs:          map[string]string{},
 			Grace:         Duration{Duration: time.Minute},
 			CatchUpMonths: 12,
 		},
 		SMTP: SMTP{Port: 587, TLS: "starttls", From: "kam@localhost", FromName: "东莞邮政大客户管理", MaxAttachmentMB: 20, MaxAttempts: 8},
 		Log:  Log{Format: "auto", Level: "info"},
 		HTTP: DefaultHTTP(),
+		jobs: slices.Clone(jobs),
 	}
+	c.Recipients.Reports = map[string][]string{}
+	for _, j := range jobs {
+		c.Schedule.Jobs[j.Schedule] = j.DefaultSchedule
+		c.Recipients.Reports[j.Recipients] = nil
+	}
+	return c
 }
 
-// Load reads path (empty: defaults only) and applies environment overrides.
-func Load(path string) (Config, error) {
-	cfg := Default()
+// Load reads path (empty: defaults only) for the jobs given and applies environment overrides.
+func Load(path string, jobs ...JobKeys) (Config, error) {
+	cfg := Default(jobs...)
 	if path != "" {
 		data, err := os.ReadFile(path)
 		if err != nil {
@@ -203,11 +208,14 @@ func Load(path string) (Config, error) {
 		if err := yaml.Unmarshal(data, &doc); err != nil {
 			return cfg, domain.Usagef("配置文件 %s 不是有效的 YAML：%s", path, strings.TrimPrefix(err.Error(), "yaml: "))
 		}
-		if err := checkKeys(&doc, path); err != nil {
+		if err := checkKeys(&doc, path, jobs); err != nil {
 			return cfg, err
 		}
 		if doc.Kind != 0 { // an empty file means all defaults
 			if err := doc.Decode(&cfg); err != nil {
+				return cfg, domain.Usagef("配置文件 %s 有误: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))
+			}
+			if err := cfg.decodeJobs(&doc); err != nil {
 				return cfg, domain.Usagef("配置文件 %s 有误: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))
 			}
 		}
@@ -217,6 +225,71 @@ func Load(path string) (Config, error) {
 	}
 	cfg.SMTP.Password = os.Getenv("KAM_SMTP_PASSWORD")
 	return cfg, cfg.Validate()
+}
+
+// decodeJobs reads the jobs' keys under schedule: and recipients: (checkKeys
+// has checked their types); an empty value keeps the default.
+func (c *Config) decodeJobs(doc *yaml.Node) error {
+	for _, j := range c.jobs {
+		if n := keyValue(doc, "schedule", j.Schedule); n != nil {
+			if err := n.Decode(ptr(c.Schedule.Jobs, j.Schedule)); err != nil {
+				return err
+			}
+		}
+		if n := keyValue(doc, "recipients", j.Recipients); n != nil {
+			if err := n.Decode(ptr(c.Recipients.Reports, j.Recipients)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// ptr decodes into m[k] through a pointer and stores the result back.
+func ptr[V any](m map[string]V, k string) *mapSlot[V] { return &mapSlot[V]{m: m, k: k} }
+
+type mapSlot[V any] struct {
+	m map[string]V
+	k string
+}
+
+func (s *mapSlot[V]) UnmarshalYAML(n *yaml.Node) error {
+	var v V
+	if err := n.Decode(&v); err != nil {
+		return err
+	}
+	s.m[s.k] = v
+	return nil
+}
+
+// keyValue is the value node of section.key in a parsed file, nil when absent or empty.
+func keyValue(doc *yaml.Node, section, key string) *yaml.Node {
+	n := doc
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	for _, k := range []string{section, key} {
+		for n.Kind == yaml.AliasNode && n.Alias != nil {
+			n = n.Alias
+		}
+		if n.Kind != yaml.MappingNode {
+			return nil
+		}
+		var next *yaml.Node
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == k {
+				next = n.Content[i+1]
+			}
+		}
+		if next == nil {
+			return nil
+		}
+		n = next
+	}
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
+		return nil
+	}
+	return n
 }
 
 // Location is the configured time zone (valid after Validate).
@@ -316,11 +389,15 @@ func (c *Config) Validate() error {
 		return bad("smtp.from", "%q 不是邮件地址", c.SMTP.From)
 	}
 	r := c.Recipients
-	for _, list := range []struct {
+	type list struct {
 		key   string
 		addrs []string
-	}{{"grades", r.Grades}, {"tender", r.Tender}, {"review_diamond", r.ReviewDiamond}, {"review_gold", r.ReviewGold},
-		{"splits", r.Splits}, {"roster", r.Roster}, {"rejections", r.Rejections}, {"admin", r.Admin}} {
+	}
+	lists := []list{{"rejections", r.Rejections}, {"admin", r.Admin}}
+	for _, key := range slices.Sorted(maps.Keys(r.Reports)) {
+		lists = append(lists, list{key, r.Reports[key]})
+	}
+	for _, list := range lists {
 		for _, a := range list.addrs {
 			if _, err := mail.ParseAddress(a); err != nil {
 				return bad("recipients."+list.key, "%q 不是邮件地址", a)
@@ -369,10 +446,12 @@ func checkDSN(dsn string) error {
 // validateSchedule checks each cron spec (an empty one leaves the task unscheduled).
 func (c *Config) validateSchedule() error {
 	s := c.Schedule
-	for _, e := range []struct{ key, spec string }{
-		{"ingest", s.Ingest}, {"tender", s.Tender}, {"grade", s.Grade}, {"review_diamond", s.ReviewDiamond},
-		{"review_gold", s.ReviewGold}, {"splits", s.Splits}, {"roster", s.Roster}, {"delivery", s.Delivery},
-	} {
+	type entry struct{ key, spec string }
+	entries := []entry{{"ingest", s.Ingest}, {"delivery", s.Delivery}}
+	for _, key := range slices.Sorted(maps.Keys(s.Jobs)) {
+		entries = append(entries, entry{key, s.Jobs[key]})
+	}
+	for _, e := range entries {
 		if e.spec == "" {
 			continue
 		}

@@ -20,9 +20,20 @@ func writeConfig(t *testing.T, body string) string {
 	return path
 }
 
+// testJobs are kam's job keys as kam.example.yaml writes them (package jobs'
+// registry declares the real ones and checks the example file against them).
+var testJobs = []JobKeys{
+	{Schedule: "tender", Recipients: "tender", DefaultSchedule: "30 7 * * *"},
+	{Schedule: "grade", Recipients: "grades", DefaultSchedule: "0 3 10 1,4,7,10 *"},
+	{Schedule: "review_diamond", Recipients: "review_diamond", DefaultSchedule: "0 4 8 * *"},
+	{Schedule: "review_gold", Recipients: "review_gold", DefaultSchedule: "30 4 8 1,3,5,7,9,11 *"},
+	{Schedule: "splits", Recipients: "splits", DefaultSchedule: "0 5 6 * *"},
+	{Schedule: "roster", Recipients: "roster", DefaultSchedule: "0 6 25 * *"},
+}
+
 func TestNoFileGivesValidDefaults(t *testing.T) {
 	t.Setenv("KAM_DB_DSN", "")
-	cfg, err := Load("")
+	cfg, err := Load("", testJobs...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,11 +59,11 @@ func TestNoFileGivesValidDefaults(t *testing.T) {
 // The documented example must be exactly the defaults, so the two cannot drift.
 func TestExampleFileIsTheDefaults(t *testing.T) {
 	t.Setenv("KAM_DB_DSN", "")
-	got, err := Load("../kam.example.yaml")
+	got, err := Load("../kam.example.yaml", testJobs...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, _ := Load("")
+	want, _ := Load("", testJobs...)
 	got.loc, want.loc = nil, nil // two loads of one zone are equal, not identical
 	// Printed, not DeepEqual: `[]` in YAML is an empty slice where the default has nil.
 	if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", want) {
@@ -90,7 +101,7 @@ func TestBadConfigIsUsageErrorNamingTheKey(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			_, err := Load(writeConfig(t, tc.body))
+			_, err := Load(writeConfig(t, tc.body), testJobs...)
 			var ue *domain.Error
 			if !errors.As(err, &ue) || ue.Kind != domain.EInvalid {
 				t.Fatalf("err = %v, want a usage error (exit 2)", err)
@@ -104,7 +115,7 @@ func TestBadConfigIsUsageErrorNamingTheKey(t *testing.T) {
 
 func TestEmptyFileMeansDefaults(t *testing.T) {
 	t.Setenv("KAM_DB_DSN", "")
-	if _, err := Load(writeConfig(t, "")); err != nil {
+	if _, err := Load(writeConfig(t, ""), testJobs...); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -49,7 +49,7 @@ func TestGradeTableValidate(t *testing.T) {
 
 func defaultTable(t *testing.T) domain.GradeTable {
 	t.Helper()
-	g, err := Default().GradeTable()
+	g, err := Default(testJobs...).GradeTable()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,7 @@ var unmarshalerType = reflect.TypeFor[yaml.Unmarshaler]()
 // checkKeys walks a parsed file against Config's yaml tags and names, in file
 // order, the first key kam does not know or the first value of the wrong type,
 // in Chinese and by its key path (yaml's own errors name Go types, in English).
-func checkKeys(doc *yaml.Node, file string) error {
+func checkKeys(doc *yaml.Node, file string, jobs []JobKeys) error {
 	if doc.Kind == 0 { // an empty file
 		return nil
 	}
@@ -26,7 +26,8 @@ func checkKeys(doc *yaml.Node, file string) error {
 		}
 		doc = doc.Content[0]
 	}
-	if err := walkNode(doc, reflect.TypeFor[Config](), ""); err != nil {
+	w := keyWalker{extra: jobFields(jobs)}
+	if err := w.walkNode(doc, reflect.TypeFor[Config](), ""); err != nil {
 		return domain.Usagef("%s（%s 第 %d 行）", err.msg, file, err.line)
 	}
 	return nil
@@ -37,7 +38,23 @@ type keyError struct {
 	line int
 }
 
-func walkNode(n *yaml.Node, t reflect.Type, path string) *keyError {
+// keyWalker checks a file's keys; extra are the keys a section takes beyond
+// its struct's own: the jobs' keys under schedule: and recipients:.
+type keyWalker struct {
+	extra map[string]map[string]reflect.StructField
+}
+
+// jobFields are the jobs' keys as fields: a cron spec under schedule:, a list of mailboxes under recipients:.
+func jobFields(jobs []JobKeys) map[string]map[string]reflect.StructField {
+	extra := map[string]map[string]reflect.StructField{"schedule": {}, "recipients": {}}
+	for _, j := range jobs {
+		extra["schedule"][j.Schedule] = reflect.StructField{Name: j.Schedule, Type: reflect.TypeFor[string]()}
+		extra["recipients"][j.Recipients] = reflect.StructField{Name: j.Recipients, Type: reflect.TypeFor[[]string]()}
+	}
+	return extra
+}
+
+func (w keyWalker) walkNode(n *yaml.Node, t reflect.Type, path string) *keyError {
 	for n.Kind == yaml.AliasNode && n.Alias != nil {
 		n = n.Alias
 	}
@@ -53,6 +70,9 @@ func walkNode(n *yaml.Node, t reflect.Type, path string) *keyError {
 			return wrongType(n, path, "一组子项（例如 "+firstKey(t)+": …）")
 		}
 		fields := yamlFields(t)
+		for k, f := range w.extra[path] {
+			fields[k] = f
+		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			key := join(path, k.Value)
@@ -60,7 +80,7 @@ func walkNode(n *yaml.Node, t reflect.Type, path string) *keyError {
 			if !ok {
 				return &keyError{unknownKey(key, path, fields), k.Line}
 			}
-			if err := walkNode(v, f.Type, key); err != nil {
+			if err := w.walkNode(v, f.Type, key); err != nil {
 				return err
 			}
 		}
@@ -70,7 +90,7 @@ func walkNode(n *yaml.Node, t reflect.Type, path string) *keyError {
 			return wrongType(n, path, "一组子项（例如 D01: [d01@example.cn]）")
 		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			if err := walkNode(n.Content[i+1], t.Elem(), join(path, n.Content[i].Value)); err != nil {
+			if err := w.walkNode(n.Content[i+1], t.Elem(), join(path, n.Content[i].Value)); err != nil {
 				return err
 			}
 		}
@@ -80,7 +100,7 @@ func walkNode(n *yaml.Node, t reflect.Type, path string) *keyError {
 			return wrongType(n, path, "一个列表（例如 [a, b] 或每行一个 - a）")
 		}
 		for i, e := range n.Content {
-			if err := walkNode(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); err != nil {
+			if err := w.walkNode(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); err != nil {
 				return err
 			}
 		}

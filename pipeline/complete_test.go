@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"kam/domain"
+	"kam/pipeline/ingest"
+	"kam/pipeline/jobs"
 	"kam/store"
 	"kam/store/storetest"
 )
@@ -28,24 +30,24 @@ func TestCheckCompleteRefusesGapsUnlessAllowed(t *testing.T) {
 			}
 		}
 		drop(t, a, "rev.csv", []byte(b.String()))
-		if res := ingest(t, a); res.Count(OutcomeLoaded) != 4 {
+		if res := scan(t, a); res.Count(ingest.OutcomeLoaded) != 4 {
 			t.Fatalf("%+v", res.Files)
 		}
 		m := func(mon time.Month) domain.Month { return domain.NewMonth(2026, mon) }
 		ctx := t.Context()
 
-		if w, err := a.checkComplete(ctx, []domain.Month{m(3), m(4), m(5)}, false); err != nil || w != nil {
+		if w, err := jobs.CheckComplete(ctx, a.App, []domain.Month{m(3), m(4), m(5)}, false); err != nil || w != nil {
 			t.Errorf("03-05: %v %v", w, err)
 		}
-		if _, err := a.checkComplete(ctx, []domain.Month{m(5), m(6), m(7)}, false); err == nil || !strings.Contains(err.Error(), "缺少 2026-06 包裹 的收入") {
+		if _, err := jobs.CheckComplete(ctx, a.App, []domain.Month{m(5), m(6), m(7)}, false); err == nil || !strings.Contains(err.Error(), "缺少 2026-06 包裹 的收入") {
 			t.Errorf("05-07 (包裹 in each of 03-05, not in 06): %v", err)
 		}
-		_, err := a.checkComplete(ctx, []domain.Month{m(7), m(8), m(9)}, false)
+		_, err := jobs.CheckComplete(ctx, a.App, []domain.Month{m(7), m(8), m(9)}, false)
 		var de *domain.Error
 		if !errors.As(err, &de) || de.Kind != domain.ERefused || !strings.Contains(err.Error(), "缺少 2026-08（整月无收入）、2026-09（整月无收入） 的收入") {
 			t.Errorf("07-09: %v", err)
 		}
-		w, err := a.checkComplete(ctx, []domain.Month{m(7), m(8), m(9)}, true)
+		w, err := jobs.CheckComplete(ctx, a.App, []domain.Month{m(7), m(8), m(9)}, true)
 		if err != nil || len(w) != 2 || !strings.Contains(w[0], "2026-08") {
 			t.Errorf("allowed: %q %v", w, err)
 		}

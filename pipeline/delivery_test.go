@@ -22,6 +22,10 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"kam/domain"
+	"kam/pipeline/core"
+	"kam/pipeline/ingest"
+	"kam/pipeline/jobs"
+	outbox "kam/pipeline/mail"
 	"kam/store"
 	"kam/store/storetest"
 )
@@ -234,8 +238,8 @@ func mailApp(t *testing.T, s *store.Store, m *mailServer) (*App, *clock) {
 }
 
 // splitsJob writes a workbook and a CSV of the given sizes (random bytes stand in for their content).
-func splitsJob(xlsxSize, csvSize int) Job {
-	return Job{Name: "splits", Period: monthPeriod, Run: func(ctx context.Context, a *App, period string, asOf domain.Date, out *Output) error {
+func splitsJob(xlsxSize, csvSize int) *jobs.Job {
+	return registered("splits", func(ctx context.Context, a *core.App, period string, asOf domain.Date, out *jobs.Output) error {
 		out.Headline = "分成合计 ¥12,345.67，差额 0"
 		for _, f := range []struct {
 			name string
@@ -248,7 +252,7 @@ func splitsJob(xlsxSize, csvSize int) Job {
 			}
 		}
 		return nil
-	}}
+	})
 }
 
 func archived(t *testing.T, s *store.Store, id int64) []byte {
@@ -264,16 +268,16 @@ func TestReportMailCarriesTheArchivedFiles(t *testing.T) {
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		srv := startMailServer(t)
 		a, _ := mailApp(t, s, srv)
-		a.Cfg.Recipients.Splits = []string{"finance@example.com", "ops@example.com", "Finance@example.com"}
+		a.Cfg.Recipients.Reports["splits"] = []string{"finance@example.com", "ops@example.com", "Finance@example.com"}
 		ctx := t.Context()
-		out, err := a.runJob(ctx, splitsJob(200<<10, 30<<10), RunRequest{Period: "2026-06"})
+		out, err := jobs.RunJob(ctx, a.App, splitsJob(200<<10, 30<<10), jobs.RunRequest{Period: "2026-06"})
 		mustDo(t, err)
 		if len(out.Reports) != 2 || len(srv.messages()) != 0 {
 			t.Fatalf("reports %+v; %d mails sent before delivery", out.Reports, len(srv.messages()))
 		}
 		res, err := a.Deliver(ctx)
 		mustDo(t, err)
-		wantEqual(t, "first pass", res, DeliveryResult{Sent: 2})
+		wantEqual(t, "first pass", res, outbox.DeliveryResult{Sent: 2})
 		got := srv.messages()
 		if len(got) != 2 {
 			t.Fatalf("server got %d mails, want 2", len(got))
@@ -287,7 +291,7 @@ func TestReportMailCarriesTheArchivedFiles(t *testing.T) {
 				t.Errorf("To: %q", m.To)
 			}
 			wantEqual(t, "subject", m.Subject, "收入分成 · 2026 年 6 月 · 分成合计 ¥12,345.67，差额 0")
-			wantEqual(t, "Message-ID", m.MessageID, "<"+reportMessageID(out.Reports[0], rcpt)+">")
+			wantEqual(t, "Message-ID", m.MessageID, "<"+outbox.ReportMessageID(out.Reports[0], rcpt)+">")
 			for _, want := range []string{"收入分成（2026 年 6 月）已生成。", "分成合计 ¥12,345.67，差额 0", "splits_2026-06.xlsx（200.0 KB）", "报表见附件。"} {
 				if !strings.Contains(m.Text, want) || !strings.Contains(m.HTML, want) {
 					t.Errorf("body lacks %q:\ntext %s\nhtml %s", want, m.Text, m.HTML)
@@ -304,7 +308,7 @@ func TestReportMailCarriesTheArchivedFiles(t *testing.T) {
 				}
 			}
 		}
-		if res, err := a.Deliver(ctx); err != nil || res != (DeliveryResult{}) {
+		if res, err := a.Deliver(ctx); err != nil || res != (outbox.DeliveryResult{}) {
 			t.Errorf("second pass: %+v %v", res, err)
 		}
 	})
@@ -314,8 +318,8 @@ func TestLargeReportIsNotAttachedButNamed(t *testing.T) {
 	s := storetest.OpenSQLite(t)
 	srv := startMailServer(t)
 	a, _ := mailApp(t, s, srv)
-	a.Cfg.Recipients.Splits = []string{"finance@example.com"}
-	out, err := a.runJob(t.Context(), splitsJob(1<<20, 100), RunRequest{Period: "2026-06"})
+	a.Cfg.Recipients.Reports["splits"] = []string{"finance@example.com"}
+	out, err := jobs.RunJob(t.Context(), a.App, splitsJob(1<<20, 100), jobs.RunRequest{Period: "2026-06"})
 	mustDo(t, err)
 	_, err = a.Deliver(t.Context())
 	mustDo(t, err)
@@ -346,34 +350,34 @@ func TestMailWaitsForTheServerAndGoesOnce(t *testing.T) {
 		srv := startMailServer(t)
 		srv.refuse["gone@example.com"] = true
 		a, clk := mailApp(t, s, srv)
-		a.Cfg.Recipients.Splits = []string{"finance@example.com", "ops@example.com", "gone@example.com"}
+		a.Cfg.Recipients.Reports["splits"] = []string{"finance@example.com", "ops@example.com", "gone@example.com"}
 		ctx := t.Context()
 		t0 := clk.Now()
 		srv.stop()
-		_, err := a.runJob(ctx, splitsJob(10<<10, 100), RunRequest{Period: "2026-06"})
+		_, err := jobs.RunJob(ctx, a.App, splitsJob(10<<10, 100), jobs.RunRequest{Period: "2026-06"})
 		mustDo(t, err)
 
 		res, err := a.Deliver(ctx)
 		mustDo(t, err)
-		wantEqual(t, "server down", res, DeliveryResult{Retry: 3})
+		wantEqual(t, "server down", res, outbox.DeliveryResult{Retry: 3})
 		clk.Set(t0.Add(59 * time.Second))
 		res, _ = a.Deliver(ctx)
-		wantEqual(t, "backing off", res, DeliveryResult{})
+		wantEqual(t, "backing off", res, outbox.DeliveryResult{})
 		clk.Set(t0.Add(time.Minute))
 		res, _ = a.Deliver(ctx)
-		wantEqual(t, "still down", res, DeliveryResult{Retry: 3})
+		wantEqual(t, "still down", res, outbox.DeliveryResult{Retry: 3})
 		clk.Set(t0.Add(2*time.Minute + 59*time.Second))
 		res, _ = a.Deliver(ctx)
-		wantEqual(t, "second back-off is twice as long", res, DeliveryResult{})
+		wantEqual(t, "second back-off is twice as long", res, outbox.DeliveryResult{})
 
 		srv.listen(t, srv.addr)
 		clk.Set(t0.Add(3 * time.Minute))
 		res, err = a.Deliver(ctx)
 		mustDo(t, err)
-		wantEqual(t, "server up", res, DeliveryResult{Sent: 2, GivenUp: 1})
+		wantEqual(t, "server up", res, outbox.DeliveryResult{Sent: 2, GivenUp: 1})
 		clk.Set(t0.Add(24 * time.Hour))
 		res, _ = a.Deliver(ctx)
-		wantEqual(t, "nothing left", res, DeliveryResult{})
+		wantEqual(t, "nothing left", res, outbox.DeliveryResult{})
 
 		seen := map[string]int{}
 		for _, r := range srv.messages() {
@@ -406,15 +410,15 @@ func TestAttemptsRunOut(t *testing.T) {
 	srv := startMailServer(t)
 	a, clk := mailApp(t, s, srv)
 	a.Cfg.SMTP.MaxAttempts = 2
-	a.Cfg.Recipients.Splits = []string{"finance@example.com"}
+	a.Cfg.Recipients.Reports["splits"] = []string{"finance@example.com"}
 	srv.stop()
-	_, err := a.runJob(t.Context(), splitsJob(100, 100), RunRequest{Period: "2026-06"})
+	_, err := jobs.RunJob(t.Context(), a.App, splitsJob(100, 100), jobs.RunRequest{Period: "2026-06"})
 	mustDo(t, err)
 	res, _ := a.Deliver(t.Context())
-	wantEqual(t, "first attempt", res, DeliveryResult{Retry: 1})
+	wantEqual(t, "first attempt", res, outbox.DeliveryResult{Retry: 1})
 	clk.Set(clk.Now().Add(time.Minute))
 	res, _ = a.Deliver(t.Context())
-	wantEqual(t, "last attempt", res, DeliveryResult{GivenUp: 1})
+	wantEqual(t, "last attempt", res, outbox.DeliveryResult{GivenUp: 1})
 	b, err := s.MailBacklog(t.Context())
 	mustDo(t, err)
 	if b.Queued != 0 || b.Failed != 1 {
@@ -422,24 +426,16 @@ func TestAttemptsRunOut(t *testing.T) {
 	}
 }
 
-func TestBackoffDoubles(t *testing.T) {
-	for n, want := range map[int]time.Duration{1: time.Minute, 2: 2 * time.Minute, 3: 4 * time.Minute, 9: 256 * time.Minute, 10: 6 * time.Hour, 50: 6 * time.Hour} {
-		if got := backoff(n); got != want {
-			t.Errorf("backoff(%d) = %s, want %s", n, got, want)
-		}
-	}
-}
-
 func TestNoSMTPHostKeepsMailQueued(t *testing.T) {
 	s := storetest.OpenSQLite(t)
 	a := newTestApp(t, s, time.Date(2026, 7, 6, 5, 0, 0, 0, time.UTC))
-	a.Cfg.Recipients.Splits = []string{"finance@example.com"}
-	_, err := a.runJob(t.Context(), splitsJob(100, 100), RunRequest{Period: "2026-06"})
+	a.Cfg.Recipients.Reports["splits"] = []string{"finance@example.com"}
+	_, err := jobs.RunJob(t.Context(), a.App, splitsJob(100, 100), jobs.RunRequest{Period: "2026-06"})
 	mustDo(t, err)
 	res, err := a.Deliver(t.Context())
 	mustDo(t, err)
 	b, _ := s.MailBacklog(t.Context())
-	if res != (DeliveryResult{}) || b.Queued != 1 {
+	if res != (outbox.DeliveryResult{}) || b.Queued != 1 {
 		t.Errorf("without smtp.host: %+v, backlog %+v", res, b)
 	}
 }
@@ -453,7 +449,7 @@ func TestRejectedFileNoticeCarriesTheErrorWorkbook(t *testing.T) {
 	mustDo(t, os.WriteFile(filepath.Join(a.Cfg.Paths.Inbox, "不明.csv"), []byte("甲,乙\n1,2\n"), 0o644))
 	scan, err := a.Ingest(t.Context())
 	mustDo(t, err)
-	if scan.Count(OutcomeRejected) != 1 {
+	if scan.Count(ingest.OutcomeRejected) != 1 {
 		t.Fatalf("scan: %+v", scan.Files)
 	}
 	_, err = a.Deliver(t.Context())
@@ -480,18 +476,18 @@ func TestSMTPLogin(t *testing.T) {
 	srv := startMailServer(t)
 	srv.users = map[string]string{"kam": "s3cret"}
 	a, clk := mailApp(t, s, srv)
-	a.Cfg.Recipients.Splits = []string{"finance@example.com"}
+	a.Cfg.Recipients.Reports["splits"] = []string{"finance@example.com"}
 	a.Cfg.SMTP.User, a.Cfg.SMTP.Password = "kam", "wrong"
-	_, err := a.runJob(t.Context(), splitsJob(100, 100), RunRequest{Period: "2026-06"})
+	_, err := jobs.RunJob(t.Context(), a.App, splitsJob(100, 100), jobs.RunRequest{Period: "2026-06"})
 	mustDo(t, err)
 	res, err := a.Deliver(t.Context())
 	mustDo(t, err)
-	wantEqual(t, "wrong password", res, DeliveryResult{Retry: 1})
+	wantEqual(t, "wrong password", res, outbox.DeliveryResult{Retry: 1})
 	a.Cfg.SMTP.Password = "s3cret"
 	clk.Set(clk.Now().Add(time.Minute))
 	res, err = a.Deliver(t.Context())
 	mustDo(t, err)
-	wantEqual(t, "right password", res, DeliveryResult{Sent: 1})
+	wantEqual(t, "right password", res, outbox.DeliveryResult{Sent: 1})
 	if len(srv.messages()) != 1 {
 		t.Errorf("server got %d mails", len(srv.messages()))
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"kam/domain"
+	"kam/pipeline/jobs"
 	"kam/store"
 	"kam/store/storetest"
 )
@@ -21,7 +22,7 @@ func TestDryRunRecordsNothing(t *testing.T) {
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		seedTenderData(t, s)
 		a := newTestApp(t, s, time.Date(2026, 7, 15, 9, 0, 0, 0, time.UTC))
-		if _, err := a.RunJob(t.Context(), "tender", RunRequest{}); err != nil {
+		if _, err := a.RunJob(t.Context(), "tender", jobs.RunRequest{}); err != nil {
 			t.Fatal(err)
 		}
 		before := tableDump(t, s)
@@ -33,12 +34,12 @@ func TestDryRunRecordsNothing(t *testing.T) {
 			}
 		}
 
-		future := RunRequest{AsOf: day(2027, 3, 1)}
+		future := jobs.RunRequest{AsOf: day(2027, 3, 1)}
 		if _, err := a.RunJob(t.Context(), "tender", future); domain.KindOf(err) != domain.EInvalid {
 			t.Fatalf("future as-of without --dry-run: %v; want a usage error", err)
 		}
 		dst := filepath.Join(t.TempDir(), "试算.xlsx")
-		out, err := a.RunJob(t.Context(), "tender", RunRequest{AsOf: day(2027, 3, 1), DryRun: true, DryRunPath: dst})
+		out, err := a.RunJob(t.Context(), "tender", jobs.RunRequest{AsOf: day(2027, 3, 1), DryRun: true, DryRunPath: dst})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -48,14 +49,14 @@ func TestDryRunRecordsNothing(t *testing.T) {
 		if st, err := os.Stat(dst); err != nil || st.Size() == 0 {
 			t.Errorf("dry-run workbook: %v", err)
 		}
-		if _, err := a.RunJob(t.Context(), "tender", RunRequest{AsOf: day(2027, 3, 1), DryRun: true, DryRunPath: dst}); domain.KindOf(err) != domain.EInvalid {
+		if _, err := a.RunJob(t.Context(), "tender", jobs.RunRequest{AsOf: day(2027, 3, 1), DryRun: true, DryRunPath: dst}); domain.KindOf(err) != domain.EInvalid {
 			t.Errorf("dry run over an existing file: %v; want a usage error", err)
 		}
 		wantEqual(t, "tables after the dry runs", tableDump(t, s), before)
 
 		// The future date took no 新增 marks: the real run of a later day still has them.
 		a.Now = func() time.Time { return time.Date(2026, 7, 20, 9, 0, 0, 0, time.UTC) }
-		out, err = a.RunJob(t.Context(), "tender", RunRequest{})
+		out, err = a.RunJob(t.Context(), "tender", jobs.RunRequest{})
 		if err != nil {
 			t.Fatal(err)
 		}

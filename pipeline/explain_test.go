@@ -11,6 +11,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"kam/domain"
+	"kam/pipeline/jobs"
 	"kam/store"
 	"kam/store/storetest"
 )
@@ -20,7 +21,7 @@ func TestExplainAgreesWithTheGradesWorkbook(t *testing.T) {
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		seedGradeData(t, s)
 		a := newTestApp(t, s, time.Date(2026, 7, 10, 9, 0, 0, 0, time.UTC))
-		out, err := a.RunJob(t.Context(), "grade", RunRequest{Period: "2026Q2"})
+		out, err := a.RunJob(t.Context(), "grade", jobs.RunRequest{Period: "2026Q2"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -78,7 +79,7 @@ func TestExplainAgreesWithTheSplitsWorkbook(t *testing.T) {
 		}
 		seed(t, s, func(tx *store.Tx) error { return tx.PutCustomers(customers) })
 		a := newTestApp(t, s, time.Date(2026, 7, 15, 9, 0, 0, 0, time.UTC))
-		out, err := a.RunJob(t.Context(), "splits", RunRequest{})
+		out, err := a.RunJob(t.Context(), "splits", jobs.RunRequest{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -121,10 +122,10 @@ func TestExplainAgreesWithTheReviewPack(t *testing.T) {
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		seedGradeData(t, s)
 		a := newTestApp(t, s, time.Date(2026, 7, 10, 9, 0, 0, 0, time.UTC))
-		if _, err := a.RunJob(t.Context(), "grade", RunRequest{Period: "2026Q2"}); err != nil {
+		if _, err := a.RunJob(t.Context(), "grade", jobs.RunRequest{Period: "2026Q2"}); err != nil {
 			t.Fatal(err)
 		}
-		out, err := a.RunJob(t.Context(), "review-diamond", RunRequest{Period: "2026-06"})
+		out, err := a.RunJob(t.Context(), "review-diamond", jobs.RunRequest{Period: "2026-06"})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -12,6 +12,7 @@ import (
 
 	"kam/domain"
 	"kam/gen"
+	"kam/pipeline/ingest"
 	"kam/store"
 	"kam/store/storetest"
 )
@@ -60,30 +61,30 @@ func TestErrorWorkbookFixedInPlaceLoads(t *testing.T) {
 
 			res, err := a.Ingest(t.Context())
 			must(err)
-			if len(res.Files) != 1 || res.Files[0].Outcome != OutcomeRejected || res.Files[0].Errors != 1 {
+			if len(res.Files) != 1 || res.Files[0].Outcome != ingest.OutcomeRejected || res.Files[0].Errors != 1 {
 				t.Fatalf("%s with one bad cell: %+v", k, res.Files)
 			}
 			book, err := excelize.OpenFile(res.Files[0].ErrorBook)
 			must(err)
 			cell, _ := excelize.CoordinatesToCellName(col+1, bad+2)
-			if style, _ := book.GetCellStyle(FixSheet, cell); style == 0 {
+			if style, _ := book.GetCellStyle(ingest.FixSheet, cell); style == 0 {
 				t.Errorf("%s: the bad cell %s is not marked", k, cell)
 			}
-			comments, _ := book.GetComments(FixSheet)
+			comments, _ := book.GetComments(ingest.FixSheet)
 			if len(comments) != 1 || comments[0].Cell != cell {
 				t.Errorf("%s: comments %+v, want one on %s", k, comments, cell)
 			}
-			fixRows, _ := book.GetRows(FixSheet)
+			fixRows, _ := book.GetRows(ingest.FixSheet)
 			if len(fixRows) != len(rows)+1 || fixRows[0][len(header)] != "错误" || len(fixRows[bad+1]) <= len(header) || fixRows[bad+1][len(header)] == "" {
 				t.Fatalf("%s: fix sheet has %d rows, header %v", k, len(fixRows), fixRows[0])
 			}
-			must(book.SetCellStr(FixSheet, cell, good))
+			must(book.SetCellStr(ingest.FixSheet, cell, good))
 			must(book.SaveAs(filepath.Join(a.Cfg.Paths.Inbox, string(k)+"_已改正.xlsx")))
 			book.Close()
 
 			res, err = a.Ingest(t.Context())
 			must(err)
-			if len(res.Files) != 1 || res.Files[0].Outcome != OutcomeLoaded || res.Files[0].Kind != k || res.Files[0].Rows != len(rows) {
+			if len(res.Files) != 1 || res.Files[0].Outcome != ingest.OutcomeLoaded || res.Files[0].Kind != k || res.Files[0].Rows != len(rows) {
 				t.Fatalf("%s corrected in its error workbook: %+v (want %d rows loaded)", k, res.Files, len(rows))
 			}
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"kam/pipeline/jobs"
 	"kam/store"
 	"kam/store/storetest"
 )
@@ -20,11 +21,11 @@ func TestGradeRefusesIncompleteDataUnlessAllowed(t *testing.T) {
 			t.Fatal(err)
 		}
 		a := newTestApp(t, s, time.Date(2026, 7, 10, 9, 0, 0, 0, time.UTC))
-		a.Cfg.Recipients.Grades = []string{"ops@example.com"}
-		_, err := a.RunJob(t.Context(), "grade", RunRequest{Period: "2026Q2"})
+		a.Cfg.Recipients.Reports["grades"] = []string{"ops@example.com"}
+		_, err := a.RunJob(t.Context(), "grade", jobs.RunRequest{Period: "2026Q2"})
 		wantRefused(t, s, err, "2026-05")
 
-		out, err := a.RunJob(t.Context(), "grade", RunRequest{Period: "2026Q2", AllowIncomplete: true})
+		out, err := a.RunJob(t.Context(), "grade", jobs.RunRequest{Period: "2026Q2", AllowIncomplete: true})
 		if err != nil {
 			t.Fatal(err)
 		}

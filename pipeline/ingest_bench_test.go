@@ -11,6 +11,9 @@ import (
 	"kam/config"
 	"kam/domain"
 	"kam/gen"
+	"kam/pipeline/core"
+	"kam/pipeline/ingest"
+	"kam/pipeline/jobs"
 	"kam/store"
 	"kam/store/storetest"
 )
@@ -48,7 +51,7 @@ func BenchmarkIngestRevenue(b *testing.B) {
 					b.Fatal(err)
 				}
 				for _, f := range res.Files {
-					if f.Outcome != OutcomeLoaded {
+					if f.Outcome != ingest.OutcomeLoaded {
 						b.Fatalf("%s: %s", f.Name, f.Outcome)
 					}
 				}
@@ -60,7 +63,7 @@ func BenchmarkIngestRevenue(b *testing.B) {
 
 // benchIngestApp is an App on s with its folders in a temp dir, no quiet period and today's clock.
 func benchIngestApp(b *testing.B, s *store.Store) *App {
-	cfg := config.Default()
+	cfg := jobs.DefaultConfig()
 	dir := b.TempDir()
 	cfg.Paths = config.Paths{Inbox: filepath.Join(dir, "inbox"), Processed: filepath.Join(dir, "processed"),
 		Rejected: filepath.Join(dir, "rejected"), Reports: filepath.Join(dir, "reports")}
@@ -71,7 +74,7 @@ func benchIngestApp(b *testing.B, s *store.Store) *App {
 	if err := os.MkdirAll(cfg.Paths.Inbox, 0o755); err != nil {
 		b.Fatal(err)
 	}
-	return &App{Cfg: cfg, Store: s, Log: zerolog.Nop(), Now: time.Now}
+	return New(&core.App{Cfg: cfg, Store: s, Log: zerolog.Nop(), Now: time.Now})
 }
 
 func copyMatching(b *testing.B, from, to, pattern string) {

@@ -17,6 +17,7 @@ import (
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
+	"kam/pipeline/ingest"
 	"kam/store"
 	"kam/store/storetest"
 )
@@ -142,54 +143,54 @@ func corpus() []corpusCase {
 	}
 	return []corpusCase{
 		// encodings and line endings
-		{"enc_empty.csv", "编码", OutcomeRejected, "文件是空的", text("")},
-		{"enc_bom_only.csv", "编码", OutcomeRejected, "没有找到表头", text("\xEF\xBB\xBF")},
-		{"enc_utf16.csv", "编码", OutcomeRejected, "文件编码无法识别", text("\xFF\xFE\x62\x5B\x37\x62")},
-		{"enc_binary.csv", "编码", OutcomeRejected, "文件编码无法识别", text("\x00\x01\x02\x03PK\x00\x00")},
-		{"enc_bom_gb18030.csv", "编码", OutcomeRejected, "带 BOM", func(t *testing.T) []byte {
+		{"enc_empty.csv", "编码", ingest.OutcomeRejected, "文件是空的", text("")},
+		{"enc_bom_only.csv", "编码", ingest.OutcomeRejected, "没有找到表头", text("\xEF\xBB\xBF")},
+		{"enc_utf16.csv", "编码", ingest.OutcomeRejected, "文件编码无法识别", text("\xFF\xFE\x62\x5B\x37\x62")},
+		{"enc_binary.csv", "编码", ingest.OutcomeRejected, "文件编码无法识别", text("\x00\x01\x02\x03PK\x00\x00")},
+		{"enc_bom_gb18030.csv", "编码", ingest.OutcomeRejected, "带 BOM", func(t *testing.T) []byte {
 			return append([]byte("\xEF\xBB\xBF"), gb(hManagers+"M020,钱七,DC,在职\r\n")(t)...)
 		}},
-		{"enc_mixed_utf8_gb.csv", "编码", OutcomeRejected, "文件编码无法识别", func(t *testing.T) []byte {
+		{"enc_mixed_utf8_gb.csv", "编码", ingest.OutcomeRejected, "文件编码无法识别", func(t *testing.T) []byte {
 			return append([]byte(hManagers+"M021,孙八,DC,在职\r\n"), gb("M022,周九,DC,在职\r\n")(t)...)
 		}},
-		{"enc_gb18030.csv", "编码", OutcomeLoaded, "", gb(hManagers + "M023,吴十,DC,在职\r\n")},
-		{"enc_utf8_bom.csv", "编码", OutcomeLoaded, "", text("\xEF\xBB\xBF" + hManagers + "M024,郑一,DC,在职\r\n")},
-		{"eol_crlf.csv", "换行", OutcomeLoaded, "", text(hManagers + "M025,王二,DC,在职\r\n")},
-		{"eol_lf.csv", "换行", OutcomeLoaded, "", text(strings.ReplaceAll(hManagers+"M026,冯三,DC,在职\r\n", "\r", ""))},
-		{"eol_lone_cr.csv", "换行", OutcomeLoaded, "", text(strings.ReplaceAll(hManagers+"M027,陈四,DC,在职\r\n", "\r\n", "\r"))},
-		{"eol_quote_unbalanced.csv", "换行", OutcomeRejected, "不能为空", text(hManagers + "M028,\"褚五,DC,在职\r\nM029,卫六,DC,在职\r\n")},
+		{"enc_gb18030.csv", "编码", ingest.OutcomeLoaded, "", gb(hManagers + "M023,吴十,DC,在职\r\n")},
+		{"enc_utf8_bom.csv", "编码", ingest.OutcomeLoaded, "", text("\xEF\xBB\xBF" + hManagers + "M024,郑一,DC,在职\r\n")},
+		{"eol_crlf.csv", "换行", ingest.OutcomeLoaded, "", text(hManagers + "M025,王二,DC,在职\r\n")},
+		{"eol_lf.csv", "换行", ingest.OutcomeLoaded, "", text(strings.ReplaceAll(hManagers+"M026,冯三,DC,在职\r\n", "\r", ""))},
+		{"eol_lone_cr.csv", "换行", ingest.OutcomeLoaded, "", text(strings.ReplaceAll(hManagers+"M027,陈四,DC,在职\r\n", "\r\n", "\r"))},
+		{"eol_quote_unbalanced.csv", "换行", ingest.OutcomeRejected, "不能为空", text(hManagers + "M028,\"褚五,DC,在职\r\nM029,卫六,DC,在职\r\n")},
 		// file formats
-		{"fmt_csv_renamed.xlsx", "格式", OutcomeRejected, "内容却是文本", text(hManagers + "M030,蒋七,DC,在职\r\n")},
-		{"fmt_truncated.xlsx", "格式", OutcomeRejected, "已损坏", func(t *testing.T) []byte {
+		{"fmt_csv_renamed.xlsx", "格式", ingest.OutcomeRejected, "内容却是文本", text(hManagers + "M030,蒋七,DC,在职\r\n")},
+		{"fmt_truncated.xlsx", "格式", ingest.OutcomeRejected, "已损坏", func(t *testing.T) []byte {
 			b := book(managersBook("M031"), nil)(t)
 			return b[:len(b)/2]
 		}},
-		{"fmt_random_bytes.xlsx", "格式", OutcomeRejected, "已损坏", text("\x89\x00\xFF\x10garbage\x00\x00")},
-		{"fmt_legacy.xls", "格式", OutcomeRejected, "旧版 .xls", text("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1" + strings.Repeat("\x00", 504))},
-		{"fmt_ole2_as_xlsx.xlsx", "格式", OutcomeRejected, "取消密码", text("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1" + strings.Repeat("\x00", 504))},
-		{"fmt_encrypted.xlsx", "格式", OutcomeRejected, "取消密码", book(managersBook("M032"), nil, excelize.Options{Password: "kam"})},
-		{"fmt_zip_bomb.xlsx", "格式", OutcomeRejected, "压缩炸弹", zipBomb},
-		{"fmt_text.txt", "格式", OutcomeRejected, "不支持的文件类型", text(hManagers + "M033,沈八,DC,在职\r\n")},
-		{"fmt_pdf.pdf", "格式", OutcomeRejected, "不支持的文件类型", text("%PDF-1.4\n%\xE2\xE3\xCF\xD3\n")},
-		{"fmt_no_extension", "格式", OutcomeRejected, "不支持的文件类型", text(hManagers + "M034,韩九,DC,在职\r\n")},
+		{"fmt_random_bytes.xlsx", "格式", ingest.OutcomeRejected, "已损坏", text("\x89\x00\xFF\x10garbage\x00\x00")},
+		{"fmt_legacy.xls", "格式", ingest.OutcomeRejected, "旧版 .xls", text("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1" + strings.Repeat("\x00", 504))},
+		{"fmt_ole2_as_xlsx.xlsx", "格式", ingest.OutcomeRejected, "取消密码", text("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1" + strings.Repeat("\x00", 504))},
+		{"fmt_encrypted.xlsx", "格式", ingest.OutcomeRejected, "取消密码", book(managersBook("M032"), nil, excelize.Options{Password: "kam"})},
+		{"fmt_zip_bomb.xlsx", "格式", ingest.OutcomeRejected, "压缩炸弹", zipBomb},
+		{"fmt_text.txt", "格式", ingest.OutcomeRejected, "不支持的文件类型", text(hManagers + "M033,沈八,DC,在职\r\n")},
+		{"fmt_pdf.pdf", "格式", ingest.OutcomeRejected, "不支持的文件类型", text("%PDF-1.4\n%\xE2\xE3\xCF\xD3\n")},
+		{"fmt_no_extension", "格式", ingest.OutcomeRejected, "不支持的文件类型", text(hManagers + "M034,韩九,DC,在职\r\n")},
 		// headers
-		{"hdr_only.csv", "表头", OutcomeLoaded, "", text(hManagers)},
-		{"hdr_none.csv", "表头", OutcomeRejected, "没有找到表头", text("甲,乙,丙\r\n1,2,3\r\n")},
-		{"hdr_misspelt.csv", "表头", OutcomeRejected, "「收入金頟」", text("客户编号,月份,业务种类,收入单位编码,收入金頟\r\nC001,2026-06,函件,DC,1\r\n")},
-		{"hdr_invisible_char.csv", "表头", OutcomeRejected, `「月\u200B份」`, text("客户编号,月\u200b份,业务种类,收入单位编码,收入金额\r\nC001,2026-06,函件,DC,1\r\n")},
-		{"hdr_missing_column.csv", "表头", OutcomeRejected, "缺少列：收入金额", text("客户编号,月份,业务种类,收入单位编码\r\nC001,2026-06,函件,DC\r\n")},
-		{"hdr_duplicate.csv", "表头", OutcomeRejected, "出现了两次", text("工号,姓名,所属单位编码,状态,姓名\r\nM035,杨十,DC,在职,杨十\r\n")},
-		{"hdr_english.csv", "表头", OutcomeLoaded, "", text("status,unit_code,name,staff_id\r\nactive,DC,Lee,M036\r\n")},
-		{"hdr_spaces.csv", "表头", OutcomeLoaded, "", text(" 工 号 ,姓名　,所属单位编码,状态\r\nM037,朱一,DC,在职\r\n")},
-		{"hdr_targets_no_customer.csv", "表头", OutcomeRejected, "至少一列", text("工号,目标月份,项目\r\nM001,2026-07,续签\r\n")},
-		{"xlsx_title_above_header.xlsx", "表头", OutcomeLoaded, "", book(append([][]any{{"客户经理名单（2026年7月）"}, nil}, managersBook("M038")...), nil)},
-		{"xlsx_merged_title.xlsx", "表头", OutcomeLoaded, "", book(append([][]any{{"客户经理名单"}}, managersBook("M039")...), func(f *excelize.File) {
+		{"hdr_only.csv", "表头", ingest.OutcomeLoaded, "", text(hManagers)},
+		{"hdr_none.csv", "表头", ingest.OutcomeRejected, "没有找到表头", text("甲,乙,丙\r\n1,2,3\r\n")},
+		{"hdr_misspelt.csv", "表头", ingest.OutcomeRejected, "「收入金頟」", text("客户编号,月份,业务种类,收入单位编码,收入金頟\r\nC001,2026-06,函件,DC,1\r\n")},
+		{"hdr_invisible_char.csv", "表头", ingest.OutcomeRejected, `「月\u200B份」`, text("客户编号,月\u200b份,业务种类,收入单位编码,收入金额\r\nC001,2026-06,函件,DC,1\r\n")},
+		{"hdr_missing_column.csv", "表头", ingest.OutcomeRejected, "缺少列：收入金额", text("客户编号,月份,业务种类,收入单位编码\r\nC001,2026-06,函件,DC\r\n")},
+		{"hdr_duplicate.csv", "表头", ingest.OutcomeRejected, "出现了两次", text("工号,姓名,所属单位编码,状态,姓名\r\nM035,杨十,DC,在职,杨十\r\n")},
+		{"hdr_english.csv", "表头", ingest.OutcomeLoaded, "", text("status,unit_code,name,staff_id\r\nactive,DC,Lee,M036\r\n")},
+		{"hdr_spaces.csv", "表头", ingest.OutcomeLoaded, "", text(" 工 号 ,姓名　,所属单位编码,状态\r\nM037,朱一,DC,在职\r\n")},
+		{"hdr_targets_no_customer.csv", "表头", ingest.OutcomeRejected, "至少一列", text("工号,目标月份,项目\r\nM001,2026-07,续签\r\n")},
+		{"xlsx_title_above_header.xlsx", "表头", ingest.OutcomeLoaded, "", book(append([][]any{{"客户经理名单（2026年7月）"}, nil}, managersBook("M038")...), nil)},
+		{"xlsx_merged_title.xlsx", "表头", ingest.OutcomeLoaded, "", book(append([][]any{{"客户经理名单"}}, managersBook("M039")...), func(f *excelize.File) {
 			f.MergeCell("Sheet1", "A1", "D1")
 		})},
-		{"xlsx_merged_header.xlsx", "表头", OutcomeRejected, "缺少列", book([][]any{{"工号", "姓名", nil, "状态"}, {"M040", "秦二", "DC", "在职"}}, func(f *excelize.File) {
+		{"xlsx_merged_header.xlsx", "表头", ingest.OutcomeRejected, "缺少列", book([][]any{{"工号", "姓名", nil, "状态"}, {"M040", "秦二", "DC", "在职"}}, func(f *excelize.File) {
 			f.MergeCell("Sheet1", "B1", "C1")
 		})},
-		{"xlsx_hidden_first_sheet.xlsx", "表头", OutcomeLoaded, "", book([][]any{{"作废"}, {"不要导入"}}, func(f *excelize.File) {
+		{"xlsx_hidden_first_sheet.xlsx", "表头", ingest.OutcomeLoaded, "", book([][]any{{"作废"}, {"不要导入"}}, func(f *excelize.File) {
 			f.NewSheet("名单")
 			for i, r := range managersBook("M041") {
 				cell, _ := excelize.CoordinatesToCellName(1, i+1)
@@ -197,41 +198,41 @@ func corpus() []corpusCase {
 			}
 			f.SetSheetVisible("Sheet1", false)
 		})},
-		{"xlsx_16384_columns.xlsx", "表头", OutcomeLoaded, "", book(managersBook("M042"), func(f *excelize.File) {
+		{"xlsx_16384_columns.xlsx", "表头", ingest.OutcomeLoaded, "", book(managersBook("M042"), func(f *excelize.File) {
 			f.SetCellValue("Sheet1", "XFD2", "最后一列")
 		})},
-		{"xlsx_no_header_sheet.xlsx", "表头", OutcomeRejected, "没有找到表头", book([][]any{{"说明"}, {"本表无数据"}}, nil)},
+		{"xlsx_no_header_sheet.xlsx", "表头", ingest.OutcomeRejected, "没有找到表头", book([][]any{{"说明"}, {"本表无数据"}}, nil)},
 		// values
-		{"val_trailing_total.csv", "值", OutcomeRejected, "系统中没有这个客户编号", text(hRevenue + "C001,2026-06,函件,DC,100.00\r\n合计,,,,100.00\r\n")},
-		{"val_float_noise.xlsx", "值", OutcomeLoaded, "", book([][]any{{"客户编号", "月份", "业务种类", "收入单位编码", "收入金额"}, {"C001", "2026-06", "包裹", "DC", 1234.5599999999999}}, nil)},
-		{"val_fullwidth_digits.csv", "值", OutcomeRejected, "收入金额", text(hRevenue + "C001,2026-06,速递,DC,１２３４.５０\r\n")},
-		{"val_nbsp_in_code.csv", "值", OutcomeLoaded, "", text(hRevenue + "C001\u00a0,2026-06,物流,DC,10.00\r\n")},
-		{"val_amount_forms.csv", "值", OutcomeLoaded, "", text(hRevenue + "C001,2026年6月,集邮,DC,\"¥1,234.50\"\r\nC002,2026/6,集邮,DC,(20.00)\r\n")},
-		{"val_bad_amount.csv", "值", OutcomeRejected, "收入金额", text(hRevenue + "C001,2026-06,报刊发行,DC,一百元\r\n")},
-		{"val_future_month.csv", "值", OutcomeRejected, "不能晚于", text(hRevenue + "C001,2026-08,函件,DC,1.00\r\n")},
-		{"val_bad_month.csv", "值", OutcomeRejected, "月份", text(hRevenue + "C001,2026-13,函件,DC,1.00\r\n")},
-		{"val_bad_date.csv", "值", OutcomeRejected, "申报日期", text(hClaims + "CL9,C001,DC,M001,2026-02-30,,常规,,\r\n")},
-		{"val_unknown_customer.csv", "值", OutcomeRejected, "系统中没有这个客户编号", text(hRevenue + "C404,2026-06,函件,DC,1.00\r\n")},
-		{"val_unknown_unit.csv", "值", OutcomeRejected, "系统中没有这个单位编码", text(hManagers + "M043,许三,XX,在职\r\n")},
-		{"val_unknown_manager.csv", "值", OutcomeRejected, "系统中没有这个工号", text(hTargets + "M404,2026-07,C001,,续签\r\n")},
-		{"val_duplicate_key.csv", "值", OutcomeRejected, "第 2 行", text(hManagers + "M044,何四,DC,在职\r\nM044,何四,DC,在职\r\n")},
-		{"val_bad_credit_code.csv", "值", OutcomeRejected, "统一社会信用代码", text(cust("C090", "某公司", "91441900MA4UJ8XK6X"))},
-		{"val_bad_enum.csv", "值", OutcomeRejected, "应为", text(hUnits + "X01,某单位,总局,,\r\n")},
-		{"val_split_ratio_sum.csv", "值", OutcomeRejected, "100", text(hSplits + "AG9,C001,2026-01,,函件,DC,60\r\nAG9,C001,2026-01,,函件,DC01,30\r\n")},
-		{"val_blank_rows.csv", "值", OutcomeLoaded, "", text(hManagers + "\r\nM045,吕五,DC,在职\r\n\r\n,,,\r\nM046,施六,DC,在职\r\n")},
+		{"val_trailing_total.csv", "值", ingest.OutcomeRejected, "系统中没有这个客户编号", text(hRevenue + "C001,2026-06,函件,DC,100.00\r\n合计,,,,100.00\r\n")},
+		{"val_float_noise.xlsx", "值", ingest.OutcomeLoaded, "", book([][]any{{"客户编号", "月份", "业务种类", "收入单位编码", "收入金额"}, {"C001", "2026-06", "包裹", "DC", 1234.5599999999999}}, nil)},
+		{"val_fullwidth_digits.csv", "值", ingest.OutcomeRejected, "收入金额", text(hRevenue + "C001,2026-06,速递,DC,１２３４.５０\r\n")},
+		{"val_nbsp_in_code.csv", "值", ingest.OutcomeLoaded, "", text(hRevenue + "C001\u00a0,2026-06,物流,DC,10.00\r\n")},
+		{"val_amount_forms.csv", "值", ingest.OutcomeLoaded, "", text(hRevenue + "C001,2026年6月,集邮,DC,\"¥1,234.50\"\r\nC002,2026/6,集邮,DC,(20.00)\r\n")},
+		{"val_bad_amount.csv", "值", ingest.OutcomeRejected, "收入金额", text(hRevenue + "C001,2026-06,报刊发行,DC,一百元\r\n")},
+		{"val_future_month.csv", "值", ingest.OutcomeRejected, "不能晚于", text(hRevenue + "C001,2026-08,函件,DC,1.00\r\n")},
+		{"val_bad_month.csv", "值", ingest.OutcomeRejected, "月份", text(hRevenue + "C001,2026-13,函件,DC,1.00\r\n")},
+		{"val_bad_date.csv", "值", ingest.OutcomeRejected, "申报日期", text(hClaims + "CL9,C001,DC,M001,2026-02-30,,常规,,\r\n")},
+		{"val_unknown_customer.csv", "值", ingest.OutcomeRejected, "系统中没有这个客户编号", text(hRevenue + "C404,2026-06,函件,DC,1.00\r\n")},
+		{"val_unknown_unit.csv", "值", ingest.OutcomeRejected, "系统中没有这个单位编码", text(hManagers + "M043,许三,XX,在职\r\n")},
+		{"val_unknown_manager.csv", "值", ingest.OutcomeRejected, "系统中没有这个工号", text(hTargets + "M404,2026-07,C001,,续签\r\n")},
+		{"val_duplicate_key.csv", "值", ingest.OutcomeRejected, "第 2 行", text(hManagers + "M044,何四,DC,在职\r\nM044,何四,DC,在职\r\n")},
+		{"val_bad_credit_code.csv", "值", ingest.OutcomeRejected, "统一社会信用代码", text(cust("C090", "某公司", "91441900MA4UJ8XK6X"))},
+		{"val_bad_enum.csv", "值", ingest.OutcomeRejected, "应为", text(hUnits + "X01,某单位,总局,,\r\n")},
+		{"val_split_ratio_sum.csv", "值", ingest.OutcomeRejected, "100", text(hSplits + "AG9,C001,2026-01,,函件,DC,60\r\nAG9,C001,2026-01,,函件,DC01,30\r\n")},
+		{"val_blank_rows.csv", "值", ingest.OutcomeLoaded, "", text(hManagers + "\r\nM045,吕五,DC,在职\r\n\r\n,,,\r\nM046,施六,DC,在职\r\n")},
 		// limits
-		{"lim_code_33.csv", "长度", OutcomeRejected, "最多 32 个字符", text(hManagers + strings.Repeat("M", 33) + ",张,DC,在职\r\n")},
-		{"lim_name_201.csv", "长度", OutcomeRejected, "最多 200 个字符", text(hManagers + "M047," + strings.Repeat("名", 201) + ",DC,在职\r\n")},
-		{"lim_project_501.csv", "长度", OutcomeRejected, "最多 500 个字符", text(hTargets + "M001,2026-07,C001,," + strings.Repeat("项", 501) + "\r\n")},
-		{"lim_project_300.csv", "长度", OutcomeLoaded, "", text(hTargets + "M002,2026-07,C001,," + strings.Repeat("项", 300) + "\r\n")},
-		{"lim_cell_10mb.csv", "长度", OutcomeRejected, "最多 200 个字符", text(hManagers + "M048," + strings.Repeat("名", 10<<20/3) + ",DC,在职\r\n")},
-		{longFileName, "文件名", OutcomeRejected, "没有找到表头", text("这个文件名有 247 个字节\r\n")},
+		{"lim_code_33.csv", "长度", ingest.OutcomeRejected, "最多 32 个字符", text(hManagers + strings.Repeat("M", 33) + ",张,DC,在职\r\n")},
+		{"lim_name_201.csv", "长度", ingest.OutcomeRejected, "最多 200 个字符", text(hManagers + "M047," + strings.Repeat("名", 201) + ",DC,在职\r\n")},
+		{"lim_project_501.csv", "长度", ingest.OutcomeRejected, "最多 500 个字符", text(hTargets + "M001,2026-07,C001,," + strings.Repeat("项", 501) + "\r\n")},
+		{"lim_project_300.csv", "长度", ingest.OutcomeLoaded, "", text(hTargets + "M002,2026-07,C001,," + strings.Repeat("项", 300) + "\r\n")},
+		{"lim_cell_10mb.csv", "长度", ingest.OutcomeRejected, "最多 200 个字符", text(hManagers + "M048," + strings.Repeat("名", 10<<20/3) + ",DC,在职\r\n")},
+		{longFileName, "文件名", ingest.OutcomeRejected, "没有找到表头", text("这个文件名有 247 个字节\r\n")},
 		// revenue replacement (SPEC §3.2)
-		{"rev_partial_correction.csv", "收入替换", OutcomeRejected, "疑似不完整：2026-05 函件：10 行", text(hRevenue + "C001,2026-05,函件,DC,999.00\r\n")},
-		{"rev_one_unit_extract.csv", "收入替换", OutcomeRejected, "疑似不完整：2026-05 函件：10 行", text(hRevenue + mayRevenue(5, "DC"))},
-		{"rev_full_month_again.csv", "收入替换", OutcomeLoaded, "", text(hRevenue + mayRevenue(10, "") + "C002,2026-05,函件,DC,1.00\r\n")},
-		{"DC/unit_managers.csv", "单位文件夹", OutcomeLoaded, "", text(hManagers + "M049,孔七,DC,在职\r\n")},
-		{ConfirmFolder + "/rev_partial_correction.csv", "收入替换", OutcomeLoaded, "", text(hRevenue + "C001,2026-05,函件,DC,999.00\r\n")},
+		{"rev_partial_correction.csv", "收入替换", ingest.OutcomeRejected, "疑似不完整：2026-05 函件：10 行", text(hRevenue + "C001,2026-05,函件,DC,999.00\r\n")},
+		{"rev_one_unit_extract.csv", "收入替换", ingest.OutcomeRejected, "疑似不完整：2026-05 函件：10 行", text(hRevenue + mayRevenue(5, "DC"))},
+		{"rev_full_month_again.csv", "收入替换", ingest.OutcomeLoaded, "", text(hRevenue + mayRevenue(10, "") + "C002,2026-05,函件,DC,1.00\r\n")},
+		{"DC/unit_managers.csv", "单位文件夹", ingest.OutcomeLoaded, "", text(hManagers + "M049,孔七,DC,在职\r\n")},
+		{ingest.ConfirmFolder + "/rev_partial_correction.csv", "收入替换", ingest.OutcomeLoaded, "", text(hRevenue + "C001,2026-05,函件,DC,999.00\r\n")},
 		// what kam will not read
 		{".hidden_managers.csv", "不读取", outcomeUnread, "隐藏文件", text(hManagers + "M050,曹八,DC,在职\r\n")},
 		{"symlink_managers.csv", "不读取", outcomeUnread, "符号链接", nil},
@@ -342,15 +343,15 @@ func TestBadInputCorpus(t *testing.T) {
 			drop(t, a, n, []byte(base[n]))
 		}
 		drop(t, a, "may.csv", []byte(hRevenue+mayRevenue(10, "")))
-		if res := ingest(t, a); res.Count(OutcomeLoaded) != 4 {
+		if res := scan(t, a); res.Count(ingest.OutcomeLoaded) != 4 {
 			t.Fatalf("baseline: %+v", res.Files)
 		}
 		for i, c := range cases {
 			before := dumpDB(t, s)
 			checkAgreesWithIngest(t, a, c, before)
 			dst := copyIntoInbox(t, a, c.file)
-			res := ingest(t, a)
-			var got FileResult
+			res := scan(t, a)
+			var got ingest.FileResult
 			if len(res.Files) == 1 {
 				got = res.Files[0]
 			}
@@ -375,12 +376,12 @@ func TestBadInputCorpus(t *testing.T) {
 					t.Errorf("%s: listed as unread %v: %+v", c.file, listed, unread)
 				}
 				os.RemoveAll(dst)
-			case OutcomeRejected:
+			case ingest.OutcomeRejected:
 				seen[i] = got.Reason
 				if got.Reason == "" {
 					seen[i] = firstError(t, got)
 				}
-				if got.Outcome != OutcomeRejected || !strings.Contains(got.Reason+firstError(t, got), c.message) {
+				if got.Outcome != ingest.OutcomeRejected || !strings.Contains(got.Reason+firstError(t, got), c.message) {
 					t.Errorf("%s: %s «%s», want rejected «%s»", c.file, got.Outcome, got.Reason+firstError(t, got), c.message)
 					continue
 				}
@@ -391,12 +392,12 @@ func TestBadInputCorpus(t *testing.T) {
 				if after := dumpDB(t, s); after != before {
 					t.Errorf("%s: the store changed after a rejection", c.file)
 				}
-			case OutcomeLoaded:
+			case ingest.OutcomeLoaded:
 				seen[i] = fmt.Sprintf("已导入 %d 行", got.Rows)
 				if got.Impacts != nil {
-					seen[i] += "；" + impactLine(got.Impacts)
+					seen[i] += "；" + ingest.ImpactLine(got.Impacts)
 				}
-				if got.Outcome != OutcomeLoaded {
+				if got.Outcome != ingest.OutcomeLoaded {
 					t.Errorf("%s: %s «%s», want loaded", c.file, got.Outcome, got.Reason+firstError(t, got))
 				}
 			}
@@ -449,7 +450,7 @@ of 2026-05 函件 already loaded.
 const crashSection = "## Kills and outages"
 
 // firstError is the first error row of a rejected file's error workbook ("" if there is none).
-func firstError(t *testing.T, fr FileResult) string {
+func firstError(t *testing.T, fr ingest.FileResult) string {
 	if fr.ErrorBook == "" {
 		return ""
 	}
@@ -474,7 +475,7 @@ func checkAgreesWithIngest(t *testing.T, a *App, c corpusCase, before string) {
 	t.Helper()
 	src := filepath.Join(corpusDir, c.file)
 	info, err := os.Lstat(src)
-	if err != nil || !info.Mode().IsRegular() || (c.outcome != OutcomeRejected && c.outcome != OutcomeLoaded) {
+	if err != nil || !info.Mode().IsRegular() || (c.outcome != ingest.OutcomeRejected && c.outcome != ingest.OutcomeLoaded) {
 		return
 	}
 	dst := filepath.Join(t.TempDir(), c.file)
@@ -501,13 +502,13 @@ func checkAgreesWithIngest(t *testing.T, a *App, c corpusCase, before string) {
 	}
 	got := res[0]
 	switch c.outcome {
-	case OutcomeLoaded:
-		if got.Outcome != OutcomeLoaded {
+	case ingest.OutcomeLoaded:
+		if got.Outcome != ingest.OutcomeLoaded {
 			t.Errorf("check %s: %s «%s», ingest loads it", c.file, got.Outcome, got.Reason)
 		}
-	case OutcomeRejected:
-		msg := got.Reason + firstError(t, FileResult{ErrorBook: got.ErrorBook})
-		if got.Outcome != OutcomeRejected || !strings.Contains(msg, c.message) {
+	case ingest.OutcomeRejected:
+		msg := got.Reason + firstError(t, ingest.FileResult{ErrorBook: got.ErrorBook})
+		if got.Outcome != ingest.OutcomeRejected || !strings.Contains(msg, c.message) {
 			t.Errorf("check %s: %s «%s», ingest rejects it «%s»", c.file, got.Outcome, msg, c.message)
 		}
 		if kept, _ := os.ReadFile(dst); !bytes.Equal(kept, b) {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"kam/pipeline/ingest"
 	"kam/store"
 	"kam/store/storetest"
 )
@@ -19,7 +20,7 @@ func TestIngestFailingFilesNeverStopTheScan(t *testing.T) {
 		base := baselineFiles(t)
 		drop(t, a, "d_units.csv", []byte(base["d_units.csv"]))
 		drop(t, a, "c_managers.csv", []byte(base["c_managers.csv"]))
-		ingest(t, a)
+		scan(t, a)
 
 		longName := strings.Repeat("长", 80) + "ab.csv" // 246 bytes: no room left for ".errors.xlsx"
 		drop(t, a, longName, []byte("这不是表格\n"))
@@ -27,25 +28,25 @@ func TestIngestFailingFilesNeverStopTheScan(t *testing.T) {
 		drop(t, a, "a_targets_too_long.csv", []byte("工号,目标月份,客户编号,客户名称,项目\nM001,2026-07,,某公司,"+strings.Repeat("项", 501)+"\n"))
 		drop(t, a, "b_targets_300.csv", []byte("工号,目标月份,客户编号,客户名称,项目\nM001,2026-07,,某公司,"+strings.Repeat("项", 300)+"\n"))
 		drop(t, a, "z_customers.csv", []byte(base["b_customers.csv"]))
-		res := ingest(t, a)
+		res := scan(t, a)
 
-		got := map[string]FileResult{}
+		got := map[string]ingest.FileResult{}
 		for _, f := range res.Files {
 			got[f.Name] = f
 		}
 		for name, want := range map[string]struct{ outcome, reason string }{
-			longName:                 {OutcomeRejected, "无法识别文件类型"},
-			"big.csv":                {OutcomeRejected, "超过 1 MB 的上限"},
-			"a_targets_too_long.csv": {OutcomeRejected, ""},
-			"b_targets_300.csv":      {OutcomeLoaded, ""},
-			"z_customers.csv":        {OutcomeLoaded, ""},
+			longName:                 {ingest.OutcomeRejected, "无法识别文件类型"},
+			"big.csv":                {ingest.OutcomeRejected, "超过 1 MB 的上限"},
+			"a_targets_too_long.csv": {ingest.OutcomeRejected, ""},
+			"b_targets_300.csv":      {ingest.OutcomeLoaded, ""},
+			"z_customers.csv":        {ingest.OutcomeLoaded, ""},
 		} {
 			f, ok := got[name]
 			if !ok || f.Outcome != want.outcome || !strings.Contains(f.Reason, want.reason) {
 				t.Errorf("%.40s: %+v, want %s «%s»", name, f, want.outcome, want.reason)
 				continue
 			}
-			if f.Outcome == OutcomeRejected {
+			if f.Outcome == ingest.OutcomeRejected {
 				if _, err := os.Stat(filepath.Join(a.Cfg.Paths.Rejected, name)); err != nil {
 					t.Errorf("%.40s not in rejected/: %v", name, err)
 				}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"kam/pipeline/ingest"
 	"kam/store"
 	"kam/store/storetest"
 )
@@ -29,7 +30,7 @@ func TestIngestShrinkGuardRejectsAPartialCorrectionUntilConfirmed(t *testing.T) 
 		}
 		full.WriteString("C002,2026-06,包裹,DC,50.00\n")
 		drop(t, a, "收入_6月.csv", []byte(full.String()))
-		ingest(t, a)
+		scan(t, a)
 		before := snapshotDB(t, s)
 		if before["revenue"] != 41 {
 			t.Fatalf("stored %v", before)
@@ -37,9 +38,9 @@ func TestIngestShrinkGuardRejectsAPartialCorrectionUntilConfirmed(t *testing.T) 
 
 		correction := []byte("客户编号,月份,业务种类,收入单位编码,收入金额\nC001,2026-06,函件,DC,999.00\n")
 		drop(t, a, "收入更正_6月.csv", correction)
-		res := ingest(t, a)
+		res := scan(t, a)
 		fr := res.Files[0]
-		if fr.Outcome != OutcomeRejected || !strings.Contains(fr.Reason, "疑似不完整：2026-06 函件：40 行 ¥4,780.00 → 1 行 ¥999.00") {
+		if fr.Outcome != ingest.OutcomeRejected || !strings.Contains(fr.Reason, "疑似不完整：2026-06 函件：40 行 ¥4,780.00 → 1 行 ¥999.00") {
 			t.Fatalf("result %+v", fr)
 		}
 		if after := snapshotDB(t, s); fmt.Sprint(after) != fmt.Sprint(before) {
@@ -64,13 +65,13 @@ func TestIngestShrinkGuardRejectsAPartialCorrectionUntilConfirmed(t *testing.T) 
 		}
 
 		// The same file, confirmed: loads, and says so.
-		if err := os.MkdirAll(filepath.Join(a.Cfg.Paths.Inbox, ConfirmFolder), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Join(a.Cfg.Paths.Inbox, ingest.ConfirmFolder), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		drop(t, a, ConfirmFolder+"/收入更正_6月.csv", correction)
-		res = ingest(t, a)
+		drop(t, a, ingest.ConfirmFolder+"/收入更正_6月.csv", correction)
+		res = scan(t, a)
 		fr = res.Files[0]
-		if fr.Outcome != OutcomeLoaded || !fr.Confirmed || len(fr.Impacts) != 1 {
+		if fr.Outcome != ingest.OutcomeLoaded || !fr.Confirmed || len(fr.Impacts) != 1 {
 			t.Fatalf("confirmed: %+v", fr)
 		}
 		snap := snapshotDB(t, s)
@@ -88,7 +89,7 @@ func TestIngestShrinkGuardRejectsAPartialCorrectionUntilConfirmed(t *testing.T) 
 
 		// Growth and small changes pass the guard unconfirmed.
 		drop(t, a, "收入_6月_完整.csv", []byte(full.String()+"C001,2026-06,函件,DC,1.00\n"))
-		if res = ingest(t, a); res.Files[0].Outcome != OutcomeLoaded {
+		if res = scan(t, a); res.Files[0].Outcome != ingest.OutcomeLoaded {
 			t.Errorf("a grown file: %+v", res.Files[0])
 		}
 	})

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"kam/domain"
+	"kam/pipeline/ingest"
 	"kam/store"
 	"kam/store/storetest"
 )
@@ -42,7 +43,7 @@ func drop(t *testing.T, a *App, name string, data []byte) string {
 	return path
 }
 
-func ingest(t *testing.T, a *App) ScanResult {
+func scan(t *testing.T, a *App) ingest.ScanResult {
 	t.Helper()
 	res, err := a.Ingest(context.Background())
 	if err != nil {
@@ -92,8 +93,8 @@ func TestIngestLoadsABatchInKindOrder(t *testing.T) {
 		for name, body := range baselineFiles(t) {
 			drop(t, a, name, []byte(body))
 		}
-		res := ingest(t, a)
-		if got := res.Count(OutcomeLoaded); got != 4 {
+		res := scan(t, a)
+		if got := res.Count(ingest.OutcomeLoaded); got != 4 {
 			t.Fatalf("loaded %d of 4: %+v", got, res.Files)
 		}
 		// Names sort revenue first; kinds must load units → managers → customers → revenue.
@@ -168,7 +169,7 @@ func TestIngestRejectsEveryBadClassWholeAndLeavesTheStoreAlone(t *testing.T) {
 		for name, body := range baselineFiles(t) {
 			drop(t, a, name, []byte(body))
 		}
-		if res := ingest(t, a); res.Count(OutcomeLoaded) != 4 {
+		if res := scan(t, a); res.Count(ingest.OutcomeLoaded) != 4 {
 			t.Fatalf("baseline did not load: %+v", res.Files)
 		}
 		before := snapshotDB(t, s)
@@ -176,8 +177,8 @@ func TestIngestRejectsEveryBadClassWholeAndLeavesTheStoreAlone(t *testing.T) {
 			t.Run(tc.name, func(t *testing.T) {
 				data := tc.data(t)
 				drop(t, a, tc.name, data)
-				res := ingest(t, a)
-				if len(res.Files) != 1 || res.Files[0].Outcome != OutcomeRejected {
+				res := scan(t, a)
+				if len(res.Files) != 1 || res.Files[0].Outcome != ingest.OutcomeRejected {
 					t.Fatalf("outcome %+v, want rejected", res.Files)
 				}
 				if after := snapshotDB(t, s); fmt.Sprint(after) != fmt.Sprint(before) {
@@ -232,11 +233,11 @@ func TestIngestRecordsDuplicatesAndNeverOverwrites(t *testing.T) {
 		for name, body := range base {
 			drop(t, a, name, []byte(body))
 		}
-		ingest(t, a)
+		scan(t, a)
 		before := snapshotDB(t, s)
 		drop(t, a, "d_units.csv", []byte(base["d_units.csv"])) // the same bytes again, same name
-		res := ingest(t, a)
-		if len(res.Files) != 1 || res.Files[0].Outcome != OutcomeDuplicate {
+		res := scan(t, a)
+		if len(res.Files) != 1 || res.Files[0].Outcome != ingest.OutcomeDuplicate {
 			t.Fatalf("outcome %+v, want duplicate", res.Files)
 		}
 		if want := filepath.Join(a.Cfg.Paths.Processed, "d_units (2).csv"); res.Files[0].MovedTo != want {
@@ -259,14 +260,14 @@ func TestIngestRevenueReplacesOnlyItsMonthAndLinePairs(t *testing.T) {
 		for name, body := range baselineFiles(t) {
 			drop(t, a, name, []byte(body))
 		}
-		ingest(t, a)
+		scan(t, a)
 		// GB18030, as Excel on Chinese Windows saves it: replaces (2026-01, 函件) only (¥1,234.50 → ¥1,000.00, within the shrink guard).
 		gbk, err := simplifiedchinese.GB18030.NewEncoder().String("客户编号,月份,业务种类,收入单位编码,收入金额\r\nC002,2026年1月,函件,DC,1000.00\r\n")
 		if err != nil {
 			t.Fatal(err)
 		}
 		drop(t, a, "revenue_fix.csv", []byte(gbk))
-		if res := ingest(t, a); res.Count(OutcomeLoaded) != 1 {
+		if res := scan(t, a); res.Count(ingest.OutcomeLoaded) != 1 {
 			t.Fatalf("%+v", res.Files)
 		}
 		type row struct {
@@ -310,10 +311,10 @@ func TestIngestLeavesLockTemporaryAndGrowingFilesAlone(t *testing.T) {
 			}
 		}
 	}()
-	res := ingest(t, a)
+	res := scan(t, a)
 	close(stop)
 	<-done
-	if len(res.Files) != 1 || res.Files[0].Outcome != OutcomeWaiting || res.Files[0].Name != "units.csv" {
+	if len(res.Files) != 1 || res.Files[0].Outcome != ingest.OutcomeWaiting || res.Files[0].Name != "units.csv" {
 		t.Fatalf("outcomes %+v, want only units.csv waiting", res.Files)
 	}
 	for _, p := range []string{lock, part, growing} {
@@ -323,8 +324,8 @@ func TestIngestLeavesLockTemporaryAndGrowingFilesAlone(t *testing.T) {
 	}
 	// Once the copy has finished, the next scan takes it.
 	time.Sleep(350 * time.Millisecond)
-	res = ingest(t, a)
-	if len(res.Files) != 1 || res.Files[0].Name != "units.csv" || res.Files[0].Outcome == OutcomeWaiting {
+	res = scan(t, a)
+	if len(res.Files) != 1 || res.Files[0].Name != "units.csv" || res.Files[0].Outcome == ingest.OutcomeWaiting {
 		t.Fatalf("second scan %+v", res.Files)
 	}
 }
@@ -337,11 +338,11 @@ func TestIngestStepsAsideWhileAnotherScanHoldsTheLock(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res := ingest(t, a); len(res.Files) != 0 {
+		if res := scan(t, a); len(res.Files) != 0 {
 			t.Fatalf("scanned while another scan held the lock: %+v", res.Files)
 		}
 		held.Release()
-		if res := ingest(t, a); res.Count(OutcomeLoaded) != 1 {
+		if res := scan(t, a); res.Count(ingest.OutcomeLoaded) != 1 {
 			t.Fatalf("after release: %+v", res.Files)
 		}
 	})
@@ -353,11 +354,11 @@ func TestStatusSeesOnlyTheLastScansFiles(t *testing.T) {
 		base := baselineFiles(t)
 		drop(t, a, "d_units.csv", []byte(base["d_units.csv"]))
 		drop(t, a, "c_managers.csv", []byte(base["c_managers.csv"]))
-		ingest(t, a)
+		scan(t, a)
 		time.Sleep(2 * time.Millisecond) // scans are told apart by their start, in microseconds
 		drop(t, a, "b_customers.csv", []byte(base["b_customers.csv"]))
 		drop(t, a, "bad.csv", []byte("nonsense\n"))
-		ingest(t, a)
+		scan(t, a)
 		files, err := s.LastScanFiles(t.Context())
 		if err != nil {
 			t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"kam/pipeline/ingest"
 	"kam/store"
 	"kam/store/storetest"
 )
@@ -16,7 +17,7 @@ func TestIngestReportsWhatItWillNotReadOnce(t *testing.T) {
 		a := newTestApp(t, s, ingestNow)
 		base := baselineFiles(t)
 		drop(t, a, "d_units.csv", []byte(base["d_units.csv"]))
-		ingest(t, a)
+		scan(t, a)
 
 		inbox := a.Cfg.Paths.Inbox
 		units := []byte(base["d_units.csv"])
@@ -34,8 +35,8 @@ func TestIngestReportsWhatItWillNotReadOnce(t *testing.T) {
 		drop(t, a, "DC/c_managers.csv", []byte(base["c_managers.csv"])) // a unit's folder: read
 		drop(t, a, "~$lock.xlsx", []byte("x"))                          // Excel's lock file: silent
 
-		res := ingest(t, a)
-		if len(res.Files) != 1 || res.Files[0].Outcome != OutcomeLoaded {
+		res := scan(t, a)
+		if len(res.Files) != 1 || res.Files[0].Outcome != ingest.OutcomeLoaded {
 			t.Fatalf("files %+v", res.Files)
 		}
 		recs, _ := s.LastScanFiles(t.Context())
@@ -65,7 +66,7 @@ func TestIngestReportsWhatItWillNotReadOnce(t *testing.T) {
 			}
 		}
 		check("first scan")
-		ingest(t, a)
+		scan(t, a)
 		fresh, err := s.SyncUnreadFiles(t.Context(), mustUnread(t, s)) // what a scan finds again is not reported again
 		if err != nil || len(fresh) != 0 {
 			t.Errorf("seen again as new: %v %v", fresh, err)
@@ -78,7 +79,7 @@ func TestIngestReportsWhatItWillNotReadOnce(t *testing.T) {
 		}
 		os.Remove(filepath.Join(inbox, "link.csv"))
 		delete(want, "link.csv")
-		ingest(t, a)
+		scan(t, a)
 		check("after the link went")
 	})
 }

@@ -14,6 +14,8 @@ import (
 
 	"kam/config"
 	"kam/domain"
+	"kam/pipeline/core"
+	"kam/pipeline/jobs"
 	"kam/store"
 )
 
@@ -38,14 +40,14 @@ func benchStore(b *testing.B) *store.Store {
 
 // benchApp is an App on s with its reports folder in a temp dir.
 func benchApp(b *testing.B, s *store.Store) *App {
-	cfg := config.Default()
+	cfg := jobs.DefaultConfig()
 	dir := b.TempDir()
 	cfg.Paths = config.Paths{Inbox: filepath.Join(dir, "inbox"), Processed: filepath.Join(dir, "processed"),
 		Rejected: filepath.Join(dir, "rejected"), Reports: filepath.Join(dir, "reports")}
 	if err := cfg.Validate(); err != nil {
 		b.Fatal(err)
 	}
-	return &App{Cfg: cfg, Store: s, Log: zerolog.Nop(), Now: time.Now}
+	return New(&core.App{Cfg: cfg, Store: s, Log: zerolog.Nop(), Now: time.Now})
 }
 
 // latestRevenueMonth is the last month with stored revenue (KAM_BENCH_MONTH overrides it).
@@ -91,11 +93,15 @@ func peakRSS() float64 {
 func BenchmarkGradeJob(b *testing.B) {
 	s := benchStore(b)
 	a := benchApp(b, s)
-	q := quarterEndedBy(latestRevenueMonth(b, s))
+	m := latestRevenueMonth(b, s) // the quarter it ends, or else the one before
+	q := m.Quarter()
+	if q.LastMonth() != m {
+		q = q.Prev()
+	}
 	ctx := context.Background()
 	b.ResetTimer()
 	for b.Loop() {
-		out, err := a.RunJob(ctx, "grade", RunRequest{Period: q.String(), Trigger: TriggerManual})
+		out, err := a.RunJob(ctx, "grade", jobs.RunRequest{Period: q.String(), Trigger: jobs.TriggerManual})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -128,7 +134,7 @@ func BenchmarkReviewJobs(b *testing.B) {
 	}{{"review-diamond", m}, {"review-gold", gold}} {
 		b.Run(job.name, func(b *testing.B) {
 			for b.Loop() {
-				out, err := a.RunJob(ctx, job.name, RunRequest{Period: job.period.String(), Trigger: TriggerManual})
+				out, err := a.RunJob(ctx, job.name, jobs.RunRequest{Period: job.period.String(), Trigger: jobs.TriggerManual})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -148,7 +154,7 @@ func BenchmarkJob(b *testing.B) {
 	}
 	a := benchApp(b, benchStore(b))
 	for b.Loop() {
-		out, err := a.RunJob(b.Context(), job, RunRequest{Period: period, Trigger: TriggerManual})
+		out, err := a.RunJob(b.Context(), job, jobs.RunRequest{Period: period, Trigger: jobs.TriggerManual})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"kam/domain"
+	"kam/pipeline/jobs"
 	"kam/store"
 	"kam/store/storetest"
 )
@@ -95,7 +96,7 @@ func TestGradeJob(t *testing.T) {
 		ctx := t.Context()
 
 		// No --period: the last complete quarter before 2026-07-10.
-		out, err := a.RunJob(ctx, "grade", RunRequest{})
+		out, err := a.RunJob(ctx, "grade", jobs.RunRequest{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -159,7 +160,7 @@ func TestGradeJob(t *testing.T) {
 
 		// New revenue for D, then grade again: the stored grading is replaced, both workbooks stay archived.
 		seedRevenue(t, s, "revenue-d.csv", []domain.Revenue{{Customer: "D", Month: 202606, Line: "函件", Unit: "D1", Amount: 320_000 * yuan}})
-		if _, err := a.RunJob(ctx, "grade", RunRequest{Period: "2026q2"}); err != nil {
+		if _, err := a.RunJob(ctx, "grade", jobs.RunRequest{Period: "2026q2"}); err != nil {
 			t.Fatal(err)
 		}
 		want = []string{
@@ -185,7 +186,7 @@ func TestGradeJobQ1ComparesWithLastYear(t *testing.T) {
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		seedGradeData(t, s)
 		a := newTestApp(t, s, time.Date(2026, 7, 10, 9, 0, 0, 0, time.UTC))
-		if _, err := a.RunJob(t.Context(), "grade", RunRequest{Period: "2026Q1"}); err != nil {
+		if _, err := a.RunJob(t.Context(), "grade", jobs.RunRequest{Period: "2026Q1"}); err != nil {
 			t.Fatal(err)
 		}
 		// B: 700,000 over 2025 is gold against the annual bars; 300,000 in Q1 is diamond.
@@ -205,7 +206,7 @@ func TestGradeJobRefusesAQuarterWithoutRevenue(t *testing.T) {
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		seedGradeData(t, s)
 		a := newTestApp(t, s, time.Date(2026, 10, 10, 9, 0, 0, 0, time.UTC))
-		_, err := a.RunJob(t.Context(), "grade", RunRequest{Period: "2026Q3"})
+		_, err := a.RunJob(t.Context(), "grade", jobs.RunRequest{Period: "2026Q3"})
 		wantRefused(t, s, err, "2026-09")
 		if has, _ := s.HasGrades(t.Context(), domain.Quarter{Year: 2026, Q: 3}); has {
 			t.Error("grades stored for a refused quarter")
@@ -218,7 +219,7 @@ func TestGradeJobRejectsABadScheme(t *testing.T) {
 	seedGradeData(t, s)
 	a := newTestApp(t, s, time.Date(2026, 7, 10, 9, 0, 0, 0, time.UTC))
 	a.Cfg.Grading.Thresholds[7] = "1"
-	_, err := a.RunJob(t.Context(), "grade", RunRequest{Period: "2026Q2"})
+	_, err := a.RunJob(t.Context(), "grade", jobs.RunRequest{Period: "2026Q2"})
 	var ue *domain.Error
 	if !errors.As(err, &ue) || ue.Kind != domain.EInvalid || !strings.Contains(ue.Msg, "grading.thresholds") {
 		t.Fatalf("err = %v; want a configuration error naming grading.thresholds", err)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"kam/domain"
+	"kam/pipeline/jobs"
 	"kam/store"
 	"kam/store/storetest"
 )
@@ -53,11 +54,11 @@ func TestReviewPacksUseTheStoredGrading(t *testing.T) {
 		seedGradeData(t, s)
 		a := newTestApp(t, s, time.Date(2026, 7, 10, 9, 0, 0, 0, time.UTC))
 		ctx := t.Context()
-		if _, err := a.RunJob(ctx, "grade", RunRequest{Period: "2026Q2"}); err != nil {
+		if _, err := a.RunJob(ctx, "grade", jobs.RunRequest{Period: "2026Q2"}); err != nil {
 			t.Fatal(err)
 		}
 
-		out, err := a.RunJob(ctx, "review-diamond", RunRequest{})
+		out, err := a.RunJob(ctx, "review-diamond", jobs.RunRequest{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -101,7 +102,7 @@ func TestReviewPacksUseTheStoredGrading(t *testing.T) {
 			t.Errorf("趋势数据 %q", trend)
 		}
 
-		out, err = a.RunJob(ctx, "review-gold", RunRequest{Period: "2026-06"})
+		out, err = a.RunJob(ctx, "review-gold", jobs.RunRequest{Period: "2026-06"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -122,7 +123,7 @@ func TestReviewPackGradesAnUngradedQuarterWithoutStoringIt(t *testing.T) {
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		seedGradeData(t, s)
 		a := newTestApp(t, s, time.Date(2026, 7, 10, 9, 0, 0, 0, time.UTC))
-		out, err := a.RunJob(t.Context(), "review-diamond", RunRequest{Period: "2026-06"})
+		out, err := a.RunJob(t.Context(), "review-diamond", jobs.RunRequest{Period: "2026-06"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -137,7 +138,7 @@ func TestReviewPackGradesAnUngradedQuarterWithoutStoringIt(t *testing.T) {
 			t.Error("the review pack stored a grading")
 		}
 		// May's pack looks at 2026Q1, where B was the diamond.
-		out, err = a.RunJob(t.Context(), "review-diamond", RunRequest{Period: "2026-05"})
+		out, err = a.RunJob(t.Context(), "review-diamond", jobs.RunRequest{Period: "2026-05"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -151,13 +152,13 @@ func TestGoldReviewRefusesAnOddMonth(t *testing.T) {
 	s := storetest.OpenSQLite(t)
 	seedGradeData(t, s)
 	a := newTestApp(t, s, time.Date(2026, 8, 10, 9, 0, 0, 0, time.UTC))
-	_, err := a.RunJob(t.Context(), "review-gold", RunRequest{Period: "2026-05"})
+	_, err := a.RunJob(t.Context(), "review-gold", jobs.RunRequest{Period: "2026-05"})
 	var ue *domain.Error
 	if !errors.As(err, &ue) || ue.Kind != domain.EInvalid || !strings.Contains(ue.Msg, "双月") {
 		t.Fatalf("err = %v; want a usage error asking for an even month", err)
 	}
 	// Without --period on 2026-08-10 the last complete month is July: the pack covers May–June.
-	out, err := a.RunJob(t.Context(), "review-gold", RunRequest{})
+	out, err := a.RunJob(t.Context(), "review-gold", jobs.RunRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,6 +171,6 @@ func TestReviewRefusesAMonthWithoutRevenue(t *testing.T) {
 	s := storetest.OpenSQLite(t)
 	seedGradeData(t, s)
 	a := newTestApp(t, s, time.Date(2026, 8, 10, 9, 0, 0, 0, time.UTC))
-	_, err := a.RunJob(t.Context(), "review-diamond", RunRequest{Period: "2026-07"})
+	_, err := a.RunJob(t.Context(), "review-diamond", jobs.RunRequest{Period: "2026-07"})
 	wantRefused(t, s, err, "2026-07")
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"kam/domain"
+	"kam/pipeline/jobs"
 	"kam/store"
 	"kam/store/storetest"
 )
@@ -80,7 +81,7 @@ func TestRosterWorkbook(t *testing.T) {
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		seedRoster(t, s)
 		a := newTestApp(t, s, time.Date(2026, 7, 26, 9, 0, 0, 0, time.UTC))
-		out, err := a.RunJob(t.Context(), "roster", RunRequest{})
+		out, err := a.RunJob(t.Context(), "roster", jobs.RunRequest{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -125,7 +126,7 @@ func TestRosterTargetsNotYetDue(t *testing.T) {
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		seedRoster(t, s)
 		a := newTestApp(t, s, time.Date(2026, 7, 24, 9, 0, 0, 0, time.UTC))
-		out, err := a.RunJob(t.Context(), "roster", RunRequest{Period: "2026-06"})
+		out, err := a.RunJob(t.Context(), "roster", jobs.RunRequest{Period: "2026-06"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -137,7 +138,7 @@ func TestRosterTargetsNotYetDue(t *testing.T) {
 		}
 		// A late rerun of June reads as at July's end: August's targets were due.
 		a.Now = func() time.Time { return time.Date(2026, 10, 3, 9, 0, 0, 0, time.UTC) }
-		out, err = a.RunJob(t.Context(), "roster", RunRequest{Period: "2026-06"})
+		out, err = a.RunJob(t.Context(), "roster", jobs.RunRequest{Period: "2026-06"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -150,7 +151,7 @@ func TestRosterTargetsNotYetDue(t *testing.T) {
 func TestRosterNeedsManagersOrCustomers(t *testing.T) {
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		a := newTestApp(t, s, time.Date(2026, 7, 26, 9, 0, 0, 0, time.UTC))
-		_, err := a.RunJob(t.Context(), "roster", RunRequest{})
+		_, err := a.RunJob(t.Context(), "roster", jobs.RunRequest{})
 		wantRefused(t, s, err, "客户经理")
 	})
 }
@@ -174,7 +175,7 @@ func TestRosterUsesStoredGrades(t *testing.T) {
 			t.Fatal(err)
 		}
 		a := newTestApp(t, s, time.Date(2026, 7, 26, 9, 0, 0, 0, time.UTC))
-		out, err := a.RunJob(ctx, "roster", RunRequest{Period: "2026-06"})
+		out, err := a.RunJob(ctx, "roster", jobs.RunRequest{Period: "2026-06"})
 		if err != nil {
 			t.Fatal(err)
 		}

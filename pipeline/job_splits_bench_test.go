@@ -1,8 +1,6 @@
 package pipeline
 
 import (
-	"context"
-	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -12,7 +10,8 @@ import (
 	"github.com/rs/zerolog"
 
 	"kam/config"
-	"kam/domain"
+	"kam/pipeline/core"
+	"kam/pipeline/jobs"
 	"kam/store"
 	"kam/store/storetest"
 )
@@ -46,22 +45,22 @@ func BenchmarkSplitsJobSeeded(b *testing.B) {
 	}{{"sqlite", storetest.OpenSQLite}, {"mariadb", storetest.OpenMySQL}} {
 		b.Run(db.name, func(b *testing.B) {
 			s := db.open(b)
-			seedSplitMonth(b, s, 202606, rows)
+			storetest.SeedSplitMonth(b, s, 202606, rows)
 			benchSplits(b, s, "2026-06")
 		})
 	}
 }
 
 func benchSplits(b *testing.B, s *store.Store, period string) {
-	a := &App{Store: s, Log: zerolog.Nop(), Now: func() time.Time { return time.Date(2026, 7, 15, 9, 0, 0, 0, time.UTC) }}
+	a := New(&core.App{Store: s, Log: zerolog.Nop(), Now: func() time.Time { return time.Date(2026, 7, 15, 9, 0, 0, 0, time.UTC) }})
 	a.Cfg = benchConfig(b)
-	var out *Output
+	var out *jobs.Output
 	// Start the peak-memory count here, not at seeding (Linux: 5 resets VmHWM to the current RSS).
 	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
 	b.ResetTimer()
 	for b.Loop() {
 		var err error
-		out, err = a.RunJob(b.Context(), "splits", RunRequest{Period: period})
+		out, err = a.RunJob(b.Context(), "splits", jobs.RunRequest{Period: period})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -76,7 +75,7 @@ func benchSplits(b *testing.B, s *store.Store, period string) {
 
 // benchConfig is the default configuration with the reports folder in a temp dir.
 func benchConfig(b *testing.B) config.Config {
-	cfg := config.Default()
+	cfg := jobs.DefaultConfig()
 	cfg.Paths.Reports = b.TempDir()
 	if err := cfg.Validate(); err != nil {
 		b.Fatal(err)
@@ -97,69 +96,4 @@ func peakRSSMB() float64 {
 		}
 	}
 	return 0
-}
-
-// seedSplitMonth loads 300 units, split agreements shaped like gen's (a
-// quarter of the customers share with a second unit, some lines with a third,
-// some agreements expired) and rows revenue rows for month m, eight lines per customer.
-func seedSplitMonth(tb testing.TB, s *store.Store, m domain.Month, rows int) {
-	tb.Helper()
-	ctx := context.Background()
-	const nUnits = 300
-	units := make([]domain.Unit, nUnits)
-	for i := range units {
-		units[i] = domain.Unit{Code: fmt.Sprintf("U%03d", i), Name: fmt.Sprintf("第%d营业部", i), Kind: domain.District}
-	}
-	lines := domain.DefaultBusinessLines
-	customers := (rows + len(lines) - 1) / len(lines)
-	var agreements []domain.SplitAgreement
-	for c := 0; c < customers; c += 4 {
-		id := fmt.Sprintf("KH%07d", c)
-		u := func(k int) string { return units[(c*7+k*13)%nUnits].Code }
-		agreements = append(agreements, domain.SplitAgreement{ID: "XY" + id, Customer: id, From: m.AddMonths(-c % 24),
-			Parties: []domain.SplitParty{{Unit: u(0), Ratio: 6666}, {Unit: u(1), Ratio: 3334}}})
-		if c%12 == 0 {
-			agreements = append(agreements, domain.SplitAgreement{ID: "XS" + id, Customer: id, From: m.AddMonths(-1), Line: "速递",
-				Parties: []domain.SplitParty{{Unit: u(2), Ratio: 5000}, {Unit: u(0), Ratio: 3333}, {Unit: u(3), Ratio: 1667}}})
-		}
-		if c%20 == 0 {
-			agreements = append(agreements, domain.SplitAgreement{ID: "XE" + id, Customer: id, From: m.AddMonths(-30),
-				To: m.AddMonths(-1), Line: "包裹", Parties: []domain.SplitParty{{Unit: u(4), Ratio: 10000}}})
-		}
-	}
-	err := s.InTx(ctx, func(tx *store.Tx) error {
-		if err := tx.PutUnits(units); err != nil {
-			return err
-		}
-		if err := tx.PutAgreements(agreements); err != nil {
-			return err
-		}
-		if _, err := tx.RecordFile(store.FileRecord{Name: "revenue.csv", SHA256: fmt.Sprintf("bench-%d-%d", m, rows),
-			Kind: domain.KindRevenue, Outcome: store.FileLoaded, StartedAt: time.Now()}); err != nil {
-			return err
-		}
-		chunk := make([]domain.Revenue, 0, 5000)
-		for i := 0; i < rows; i++ {
-			c := i / len(lines)
-			chunk = append(chunk, domain.Revenue{
-				Customer: fmt.Sprintf("KH%07d", c), Month: m, Line: lines[i%len(lines)],
-				Unit:   units[(c*7+i%3)%nUnits].Code,
-				Amount: domain.Money((int64(i)*7919)%5_000_000 - 5_000),
-			})
-			if len(chunk) == cap(chunk) || i == rows-1 {
-				if err := tx.PutRevenue(chunk); err != nil {
-					return err
-				}
-				chunk = chunk[:0]
-			}
-		}
-		pairs := make([]domain.MonthLine, len(lines))
-		for i, l := range lines {
-			pairs[i] = domain.MonthLine{Month: m, Line: l}
-		}
-		return tx.FinishRevenue(pairs)
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
 }

@@ -16,8 +16,8 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"kam/domain"
+	"kam/pipeline/jobs"
 	"kam/reports"
-	"kam/rules"
 	"kam/store"
 	"kam/store/storetest"
 )
@@ -125,7 +125,7 @@ func TestSplitsJob(t *testing.T) {
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		seedSplitData(t, s)
 		a := newTestApp(t, s, time.Date(2026, 7, 15, 9, 0, 0, 0, time.UTC))
-		out, err := a.RunJob(t.Context(), "splits", RunRequest{}) // the last complete month: June
+		out, err := a.RunJob(t.Context(), "splits", jobs.RunRequest{}) // the last complete month: June
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -250,7 +250,7 @@ func TestSplitsJobRefusesAMonthWithoutRevenue(t *testing.T) {
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		seedSplitData(t, s)
 		a := newTestApp(t, s, time.Date(2026, 8, 3, 9, 0, 0, 0, time.UTC))
-		out, err := a.RunJob(t.Context(), "splits", RunRequest{}) // July: nothing loaded yet
+		out, err := a.RunJob(t.Context(), "splits", jobs.RunRequest{}) // July: nothing loaded yet
 		wantRefused(t, s, err, "2026-07", "收入")
 		if out != nil && len(out.Paths) != 0 {
 			t.Errorf("a refused month published %v", out.Paths)
@@ -258,36 +258,8 @@ func TestSplitsJobRefusesAMonthWithoutRevenue(t *testing.T) {
 		if entries, _ := os.ReadDir(a.Cfg.Paths.Reports); len(entries) != 0 {
 			t.Errorf("reports folder holds %d files", len(entries))
 		}
-		if _, err := a.RunJob(t.Context(), "splits", RunRequest{Period: "2026-13"}); domain.KindOf(err) != domain.EInvalid {
+		if _, err := a.RunJob(t.Context(), "splits", jobs.RunRequest{Period: "2026-13"}); domain.KindOf(err) != domain.EInvalid {
 			t.Errorf("--period 2026-13: %v; want a usage error", err)
 		}
 	})
-}
-
-// A report that fails half way stops the feed, which lets go of the cursor at once.
-func TestLineFeedStopsWhenTheReportGivesUp(t *testing.T) {
-	s := storetest.OpenSQLite(t)
-	seedSplitMonth(t, s, 202606, 20*feedBatch)
-	index, err := rules.NewAgreementIndex(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = s.ReadMonthRevenue(t.Context(), 202606, func(rows *store.RevenueCursor) error {
-		feed := feedLines(index, rows, nil)
-		batch, err := feed.Next()
-		if err != nil || len(batch) < feedBatch {
-			t.Errorf("first batch: %d lines, %v", len(batch), err)
-		}
-		done := make(chan struct{})
-		go func() { feed.stop(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			t.Fatal("the feed did not stop")
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }

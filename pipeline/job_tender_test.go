@@ -10,6 +10,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"kam/domain"
+	"kam/pipeline/jobs"
 	"kam/store"
 	"kam/store/storetest"
 )
@@ -70,7 +71,7 @@ func tenderSheets(t *testing.T, path string) map[string][][]string {
 }
 
 // tenderAnnounced lists "claim 新增" for each row of 竞标公告.
-func tenderAnnounced(t *testing.T, out *Output) []string {
+func tenderAnnounced(t *testing.T, out *jobs.Output) []string {
 	t.Helper()
 	if len(out.Paths) != 1 {
 		t.Fatalf("files %v; want one workbook", out.Paths)
@@ -88,7 +89,7 @@ func TestTenderMarksOnlyNewlyOverdue(t *testing.T) {
 		a := newTestApp(t, s, time.Date(2026, 7, 15, 9, 0, 0, 0, time.UTC))
 		ctx := t.Context()
 
-		out, err := a.RunJob(ctx, "tender", RunRequest{AsOf: day(2026, 7, 15)})
+		out, err := a.RunJob(ctx, "tender", jobs.RunRequest{AsOf: day(2026, 7, 15)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -100,7 +101,7 @@ func TestTenderMarksOnlyNewlyOverdue(t *testing.T) {
 			t.Errorf("headline %q", out.Headline)
 		}
 
-		out, err = a.RunJob(ctx, "tender", RunRequest{AsOf: day(2026, 7, 15)})
+		out, err = a.RunJob(ctx, "tender", jobs.RunRequest{AsOf: day(2026, 7, 15)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -112,7 +113,7 @@ func TestTenderMarksOnlyNewlyOverdue(t *testing.T) {
 
 		// --period names the as-of day too.
 		a.Now = func() time.Time { return time.Date(2026, 7, 20, 9, 0, 0, 0, time.UTC) }
-		out, err = a.RunJob(ctx, "tender", RunRequest{Period: "2026-07-20"})
+		out, err = a.RunJob(ctx, "tender", jobs.RunRequest{Period: "2026-07-20"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -130,7 +131,7 @@ func TestTenderWorkbook(t *testing.T) {
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		seedTenderData(t, s)
 		a := newTestApp(t, s, time.Date(2026, 7, 15, 9, 0, 0, 0, time.UTC))
-		out, err := a.RunJob(t.Context(), "tender", RunRequest{})
+		out, err := a.RunJob(t.Context(), "tender", jobs.RunRequest{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -166,7 +167,7 @@ func TestTenderOverCap(t *testing.T) {
 		seedTenderData(t, s)
 		a := newTestApp(t, s, time.Date(2026, 7, 15, 9, 0, 0, 0, time.UTC))
 		a.Cfg.Claims.ManagerCap = 1
-		out, err := a.RunJob(t.Context(), "tender", RunRequest{})
+		out, err := a.RunJob(t.Context(), "tender", jobs.RunRequest{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,6 +15,9 @@ import (
 
 	"kam/domain"
 	"kam/gen"
+	"kam/pipeline/core"
+	"kam/pipeline/ingest"
+	"kam/pipeline/jobs"
 	"kam/reports"
 	"kam/store"
 	"kam/store/storetest"
@@ -28,8 +31,8 @@ func TestPeriodLabels(t *testing.T) {
 		{"tender", "2026-07-15", "2026 年 7 月 15 日"},
 		{"other", "whatever", "whatever"},
 	} {
-		if got := PeriodLabel(c[0], c[1]); got != c[2] {
-			t.Errorf("PeriodLabel(%s, %s) = %q, want %q", c[0], c[1], got, c[2])
+		if got := jobs.PeriodLabel(c[0], c[1]); got != c[2] {
+			t.Errorf("jobs.PeriodLabel(%s, %s) = %q, want %q", c[0], c[1], got, c[2])
 		}
 	}
 }
@@ -39,13 +42,13 @@ func TestPeriodLabels(t *testing.T) {
 func TestLosingRunLeavesNoReportsOrMail(t *testing.T) {
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		a := newTestApp(t, s, time.Date(2026, 7, 6, 5, 0, 0, 0, time.UTC))
-		a.Cfg.Recipients.Splits = []string{"finance@example.com"}
+		a.Cfg.Recipients.Reports["splits"] = []string{"finance@example.com"}
 		a.Cfg.Recipients.Admin = []string{"admin@example.com"}
 		job := splitsJob(100, 100)
 		run := job.Run
-		job.Run = func(ctx context.Context, a *App, period string, asOf domain.Date, out *Output) error {
+		job.Run = func(ctx context.Context, a *core.App, period string, asOf domain.Date, out *jobs.Output) error {
 			// The other instance finishes the same period meanwhile (its lock was lost, say).
-			id, err := a.Store.StartRun(ctx, "splits", period, TriggerSchedule, time.Now())
+			id, err := a.Store.StartRun(ctx, "splits", period, jobs.TriggerSchedule, time.Now())
 			if err != nil {
 				return err
 			}
@@ -54,7 +57,7 @@ func TestLosingRunLeavesNoReportsOrMail(t *testing.T) {
 			}
 			return run(ctx, a, period, asOf, out)
 		}
-		_, err := a.runJob(t.Context(), job, RunRequest{Period: "2026-06", Trigger: TriggerSchedule})
+		_, err := jobs.RunJob(t.Context(), a.App, job, jobs.RunRequest{Period: "2026-06", Trigger: jobs.TriggerSchedule})
 		if !errors.Is(err, store.ErrAlreadySucceeded) {
 			t.Fatalf("err = %v, want ErrAlreadySucceeded", err)
 		}
@@ -73,10 +76,10 @@ func TestFailedManualRunTellsTheAdministrator(t *testing.T) {
 	s := storetest.OpenSQLite(t)
 	a := newTestApp(t, s, time.Date(2026, 7, 10, 3, 0, 0, 0, time.UTC))
 	a.Cfg.Recipients.Admin = []string{"admin@example.com", "boss@example.com"}
-	job := Job{Name: "grade", Period: quarterPeriod, Run: func(ctx context.Context, a *App, period string, asOf domain.Date, out *Output) error {
+	job := registered("grade", func(ctx context.Context, a *core.App, period string, asOf domain.Date, out *jobs.Output) error {
 		return out.AddFile("grade.xlsx", func(w io.Writer) error { return errors.New("磁盘已满") })
-	}}
-	_, err := a.runJob(t.Context(), job, RunRequest{Period: "2026Q2"})
+	})
+	_, err := jobs.RunJob(t.Context(), a.App, job, jobs.RunRequest{Period: "2026Q2"})
 	if err == nil {
 		t.Fatal("the run did not fail")
 	}
@@ -96,19 +99,19 @@ func TestFailedManualRunTellsTheAdministrator(t *testing.T) {
 }
 
 // runEveryJob runs each job for 2026Q2, June 2026 and 15 July 2026, grade first.
-func runEveryJob(t *testing.T, a *App) map[string]*Output {
+func runEveryJob(t *testing.T, a *App) map[string]*jobs.Output {
 	t.Helper()
-	outs := map[string]*Output{}
+	outs := map[string]*jobs.Output{}
 	for _, run := range []struct {
 		job string
-		req RunRequest
+		req jobs.RunRequest
 	}{
-		{"grade", RunRequest{Period: "2026Q2"}},
-		{"review-diamond", RunRequest{Period: "2026-06"}},
-		{"review-gold", RunRequest{Period: "2026-06"}},
-		{"roster", RunRequest{Period: "2026-06"}},
-		{"splits", RunRequest{Period: "2026-06"}},
-		{"tender", RunRequest{AsOf: day(2026, 7, 15)}},
+		{"grade", jobs.RunRequest{Period: "2026Q2"}},
+		{"review-diamond", jobs.RunRequest{Period: "2026-06"}},
+		{"review-gold", jobs.RunRequest{Period: "2026-06"}},
+		{"roster", jobs.RunRequest{Period: "2026-06"}},
+		{"splits", jobs.RunRequest{Period: "2026-06"}},
+		{"tender", jobs.RunRequest{AsOf: day(2026, 7, 15)}},
 	} {
 		out, err := a.RunJob(t.Context(), run.job, run.req)
 		if err != nil {
@@ -129,7 +132,7 @@ func TestEveryWorkbookDeclaresWhatItHolds(t *testing.T) {
 	srv := startMailServer(t)
 	a.Cfg.SMTP.Host, a.Cfg.SMTP.Port, a.Cfg.SMTP.TLS, a.Cfg.SMTP.From = "127.0.0.1", srv.port(), "none", "kam@example.com"
 	r := &a.Cfg.Recipients
-	r.Grades, r.ReviewDiamond, r.ReviewGold, r.Roster, r.Splits, r.Tender = []string{"g@x.cn"}, []string{"d@x.cn"}, []string{"o@x.cn"}, []string{"r@x.cn"}, []string{"s@x.cn"}, []string{"t@x.cn"}
+	r.Reports["grades"], r.Reports["review_diamond"], r.Reports["review_gold"], r.Reports["roster"], r.Reports["splits"], r.Reports["tender"] = []string{"g@x.cn"}, []string{"d@x.cn"}, []string{"o@x.cn"}, []string{"r@x.cn"}, []string{"s@x.cn"}, []string{"t@x.cn"}
 	ctx := t.Context()
 	if _, err := gen.Run(ctx, gen.Options{Out: a.Cfg.Paths.Inbox, Customers: 60, Months: 14, Seed: 5, End: 202606, Now: now}); err != nil {
 		t.Fatal(err)
@@ -137,7 +140,7 @@ func TestEveryWorkbookDeclaresWhatItHolds(t *testing.T) {
 	mustDo(t, os.WriteFile(filepath.Join(a.Cfg.Paths.Inbox, "不明.csv"), []byte("甲,乙\n1,2\n"), 0o644))
 	scan, err := a.Ingest(ctx)
 	mustDo(t, err)
-	if scan.Count(OutcomeRejected) != 1 {
+	if scan.Count(ingest.OutcomeRejected) != 1 {
 		t.Fatalf("scan: %+v", scan.Files)
 	}
 	books := map[string]string{"错误明细": filepath.Join(a.Cfg.Paths.Rejected, "不明.csv.errors.xlsx")}
@@ -218,9 +221,9 @@ func TestTenderMailListsTheClaimsToActOn(t *testing.T) {
 	srv := startMailServer(t)
 	a, c := mailApp(t, s, srv)
 	c.t = time.Date(2026, 7, 15, 9, 0, 0, 0, a.Cfg.Location())
-	a.Cfg.Recipients.Tender = []string{"units@example.com"}
+	a.Cfg.Recipients.Reports["tender"] = []string{"units@example.com"}
 	ctx := t.Context()
-	out, err := a.RunJob(ctx, "tender", RunRequest{AsOf: day(2026, 7, 15)})
+	out, err := a.RunJob(ctx, "tender", jobs.RunRequest{AsOf: day(2026, 7, 15)})
 	mustDo(t, err)
 	_, err = a.Deliver(ctx)
 	mustDo(t, err)
@@ -237,7 +240,7 @@ func TestTenderMailListsTheClaimsToActOn(t *testing.T) {
 	if n := utf8.RuneCountInString(m.Subject); n > 60 {
 		t.Errorf("subject has %d characters: %q", n, m.Subject)
 	}
-	wantEqual(t, "subject", m.Subject, "竞标公告 · "+PeriodLabel("tender", out.Period)+" · 新增逾期 2 项，临期 1 项")
+	wantEqual(t, "subject", m.Subject, "竞标公告 · "+jobs.PeriodLabel("tender", out.Period)+" · 新增逾期 2 项，临期 1 项")
 	var newly []string
 	f := tenderSheets(t, out.Paths[0])
 	for _, row := range f["竞标公告"][1:] {

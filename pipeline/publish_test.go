@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"kam/pipeline/jobs"
 	"kam/store"
 	"kam/store/storetest"
 )
@@ -26,11 +27,11 @@ func TestFailedPublishLeavesNothingOfTheRun(t *testing.T) {
 				c.seed(t, s)
 				a := newTestApp(t, s, c.now)
 				a.Cfg.Recipients.Admin = []string{"admin@example.com"}
-				a.Cfg.Recipients.Grades = []string{"ops@example.com"}
-				a.Cfg.Recipients.Tender = []string{"ops@example.com"}
+				a.Cfg.Recipients.Reports["grades"] = []string{"ops@example.com"}
+				a.Cfg.Recipients.Reports["tender"] = []string{"ops@example.com"}
 				injected := errors.New("injected: connection lost mid-publish")
-				a.failPublish = func() error { return injected }
-				_, err := a.RunJob(t.Context(), c.job, RunRequest{Period: c.period})
+				a.FailPublish = func() error { return injected }
+				_, err := a.RunJob(t.Context(), c.job, jobs.RunRequest{Period: c.period})
 				if !errors.Is(err, injected) {
 					t.Fatalf("err = %v; want the injected failure", err)
 				}
@@ -55,8 +56,8 @@ func TestFailedPublishLeavesNothingOfTheRun(t *testing.T) {
 				}
 
 				// The same run without the failure publishes everything.
-				a.failPublish = nil
-				if _, err := a.RunJob(t.Context(), c.job, RunRequest{Period: c.period}); err != nil {
+				a.FailPublish = nil
+				if _, err := a.RunJob(t.Context(), c.job, jobs.RunRequest{Period: c.period}); err != nil {
 					t.Fatal(err)
 				}
 				var reports int

@@ -12,6 +12,9 @@ import (
 	"time"
 
 	"kam/domain"
+	"kam/pipeline/core"
+	"kam/pipeline/daemon"
+	"kam/pipeline/jobs"
 	"kam/store"
 	"kam/store/storetest"
 )
@@ -35,23 +38,15 @@ type recorder struct {
 	file     bool            // write a small workbook, so publishing archives and mails it
 }
 
-// periodRules is each scheduled job's period rule; the registered job's own wins when this build has it.
-func periodRules() map[string]func(string, domain.Date) (string, error) {
-	m := map[string]func(string, domain.Date) (string, error){"grade": quarterPeriod, "review-diamond": monthPeriod,
-		"review-gold": evenMonthPeriod, "splits": monthPeriod, "roster": monthPeriod, "tender": datePeriod}
-	for name := range m {
-		if j, ok := jobs[name]; ok {
-			m[name] = j.Period
-		}
-	}
-	return m
-}
-
-func (r *recorder) jobs() map[string]Job {
-	out := map[string]Job{}
-	for name, period := range periodRules() {
-		out[name] = Job{Name: name, Period: period, Run: func(ctx context.Context, a *App, period string, asOf domain.Date, out *Output) error {
-			line := fmt.Sprintf("%s %s %s (as of %s)", a.now().Format("2006-01-02 15:04"), name, period, asOf)
+// registry is the registered jobs with their own names, periods and schedule
+// keys, each running r's recording instead of its report.
+func (r *recorder) registry() []*jobs.Job {
+	var out []*jobs.Job
+	for _, real := range jobs.All() {
+		j := *real
+		name := j.Name
+		j.Run = func(ctx context.Context, a *core.App, period string, asOf domain.Date, out *jobs.Output) error {
+			line := fmt.Sprintf("%s %s %s (as of %s)", a.Clock().Format("2006-01-02 15:04"), name, period, asOf)
 			r.mu.Lock()
 			r.lines = append(r.lines, line)
 			fail := r.failOnce[name+" "+period]
@@ -76,7 +71,8 @@ func (r *recorder) jobs() map[string]Job {
 				})
 			}
 			return nil
-		}}
+		}
+		out = append(out, &j)
 	}
 	return out
 }
@@ -90,15 +86,15 @@ func (r *recorder) take() []string {
 }
 
 // testScheduler is a's scheduler over the configured schedule with r's jobs and a settable clock.
-func testScheduler(t *testing.T, a *App, r *recorder, at time.Time) (*Scheduler, *clock) {
+func testScheduler(t *testing.T, a *App, r *recorder, at time.Time) (*daemon.Scheduler, *clock) {
 	t.Helper()
 	c := &clock{t: at}
 	a.Now = c.Now
-	plan, missing, err := NewPlan(a.Cfg.Schedule, a.Cfg.Location(), r.jobs())
-	if err != nil || len(missing) > 0 {
-		t.Fatalf("plan: %v, missing %v", err, missing)
+	plan, err := daemon.NewPlan(a.Cfg.Schedule, a.Cfg.Location(), r.registry())
+	if err != nil {
+		t.Fatalf("plan: %v", err)
 	}
-	return &Scheduler{App: a, Plan: plan, CatchUpMonths: a.Cfg.Schedule.CatchUpMonths}, c
+	return &daemon.Scheduler{App: a.App, Plan: plan, CatchUpMonths: a.Cfg.Schedule.CatchUpMonths}, c
 }
 
 // The default schedule of 2026 besides the daily tender, as the issue states it: grade at 03:00 on
@@ -205,7 +201,7 @@ func TestScheduleYearWithOutageAndCatchUp(t *testing.T) {
 			break
 		}
 		clk.Set(f.At)
-		sched.fire(ctx, f.Job) // what the cron entry does at that minute
+		sched.Fire(ctx, f.Job) // what the cron entry does at that minute
 	}
 	clk.Set(up)
 	caught := sched.CatchUp(ctx, ctx)
@@ -215,7 +211,7 @@ func TestScheduleYearWithOutageAndCatchUp(t *testing.T) {
 	for _, f := range due {
 		if f.At.After(up) {
 			clk.Set(f.At)
-			sched.fire(ctx, f.Job)
+			sched.Fire(ctx, f.Job)
 		}
 	}
 
@@ -274,7 +270,7 @@ func TestFirstStartMakesUpTheLatestPeriods(t *testing.T) {
 	s := storetest.OpenSQLite(t)
 	a := newTestApp(t, s, time.Time{})
 	sched, _ := testScheduler(t, a, &recorder{}, time.Date(2026, 11, 26, 10, 0, 0, 0, a.Cfg.Location()))
-	id, err := s.StartRun(t.Context(), "grade", "2026Q3", TriggerManual, time.Now())
+	id, err := s.StartRun(t.Context(), "grade", "2026Q3", jobs.TriggerManual, time.Now())
 	mustDo(t, err)
 	mustDo(t, s.InTx(t.Context(), func(tx *store.Tx) error { return tx.SucceedRun(id, nil, "", time.Now()) }))
 
@@ -291,42 +287,6 @@ func TestFirstStartMakesUpTheLatestPeriods(t *testing.T) {
 		"2026-11-25 06:00 roster 2026-10",
 		"2026-11-26 07:30 tender 2026-11-26",
 	})
-}
-
-func TestPickCatchUp(t *testing.T) {
-	loc := time.UTC
-	f := func(day int, job, period string) Firing {
-		return Firing{Job: job, At: time.Date(2026, 3, day, 3, 0, 0, 0, loc), Period: period}
-	}
-	due := []Firing{
-		f(1, "grade", "2025Q4"), f(2, "grade", "2025Q4"), f(3, "grade", "2025Q4"), // a period due at several firings
-		f(1, "splits", "2026-01"), f(2, "splits", "2026-02"), f(3, "splits", "2026-03"),
-		f(2, "roster", "2026-01"), f(3, "roster", "2026-02"),
-	}
-	got := pickCatchUp(due,
-		map[string]string{"grade": "2025Q3", "splits": "2026-01"},
-		map[string]map[string]bool{"splits": {"2026-02": true}, "roster": {"2026-02": true}})
-	want := []Firing{f(3, "grade", "2025Q4"), f(3, "splits", "2026-03")}
-	wantEqual(t, "picked", got, want)
-}
-
-func TestWrapSkipsARunningTaskAndRecoversAPanic(t *testing.T) {
-	a := newTestApp(t, storetest.OpenSQLite(t), time.Now())
-	sched := &Scheduler{App: a}
-	sched.wrap("boom", func() { panic("boom") }).Run() // logged, not raised
-
-	release, started := make(chan struct{}), make(chan struct{})
-	var runs int
-	job := sched.wrap("slow", func() { runs++; close(started); <-release })
-	done := make(chan struct{})
-	go func() { job.Run(); close(done) }()
-	<-started
-	job.Run() // still running: skipped at once
-	close(release)
-	<-done
-	if runs != 1 {
-		t.Errorf("slow task ran %d times, want 1 (the second firing skipped)", runs)
-	}
 }
 
 func sameLines(t *testing.T, what string, got, want []string) {
@@ -369,15 +329,15 @@ func TestCatchUpAfterManualRunsSendsNoOlderPeriod(t *testing.T) {
 	s := storetest.OpenSQLite(t)
 	a := newTestApp(t, s, time.Time{})
 	r := &recorder{file: true}
-	a.Cfg.Recipients.Tender = []string{"ops@example.com"}
+	a.Cfg.Recipients.Reports["tender"] = []string{"ops@example.com"}
 	sched, clk := testScheduler(t, a, r, time.Date(2026, 11, 20, 10, 0, 0, 0, a.Cfg.Location()))
 	// kam served until the 20th, then was down; an operator ran today's tender by hand.
 	for _, f := range mustFirings(t, sched, time.Date(2026, 11, 1, 0, 0, 0, 0, a.Cfg.Location()), clk.Now()) {
 		clk.Set(f.At)
-		sched.fire(t.Context(), f.Job)
+		sched.Fire(t.Context(), f.Job)
 	}
 	clk.Set(time.Date(2026, 11, 26, 10, 0, 0, 0, a.Cfg.Location()))
-	if _, err := a.runJob(t.Context(), sched.Plan.Jobs["tender"], RunRequest{Trigger: TriggerManual}); err != nil {
+	if _, err := jobs.RunJob(t.Context(), a.App, sched.Plan.Jobs["tender"], jobs.RunRequest{Trigger: jobs.TriggerManual}); err != nil {
 		t.Fatal(err)
 	}
 	r.take()
@@ -400,7 +360,7 @@ func TestCatchUpAfterManualRunsSendsNoOlderPeriod(t *testing.T) {
 	}
 }
 
-func mustFirings(t *testing.T, s *Scheduler, from, to time.Time) []Firing {
+func mustFirings(t *testing.T, s *daemon.Scheduler, from, to time.Time) []daemon.Firing {
 	t.Helper()
 	due, err := s.Plan.Due(from, to)
 	mustDo(t, err)

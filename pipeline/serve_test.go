@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +17,9 @@ import (
 
 	"kam/config"
 	"kam/domain"
+	"kam/pipeline/core"
+	"kam/pipeline/daemon"
+	"kam/pipeline/jobs"
 	"kam/store"
 	"kam/store/storetest"
 )
@@ -42,18 +44,18 @@ func TestTwoInstancesRunEachPeriodOnce(t *testing.T) {
 	s1 := storetest.OpenMySQL(t)
 	s2 := secondStore(t, s1)
 	r := &recorder{file: true}
-	var scheds []*Scheduler
+	var scheds []*daemon.Scheduler
 	var clocks []*clock
-	ranBy := map[*App]int{}
+	ranBy := map[*core.App]int{}
 	var mu sync.Mutex
 	for _, s := range []*store.Store{s1, s2} {
 		a := newTestApp(t, s, time.Time{})
-		a.Cfg.Recipients.Grades = []string{"ops@example.com"}
-		a.Cfg.Recipients.Tender = []string{"ops@example.com"}
+		a.Cfg.Recipients.Reports["grades"] = []string{"ops@example.com"}
+		a.Cfg.Recipients.Reports["tender"] = []string{"ops@example.com"}
 		sched, clk := testScheduler(t, a, r, time.Time{})
 		for name, j := range sched.Plan.Jobs {
 			run := j.Run
-			j.Run = func(ctx context.Context, a *App, period string, asOf domain.Date, out *Output) error {
+			j.Run = func(ctx context.Context, a *core.App, period string, asOf domain.Date, out *jobs.Output) error {
 				mu.Lock()
 				ranBy[a]++
 				mu.Unlock()
@@ -79,7 +81,7 @@ func TestTwoInstancesRunEachPeriodOnce(t *testing.T) {
 	for _, f := range due {
 		both(func(i int) {
 			clocks[i].Set(f.At)
-			scheds[i].fire(t.Context(), f.Job)
+			scheds[i].Fire(t.Context(), f.Job)
 		})
 	}
 	both(func(i int) {
@@ -127,7 +129,7 @@ func TestTwoInstancesRunEachPeriodOnce(t *testing.T) {
 	server := startMailServer(t)
 	a := scheds[0].App
 	a.Cfg.SMTP.Host, a.Cfg.SMTP.Port, a.Cfg.SMTP.TLS, a.Cfg.SMTP.From = "127.0.0.1", server.port(), "none", "kam@example.com"
-	if _, err := a.Deliver(t.Context()); err != nil {
+	if _, err := New(a).Deliver(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	var sent []struct {
@@ -155,7 +157,7 @@ func TestTwoInstancesRunEachPeriodOnce(t *testing.T) {
 
 // quietSchedule schedules grade only, so a test's catch-up runs one job.
 func quietSchedule(grace time.Duration) config.Schedule {
-	return config.Schedule{Grade: config.Default().Schedule.Grade, Grace: config.Duration{Duration: grace}, CatchUpMonths: 12}
+	return config.Schedule{Jobs: map[string]string{"grade": jobs.DefaultConfig().Schedule.Jobs["grade"]}, Grace: config.Duration{Duration: grace}, CatchUpMonths: 12}
 }
 
 // waitFor polls cond until it holds or five seconds pass.
@@ -197,7 +199,7 @@ func TestServeAbortsAfterGraceAndTheNextStartCompletes(t *testing.T) {
 	}
 	wantEqual(t, "after the abort", runOutcomes(t, s), []string{"grade 2026Q2 catch-up failed"})
 	runs, _ := s.RecentRuns(t.Context(), 1)
-	if !strings.Contains(runs[0].Error, ErrShutdown.Error()) {
+	if !strings.Contains(runs[0].Error, jobs.ErrShutdown.Error()) {
 		t.Errorf("aborted run's error: %q", runs[0].Error)
 	}
 	if reps, _ := s.ListReports(t.Context(), store.ReportFilter{}, 10); len(reps) != 0 {
@@ -291,7 +293,7 @@ func TestServeWebOnATakenPortFails(t *testing.T) {
 	a := newTestApp(t, storetest.OpenSQLite(t), time.Now())
 	a.Cfg.Schedule = config.Schedule{}
 	a.Cfg.HTTP.Listen = l.Addr().String()
-	err = a.ServeWeb(t.Context(), Web{Handler: func(*Scheduler) (http.Handler, error) { return http.NotFoundHandler(), nil }})
+	err = a.ServeWeb(t.Context(), daemon.Web{Handler: func(*daemon.Scheduler) (http.Handler, error) { return http.NotFoundHandler(), nil }})
 	if err == nil || !strings.Contains(err.Error(), "http.listen") {
 		t.Errorf("serve on a taken port: %v", err)
 	}
@@ -303,13 +305,13 @@ func TestServeWebStopsAfterTheScheduler(t *testing.T) {
 	a := newTestApp(t, storetest.OpenSQLite(t), time.Now())
 	a.Cfg.Schedule = config.Schedule{}
 	a.Cfg.HTTP.Listen = "127.0.0.1:0"
-	var sched *Scheduler
+	var sched *daemon.Scheduler
 	addr := make(chan net.Addr, 1)
 	ctx, stop := context.WithCancel(t.Context())
 	served := make(chan error, 1)
 	go func() {
-		served <- a.ServeWeb(ctx, Web{
-			Handler: func(s *Scheduler) (http.Handler, error) {
+		served <- a.ServeWeb(ctx, daemon.Web{
+			Handler: func(s *daemon.Scheduler) (http.Handler, error) {
 				sched = s
 				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					if !s.Running() {
@@ -335,20 +337,5 @@ func TestServeWebStopsAfterTheScheduler(t *testing.T) {
 	}
 	if _, err := http.Get(base); err == nil {
 		t.Error("the web side still answers after Serve returned")
-	}
-}
-
-func TestOverLimitNoteCarriesASignedLinkOnlyWhenConfigured(t *testing.T) {
-	a := newTestApp(t, storetest.OpenSQLite(t), time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC))
-	t.Setenv("KAM_HTTP_LINK_KEY", "")
-	r := store.Report{ID: 7, FileName: "splits_2026-10.xlsx"}
-	if n := a.overLimitNote("/srv/kam/reports/splits_2026-10.xlsx", r); !strings.Contains(n, "kam reports get 7 -o splits_2026-10.xlsx") {
-		t.Errorf("without a base url: %q", n)
-	}
-	a.Cfg.HTTP.BaseURL, a.Cfg.HTTP.LinkKey = "https://kam.example.cn/", "k3y-not-in-mail"
-	n := a.overLimitNote("/srv/kam/reports/splits_2026-10.xlsx", r)
-	if !regexp.MustCompile(`https://kam\.example\.cn/d/7/\d+/[0-9a-f]{64}`).MatchString(n) || strings.Contains(n, "k3y-not-in-mail") ||
-		!strings.Contains(n, "30 天内有效") || !strings.Contains(n, "2026-12-31") {
-		t.Errorf("with a base url and key: %q", n)
 	}
 }

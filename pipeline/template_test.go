@@ -15,6 +15,7 @@ import (
 	"kam/domain"
 	"kam/gen"
 	"kam/loaders"
+	"kam/pipeline/ingest"
 	"kam/store"
 	"kam/store/storetest"
 )
@@ -110,7 +111,7 @@ func TestTemplatesFilledInLoad(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(res.Files) != 1 || res.Files[0].Outcome != OutcomeLoaded || res.Files[0].Kind != k || res.Files[0].Rows != len(rows) {
+			if len(res.Files) != 1 || res.Files[0].Outcome != ingest.OutcomeLoaded || res.Files[0].Kind != k || res.Files[0].Rows != len(rows) {
 				t.Fatalf("%s template with %d generated rows: %+v", k, len(rows), res.Files)
 			}
 		}
@@ -130,7 +131,7 @@ func TestTemplatesFilledInLoad(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(res.Files) != 1 || res.Files[0].Outcome != OutcomeRejected || res.Files[0].Errors != 1 {
+		if len(res.Files) != 1 || res.Files[0].Outcome != ingest.OutcomeRejected || res.Files[0].Errors != 1 {
 			t.Fatalf("a 单位类型 outside the list: %+v", res.Files)
 		}
 		errs, err := excelize.OpenFile(filepath.Join(a.Cfg.Paths.Rejected, "单位（有误）.xlsx.errors.xlsx"))

@@ -11,6 +11,7 @@ import (
 
 	"kam/domain"
 	"kam/gen"
+	"kam/pipeline/ingest"
 	"kam/store"
 	"kam/store/storetest"
 )
@@ -28,14 +29,14 @@ func TestEachCentreGetsItsOwnPart(t *testing.T) {
 		srv := startMailServer(t)
 		a.Cfg.SMTP.Host, a.Cfg.SMTP.Port, a.Cfg.SMTP.TLS, a.Cfg.SMTP.From = "127.0.0.1", srv.port(), "none", "kam@example.com"
 		r := &a.Cfg.Recipients
-		r.Grades, r.ReviewGold, r.Roster, r.Splits, r.Tender = []string{"g@x.cn"}, []string{"o@x.cn"}, []string{"r@x.cn"}, []string{"s@x.cn"}, []string{"t@x.cn"}
+		r.Reports["grades"], r.Reports["review_gold"], r.Reports["roster"], r.Reports["splits"], r.Reports["tender"] = []string{"g@x.cn"}, []string{"o@x.cn"}, []string{"r@x.cn"}, []string{"s@x.cn"}, []string{"t@x.cn"}
 		ctx := t.Context()
 		if _, err := gen.Run(ctx, gen.Options{Out: a.Cfg.Paths.Inbox, Customers: 120, Months: 14, Seed: 5, End: 202606, Now: now}); err != nil {
 			t.Fatal(err)
 		}
 		scan, err := a.Ingest(ctx)
 		mustDo(t, err)
-		if scan.Count(OutcomeRejected) != 0 {
+		if scan.Count(ingest.OutcomeRejected) != 0 {
 			t.Fatalf("scan: %+v", scan.Files)
 		}
 		// One district customer leaps to diamond in June: a handover from its district to the city centre.

@@ -24,7 +24,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/emersion/go-smtp"
 
-	"kam/pipeline"
+	"kam/pipeline/jobs"
 	"kam/store"
 )
 
@@ -125,7 +125,7 @@ func TestInTheBrowser(t *testing.T) {
 	in, port := startInbox(t)
 	cfg := testConfig(t, t.TempDir())
 	cfg.SMTP.Host, cfg.SMTP.Port, cfg.SMTP.TLS = "127.0.0.1", port, "none"
-	cfg.Recipients.Splits = []string{"finance@example.cn"}
+	cfg.Recipients.Reports["splits"] = []string{"finance@example.cn"}
 	cfg.Schedule.Ingest, cfg.Schedule.Delivery = "@every 2m", "@every 1m"
 	cfg.Schedule.CatchUpMonths = 0
 	app, c, logs := newApp(t, cfg, testNow)
@@ -135,7 +135,7 @@ func TestInTheBrowser(t *testing.T) {
 	seed(t, app)
 	ctx := context.Background()
 	// A run interrupted by a kam that died: the page must offer its rerun command.
-	id, err := app.Store.StartRun(ctx, "grade", "2026Q3", pipeline.TriggerSchedule, testNow.Add(-2*time.Hour))
+	id, err := app.Store.StartRun(ctx, "grade", "2026Q3", jobs.TriggerSchedule, testNow.Add(-2*time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,9 @@ import (
 	"kam/domain"
 	"kam/gen"
 	"kam/pipeline"
+	"kam/pipeline/core"
+	"kam/pipeline/daemon"
+	"kam/pipeline/jobs"
 	"kam/store"
 )
 
@@ -65,12 +68,12 @@ type kamWeb struct {
 // testConfig is a config on temp folders with nothing scheduled but the given specs.
 func testConfig(t *testing.T, dir string) config.Config {
 	t.Helper()
-	cfg := config.Default()
+	cfg := jobs.DefaultConfig()
 	cfg.DB.SQLitePath = filepath.Join(dir, "kam.db")
 	cfg.Paths = config.Paths{Inbox: filepath.Join(dir, "inbox"), Processed: filepath.Join(dir, "processed"),
 		Rejected: filepath.Join(dir, "rejected"), Reports: filepath.Join(dir, "reports")}
 	cfg.Ingest.QuietPeriod = config.Duration{}
-	cfg.Schedule = config.Schedule{Grace: config.Duration{Duration: time.Second}}
+	cfg.Schedule = config.Schedule{Jobs: map[string]string{}, Grace: config.Duration{Duration: time.Second}}
 	cfg.HTTP.Listen = "127.0.0.1:0"
 	hash, err := bcrypt.GenerateFromPassword([]byte(testPassword), bcrypt.MinCost)
 	if err != nil {
@@ -96,7 +99,7 @@ func newApp(t *testing.T, cfg config.Config, now time.Time) (*pipeline.App, *clo
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	return &pipeline.App{Cfg: cfg, Store: st, Log: log, Now: c.Now}, c, logs
+	return pipeline.New(&core.App{Cfg: cfg, Store: st, Log: log, Now: c.Now}), c, logs
 }
 
 // seed fills the store as a bureau's first days would: a generated extract
@@ -114,7 +117,7 @@ func seed(t *testing.T, app *pipeline.App) {
 	if _, err := app.Ingest(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := app.RunJob(ctx, "splits", pipeline.RunRequest{Period: "2026-10", Trigger: pipeline.TriggerManual}); err != nil {
+	if _, err := app.RunJob(ctx, "splits", jobs.RunRequest{Period: "2026-10", Trigger: jobs.TriggerManual}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -126,8 +129,8 @@ func start(t *testing.T, app *pipeline.App, c *clock, logs *syncBuffer) *kamWeb 
 	addr := make(chan net.Addr, 1)
 	k := &kamWeb{App: app, Clock: c, Log: logs, stop: cancel, done: make(chan error, 1)}
 	go func() {
-		k.done <- app.ServeWeb(ctx, pipeline.Web{
-			Handler:   func(s *pipeline.Scheduler) (http.Handler, error) { return New(app, s, "test") },
+		k.done <- app.ServeWeb(ctx, daemon.Web{
+			Handler:   func(s *daemon.Scheduler) (http.Handler, error) { return New(app, s, "test") },
 			Listening: func(a net.Addr) { addr <- a },
 		})
 	}()

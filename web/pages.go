@@ -18,17 +18,19 @@ import (
 	"time"
 
 	"kam/domain"
-	"kam/pipeline"
+	"kam/link"
+	"kam/pipeline/daemon"
+	"kam/pipeline/ingest"
+	"kam/pipeline/jobs"
 	"kam/store"
-	"kam/web/link"
 )
 
 //go:embed templates/*.html
 var templateFS embed.FS
 
 var pages = template.Must(template.New("").Funcs(template.FuncMap{
-	"job":    pipeline.JobTitle,
-	"period": pipeline.PeriodLabel,
+	"job":    jobs.Title,
+	"period": jobs.PeriodLabel,
 	"size":   sizeLabel,
 	"local":  func(t time.Time, loc *time.Location) string { return t.In(loc).Format("2006-01-02 15:04") },
 }).ParseFS(templateFS, "templates/*.html"))
@@ -157,8 +159,8 @@ func (s *Server) statusData(ctx context.Context, user, unit string) (statusPage,
 		if r.Outcome != store.RunSucceeded {
 			note = r.Error
 		}
-		return runRow{ID: r.ID, Job: pipeline.JobTitle(r.Job), Period: pipeline.PeriodLabel(r.Job, r.Period),
-			Trigger: pipeline.TriggerLabel(r.Trigger), Started: when(r.StartedAt), Took: took,
+		return runRow{ID: r.ID, Job: jobs.Title(r.Job), Period: jobs.PeriodLabel(r.Job, r.Period),
+			Trigger: jobs.TriggerLabel(r.Trigger), Started: when(r.StartedAt), Took: took,
 			Outcome: label(runOutcomes, r.Outcome), Class: r.Outcome, Note: note,
 			Rerun: fmt.Sprintf("kam run %s --period %s", r.Job, r.Period)}
 	}
@@ -222,11 +224,11 @@ func (s *Server) statusData(ctx context.Context, user, unit string) (statusPage,
 
 	if s.sched != nil {
 		for _, e := range s.sched.Plan.Entries {
-			what := pipeline.JobTitle(e.Name)
+			what := jobs.Title(e.Name)
 			switch e.Name {
-			case pipeline.TaskIngest:
+			case daemon.TaskIngest:
 				what = "扫描收件目录"
-			case pipeline.TaskDelivery:
+			case daemon.TaskDelivery:
 				what = "投递邮件"
 			}
 			p.Firings = append(p.Firings, firingRow{What: what, Spec: e.Spec, Next: when(s.sched.Plan.Next(e, now))})
@@ -341,7 +343,7 @@ func (s *Server) errorWorkbook(w http.ResponseWriter, r *http.Request, user stri
 		if f.ID != id || f.Outcome != store.FileRejected {
 			continue
 		}
-		path := pipeline.ErrorBookPath(f.StoredAs)
+		path := ingest.ErrorBookPath(f.StoredAs)
 		rejected, _ := filepath.Abs(s.app.Cfg.Paths.Rejected)
 		if abs, _ := filepath.Abs(path); !strings.HasPrefix(abs, rejected+string(filepath.Separator)) {
 			break

@@ -20,6 +20,8 @@ import (
 
 	"kam/domain"
 	"kam/pipeline"
+	"kam/pipeline/daemon"
+	"kam/pipeline/jobs"
 )
 
 // sessionTTL is how long a login lasts without being used again.
@@ -28,7 +30,7 @@ const sessionTTL = 12 * time.Hour
 // Server serves one kam's web side.
 type Server struct {
 	app     *pipeline.App
-	sched   *pipeline.Scheduler
+	sched   *daemon.Scheduler
 	version string
 	secure  bool // cookies only over https (base_url is https)
 	key     []byte
@@ -47,7 +49,7 @@ type session struct {
 
 // New builds the web side for app and its scheduler. Listening beyond
 // loopback with no user configured is refused: the page would be open to all.
-func New(app *pipeline.App, sched *pipeline.Scheduler, version string) (*Server, error) {
+func New(app *pipeline.App, sched *daemon.Scheduler, version string) (*Server, error) {
 	h := app.Cfg.HTTP
 	if len(h.Users) == 0 && !loopback(h.Listen) {
 		return nil, domain.Usagef("配置项 http.listen 为 %s，对本机以外开放，但没有配置任何用户（http.users）：拒绝启动。请配置用户，或只在 127.0.0.1 上监听", h.Listen)
@@ -231,11 +233,11 @@ func (s *Server) overdue(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	entries := map[string]pipeline.Entry{}
+	entries := map[string]daemon.Entry{}
 	for _, e := range s.sched.Plan.Entries {
 		entries[e.Name] = e
 	}
-	last := map[string]pipeline.Firing{}
+	last := map[string]daemon.Firing{}
 	for _, f := range due {
 		if period := s.sched.Plan.Next(entries[f.Job], f.At).Sub(f.At); now.Sub(f.At) > period {
 			last[f.Job] = f // due more than one period ago
@@ -251,7 +253,7 @@ func (s *Server) overdue(ctx context.Context) (string, error) {
 			return "", err
 		}
 		if !done {
-			return "作业 " + f.Job + "（" + pipeline.JobTitle(f.Job) + "）" + pipeline.PeriodLabel(f.Job, f.Period) +
+			return "作业 " + f.Job + "（" + jobs.Title(f.Job) + "）" + jobs.PeriodLabel(f.Job, f.Period) +
 				" 应于 " + f.At.Format("2006-01-02 15:04") + " 运行，超过一个周期仍未成功", nil
 		}
 	}

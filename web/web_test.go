@@ -19,9 +19,11 @@ import (
 	"github.com/prometheus/common/model"
 
 	"kam/domain"
+	"kam/link"
 	"kam/pipeline"
+	"kam/pipeline/daemon"
+	"kam/pipeline/jobs"
 	"kam/store"
-	"kam/web/link"
 )
 
 var testNow = time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
@@ -174,7 +176,7 @@ func TestSignedLinks(t *testing.T) {
 // An over-limit workbook's mail carries a signed link that downloads it.
 func TestOverLimitMailCarriesASignedLink(t *testing.T) {
 	cfg := testConfig(t, t.TempDir())
-	cfg.Recipients.Splits = []string{"finance@example.cn"}
+	cfg.Recipients.Reports["splits"] = []string{"finance@example.cn"}
 	app, c, logs := newApp(t, cfg, testNow)
 	k := start(t, app, c, logs)
 	app.Cfg.HTTP.BaseURL = k.Base
@@ -206,7 +208,7 @@ func TestOverLimitMailCarriesASignedLink(t *testing.T) {
 
 func TestHealthz(t *testing.T) {
 	cfg := testConfig(t, t.TempDir())
-	cfg.Schedule.Tender = "30 7 * * *"
+	cfg.Schedule.Jobs["tender"] = "30 7 * * *"
 	cfg.Schedule.CatchUpMonths = 0
 	app, c, logs := newApp(t, cfg, time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)) // 16:00 in Asia/Shanghai
 	k := startUnchecked(t, app, c, logs)
@@ -215,7 +217,7 @@ func TestHealthz(t *testing.T) {
 	if code != http.StatusServiceUnavailable || !strings.Contains(body, "tender") || !strings.Contains(body, "超过一个周期") {
 		t.Errorf("an overdue job: %d %q, want 503 naming it", code, body)
 	}
-	if _, err := app.RunJob(context.Background(), "tender", pipeline.RunRequest{Period: "2026-11-30", AsOf: domain.DateOf(2026, 11, 30), Trigger: pipeline.TriggerManual}); err != nil && domain.KindOf(err) != domain.ERefused {
+	if _, err := app.RunJob(context.Background(), "tender", jobs.RunRequest{Period: "2026-11-30", AsOf: domain.DateOf(2026, 11, 30), Trigger: jobs.TriggerManual}); err != nil && domain.KindOf(err) != domain.ERefused {
 		t.Fatal(err)
 	}
 	k.App.Store.DB().Exec(`UPDATE job_runs SET outcome = 'succeeded' WHERE job = 'tender'`) // refused on an empty store; count it done
@@ -237,8 +239,8 @@ func startUnchecked(t *testing.T, app *pipeline.App, c *clock, logs *syncBuffer)
 	k := &kamWeb{App: app, Clock: c, Log: logs, stop: cancel, done: make(chan error, 1)}
 	var srv *Server
 	go func() {
-		k.done <- app.ServeWeb(ctx, pipeline.Web{
-			Handler: func(s *pipeline.Scheduler) (http.Handler, error) {
+		k.done <- app.ServeWeb(ctx, daemon.Web{
+			Handler: func(s *daemon.Scheduler) (http.Handler, error) {
 				var err error
 				srv, err = New(app, s, "test")
 				return srv, err
@@ -297,7 +299,7 @@ func TestMetrics(t *testing.T) {
 	k := seeded(t)
 	ctx := context.Background()
 	// A failed run and a queued mail as well.
-	id, err := k.App.Store.StartRun(ctx, "grade", "2026Q3", pipeline.TriggerSchedule, testNow.Add(-time.Hour))
+	id, err := k.App.Store.StartRun(ctx, "grade", "2026Q3", jobs.TriggerSchedule, testNow.Add(-time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}

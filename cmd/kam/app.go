@@ -15,6 +15,9 @@ import (
 	"kam/config"
 	"kam/domain"
 	"kam/pipeline"
+	"kam/pipeline/core"
+	"kam/pipeline/ingest"
+	"kam/pipeline/jobs"
 	"kam/store"
 )
 
@@ -30,7 +33,7 @@ var openStore = store.Open
 
 // execute reads the configuration, judges the command line against it, then opens the store and runs the work.
 func execute(ctx context.Context, c *command, w *work, configPath string, stdout, stderr io.Writer) error {
-	cfg, err := config.Load(configPath)
+	cfg, err := config.Load(configPath, jobs.ConfigKeys()...)
 	if err != nil {
 		return err
 	}
@@ -43,14 +46,14 @@ func execute(ctx context.Context, c *command, w *work, configPath string, stdout
 	if c.db == noDB {
 		return w.do(ctx, e)
 	}
-	log := pipeline.NewLoggerWith(os.Stderr, pipeline.LogOptions{Format: cfg.Log.Format, Level: cfg.Log.Level,
+	log := core.NewLoggerWith(os.Stderr, core.LogOptions{Format: cfg.Log.Format, Level: cfg.Log.Level,
 		Location: cfg.Location(), Summarised: c.name == "ingest" || c.name == "run", StdoutTerminal: isTerminal(stdout)})
 	st, err := openDB(ctx, cfg, c.db, store.Options{DSN: cfg.DB.DSN, SQLitePath: cfg.DB.SQLitePath, Log: log})
 	if err != nil {
 		return domain.Failed(err, "打开数据库")
 	}
 	defer st.Close()
-	e.app = &pipeline.App{Cfg: cfg, Store: st, Log: log, Progress: pipeline.IsTerminal(os.Stderr)}
+	e.app = pipeline.New(&core.App{Cfg: cfg, Store: st, Log: log, Progress: core.IsTerminal(os.Stderr)})
 	return w.do(ctx, e)
 }
 
@@ -109,7 +112,7 @@ func init() {
 	register(&command{
 		name: "run",
 		usage: "  kam [--config FILE] run JOB [--period P] [--as-of YYYY-MM-DD] [--dry-run [-o FILE]] [--allow-incomplete]\n" +
-			"        JOB: grade (P = 2026Q2) | review-diamond | review-gold | roster | splits (P = 2026-06) | tender | all\n",
+			"        JOB: " + jobs.Usage() + " | all\n",
 		doc: "不带 --period 时取最近一个完整期间（上一季度、上一个月，黄金客户取最近的双月；tender 为今天）。\n" +
 			"--dry-run 计算并写出工作簿（到 -o FILE 或当前目录），不记录运行、不归档、不发邮件；未来的期间或日期只能试算。\n" +
 			"all 依次运行每个作业，即使其中一个失败；每个作业一行结果，退出码取最坏的一个。\n" +
@@ -160,7 +163,7 @@ func migrateMessage(applied []int64, dialect string) string {
 // isTerminal: w is a terminal (stdout of a person at a shell).
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
-	return ok && pipeline.IsTerminal(f)
+	return ok && core.IsTerminal(f)
 }
 
 // parseFlags parses fs over args with flags and positional arguments in any order.
@@ -217,19 +220,19 @@ func parseRun(args []string) (*work, error) {
 		return nil, err
 	}
 	if len(pos) == 0 {
-		return nil, domain.Usagef("run 需要作业名：%s | all", pipeline.JobNames())
+		return nil, domain.Usagef("run 需要作业名：%s | all", jobs.Names())
 	}
 	if len(pos) > 1 {
 		return nil, domain.Usagef("run 只接受一个作业名，多出了 %s", strings.Join(pos[1:], " "))
 	}
 	job := pos[0]
-	if job != "all" && !pipeline.Registered(job) {
-		return nil, domain.Usagef("未知作业 %q；可用：%s | all", job, pipeline.JobNames())
+	if job != "all" && !jobs.Registered(job) {
+		return nil, domain.Usagef("未知作业 %q；可用：%s | all", job, jobs.Names())
 	}
 	if *dryOut != "" && !*dry {
 		return nil, domain.Usagef("-o 只用于 --dry-run：正式运行的报表写到 paths.reports 并归档")
 	}
-	req := pipeline.RunRequest{Period: *period, Trigger: pipeline.TriggerManual, DryRun: *dry, DryRunPath: *dryOut, AllowIncomplete: *allowIncomplete}
+	req := jobs.RunRequest{Period: *period, Trigger: jobs.TriggerManual, DryRun: *dry, DryRunPath: *dryOut, AllowIncomplete: *allowIncomplete}
 	if *asOf != "" {
 		d, err := domain.ParseDate(*asOf)
 		if err != nil {
@@ -248,13 +251,11 @@ func parseRun(args []string) (*work, error) {
 	return &work{
 		check: func(cfg config.Config) error {
 			if job != "all" {
-				return pipeline.CheckRun(job, req, today(cfg))
+				return jobs.CheckRun(job, req, today(cfg))
 			}
-			for _, name := range pipeline.JobOrder {
-				if pipeline.Registered(name) {
-					if err := pipeline.CheckRun(name, req, today(cfg)); err != nil {
-						return err
-					}
+			for _, j := range jobs.All() {
+				if err := jobs.CheckRun(j.Name, req, today(cfg)); err != nil {
+					return err
 				}
 			}
 			return nil
@@ -273,7 +274,7 @@ var outcomeLabels = map[domain.ErrorKind]string{domain.ERefused: "拒绝", domai
 
 // runAll runs every job, even after one fails, prints one line per job, and
 // returns an error of the worst outcome's kind: usage (2) over any other failure (1).
-func runAll(ctx context.Context, app *pipeline.App, req pipeline.RunRequest, stdout io.Writer) error {
+func runAll(ctx context.Context, app *pipeline.App, req jobs.RunRequest, stdout io.Writer) error {
 	// One run all at a time: a second one exits at once, having run nothing.
 	lock, err := app.Store.LockRun(ctx, "run-all", nil)
 	if errors.Is(err, store.ErrBusy) {
@@ -285,10 +286,8 @@ func runAll(ctx context.Context, app *pipeline.App, req pipeline.RunRequest, std
 	defer lock.Release()
 	var failed []string
 	var worst *domain.Error
-	for _, name := range pipeline.JobOrder {
-		if !pipeline.Registered(name) {
-			continue
-		}
+	for _, j := range jobs.All() {
+		name := j.Name
 		if ctx.Err() != nil {
 			failed = append(failed, name)
 			fmt.Fprintf(stdout, "%-15s 未运行：已中止\n", name)
@@ -318,7 +317,7 @@ func runAll(ctx context.Context, app *pipeline.App, req pipeline.RunRequest, std
 	return worst
 }
 
-func runOne(ctx context.Context, app *pipeline.App, job string, req pipeline.RunRequest, stdout io.Writer) error {
+func runOne(ctx context.Context, app *pipeline.App, job string, req jobs.RunRequest, stdout io.Writer) error {
 	out, err := app.RunJob(ctx, job, req)
 	if err != nil {
 		return err
@@ -329,7 +328,7 @@ func runOne(ctx context.Context, app *pipeline.App, job string, req pipeline.Run
 }
 
 // printPaths lists the city-wide files, and the units' own workbooks in one line: there may be hundreds.
-func printPaths(stdout io.Writer, out *pipeline.Output) {
+func printPaths(stdout io.Writer, out *jobs.Output) {
 	for _, p := range out.Paths {
 		fmt.Fprintf(stdout, "  → %s\n", p)
 	}
@@ -339,23 +338,23 @@ func printPaths(stdout io.Writer, out *pipeline.Output) {
 	}
 }
 
-func printScan(w io.Writer, res pipeline.ScanResult) {
+func printScan(w io.Writer, res ingest.ScanResult) {
 	for _, f := range res.Files {
 		name := pad(f.Name, 40)
 		switch f.Outcome {
-		case pipeline.OutcomeLoaded:
+		case ingest.OutcomeLoaded:
 			fmt.Fprintf(w, "已导入  %s %s %9d 行  %s\n", name, pad(domain.KindLabels[f.Kind], 8), f.Rows, f.Duration.Round(time.Millisecond))
-		case pipeline.OutcomeRejected:
+		case ingest.OutcomeRejected:
 			fmt.Fprintf(w, "已退回  %s %d 处错误，见 %s.errors.xlsx\n", name, f.Errors, f.MovedTo)
-		case pipeline.OutcomeDuplicate:
+		case ingest.OutcomeDuplicate:
 			fmt.Fprintf(w, "重复    %s %s\n", name, f.Reason)
-		case pipeline.OutcomeWaiting:
+		case ingest.OutcomeWaiting:
 			fmt.Fprintf(w, "等待    %s 仍在写入，下次扫描再处理\n", name)
 		}
 	}
 	fmt.Fprintf(w, "导入 %d 个，退回 %d 个，重复 %d 个，等待 %d 个（%s）\n",
-		res.Count(pipeline.OutcomeLoaded), res.Count(pipeline.OutcomeRejected),
-		res.Count(pipeline.OutcomeDuplicate), res.Count(pipeline.OutcomeWaiting), res.Duration.Round(time.Millisecond))
+		res.Count(ingest.OutcomeLoaded), res.Count(ingest.OutcomeRejected),
+		res.Count(ingest.OutcomeDuplicate), res.Count(ingest.OutcomeWaiting), res.Duration.Round(time.Millisecond))
 }
 
 // pad fills s to width terminal columns, a CJK character taking two.

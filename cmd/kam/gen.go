@@ -13,7 +13,7 @@ import (
 
 	"kam/domain"
 	"kam/gen"
-	"kam/pipeline"
+	"kam/pipeline/core"
 )
 
 const genUsage = "  kam gen --out DIR [--customers N] [--months M] [--seed S] [--end YYYY-MM] [--revenue-xlsx] [--force]   生成样例数据\n"
@@ -91,7 +91,7 @@ func refuseNonEmpty(dir string) error {
 }
 
 func runGen(ctx context.Context, opts gen.Options, stdout io.Writer) error {
-	if pipeline.IsTerminal(os.Stderr) {
+	if core.IsTerminal(os.Stderr) {
 		// Progress counts customers per pass (the customer file, then each month).
 		bar := progressbar.NewOptions64(-1, progressbar.OptionSetDescription("生成"), progressbar.OptionSetWriter(os.Stderr),
 			progressbar.OptionShowCount(), progressbar.OptionSetItsString("客户·月"), progressbar.OptionShowIts(),

@@ -11,7 +11,7 @@ import (
 	"strings"
 
 	"kam/domain"
-	"kam/pipeline"
+	"kam/pipeline/jobs"
 	"kam/store"
 )
 
@@ -63,8 +63,8 @@ func parseReportsList(args []string) (*work, error) {
 	if *city && *unit != "" {
 		return nil, domain.Usagef("reports list：--unit 与 --city 只能选一个")
 	}
-	if *job != "" && !pipeline.Registered(*job) {
-		return nil, domain.Usagef("reports list --job：未知作业 %q；可用：%s", *job, pipeline.JobNames())
+	if *job != "" && !jobs.Registered(*job) {
+		return nil, domain.Usagef("reports list --job：未知作业 %q；可用：%s", *job, jobs.Names())
 	}
 	p, err := canonicalPeriod(*period)
 	if err != nil {

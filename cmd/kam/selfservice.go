@@ -10,6 +10,7 @@ import (
 
 	"kam/domain"
 	"kam/pipeline"
+	"kam/pipeline/ingest"
 )
 
 func init() {
@@ -99,13 +100,13 @@ func cmdCheck(ctx context.Context, e *env, paths []string) error {
 	for _, r := range results {
 		name := filepath.Base(r.Path)
 		switch r.Outcome {
-		case pipeline.OutcomeLoaded:
+		case ingest.OutcomeLoaded:
 			fmt.Fprintf(e.stdout, "可以导入  %s  %s %d 行\n", name, domain.KindLabels[r.Kind], r.Rows)
 			for _, im := range r.Impacts {
 				fmt.Fprintf(e.stdout, "          %s %s：%d 行 %s 元 → %d 行 %s 元\n", im.Month, im.Line,
 					im.RowsBefore, im.AmountBefore.Yuan(), im.RowsAfter, im.AmountAfter.Yuan())
 			}
-		case pipeline.OutcomeDuplicate:
+		case ingest.OutcomeDuplicate:
 			fmt.Fprintf(e.stdout, "不必导入  %s  %s\n", name, r.Reason)
 		default:
 			bad++

@@ -11,6 +11,7 @@ import (
 
 	"kam/domain"
 	"kam/pipeline"
+	"kam/pipeline/daemon"
 	"kam/web"
 )
 
@@ -20,7 +21,7 @@ func cmdServe(ctx context.Context, app *pipeline.App, args []string) error {
 		return domain.Usagef("serve 不带参数")
 	}
 	writeShared(ctx, app)
-	return app.ServeWeb(ctx, pipeline.Web{Handler: func(s *pipeline.Scheduler) (http.Handler, error) {
+	return app.ServeWeb(ctx, daemon.Web{Handler: func(s *daemon.Scheduler) (http.Handler, error) {
 		return web.New(app, s, version())
 	}})
 }

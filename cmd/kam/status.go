@@ -9,6 +9,9 @@ import (
 
 	"kam/domain"
 	"kam/pipeline"
+	"kam/pipeline/core"
+	"kam/pipeline/daemon"
+	"kam/pipeline/jobs"
 	"kam/store"
 )
 
@@ -56,8 +59,8 @@ func cmdStatus(ctx context.Context, app *pipeline.App, args []string, stdout io.
 			if r.Outcome != store.RunSucceeded {
 				note = r.Error
 			}
-			rows[i] = []string{fmt.Sprint(r.ID), pipeline.JobTitle(r.Job), pipeline.PeriodLabel(r.Job, r.Period),
-				pipeline.TriggerLabel(r.Trigger), when(r.StartedAt), took, label(runOutcomes, r.Outcome), clip(note, 60)}
+			rows[i] = []string{fmt.Sprint(r.ID), jobs.Title(r.Job), jobs.PeriodLabel(r.Job, r.Period),
+				jobs.TriggerLabel(r.Trigger), when(r.StartedAt), took, label(runOutcomes, r.Outcome), clip(note, 60)}
 		}
 		printTable(stdout, []string{"编号", "作业", "期间", "触发", "开始", "用时", "结果", "要点 / 错误"}, rows)
 	}
@@ -72,7 +75,7 @@ func cmdStatus(ctx context.Context, app *pipeline.App, args []string, stdout io.
 	} else {
 		rows := make([][]string, len(failed))
 		for i, r := range failed {
-			rows[i] = []string{fmt.Sprint(r.ID), pipeline.JobTitle(r.Job), pipeline.PeriodLabel(r.Job, r.Period),
+			rows[i] = []string{fmt.Sprint(r.ID), jobs.Title(r.Job), jobs.PeriodLabel(r.Job, r.Period),
 				when(r.StartedAt), label(runOutcomes, r.Outcome), clip(r.Error, 70), fmt.Sprintf("kam run %s --period %s", r.Job, r.Period)}
 		}
 		printTable(stdout, []string{"编号", "作业", "期间", "开始", "结果", "错误", "重跑"}, rows)
@@ -152,7 +155,7 @@ func cmdStatus(ctx context.Context, app *pipeline.App, args []string, stdout io.
 	if err != nil {
 		return err
 	}
-	boxes := pipeline.UnitMailboxes(units, app.Cfg.Recipients.Units)
+	boxes := core.UnitMailboxes(units, app.Cfg.Recipients.Units)
 	var centres []string
 	small := 0
 	for _, u := range units {
@@ -220,11 +223,11 @@ func cmdStatus(ctx context.Context, app *pipeline.App, args []string, stdout io.
 	now := time.Now()
 	rows := make([][]string, len(sched.Plan.Entries))
 	for i, e := range sched.Plan.Entries {
-		what := pipeline.JobTitle(e.Name)
+		what := jobs.Title(e.Name)
 		switch e.Name {
-		case pipeline.TaskIngest:
+		case daemon.TaskIngest:
 			what = "扫描收件目录"
-		case pipeline.TaskDelivery:
+		case daemon.TaskDelivery:
 			what = "投递邮件"
 		}
 		rows[i] = []string{what, e.Spec, when(sched.Plan.Next(e, now))}

@@ -1,0 +1,293 @@
+// Package daemon owns `kam serve`: the schedule (which job and period each
+// firing covers, one pure plan), catch-up of periods missed while kam was
+// down, the shutdown grace, and the web side's listener. It wires the other
+// stages (ingest, jobs, mail) to the clock and may not import web or cmd:
+// the web handler is handed in.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"github.com/rs/zerolog"
+
+	"kam/domain"
+	"kam/pipeline/core"
+	"kam/pipeline/ingest"
+	"kam/pipeline/jobs"
+	"kam/pipeline/mail"
+)
+
+// Scheduler runs a plan's tasks for one App: on the cron schedule, and the
+// catch-up of missed periods at start.
+type Scheduler struct {
+	App  *core.App
+	Plan Plan
+	// CatchUpMonths bounds how far back a start looks for missed periods.
+	CatchUpMonths int
+
+	running atomic.Bool
+}
+
+// NewScheduler plans the configured schedule with the registered jobs.
+func NewScheduler(a *core.App) (*Scheduler, error) {
+	plan, err := NewPlan(a.Cfg.Schedule, a.Cfg.Location(), jobs.All())
+	if err != nil {
+		return nil, err
+	}
+	return &Scheduler{App: a, Plan: plan, CatchUpMonths: a.Cfg.Schedule.CatchUpMonths}, nil
+}
+
+// Serve runs the schedule until ctx ends (SIGTERM/SIGINT): it then starts
+// nothing new, lets what is running finish within schedule.shutdown_grace,
+// aborts what is still running after that (it rolls back and runs again on
+// the next start) and returns nil. On SQLite a second Serve on the same
+// database refuses to start.
+func Serve(ctx context.Context, a *core.App) error { return ServeWeb(ctx, a, Web{}) }
+
+// Web is the daemon's web side as Serve starts it: web.New builds the handler
+// (package pipeline cannot import it), Listening hears the bound address.
+type Web struct {
+	Handler   func(*Scheduler) (http.Handler, error)
+	Listening func(net.Addr)
+}
+
+// ServeWeb is Serve with the web side listening on http.listen (when w has a
+// handler and the key is set) for as long as the schedule runs: it stops
+// answering after the scheduler has stopped, so /healthz says so meanwhile.
+func ServeWeb(ctx context.Context, a *core.App, w Web) error {
+	release, err := a.Store.LockServe(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	s, err := NewScheduler(a)
+	if err != nil {
+		return err
+	}
+	if w.Handler != nil && a.Cfg.HTTP.Listen != "" {
+		h, err := w.Handler(s)
+		if err != nil {
+			return err
+		}
+		ln, err := net.Listen("tcp", a.Cfg.HTTP.Listen)
+		if err != nil {
+			return domain.Failed(err, "在 %s 上监听（配置项 http.listen）", a.Cfg.HTTP.Listen)
+		}
+		srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+		served := make(chan struct{})
+		go func() {
+			defer close(served)
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				a.Log.Error().Err(err).Msg("网页服务出错")
+			}
+		}()
+		a.Log.Info().Str("addr", ln.Addr().String()).Msg("网页已启动")
+		if w.Listening != nil {
+			w.Listening(ln.Addr())
+		}
+		defer func() {
+			stop, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			if err := srv.Shutdown(stop); err != nil {
+				srv.Close()
+			}
+			<-served
+			a.Log.Info().Msg("网页已停止")
+		}()
+	}
+	return s.Serve(ctx)
+}
+
+// Running reports whether the schedule is running: started and not told to stop.
+func (s *Scheduler) Running() bool { return s.running.Load() }
+
+// Serve is App.Serve for this scheduler (without the SQLite instance lock).
+func (s *Scheduler) Serve(ctx context.Context) error {
+	a := s.App
+	// Runs outlive ctx by the grace period: they get a context of their own.
+	runCtx, abort := context.WithCancelCause(context.WithoutCancel(ctx))
+	defer abort(nil)
+
+	c := cron.New(cron.WithLocation(s.Plan.Loc), cron.WithLogger(cronLog{a.Log}))
+	for _, e := range s.Plan.Entries {
+		c.Schedule(e.Schedule, s.wrap(e.Name, func() { s.Fire(runCtx, e.Name) }))
+	}
+	s.abandonStale(ctx)
+	c.Start()
+	s.running.Store(true)
+	now := a.Clock()
+	for _, e := range s.Plan.Entries {
+		a.Log.Info().Str("task", e.Name).Str("spec", e.Spec).Time("next", s.Plan.Next(e, now)).Msg("已排入计划")
+	}
+	a.Log.Info().Str("zone", s.Plan.Loc.String()).Int("catch_up_months", s.CatchUpMonths).Msg("kam serve 已启动")
+
+	var catchUp sync.WaitGroup
+	catchUp.Go(func() {
+		s.wrap("catch-up", func() { s.CatchUp(ctx, runCtx) }).Run()
+	})
+
+	<-ctx.Done()
+	s.running.Store(false)
+	grace := a.Cfg.Schedule.Grace.Duration
+	a.Log.Info().Dur("grace", grace).Msg("收到停止信号：不再开始新的运行，等待进行中的运行结束")
+	cronIdle := c.Stop()
+	idle := make(chan struct{})
+	go func() {
+		catchUp.Wait()
+		<-cronIdle.Done()
+		close(idle)
+	}()
+	timer := time.NewTimer(grace)
+	defer timer.Stop()
+	select {
+	case <-idle:
+	case <-timer.C:
+		a.Log.Warn().Msg("宽限期已过，中止仍在进行的运行（回滚，下次启动时补跑）")
+		abort(jobs.ErrShutdown)
+		select {
+		case <-idle:
+		case <-time.After(time.Minute):
+			a.Log.Error().Msg("中止后一分钟仍有运行未结束，强行退出")
+		}
+	}
+	a.Log.Info().Msg("kam serve 已停止")
+	return nil
+}
+
+// wrap guards one task: a run still going makes the next firing skip, and a
+// panic is logged and recovered (inside the skip guard, so a panic cannot
+// leave the task skipped for ever).
+func (s *Scheduler) wrap(name string, run func()) cron.Job {
+	l := cronLog{s.App.Log.With().Str("task", name).Logger()}
+	return cron.NewChain(cron.SkipIfStillRunning(l), cron.Recover(l)).Then(cron.FuncJob(run))
+}
+
+// Fire runs one task now as its cron entry does, at the App's current time.
+func (s *Scheduler) Fire(ctx context.Context, name string) {
+	a := s.App
+	switch name {
+	case TaskIngest:
+		if _, err := ingest.Scan(ctx, a); err != nil {
+			a.Log.Error().Err(err).Msg("收件目录扫描失败")
+		}
+	case TaskDelivery:
+		if _, err := mail.Deliver(ctx, a); err != nil {
+			a.Log.Error().Err(err).Msg("邮件投递失败")
+		}
+	default:
+		s.run(ctx, name, jobs.RunRequest{AsOf: a.Today(), Trigger: jobs.TriggerSchedule})
+	}
+}
+
+// run runs one job of the plan; runJob records and logs every run that starts.
+func (s *Scheduler) run(ctx context.Context, name string, req jobs.RunRequest) {
+	out, err := jobs.RunJob(ctx, s.App, s.Plan.Jobs[name], req)
+	switch {
+	case errors.Is(err, jobs.ErrSkipped):
+		s.App.Log.Debug().Str("job", name).Str("period", req.Period).Msg("已成功或正由其他实例运行，跳过")
+	case err != nil && out == nil: // it never started, so runJob has not logged it
+		s.App.Log.Error().Err(err).Str("job", name).Str("period", req.Period).Msg("无法开始运行")
+	}
+}
+
+// CatchUp runs, oldest first, each scheduled period missed while kam was
+// down (see pickCatchUp) within the look-back; it stops starting runs when
+// stop ends, and runs them with ctx.
+func (s *Scheduler) CatchUp(stop, ctx context.Context) []Firing {
+	a := s.App
+	picks, err := s.Missed(ctx)
+	if err != nil {
+		a.Log.Error().Err(err).Msg("无法确定需要补跑的期间")
+		return nil
+	}
+	if len(picks) > 0 {
+		list := make([]string, len(picks))
+		for i, f := range picks {
+			list[i] = f.String()
+		}
+		a.Log.Info().Strs("runs", list).Msg("补跑停机期间错过的计划运行")
+	}
+	var done []Firing
+	for _, f := range picks {
+		if stop.Err() != nil {
+			break
+		}
+		s.run(ctx, f.Job, jobs.RunRequest{Period: f.Period, AsOf: domain.DateFromTime(f.At), Trigger: jobs.TriggerCatchUp})
+		done = append(done, f)
+	}
+	return done
+}
+
+// Missed lists the firings a start now would catch up on.
+func (s *Scheduler) Missed(ctx context.Context) ([]Firing, error) {
+	a := s.App
+	if s.CatchUpMonths <= 0 {
+		return nil, nil
+	}
+	now := a.Clock()
+	due, err := s.Plan.Due(now.AddDate(0, -s.CatchUpMonths, 0), now)
+	if err != nil {
+		return nil, err
+	}
+	last, err := a.Store.LastSuccess(ctx)
+	if err != nil {
+		return nil, err
+	}
+	oldest := map[string]string{}
+	for _, f := range due {
+		if p, ok := oldest[f.Job]; !ok || f.Period < p {
+			oldest[f.Job] = f.Period
+		}
+	}
+	succeeded := map[string]map[string]bool{}
+	for job, from := range oldest {
+		if succeeded[job], err = a.Store.SucceededPeriods(ctx, job, from); err != nil {
+			return nil, err
+		}
+	}
+	return s.Plan.pickCatchUp(due, last, succeeded), nil
+}
+
+// abandonStale records runs left "running" by a kam that died mid-run (their
+// lock is free) as interrupted, so catch-up runs their periods again.
+func (s *Scheduler) abandonStale(ctx context.Context) {
+	a := s.App
+	n, err := a.Store.MarkInterrupted(ctx)
+	if err != nil {
+		a.Log.Error().Err(err).Msg("记录中断的运行失败")
+		return
+	}
+	if n > 0 {
+		a.Log.Warn().Int("runs", n).Msg("上次未结束的运行已记为中断")
+	}
+}
+
+// cronLog passes robfig/cron's log lines to zerolog: skips and panics stand
+// out, the scheduler's own bookkeeping is debug.
+type cronLog struct{ log zerolog.Logger }
+
+func (l cronLog) Info(msg string, kv ...any) {
+	ev := l.log.Debug()
+	switch msg {
+	case "skip":
+		ev, msg = l.log.Warn(), "上一次运行尚未结束，跳过本次"
+	case "start", "stop":
+		msg = "cron " + msg
+	}
+	ev.Fields(kv).Msg(msg)
+}
+
+func (l cronLog) Error(err error, msg string, kv ...any) {
+	if msg == "panic" {
+		msg = "运行崩溃（已恢复）"
+	}
+	l.log.Error().Err(err).Fields(kv).Msg(strings.TrimSpace(msg))
+}

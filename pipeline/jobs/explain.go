@@ -1,0 +1,391 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"kam/domain"
+	"kam/pipeline/core"
+	"kam/rules"
+)
+
+// Explanation is why a customer has its tier, its centre and its splits, as
+// `kam explain` prints it; every figure comes from the same rules and the same
+// grading in force as the workbooks.
+type Explanation struct {
+	Customer domain.Customer
+	Quarter  domain.Quarter
+	Span     domain.MonthSpan // the months its cumulative revenue counts (第八条)
+	Revenue  []domain.Revenue // summed per month, line and booking unit over Span
+	Cum      domain.Money
+	Bars     [8]domain.Money // the quarter's prorated thresholds
+	Tiers    [8]domain.Tier
+	Level    int
+	Tier     domain.Tier
+	ToNext   domain.Money // what it still needs for the next level up; 0 at level 1
+	// InForce is the tier and centre the jobs use (the stored grading, or the
+	// grading computed now); Graded is false when that grading left it out.
+	InForce       domain.Tier
+	Graded        bool
+	StoredGrading bool
+	PrevLevel     int // 0: not graded at the previous quarter-end
+	PrevTier      domain.Tier
+	Centre        string
+	CentreReason  string
+	Names         map[string]string // unit and staff names
+	ManagerA      string
+	ManagerB      string
+	Primary       string // the primary manager's staff id (第十一条(一))
+	Agreements    []domain.SplitAgreement
+	SplitMonth    domain.Month
+	Splits        []ExplainedSplit
+	Claims        []ExplainedClaim
+}
+
+// ExplainedSplit is one revenue row of SplitMonth and its shares, to the fen.
+type ExplainedSplit struct {
+	Revenue domain.Revenue
+	Shares  []rules.Share
+}
+
+// ExplainedClaim is one of the customer's claims with its deadline and state on the as-of day.
+type ExplainedClaim struct {
+	Claim    domain.Claim
+	Deadline domain.Date // 0: not confirmed, so no deadline yet
+	State    string
+}
+
+// Explain gathers the explanation of one customer (its id or exact name) for
+// quarter period (empty: the latest complete quarter).
+func Explain(ctx context.Context, a *core.App, who, period string) (*Explanation, error) {
+	today := a.Today()
+	p, err := quarterPeriod(period, today)
+	if err != nil {
+		return nil, err
+	}
+	q, _ := domain.ParseQuarter(p)
+	customers, err := a.Store.Customers(ctx)
+	if err != nil {
+		return nil, domain.Failed(err, "读取客户资料")
+	}
+	var c *domain.Customer
+	for i := range customers {
+		if customers[i].ID == who || customers[i].Name == who {
+			if c != nil && c.ID != customers[i].ID {
+				return nil, domain.Usagef("有多个客户名为「%s」（%s、%s）；请用客户编号", who, c.ID, customers[i].ID)
+			}
+			c = &customers[i]
+		}
+	}
+	if c == nil {
+		return nil, domain.Usagef("没有找到客户「%s」：请输入客户编号或完整的客户名称", who)
+	}
+	scheme, err := a.GradeScheme()
+	if err != nil {
+		return nil, err
+	}
+	units, err := a.Store.Units(ctx)
+	if err != nil {
+		return nil, domain.Failed(err, "读取单位")
+	}
+	managers, err := a.Store.Managers(ctx)
+	if err != nil {
+		return nil, domain.Failed(err, "读取客户经理")
+	}
+	e := &Explanation{Customer: *c, Quarter: q, Bars: scheme.Bars(q.Q), Tiers: scheme.Tiers, Names: map[string]string{}}
+	for _, u := range units {
+		e.Names[u.Code] = u.Name
+	}
+	for _, m := range managers {
+		e.Names[m.StaffID] = m.Name
+	}
+
+	cur, prev := rules.GradingSpans(q)
+	e.Span = cur
+	rows, err := a.Store.CustomerRevenueRows(ctx, c.ID, min(cur.From, prev.From), max(cur.To, prev.To))
+	if err != nil {
+		return nil, domain.Failed(err, "读取客户收入")
+	}
+	var prevCum domain.Money
+	hasPrev := false
+	for _, r := range rows {
+		if r.Month >= cur.From && r.Month <= cur.To {
+			if n := len(e.Revenue); n > 0 && e.Revenue[n-1].Month == r.Month && e.Revenue[n-1].Line == r.Line && e.Revenue[n-1].Unit == r.Unit {
+				e.Revenue[n-1].Amount += r.Amount
+			} else {
+				e.Revenue = append(e.Revenue, r)
+			}
+			e.Cum += r.Amount
+		}
+		if r.Month >= prev.From && r.Month <= prev.To {
+			prevCum += r.Amount
+			hasPrev = true
+		}
+	}
+	e.Level = scheme.Level(e.Cum, q.Q)
+	e.Tier = scheme.Tier(e.Level)
+	if e.Level > 1 {
+		e.ToNext = e.Bars[e.Level-2] - e.Cum
+	}
+	// Graded then as now (第八条): every 合作 customer, and any with revenue in the months counted.
+	if hasPrev || c.Status == domain.Cooperating {
+		e.PrevLevel = scheme.Level(prevCum, q.Prev().Q)
+		e.PrevTier = scheme.Tier(e.PrevLevel)
+	}
+
+	g, err := gradingInForce(ctx, a, q)
+	if err != nil {
+		return nil, err
+	}
+	e.StoredGrading = g.Stored
+	e.InForce, e.Graded = g.Tier[c.ID]
+	tier := e.InForce
+	if !e.Graded {
+		tier = e.Tier
+	}
+	e.Centre, e.CentreReason = rules.CentreReason(units, *c, tier)
+	if stored := g.Responsible[c.ID]; e.Graded && stored != "" {
+		e.Centre = stored
+	}
+	e.ManagerA, e.ManagerB = c.ManagerA, c.ManagerB
+	e.Primary, _ = c.PrimaryManager()
+
+	agreements, err := a.Store.Agreements(ctx)
+	if err != nil {
+		return nil, domain.Failed(err, "读取分成协议")
+	}
+	for _, ag := range agreements {
+		if ag.Customer == c.ID {
+			e.Agreements = append(e.Agreements, ag)
+		}
+	}
+	ix, err := rules.NewAgreementIndex(agreements)
+	if err != nil {
+		return nil, domain.Refusedf("%v；请更正该分成协议后重新导入", err)
+	}
+	// Last month's split, or the quarter's last month when a quarter was asked for.
+	e.SplitMonth = today.Month().AddMonths(-1)
+	if period != "" {
+		e.SplitMonth = q.LastMonth()
+	}
+	monthRows, err := a.Store.CustomerRevenueRows(ctx, c.ID, e.SplitMonth, e.SplitMonth)
+	if err != nil {
+		return nil, domain.Failed(err, "读取客户收入")
+	}
+	for _, r := range monthRows {
+		e.Splits = append(e.Splits, ExplainedSplit{Revenue: r, Shares: ix.Split(r)})
+	}
+
+	claims, err := a.Store.Claims(ctx)
+	if err != nil {
+		return nil, domain.Failed(err, "读取项目报备")
+	}
+	for _, cl := range claims {
+		if cl.Customer != c.ID {
+			continue
+		}
+		ec := ExplainedClaim{Claim: cl}
+		deadline, confirmed := rules.Deadline(cl)
+		days, overdue := rules.Overdue(cl, today)
+		switch {
+		case !confirmed:
+			ec.State = "待市局大客户中心确认"
+		case cl.Developed != 0 && cl.Developed <= today:
+			ec.Deadline, ec.State = deadline, "已开发成功（"+cl.Developed.String()+"）"
+		case overdue:
+			ec.Deadline, ec.State = deadline, fmt.Sprintf("逾期 %d 天，列入公开竞标（第十条(一)）", days)
+		default:
+			ec.Deadline, ec.State = deadline, fmt.Sprintf("开发期内，还剩 %d 天", int(deadline-today))
+		}
+		e.Claims = append(e.Claims, ec)
+	}
+	return e, nil
+}
+
+// WriteText prints the explanation for a person, in Chinese.
+func (e *Explanation) WriteText(w io.Writer) error {
+	var b strings.Builder
+	c := e.Customer
+	name := func(code string) string {
+		if n := e.Names[code]; n != "" {
+			return code + " " + n
+		}
+		return code
+	}
+	yesNo := map[bool]string{true: "是", false: "否"}
+	fmt.Fprintf(&b, "客户 %s %s\n", c.ID, c.Name)
+	fmt.Fprintf(&b, "  统一社会信用代码 %s；行业 %s；类别 %s", c.CreditCode, c.Industry, domain.LabelOf(domain.Categories, c.Category))
+	if c.MainLine != "" {
+		fmt.Fprintf(&b, "（主营 %s）", c.MainLine)
+	}
+	fmt.Fprintf(&b, "；%s；战略客户 %s\n", domain.LabelOf(domain.CoopStatuses, c.Status), yesNo[c.Strategic])
+	fmt.Fprintf(&b, "  属地单位 %s；签约单位 %s\n\n", name(c.Territory), name(c.Signing))
+
+	fmt.Fprintf(&b, "%s 分级（第八条：%s 至 %s 累计全市综合收入）\n", e.Quarter, e.Span.From, e.Span.To)
+	if len(e.Revenue) == 0 {
+		b.WriteString("  这些月份没有收入\n")
+	} else {
+		e.writeMonthTable(&b)
+	}
+	fmt.Fprintf(&b, "  累计收入 %s 元\n", e.Cum.Yuan())
+	b.WriteString("  本季度门槛（年门槛 × 季度进度）：\n")
+	for k, bar := range e.Bars {
+		mark := ""
+		if k+1 == e.Level {
+			mark = "  ← 所在级别"
+		}
+		fmt.Fprintf(&b, "    %d 级 %s  ≥ %16s 元%s\n", k+1, e.Tiers[k].Label(), bar.Yuan(), mark)
+	}
+	fmt.Fprintf(&b, "  级别 %d，等级 %s", e.Level, e.Tier.Label())
+	if e.Level > 1 {
+		fmt.Fprintf(&b, "；距升级差额 %s 元（升到 %d 级）", e.ToNext.Yuan(), e.Level-1)
+	}
+	b.WriteString("\n")
+	if e.PrevLevel > 0 {
+		fmt.Fprintf(&b, "  上季（%s）级别 %d，等级 %s\n", e.Quarter.Prev(), e.PrevLevel, e.PrevTier.Label())
+	} else {
+		fmt.Fprintf(&b, "  上季（%s）未分级（潜在客户且没有收入）：本季为新进\n", e.Quarter.Prev())
+	}
+	source := "按当前数据计算的分级（尚未存档）"
+	if e.StoredGrading {
+		source = "已存档的分级结果"
+	}
+	switch {
+	case !e.Graded:
+		fmt.Fprintf(&b, "  %s中没有该客户（潜在客户且没有收入时不分级）\n", source)
+	case e.InForce != e.Tier:
+		fmt.Fprintf(&b, "  各报表使用%s：%s（存档后数据有变动，重新运行 kam run grade --period %s 可更新）\n", source, e.InForce.Label(), e.Quarter)
+	default:
+		fmt.Fprintf(&b, "  各报表使用%s：%s\n", source, e.InForce.Label())
+	}
+	b.WriteString("\n负责单位（第九条）\n")
+	if e.Centre != "" {
+		fmt.Fprintf(&b, "  %s：%s\n", name(e.Centre), e.CentreReason)
+	} else {
+		fmt.Fprintf(&b, "  无法确定：%s\n", e.CentreReason)
+	}
+
+	b.WriteString("\n客户经理（第十一条(一) 主辅制：开发时 A 角为主，合作后 B 角为主）\n")
+	role := func(id string) string {
+		if id == "" {
+			return "（未指定）"
+		}
+		if id == e.Primary {
+			return name(id) + "  主维护"
+		}
+		return name(id) + "  辅助"
+	}
+	fmt.Fprintf(&b, "  A 角 %s\n  B 角 %s\n", role(e.ManagerA), role(e.ManagerB))
+
+	b.WriteString("\n分成协议（第十条、第十二条(二)(四)）\n")
+	if len(e.Agreements) == 0 {
+		b.WriteString("  没有分成协议：收入全部归入账单位\n")
+	}
+	for _, ag := range e.Agreements {
+		to := "长期"
+		if ag.To != 0 {
+			to = ag.To.String()
+		}
+		line := ag.Line
+		if line == "" {
+			line = "全部业务"
+		}
+		var parties []string
+		for _, p := range ag.Parties {
+			parties = append(parties, fmt.Sprintf("%s %s%%", name(p.Unit), p.Ratio))
+		}
+		fmt.Fprintf(&b, "  %s  %s 至 %s  %s：%s\n", ag.ID, ag.From, to, line, strings.Join(parties, "，"))
+	}
+	fmt.Fprintf(&b, "  %s 收入分成（精确到分）：\n", e.SplitMonth)
+	if len(e.Splits) == 0 {
+		b.WriteString("    该月没有收入\n")
+	}
+	for _, s := range e.Splits {
+		agreement := "无协议"
+		if len(s.Shares) > 0 && s.Shares[0].Agreement != "" {
+			agreement = "协议 " + s.Shares[0].Agreement
+		}
+		fmt.Fprintf(&b, "    %s 入账 %s %s 元（%s）\n", s.Revenue.Line, name(s.Revenue.Unit), s.Revenue.Amount.Yuan(), agreement)
+		for _, sh := range s.Shares {
+			fmt.Fprintf(&b, "      → %s %7s%%  %14s 元\n", padCJK(name(sh.Unit), 34), sh.Ratio, sh.Amount.Yuan())
+		}
+	}
+
+	b.WriteString("\n项目报备（第十一条(二)）\n")
+	if len(e.Claims) == 0 {
+		b.WriteString("  没有项目报备\n")
+	}
+	slices.SortFunc(e.Claims, func(x, y ExplainedClaim) int { return strings.Compare(x.Claim.ID, y.Claim.ID) })
+	for _, cl := range e.Claims {
+		deadline := "—"
+		if cl.Deadline != 0 {
+			deadline = cl.Deadline.String()
+		}
+		fmt.Fprintf(&b, "  %s  %s 申报 %s，经理 %s，确认 %s，截止 %s：%s\n", cl.Claim.ID, name(cl.Claim.Unit), cl.Claim.Registered,
+			name(cl.Claim.Manager), dateOrDash(cl.Claim.Confirmed), deadline, cl.State)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// writeMonthTable prints the revenue over Span as months × business lines, in yuan.
+func (e *Explanation) writeMonthTable(b *strings.Builder) {
+	var lines []string
+	cell := map[domain.Month]map[string]domain.Money{}
+	for _, r := range e.Revenue {
+		if !slices.Contains(lines, r.Line) {
+			lines = append(lines, r.Line)
+		}
+		if cell[r.Month] == nil {
+			cell[r.Month] = map[string]domain.Money{}
+		}
+		cell[r.Month][r.Line] += r.Amount
+	}
+	slices.Sort(lines)
+	const w = 14
+	b.WriteString("  " + padCJK("月份", 8))
+	for _, l := range lines {
+		b.WriteString(padLeftCJK(l, w))
+	}
+	b.WriteString(padLeftCJK("合计", w) + "\n")
+	for m := e.Span.From; m <= e.Span.To; m = m.AddMonths(1) {
+		b.WriteString("  " + padCJK(m.String(), 8))
+		var total domain.Money
+		for _, l := range lines {
+			v, ok := cell[m][l]
+			total += v
+			if !ok {
+				b.WriteString(padLeftCJK("—", w))
+				continue
+			}
+			b.WriteString(padLeftCJK(v.Yuan(), w))
+		}
+		b.WriteString(padLeftCJK(total.Yuan(), w) + "\n")
+	}
+}
+
+// widthCJK is s's width on a terminal, a CJK character taking two columns.
+func widthCJK(s string) int {
+	n := 0
+	for _, r := range s {
+		if r >= 0x2E80 {
+			n += 2
+		} else {
+			n++
+		}
+	}
+	return n
+}
+
+func padCJK(s string, w int) string     { return s + strings.Repeat(" ", max(0, w-widthCJK(s))) }
+func padLeftCJK(s string, w int) string { return strings.Repeat(" ", max(1, w-widthCJK(s))) + s }
+
+func dateOrDash(d domain.Date) string {
+	if d == 0 {
+		return "—"
+	}
+	return d.String()
+}

@@ -1,0 +1,139 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+
+	"kam/domain"
+	"kam/pipeline/core"
+	"kam/rules"
+)
+
+// grading is one quarter-end's grades as the stored data gives them now.
+type grading struct {
+	grades   []domain.CustomerGrade
+	warnings []rules.Warning
+	units    []domain.Unit
+	scheme   rules.GradeScheme
+}
+
+// computeGrading grades quarter q from the store with the grade job's checks;
+// nothing is stored.
+func computeGrading(ctx context.Context, a *core.App, q domain.Quarter) (*grading, error) {
+	scheme, err := a.GradeScheme()
+	if err != nil {
+		return nil, err
+	}
+	// Grading on a quarter whose last month is missing would demote everyone.
+	has, err := a.Store.HasRevenue(ctx, q.LastMonth())
+	if err != nil {
+		return nil, domain.Failed(err, "读取 %s 收入", q.LastMonth())
+	}
+	if !has {
+		return nil, domain.Refusedf("%s 还没有任何收入数据，无法按 %s 季末累计收入分级；请先导入该月收入", q.LastMonth(), q)
+	}
+	cur, prev := rules.GradingSpans(q)
+	// The year's aggregate and the customer list are independent reads; on two cores they overlap.
+	type revenue struct {
+		cum, prev map[string]domain.Money
+		err       error
+	}
+	sums := make(chan revenue, 1)
+	go func() {
+		var r revenue
+		r.cum, r.prev, r.err = a.Store.GradingRevenue(ctx, cur, prev)
+		sums <- r
+	}()
+	customers, err := a.Store.Customers(ctx)
+	var units []domain.Unit
+	if err == nil {
+		units, err = a.Store.Units(ctx)
+	}
+	r := <-sums
+	if err != nil {
+		return nil, domain.Failed(err, "读取客户与单位")
+	}
+	if r.err != nil {
+		return nil, domain.Failed(r.err, "汇总 %s 累计收入", q)
+	}
+	grades, warnings := rules.Grade(rules.GradeInput{
+		Quarter: q, Customers: customers, Cumulative: r.cum, PrevCumulative: r.prev, Units: units, Scheme: scheme,
+	})
+	return &grading{grades: grades, warnings: warnings, units: units, scheme: scheme}, nil
+}
+
+// inForce is the grading that applies to a quarter-end: each graded
+// customer's tier and responsible centre, and where they came from.
+type inForce struct {
+	Quarter     domain.Quarter
+	Stored      bool // the grade job's stored result; false: computed now, not stored
+	Tier        map[string]domain.Tier
+	Responsible map[string]string
+}
+
+// gradingInForce is the one answer to "which grading applies to quarter q",
+// for every job that reads tiers: the grading the grade job stored for q, or,
+// when q was never graded, the same grading computed now with the same checks.
+func gradingInForce(ctx context.Context, a *core.App, q domain.Quarter) (*inForce, error) {
+	stored, err := a.Store.HasGrades(ctx, q)
+	if err != nil {
+		return nil, domain.Failed(err, "读取 %s 分级结果", q)
+	}
+	g := &inForce{Quarter: q, Stored: stored, Tier: map[string]domain.Tier{}, Responsible: map[string]string{}}
+	if stored {
+		grades, err := a.Store.Grades(ctx, q)
+		if err != nil {
+			return nil, domain.Failed(err, "读取 %s 分级结果", q)
+		}
+		for _, s := range grades {
+			g.Tier[s.Customer] = s.Tier
+			g.Responsible[s.Customer] = s.Responsible
+		}
+		return g, nil
+	}
+	computed, err := computeGrading(ctx, a, q)
+	if err != nil {
+		return nil, err
+	}
+	for _, cg := range computed.grades {
+		g.Tier[cg.Customer.ID] = cg.Tier
+		g.Responsible[cg.Customer.ID] = cg.Responsible
+	}
+	return g, nil
+}
+
+// Of lists the customers of tier, in the order given.
+func (g *inForce) Of(tier domain.Tier, customers []domain.Customer) []domain.Customer {
+	var out []domain.Customer
+	for _, c := range customers {
+		if g.Tier[c.ID] == tier {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Basis says for 说明 which grading a report used.
+func (g *inForce) Basis(tier domain.Tier, n int) string {
+	if g.Stored {
+		return fmt.Sprintf("%s 分级结果（已存档）中的%s客户，共 %d 户", g.Quarter, tier.Label(), n)
+	}
+	return fmt.Sprintf("%s 尚未运行分级作业：按当前数据临时计算的%s客户，共 %d 户（未存档）", g.Quarter, tier.Label(), n)
+}
+
+// quarterEndedBy is the latest quarter completed by the end of month m.
+func quarterEndedBy(m domain.Month) domain.Quarter {
+	if q := m.Quarter(); q.LastMonth() == m {
+		return q
+	}
+	return m.Quarter().Prev()
+}
+
+// monthsOf lists the months of a span.
+func monthsOf(s domain.MonthSpan) []domain.Month {
+	var out []domain.Month
+	for m := s.From; m <= s.To; m = m.AddMonths(1) {
+		out = append(out, m)
+	}
+	return out
+}

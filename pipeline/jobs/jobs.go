@@ -1,0 +1,504 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"kam/domain"
+	"kam/pipeline/core"
+	"kam/pipeline/mail"
+	"kam/store"
+)
+
+// RunRequest is what a caller asks of a job.
+type RunRequest struct {
+	Period  string      // empty: the latest complete period as of AsOf
+	AsOf    domain.Date // 0: today in the configured zone
+	Trigger string      // manual, schedule, catch-up
+	// DryRun computes and writes the files to DryRunPath (a workbook path;
+	// empty: the current folder) and records nothing: no run, archive,
+	// announcement or mail. Only a dry run may look at a future date.
+	DryRun     bool
+	DryRunPath string
+	// AllowIncomplete runs on data SPEC §4.6 calls incomplete, saying so in
+	// every workbook and mail of the run, instead of refusing.
+	AllowIncomplete bool
+}
+
+// ErrShutdown is why a run still going when the shutdown grace ran out was
+// aborted; its transaction rolled back and it runs again on the next start.
+var ErrShutdown = errors.New("kam 停止时作业未在宽限期内完成，已中止并回滚，下次启动时补跑")
+
+// ErrSkipped is returned for a scheduled run that was not needed: its job
+// already succeeded for the period, or another instance is running it now.
+var ErrSkipped = errors.New("不需要运行：已经成功，或正由另一个 kam 运行")
+
+// Output collects what a job produced.
+type Output struct {
+	RunID    int64 // the run record this output belongs to
+	Period   string
+	Headline string           // one line of headline figures, used in logs and mail
+	Act      *mail.Table      // what the mail's recipients must act on, listed in its body; nil: nothing
+	Counts   map[string]int64 // figures recorded with the run
+	Paths    []string         // where the city-wide files were published in the reports folder
+	// UnitPaths are where the units' own workbooks were published: reports/<单位编码>/.
+	UnitPaths []string
+	Reports   []store.Report // the archived copies, in the order the job added them
+	DryRun    bool           // computed and written only: nothing recorded
+	MailHeld  bool           // archived, but not mailed: a newer period of the job already went out
+	// DataWarnings say what data the run lacked (--allow-incomplete); the
+	// workbooks' 说明 and 数据警告 and the mail carry them.
+	DataWarnings    []string
+	allowIncomplete bool
+	// Parts are the units' own workbooks (SPEC §5), in the order the job added them;
+	// AlsoTo are mailboxes that get the city-wide mail beside the report's recipients.
+	Parts    []*UnitPart
+	AlsoTo   []string
+	mu       sync.Mutex // guards files and Parts while units' books are written beside the city's
+	files    []artifact
+	shared   []store.Report          // the archived copies of the shared files (AddSharedFile)
+	writes   []func(*store.Tx) error // stored with the run, in the publish transaction
+	tmp      string
+	archived bool // the run is recorded as succeeded, its files archived and its mail queued
+}
+
+type artifact struct {
+	name, path string
+	unit       string // "" for the city-wide file
+	shared     bool   // a city-wide file every unit's mail carries, not the report's recipients'
+}
+
+// UnitPart is one unit's own share of a job's output (SPEC §5: each centre
+// gets its own): its workbook (writeParts), archived under its code and mailed to its mailboxes.
+type UnitPart struct {
+	Unit      domain.Unit
+	Mailboxes []string
+	Headline  string
+	Counts    map[string]int64
+	Act       *mail.Table
+}
+
+// AddFile writes one city-wide output file (a workbook or CSV) through write.
+func (o *Output) AddFile(name string, write func(w io.Writer) error) error {
+	return o.addFile(artifact{name: name}, write)
+}
+
+// AddSharedFile writes a city-wide file that goes with every unit's own
+// mail rather than to the report's recipients: the public announcement.
+func (o *Output) AddSharedFile(name string, write func(w io.Writer) error) error {
+	return o.addFile(artifact{name: name, shared: true}, write)
+}
+
+func (o *Output) addFile(f artifact, write func(w io.Writer) error) error {
+	path, err := o.writeTemp(f.name, write)
+	if err != nil {
+		return err
+	}
+	f.path = path
+	return o.register(f)
+}
+
+// writeTemp writes a file into the run's temporary folder; safe to call from several goroutines.
+func (o *Output) writeTemp(name string, write func(w io.Writer) error) (string, error) {
+	path := filepath.Join(o.tmp, name)
+	f, err := os.Create(path)
+	if err != nil {
+		return "", err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return "", fmt.Errorf("write %s: %w", name, err)
+	}
+	return path, f.Close()
+}
+
+// register adds a written file to the run's output; the units' books may be
+// registered while the job still writes the city's.
+func (o *Output) register(f artifact) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, g := range o.files {
+		if g.name == f.name {
+			return fmt.Errorf("两个输出文件同名：%s", f.name)
+		}
+	}
+	o.files = append(o.files, f)
+	return nil
+}
+
+// OnPublish adds a write that commits with the run: in the one transaction
+// that archives its files, queues its mail and marks it succeeded.
+func (o *Output) OnPublish(write func(*store.Tx) error) { o.writes = append(o.writes, write) }
+
+// requireComplete checks the revenue of the months a job reads (SPEC §4.6):
+// gaps refuse the run, or, with --allow-incomplete, become its data warnings.
+func (o *Output) requireComplete(ctx context.Context, a *core.App, months []domain.Month) error {
+	warnings, err := CheckComplete(ctx, a, months, o.allowIncomplete)
+	if err != nil {
+		return err
+	}
+	o.DataWarnings = append(o.DataWarnings, warnings...)
+	return nil
+}
+
+// incompleteNote is what a headline adds when the run lacked data.
+func (o *Output) incompleteNote() string {
+	if len(o.DataWarnings) == 0 {
+		return ""
+	}
+	return "（数据不完整，按 --allow-incomplete 生成：" + strings.Join(o.DataWarnings, "；") + "）"
+}
+
+// Count records a headline figure.
+func (o *Output) Count(key string, n int64) {
+	if o.Counts == nil {
+		o.Counts = map[string]int64{}
+	}
+	o.Counts[key] = n
+}
+
+// Run runs one job for one period: records the run, archives its files in
+// the store, queues their mail and copies them to the reports folder. A
+// scheduled or catch-up run is skipped (ErrSkipped) when the job already
+// succeeded for the period or another instance holds it.
+func Run(ctx context.Context, a *core.App, name string, req RunRequest) (*Output, error) {
+	job, ok := Lookup(name)
+	if !ok {
+		return nil, domain.Usagef("未知作业 %q；可用：%s", name, Names())
+	}
+	return RunJob(ctx, a, job, req)
+}
+
+// runLockName names the lock one job holds for one period.
+func runLockName(job, period string) string { return "job:" + job + ":" + period }
+
+// RunJob is Run for a job already looked up (the schedule's plan holds its jobs).
+func RunJob(ctx context.Context, a *core.App, job *Job, req RunRequest) (*Output, error) {
+	name := job.Name
+	today := a.Today()
+	asOf := req.AsOf
+	if asOf == 0 {
+		asOf = today
+	}
+	period, err := job.Period.Parse(req.Period, asOf)
+	if err != nil {
+		return nil, err
+	}
+	if err := refuseFuture(name, period, asOf, today, req.DryRun); err != nil {
+		return nil, err
+	}
+	if req.Trigger == "" {
+		req.Trigger = TriggerManual
+	}
+	if req.DryRun {
+		return dryRun(a, ctx, job, period, asOf, req)
+	}
+	scheduled := req.Trigger != TriggerManual
+	// The run's context ends if its lock is lost (the other instance may take the period over).
+	runCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	lock, err := a.Store.LockRun(ctx, runLockName(name, period), cancel)
+	switch {
+	case errors.Is(err, store.ErrBusy) && scheduled:
+		return nil, ErrSkipped
+	case errors.Is(err, store.ErrBusy):
+		return nil, domain.Busyf("作业 %s（%s）正由另一个 kam 运行，本次没有运行；请等它完成后再试（%v）", name, period, err)
+	case err != nil:
+		return nil, domain.Failed(err, "锁定作业 %s（%s）", name, period)
+	}
+	defer lock.Release()
+	if scheduled {
+		done, err := a.Store.Succeeded(ctx, name, period)
+		if err != nil {
+			return nil, domain.Failed(err, "读取运行记录")
+		}
+		if done {
+			return nil, ErrSkipped
+		}
+	}
+
+	tmp, err := os.MkdirTemp("", "kam-"+name+"-")
+	if err != nil {
+		return nil, domain.Failed(err, "创建临时目录")
+	}
+	defer os.RemoveAll(tmp)
+	out := &Output{Period: period, tmp: tmp, allowIncomplete: req.AllowIncomplete}
+	start, began := a.Clock(), time.Now() // the clock for records, the machine's for durations
+	runID, err := a.Store.StartRun(ctx, name, period, req.Trigger, start.UTC())
+	if err != nil {
+		return nil, domain.Failed(err, "记录作业 %s（%s）开始", name, period)
+	}
+	out.RunID = runID
+	log := a.Log.With().Str("job", name).Str("period", period).Str("trigger", req.Trigger).Int64("run", runID).Logger()
+	runErr := job.Run(runCtx, a, period, asOf, out)
+	out.Headline += out.incompleteNote()
+	if runErr == nil {
+		runErr = publish(a, runCtx, runID, job, period, out)
+	}
+	if cause := context.Cause(runCtx); runErr != nil && cause != nil && !errors.Is(runErr, cause) {
+		runErr = fmt.Errorf("%w（%v）", cause, runErr)
+	}
+	outcome := store.RunSucceeded
+	if runErr != nil && !out.archived {
+		outcome = store.RunFailed
+		if domain.KindOf(runErr) == domain.ERefused {
+			outcome = store.RunRefused
+		}
+		bg := context.WithoutCancel(ctx)
+		if err := a.Store.FinishRun(bg, runID, outcome, out.Counts, domain.Message(runErr), a.Clock().UTC()); err != nil {
+			log.Error().Err(err).Msg("记录运行结果失败")
+		}
+		if adminShouldKnow(a, runErr) {
+			f := mail.Failure{RunID: runID, Job: name, Title: job.Title, Period: period, Label: job.Period.Label(period),
+				Trigger: TriggerLabel(req.Trigger), Err: runErr}
+			if err := mail.QueueRunFailed(bg, a, f); err != nil {
+				log.Error().Err(err).Msg("失败通知排队失败")
+			}
+		}
+	}
+	took := time.Since(began)
+	switch {
+	case runErr == nil:
+		log.Info().Str("outcome", outcome).Interface("counts", out.Counts).Strs("files", out.Paths).Int("unit_files", len(out.UnitPaths)).Dur("duration", took).Msg(out.Headline)
+	case out.archived: // published, but the copy to the reports folder failed
+		log.Error().Err(runErr).Str("outcome", outcome).Strs("files", out.Paths).Dur("duration", took).Msg("报表已归档，但复制到报表目录失败")
+	case outcome == store.RunRefused:
+		log.Warn().Str("outcome", outcome).Dur("duration", took).Msg("作业被拒绝：" + domain.Message(runErr))
+	default:
+		log.Error().Err(runErr).Str("outcome", outcome).Dur("duration", took).Msg("作业失败")
+	}
+	if runErr != nil {
+		return out, runErr
+	}
+	return out, nil
+}
+
+// adminShouldKnow says whether a failed run is news for the administrator:
+// not a refusal for the data, a usage error, a shutdown or Ctrl-C, or another
+// instance having done the period.
+func adminShouldKnow(a *core.App, err error) bool {
+	switch domain.KindOf(err) {
+	case domain.ERefused, domain.EInvalid, domain.EBusy:
+		return false
+	}
+	return !errors.Is(err, ErrShutdown) && !errors.Is(err, context.Canceled) && !errors.Is(err, store.ErrAlreadySucceeded)
+}
+
+// dryRun computes a job and writes its files without recording anything.
+func dryRun(a *core.App, ctx context.Context, job *Job, period string, asOf domain.Date, req RunRequest) (*Output, error) {
+	path := req.DryRunPath
+	tmp, err := os.MkdirTemp("", "kam-dry-"+job.Name+"-")
+	if err != nil {
+		return nil, domain.Failed(err, "创建临时目录")
+	}
+	defer os.RemoveAll(tmp)
+	out := &Output{Period: period, tmp: tmp, DryRun: true, allowIncomplete: req.AllowIncomplete}
+	err = job.Run(ctx, a, period, asOf, out)
+	out.Headline += out.incompleteNote()
+	if err != nil {
+		return out, err
+	}
+	for i, f := range out.files {
+		dst := filepath.Join(dryRunUnitDir(f.unit), f.name)
+		if path != "" {
+			dst = filepath.Join(filepath.Dir(path), dryRunUnitDir(f.unit), f.name)
+			if i == 0 {
+				dst = path
+			}
+		}
+		if f.unit != "" {
+			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+				return out, domain.Failed(err, "写入试算结果 %s", dst)
+			}
+		}
+		if _, err := os.Stat(dst); err == nil {
+			return out, domain.Usagef("试算结果 %s 已存在；请换一个 -o 文件名或先移走它", dst)
+		}
+		if err := copyFile(f.path, dst); err != nil {
+			return out, domain.Failed(err, "写入试算结果 %s", dst)
+		}
+		abs, _ := filepath.Abs(dst)
+		if f.unit == "" {
+			out.Paths = append(out.Paths, abs)
+		} else {
+			out.UnitPaths = append(out.UnitPaths, abs)
+		}
+	}
+	out.Headline = "试算（未记录、未归档、未发送）：" + out.Headline
+	return out, nil
+}
+
+// periodEnd is the last day a period covers: a quarter's or month's last day, or the day itself.
+func periodEnd(period string) domain.Date {
+	if q, err := domain.ParseQuarter(period); err == nil {
+		return q.LastMonth().Last()
+	}
+	if d, err := domain.ParseDate(period); err == nil {
+		return d
+	}
+	if m, err := domain.ParseMonth(period); err == nil {
+		return m.Last()
+	}
+	return 0
+}
+
+// publish archives each file and queues its mail in the one transaction that
+// marks the run succeeded, then moves the copies staged beside their targets
+// into the reports folder (replacing an earlier run's copy atomically).
+func publish(a *core.App, ctx context.Context, runID int64, job *Job, period string, out *Output) error {
+	dir := a.Cfg.Paths.Reports
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	var staged, dsts []string
+	defer func() {
+		for _, p := range staged {
+			os.Remove(p) // only a failed publish leaves any
+		}
+	}()
+	for _, f := range out.files {
+		// A unit's own workbooks go to a folder of its own, as its files come in through inbox/<单位编码>/.
+		dst, err := filepath.Abs(filepath.Join(dir, unitDir(f.unit), f.name))
+		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return err
+		}
+		if err := copyFile(f.path, dst+".part"); err != nil {
+			return err
+		}
+		staged, dsts = append(staged, dst+".part"), append(dsts, dst)
+	}
+	err := a.Store.InTx(ctx, func(tx *store.Tx) error {
+		for _, write := range out.writes {
+			if err := write(tx); err != nil {
+				return err
+			}
+		}
+		if a.FailPublish != nil {
+			if err := a.FailPublish(); err != nil {
+				return err
+			}
+		}
+		out.Reports, out.shared = out.Reports[:0], out.shared[:0]
+		for _, f := range out.files {
+			in, err := os.Open(f.path)
+			if err != nil {
+				return err
+			}
+			rep, err := tx.ArchiveReport(store.Report{RunID: runID, Job: job.Name, Period: period, Unit: f.unit, FileName: f.name}, in)
+			in.Close()
+			if err != nil {
+				return fmt.Errorf("archive %s: %w", f.name, err)
+			}
+			out.Reports = append(out.Reports, rep)
+			if f.shared {
+				out.shared = append(out.shared, rep)
+			}
+		}
+		// A newer period's reports have gone out: an older one's mail would mislead.
+		newer, err := tx.NewerPeriodSucceeded(job.Name, period)
+		if err != nil {
+			return err
+		}
+		out.MailHeld = newer
+		if !newer {
+			if err := mail.QueueReports(tx, a, mailRun(a, job, out)); err != nil {
+				return err
+			}
+		}
+		return tx.SucceedRun(runID, out.Counts, out.Headline, a.Clock().UTC())
+	})
+	if err != nil {
+		return err
+	}
+	out.archived = true
+	for i, dst := range dsts {
+		if err := os.Rename(staged[i], dst); err != nil {
+			return fmt.Errorf("报表已归档（kam reports get %d），但复制到报表目录失败: %w", out.Reports[i].ID, err)
+		}
+		if out.files[i].unit == "" {
+			out.Paths = append(out.Paths, dst)
+		} else {
+			out.UnitPaths = append(out.UnitPaths, dst)
+		}
+	}
+	staged = nil
+	slices.Sort(out.Paths)
+	return nil
+}
+
+// mailRun is what the run's mail says: its city files to the job's recipients
+// (and AlsoTo), each unit's own files to its mailboxes, with the job's key figure.
+func mailRun(a *core.App, job *Job, out *Output) mail.Run {
+	figure := func(counts map[string]int64) string {
+		if job.KeyFigure == nil {
+			return ""
+		}
+		f, _ := job.KeyFigure(counts)
+		return f
+	}
+	r := mail.Run{Job: job.Name, Title: job.Title, Period: out.Period, Label: job.Period.Label(out.Period),
+		Recipients: append(slices.Clone(job.Recipients(a.Cfg)), out.AlsoTo...),
+		Headline:   out.Headline, Figure: figure(out.Counts), Act: out.Act, Shared: out.shared}
+	own := map[string][]store.Report{}
+	for _, rep := range out.Reports {
+		switch {
+		case slices.ContainsFunc(out.shared, func(x store.Report) bool { return x.ID == rep.ID }):
+		case rep.Unit == "":
+			r.City = append(r.City, rep)
+		default:
+			own[rep.Unit] = append(own[rep.Unit], rep)
+		}
+	}
+	for _, p := range out.Parts {
+		r.Parts = append(r.Parts, mail.Part{Unit: p.Unit, Mailboxes: p.Mailboxes, Reports: own[p.Unit.Code],
+			Headline: p.Headline, Figure: figure(p.Counts), Act: p.Act})
+	}
+	return r
+}
+
+// unitDir is the folder of the reports folder a unit's own workbooks go to; "" for the city's.
+func unitDir(unit string) string {
+	if unit == "" {
+		return ""
+	}
+	return safeName(unit)
+}
+
+// dryRunUnitDir is where a dry run puts a unit's workbook: all units under one
+// folder, so a trial in the current folder does not scatter a folder per unit there.
+func dryRunUnitDir(unit string) string {
+	if unit == "" {
+		return ""
+	}
+	return filepath.Join("各单位", unitDir(unit))
+}
+
+// copyFile copies a report; the copy is the owner's alone (0600): the reports
+// folder's own permissions, the administrator's, decide who else may read it.
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}

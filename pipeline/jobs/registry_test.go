@@ -1,0 +1,84 @@
+package jobs
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+	"testing"
+
+	"github.com/robfig/cron/v3"
+
+	"kam/config"
+	"kam/domain"
+)
+
+// Every job declares everything the CLI, the configuration, the schedule,
+// the mail and `kam run all` read of it; a job missing any of it fails here.
+func TestRegistryDeclaresEveryPartOfEveryJob(t *testing.T) {
+	if len(All()) == 0 {
+		t.Fatal("no job registered")
+	}
+	names, scheduleKeys, recipientKeys, titles := map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
+	for _, j := range All() {
+		t.Run(j.Name, func(t *testing.T) {
+			for what, v := range map[string]string{"Name": j.Name, "Title": j.Title, "ScheduleKey": j.ScheduleKey,
+				"RecipientsKey": j.RecipientsKey, "DefaultSchedule": j.DefaultSchedule, "Share": j.Share, "Period.Example": j.Period.Example} {
+				if v == "" {
+					t.Errorf("%s is empty", what)
+				}
+			}
+			if j.Run == nil || j.KeyFigure == nil || j.Period.Parse == nil || j.Period.Label == nil {
+				t.Errorf("Run, KeyFigure, Period.Parse and Period.Label must all be set")
+			}
+			if _, err := cron.ParseStandard(j.DefaultSchedule); err != nil {
+				t.Errorf("default schedule %q: %v", j.DefaultSchedule, err)
+			}
+			// The example period parses to itself and is said the readers' way, not as the code.
+			if p, err := j.Period.Parse(j.Period.Example, domain.DateOf(2027, 1, 1)); err != nil || p != j.Period.Example {
+				t.Errorf("--period %s → %q, %v", j.Period.Example, p, err)
+			} else if label := PeriodLabel(j.Name, p); label == p {
+				t.Errorf("period %s has no label for its readers", p)
+			}
+			for _, k := range j.Centres {
+				if !slices.ContainsFunc(domain.UnitKinds, func(e domain.Enum[domain.UnitKind]) bool { return e.Code == k }) {
+					t.Errorf("centre kind %q is not a unit kind", k)
+				}
+			}
+			for set, v := range map[*map[string]bool]string{&names: j.Name, &scheduleKeys: j.ScheduleKey, &recipientKeys: j.RecipientsKey, &titles: j.Title} {
+				if (*set)[v] {
+					t.Errorf("%q is declared by two jobs", v)
+				}
+				(*set)[v] = true
+			}
+			if got, ok := Lookup(j.Name); !ok || got != j || Title(j.Name) != j.Title {
+				t.Errorf("Lookup/Title do not find the job by its name")
+			}
+		})
+	}
+}
+
+// The configuration reads each job's keys from the registry: the defaults
+// schedule every job, and kam.example.yaml (the documented defaults) names
+// exactly the registry's keys with its default schedules.
+func TestConfigurationKeysComeFromTheRegistry(t *testing.T) {
+	t.Setenv("KAM_DB_DSN", "")
+	def := DefaultConfig()
+	example, err := config.Load("../../kam.example.yaml", ConfigKeys()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range All() {
+		if j.Schedule(def) != j.DefaultSchedule {
+			t.Errorf("%s: default config schedules %q, want %q", j.Name, j.Schedule(def), j.DefaultSchedule)
+		}
+		if j.Schedule(example) != j.DefaultSchedule {
+			t.Errorf("%s: kam.example.yaml schedules %q, the registry %q", j.Name, j.Schedule(example), j.DefaultSchedule)
+		}
+		if _, ok := example.Recipients.Reports[j.RecipientsKey]; !ok {
+			t.Errorf("%s: kam.example.yaml has no recipients.%s", j.Name, j.RecipientsKey)
+		}
+	}
+	if len(example.Schedule.Jobs) != len(All()) || !reflect.DeepEqual(fmt.Sprint(example.Schedule.Jobs), fmt.Sprint(def.Schedule.Jobs)) {
+		t.Errorf("schedule: example %v, defaults %v", example.Schedule.Jobs, def.Schedule.Jobs)
+	}
+}

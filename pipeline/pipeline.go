@@ -1,0 +1,68 @@
+// Package pipeline is the small core that wires kam's stages for the
+// commands, the web side and the tests: one App whose methods hand the work
+// to the stage that owns it. It decides nothing itself:
+//
+//   - core: the App's configuration, store, log and clock, shared by all;
+//   - ingest: a file from the inbox to the store, `kam check`, the templates;
+//   - jobs: the job registry and a run: rules → workbooks → archive;
+//   - mail: what kam says by e-mail, and its delivery;
+//   - daemon: the schedule, catch-up and the serve loop.
+//
+// It may not import web or cmd.
+package pipeline
+
+import (
+	"context"
+
+	"kam/domain"
+	"kam/pipeline/core"
+	"kam/pipeline/daemon"
+	"kam/pipeline/ingest"
+	"kam/pipeline/jobs"
+	"kam/pipeline/mail"
+)
+
+// App is one kam process: its configuration, store, log and clock (core.App),
+// with the work of every stage.
+type App struct{ *core.App }
+
+// New is the App on c.
+func New(c *core.App) *App { return &App{App: c} }
+
+// Ingest scans the inbox once (ingest.Scan).
+func (a *App) Ingest(ctx context.Context) (ingest.ScanResult, error) { return ingest.Scan(ctx, a.App) }
+
+// Check loads files as a scan would and keeps nothing (ingest.Check).
+func (a *App) Check(ctx context.Context, paths []string) ([]ingest.CheckResult, error) {
+	return ingest.Check(ctx, a.App, paths)
+}
+
+// WriteTemplates writes the import templates of kinds into dir (ingest.WriteTemplates).
+func (a *App) WriteTemplates(ctx context.Context, dir string, kinds []domain.Kind) ([]string, error) {
+	return ingest.WriteTemplates(ctx, a.App, dir, kinds)
+}
+
+// TemplatesDir is where the shared templates go (ingest.TemplatesDir).
+func (a *App) TemplatesDir() string { return ingest.TemplatesDir(a.App) }
+
+// RunJob runs one job for one period (jobs.Run).
+func (a *App) RunJob(ctx context.Context, name string, req jobs.RunRequest) (*jobs.Output, error) {
+	return jobs.Run(ctx, a.App, name, req)
+}
+
+// Explain says how a customer or unit was graded (jobs.Explain).
+func (a *App) Explain(ctx context.Context, who, period string) (*jobs.Explanation, error) {
+	return jobs.Explain(ctx, a.App, who, period)
+}
+
+// Deliver sends the queued mail that is due (mail.Deliver).
+func (a *App) Deliver(ctx context.Context) (mail.DeliveryResult, error) { return mail.Deliver(ctx, a.App) }
+
+// NewScheduler plans the configured schedule with the registered jobs (daemon.NewScheduler).
+func (a *App) NewScheduler() (*daemon.Scheduler, error) { return daemon.NewScheduler(a.App) }
+
+// Serve runs the schedule until ctx ends (daemon.Serve).
+func (a *App) Serve(ctx context.Context) error { return daemon.Serve(ctx, a.App) }
+
+// ServeWeb is Serve with the web side w (daemon.ServeWeb).
+func (a *App) ServeWeb(ctx context.Context, w daemon.Web) error { return daemon.ServeWeb(ctx, a.App, w) }
