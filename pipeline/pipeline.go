@@ -56,7 +56,9 @@ func (a *App) Explain(ctx context.Context, who, period string) (*jobs.Explanatio
 }
 
 // Deliver sends the queued mail that is due (mail.Deliver).
-func (a *App) Deliver(ctx context.Context) (mail.DeliveryResult, error) { return mail.Deliver(ctx, a.App) }
+func (a *App) Deliver(ctx context.Context) (mail.DeliveryResult, error) {
+	return mail.Deliver(ctx, a.App)
+}
 
 // NewScheduler plans the configured schedule with the registered jobs (daemon.NewScheduler).
 func (a *App) NewScheduler() (*daemon.Scheduler, error) { return daemon.NewScheduler(a.App) }
@@ -65,4 +67,6 @@ func (a *App) NewScheduler() (*daemon.Scheduler, error) { return daemon.NewSched
 func (a *App) Serve(ctx context.Context) error { return daemon.Serve(ctx, a.App) }
 
 // ServeWeb is Serve with the web side w (daemon.ServeWeb).
-func (a *App) ServeWeb(ctx context.Context, w daemon.Web) error { return daemon.ServeWeb(ctx, a.App, w) }
+func (a *App) ServeWeb(ctx context.Context, w daemon.Web) error {
+	return daemon.ServeWeb(ctx, a.App, w)
+}

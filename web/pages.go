@@ -12,28 +12,20 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
-	"kam/domain"
 	"kam/link"
-	"kam/pipeline/daemon"
 	"kam/pipeline/ingest"
-	"kam/pipeline/jobs"
+	"kam/status"
 	"kam/store"
 )
 
 //go:embed templates/*.html
 var templateFS embed.FS
 
-var pages = template.Must(template.New("").Funcs(template.FuncMap{
-	"job":    jobs.Title,
-	"period": jobs.PeriodLabel,
-	"size":   sizeLabel,
-	"local":  func(t time.Time, loc *time.Location) string { return t.In(loc).Format("2006-01-02 15:04") },
-}).ParseFS(templateFS, "templates/*.html"))
+var pages = template.Must(template.New("").ParseFS(templateFS, "templates/*.html"))
 
 // What the page lists of each section.
 const (
@@ -42,12 +34,6 @@ const (
 	pageMail    = 20
 	pageReports = 300
 )
-
-var runOutcomes = map[string]string{store.RunSucceeded: "成功", store.RunFailed: "失败", store.RunRunning: "运行中", store.RunRefused: "拒绝", store.RunInterrupted: "中断"}
-
-var fileOutcomes = map[store.FileOutcome]string{store.FileLoaded: "已导入", store.FileRejected: "已退回", store.FileDuplicate: "重复"}
-
-var mailStatuses = map[string]string{store.MailQueued: "待发", store.MailSent: "已发送", store.MailFailed: "已放弃", store.MailSuperseded: "已过时"}
 
 func (s *Server) render(w http.ResponseWriter, code int, name string, data any) {
 	var b bytes.Buffer
@@ -71,56 +57,13 @@ func (s *Server) fail(w http.ResponseWriter, code int, msg string, err error) {
 
 type messagePage struct{ Title, Message string }
 
+// statusPage is the status model as the page shows it, with what only the
+// daemon knows: who is logged in, whether its schedule runs, its health.
 type statusPage struct {
+	status.Model
 	User     string
-	Now      string
-	Zone     string
-	Dialect  string
-	Runs     []runRow
-	Failed   []runRow
-	ScanAt   string
-	Files    []fileRow
-	Backlog  string
-	SMTP     string
-	Mail     []mailRow
-	Firings  []firingRow
-	Archive  []archiveJob
-	Unit     string // the unit whose own workbooks the archive shows; "" for the city's
 	Running  bool
 	Problems string
-	Loc      *time.Location
-}
-
-type runRow struct {
-	ID                                                 int64
-	Job, Period, Trigger, Started, Took, Outcome, Note string
-	Class                                              string
-	Rerun                                              string
-}
-
-type fileRow struct {
-	ID                                  int64
-	When, Name, Kind, Outcome, StoredAs string
-	Rows, Errors                        int
-	HasErrorBook                        bool
-}
-
-type mailRow struct {
-	ID                                          int64
-	Recipient, Subject, Status, Next, LastError string
-	Attempts                                    int
-}
-
-type firingRow struct{ What, Spec, Next string }
-
-type archiveJob struct {
-	Job     string
-	Periods []archivePeriod
-}
-
-type archivePeriod struct {
-	Period  string
-	Reports []store.Report
 }
 
 func (s *Server) status(w http.ResponseWriter, r *http.Request, user string) {
@@ -135,131 +78,16 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request, user string) {
 // statusData reads the page; unit, when set, shows that unit's own workbooks
 // in the archive instead of the city-wide ones.
 func (s *Server) statusData(ctx context.Context, user, unit string) (statusPage, error) {
-	st, loc := s.app.Store, s.app.Cfg.Location()
-	when := func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return t.In(loc).Format("2006-01-02 15:04")
-	}
 	now := s.now()
-	p := statusPage{User: user, Now: when(now), Zone: loc.String(), Dialect: st.Dialect(), Running: s.sched != nil && s.sched.Running(), Loc: loc, Unit: unit}
-	p.Problems = s.unhealthy(ctx)
-
-	runs, err := st.RecentRuns(ctx, pageRuns)
-	if err != nil {
-		return p, err
-	}
-	row := func(r store.Run) runRow {
-		took := ""
-		if r.FinishedAt.Valid {
-			took = tookLabel(r.FinishedAt.Time.Sub(r.StartedAt))
-		}
-		note := r.Headline
-		if r.Outcome != store.RunSucceeded {
-			note = r.Error
-		}
-		return runRow{ID: r.ID, Job: jobs.Title(r.Job), Period: jobs.PeriodLabel(r.Job, r.Period),
-			Trigger: jobs.TriggerLabel(r.Trigger), Started: when(r.StartedAt), Took: took,
-			Outcome: label(runOutcomes, r.Outcome), Class: r.Outcome, Note: note,
-			Rerun: fmt.Sprintf("kam run %s --period %s", r.Job, r.Period)}
-	}
-	for _, r := range runs {
-		p.Runs = append(p.Runs, row(r))
-	}
-	failed, err := st.FailedRuns(ctx, pageFailed)
-	if err != nil {
-		return p, err
-	}
-	for _, r := range failed {
-		p.Failed = append(p.Failed, row(r))
-	}
-
-	files, err := st.LastScanFiles(ctx)
-	if err != nil {
-		return p, err
-	}
-	if len(files) > 0 {
-		p.ScanAt = when(time.UnixMicro(files[0].ScanID))
-	}
-	for _, f := range files {
-		kind := domain.KindLabels[f.Kind]
-		if kind == "" {
-			kind = "无法识别"
-		}
-		p.Files = append(p.Files, fileRow{ID: f.ID, When: when(f.StartedAt), Name: f.Name, Kind: kind,
-			Outcome: label(fileOutcomes, f.Outcome), StoredAs: f.StoredAs, Rows: f.Rows, Errors: f.ErrorCount,
-			HasErrorBook: f.Outcome == store.FileRejected})
-	}
-
-	b, err := st.MailBacklog(ctx)
-	if err != nil {
-		return p, err
-	}
-	p.Backlog = fmt.Sprintf("待发 %d 封", b.Queued)
-	if b.OldestQueued.Valid {
-		p.Backlog += "（最早排队于 " + when(b.OldestQueued.Time) + "）"
-	}
-	p.Backlog += fmt.Sprintf("，已放弃 %d 封，已发送 %d 封", b.Failed, b.Sent)
-	if b.LastSent.Valid {
-		p.Backlog += "（最近一封 " + when(b.LastSent.Time) + "）"
-	}
-	if s.app.Cfg.SMTP.Host == "" {
-		p.SMTP = "未配置 smtp.host：邮件只排队，不发送。"
-	} else {
-		p.SMTP = fmt.Sprintf("邮件服务器 %s:%d（%s）", s.app.Cfg.SMTP.Host, s.app.Cfg.SMTP.Port, s.app.Cfg.SMTP.TLS)
-	}
-	unsent, err := st.UnsentMail(ctx, pageMail)
-	if err != nil {
-		return p, err
-	}
-	for _, m := range unsent {
-		next := ""
-		if m.Status == store.MailQueued {
-			next = when(m.NextAttemptAt)
-		}
-		p.Mail = append(p.Mail, mailRow{ID: m.ID, Recipient: m.Recipient, Subject: m.Subject,
-			Status: label(mailStatuses, m.Status), Next: next, LastError: m.LastError, Attempts: m.Attempts})
-	}
-
+	opt := status.Options{Runs: pageRuns, Failed: pageFailed, Mail: pageMail, Reports: pageReports, ReportUnit: unit}
 	if s.sched != nil {
-		for _, e := range s.sched.Plan.Entries {
-			what := jobs.Title(e.Name)
-			switch e.Name {
-			case daemon.TaskIngest:
-				what = "扫描收件目录"
-			case daemon.TaskDelivery:
-				what = "投递邮件"
-			}
-			p.Firings = append(p.Firings, firingRow{What: what, Spec: e.Spec, Next: when(s.sched.Plan.Next(e, now))})
-		}
+		opt.Tasks = status.PlanTasks(s.sched.Plan, now)
 	}
-
-	reports, err := st.ListReports(ctx, store.ReportFilter{Unit: unit, CityOnly: unit == ""}, pageReports)
+	m, err := status.Gather(ctx, s.app.Store, s.app.Cfg, now, opt)
 	if err != nil {
-		return p, err
+		return statusPage{}, err
 	}
-	byJob := map[string]map[string][]store.Report{}
-	for _, r := range reports {
-		if byJob[r.Job] == nil {
-			byJob[r.Job] = map[string][]store.Report{}
-		}
-		byJob[r.Job][r.Period] = append(byJob[r.Job][r.Period], r)
-	}
-	jobs := make([]string, 0, len(byJob))
-	for j := range byJob {
-		jobs = append(jobs, j)
-	}
-	sort.Strings(jobs)
-	for _, j := range jobs {
-		aj := archiveJob{Job: j}
-		for per, rs := range byJob[j] {
-			aj.Periods = append(aj.Periods, archivePeriod{Period: per, Reports: rs})
-		}
-		sort.Slice(aj.Periods, func(a, b int) bool { return aj.Periods[a].Period > aj.Periods[b].Period })
-		p.Archive = append(p.Archive, aj)
-	}
-	return p, nil
+	return statusPage{Model: m, User: user, Running: s.sched != nil && s.sched.Running(), Problems: s.unhealthy(ctx)}, nil
 }
 
 // download serves an archived report to a logged-in user.
@@ -363,29 +191,4 @@ func (s *Server) errorWorkbook(w http.ResponseWriter, r *http.Request, user stri
 		return
 	}
 	s.fail(w, http.StatusNotFound, "最近一次扫描中没有这个被退回的文件", nil)
-}
-
-// tookLabel rounds a run's duration to what a person wants to know: 0.4s, 12s, 3m5s.
-func tookLabel(d time.Duration) string {
-	if d < 10*time.Second {
-		return d.Round(100 * time.Millisecond).String()
-	}
-	return d.Round(time.Second).String()
-}
-
-func sizeLabel(n int64) string {
-	switch {
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.0f KB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d 字节", n)
-}
-
-func label[K comparable](labels map[K]string, k K) string {
-	if l, ok := labels[k]; ok {
-		return l
-	}
-	return strings.TrimSpace(fmt.Sprint(k))
 }

@@ -1,0 +1,375 @@
+// Package status owns the status model: what kam has done and what waits —
+// recent and failed runs, the last inbox scan's files, the files kam will not
+// read, the units without a mailbox, the mail backlog, the schedule and the
+// report archive — gathered from the store into plain structs, with every
+// Chinese label of a value (run outcomes, mail states, file outcomes, kinds,
+// tasks, jobs, periods, triggers) said once, here. `kam status` prints a
+// Model in a terminal and the web page renders one in HTML; neither gathers
+// nor labels on its own.
+//
+// It may not touch HTTP, the terminal or the web: no net/http, no writer of a
+// view, no kam/web and no kam/cmd. Its only use of kam/pipeline is the three
+// labels in jobs.go; the schedule is passed in as Tasks.
+package status
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"kam/config"
+	"kam/domain"
+	"kam/store"
+)
+
+// Options says what Gather reads, and how much of it.
+type Options struct {
+	Runs   int // at most this many recent runs
+	Failed int // at most this many failed or interrupted runs not yet rerun with success
+	Mail   int // at most this many mails not sent
+
+	// Inbox also reads what each revenue file of the last scan did to stored
+	// revenue (SPEC §3.2) and the files kam leaves unread in the inbox.
+	Inbox bool
+	// UnitMailboxes, when set, is each unit's mailboxes (pipeline.UnitMailboxes
+	// with the configured ones); the units are then read and those without
+	// any counted. Nil leaves the units out.
+	UnitMailboxes func([]domain.Unit) map[string][]string
+
+	// Tasks is the schedule, in the plan's order; nil when nothing runs it.
+	Tasks []Task
+
+	// Reports is how many archived reports to list, newest first; 0 lists none.
+	Reports int
+	// ReportUnit lists that unit's own reports instead of the city-wide ones.
+	ReportUnit string
+}
+
+// Task is one scheduled task as the caller's plan has it.
+type Task struct {
+	Name string    // a job, or the inbox scan or mail delivery
+	Spec string    // its cron spec
+	Next time.Time // when it fires next
+}
+
+// Model is kam's status at one moment, labelled for people. Times are
+// written in the configured zone as 2006-01-02 15:04, "" when absent.
+type Model struct {
+	Now     string // when it was gathered
+	Zone    string // the configured zone's name
+	Dialect string // the store's database: sqlite or mysql
+
+	Runs   []Run // the recent runs, newest first
+	Failed []Run // runs failed or interrupted and not rerun with success since, newest first
+
+	ScanAt string // when the last inbox scan began; "" before the first
+	Files  []File // the files the last scan handled
+	Unread []Unread
+	Units  *Units // nil when not asked for, or when kam knows no unit yet
+
+	Backlog string // 待发 N 封（最早排队于 …），已放弃 N 封，已发送 N 封（最近一封 …）
+	SMTP    string // the mail server, or that none is configured
+	Mail    []Mail // mails not sent, newest first
+
+	Firings []Firing // the schedule
+
+	Unit    string       // the unit whose own reports Archive lists; "" for the city's
+	Archive []ArchiveJob // by job name; each job's periods newest first
+}
+
+// Run is one run of a job.
+type Run struct {
+	ID           int64
+	Job          string // the job's name, as `kam run` takes it
+	Period       string // the period, as --period takes it
+	JobTitle     string // 作业: the report's name
+	PeriodLabel  string // 期间, as readers say it
+	TriggerLabel string // 触发: 手动, 计划, 补跑
+	Started      string // 开始
+	Took         string // 用时; "" while it runs
+	Outcome      string // as the store records it: succeeded, failed, refused, interrupted, running
+	OutcomeLabel string // 结果
+	Note         string // 要点 / 错误: a succeeded run's headline, any other's error
+	Rerun        string // the command that runs it again
+}
+
+// File is one file the last inbox scan handled.
+type File struct {
+	ID           int64
+	When         string // when its load began
+	Name         string
+	Kind         domain.Kind // "" when its header was not recognised
+	KindLabel    string      // 类型
+	Outcome      store.FileOutcome
+	OutcomeLabel string // 结果
+	Rows, Errors int
+	StoredAs     string // where it was moved: processed/… or rejected/…
+	ErrorBook    bool   // rejected: its error workbook lies beside it
+
+	// What a revenue file did to stored revenue, with Options.Inbox.
+	Marks   string   // how it came in: （确认替换）（单位 …）
+	Change  string   // 收入变化, or 收入变化（未导入：若导入将是） for a file not loaded
+	Impacts []Impact // by month and line; none for a file of another kind
+}
+
+// Impact is a (month, line) pair of stored revenue before and after a file.
+type Impact struct {
+	Month, Line           string
+	RowsBefore, RowsAfter int64
+	Before, After         domain.Money // in fen
+}
+
+// Unread is a file left in the inbox that kam will not read.
+type Unread struct {
+	FirstSeen string
+	Path      string // relative to the inbox
+	Reason    string
+}
+
+// Units says which units have nowhere to receive their own part by mail (SPEC §5).
+type Units struct {
+	WithMailbox int      // units with at least one mailbox
+	Centres     []string // 大客户中心 without one: "code name"
+	Small       int      // 营投班组 and 营业窗口 without one
+}
+
+// Mail is one mail not sent.
+type Mail struct {
+	ID          int64
+	Recipient   string
+	Subject     string
+	Status      string // as the store records it: queued, failed, superseded
+	StatusLabel string // 状态
+	Attempts    int
+	Next        string // 下次尝试; only while queued
+	LastError   string
+}
+
+// Firing is one scheduled task.
+type Firing struct {
+	Name  string // the task's name in the schedule
+	Title string // 任务
+	Spec  string // 计划: its cron spec
+	Next  string // 下次
+}
+
+// ArchiveJob is one job's archived reports.
+type ArchiveJob struct {
+	Job      string
+	JobTitle string
+	Periods  []ArchivePeriod
+}
+
+// ArchivePeriod is the reports one job archived for one period.
+type ArchivePeriod struct {
+	Period      string
+	PeriodLabel string
+	Reports     []Report // newest first
+}
+
+// Report is one archived report.
+type Report struct {
+	ID       int64
+	FileName string
+	Size     string // 812 字节, 14 KB, 2.3 MB
+	Created  string
+	SHA256   string // hex
+}
+
+// Gather reads kam's status from st as of now, in cfg's zone.
+func Gather(ctx context.Context, st *store.Store, cfg config.Config, now time.Time, opt Options) (Model, error) {
+	loc := cfg.Location()
+	when := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(loc).Format("2006-01-02 15:04")
+	}
+	m := Model{Now: when(now), Zone: loc.String(), Dialect: st.Dialect(), Unit: opt.ReportUnit}
+
+	runs, err := st.RecentRuns(ctx, opt.Runs)
+	if err != nil {
+		return m, err
+	}
+	for _, r := range runs {
+		m.Runs = append(m.Runs, runOf(r, when))
+	}
+	failed, err := st.FailedRuns(ctx, opt.Failed)
+	if err != nil {
+		return m, err
+	}
+	for _, r := range failed {
+		m.Failed = append(m.Failed, runOf(r, when))
+	}
+
+	if err := m.gatherFiles(ctx, st, opt, when); err != nil {
+		return m, err
+	}
+	if opt.UnitMailboxes != nil {
+		units, err := st.Units(ctx)
+		if err != nil {
+			return m, err
+		}
+		m.Units = unitsWithout(units, opt.UnitMailboxes(units))
+	}
+	if err := m.gatherMail(ctx, st, cfg.SMTP, opt.Mail, when); err != nil {
+		return m, err
+	}
+	for _, t := range opt.Tasks {
+		m.Firings = append(m.Firings, Firing{Name: t.Name, Title: TaskLabel(t.Name), Spec: t.Spec, Next: when(t.Next)})
+	}
+	if opt.Reports > 0 {
+		reports, err := st.ListReports(ctx, store.ReportFilter{Unit: opt.ReportUnit, CityOnly: opt.ReportUnit == ""}, opt.Reports)
+		if err != nil {
+			return m, err
+		}
+		m.Archive = archiveOf(reports, when)
+	}
+	return m, nil
+}
+
+func runOf(r store.Run, when func(time.Time) string) Run {
+	took := ""
+	if r.FinishedAt.Valid {
+		took = tookLabel(r.FinishedAt.Time.Sub(r.StartedAt))
+	}
+	note := r.Headline
+	if r.Outcome != store.RunSucceeded {
+		note = r.Error
+	}
+	return Run{ID: r.ID, Job: r.Job, Period: r.Period,
+		JobTitle: jobTitle(r.Job), PeriodLabel: periodLabel(r.Job, r.Period), TriggerLabel: triggerLabel(r.Trigger),
+		Started: when(r.StartedAt), Took: took, Outcome: r.Outcome, OutcomeLabel: RunOutcomeLabel(r.Outcome), Note: note,
+		Rerun: fmt.Sprintf("kam run %s --period %s", r.Job, r.Period)}
+}
+
+// gatherFiles reads the last scan's files and, with opt.Inbox, their impacts and the unread files.
+func (m *Model) gatherFiles(ctx context.Context, st *store.Store, opt Options, when func(time.Time) string) error {
+	files, err := st.LastScanFiles(ctx)
+	if err != nil {
+		return err
+	}
+	if len(files) > 0 {
+		m.ScanAt = when(time.UnixMicro(files[0].ScanID))
+	}
+	for _, f := range files {
+		row := File{ID: f.ID, When: when(f.StartedAt), Name: f.Name, Kind: f.Kind, KindLabel: KindLabel(f.Kind),
+			Outcome: f.Outcome, OutcomeLabel: FileOutcomeLabel(f.Outcome), Rows: f.Rows, Errors: f.ErrorCount,
+			StoredAs: f.StoredAs, ErrorBook: f.Outcome == store.FileRejected}
+		if opt.Inbox && f.Kind == domain.KindRevenue && f.ID != 0 {
+			im, err := st.FileImpacts(ctx, f.ID)
+			if err != nil {
+				return err
+			}
+			for _, r := range im {
+				row.Impacts = append(row.Impacts, Impact{Month: r.Month.String(), Line: r.Line,
+					RowsBefore: r.RowsBefore, RowsAfter: r.RowsAfter, Before: r.AmountBefore, After: r.AmountAfter})
+			}
+			if f.Confirmed {
+				row.Marks = "（确认替换）"
+			}
+			if f.Unit != "" {
+				row.Marks += "（单位 " + f.Unit + "）"
+			}
+			row.Change = "收入变化"
+			if f.Outcome != store.FileLoaded {
+				row.Change = "收入变化（未导入：若导入将是）"
+			}
+		}
+		m.Files = append(m.Files, row)
+	}
+	if !opt.Inbox {
+		return nil
+	}
+	unread, err := st.UnreadFiles(ctx)
+	if err != nil {
+		return err
+	}
+	for _, u := range unread {
+		m.Unread = append(m.Unread, Unread{FirstSeen: when(u.FirstSeen), Path: u.Path, Reason: u.Reason})
+	}
+	return nil
+}
+
+// unitsWithout counts the units with a mailbox in boxes and names the centres without one.
+func unitsWithout(units []domain.Unit, boxes map[string][]string) *Units {
+	if len(units) == 0 {
+		return nil
+	}
+	u := &Units{}
+	for _, unit := range units {
+		if len(boxes[unit.Code]) > 0 {
+			u.WithMailbox++
+			continue
+		}
+		switch unit.Kind {
+		case domain.CityCenter, domain.Professional, domain.District:
+			u.Centres = append(u.Centres, unit.Code+" "+unit.Name)
+		default:
+			u.Small++
+		}
+	}
+	return u
+}
+
+// gatherMail reads the outbox's backlog and up to n mails not sent.
+func (m *Model) gatherMail(ctx context.Context, st *store.Store, smtp config.SMTP, n int, when func(time.Time) string) error {
+	b, err := st.MailBacklog(ctx)
+	if err != nil {
+		return err
+	}
+	m.Backlog = fmt.Sprintf("%s %d 封", MailStatusLabel(store.MailQueued), b.Queued)
+	if b.OldestQueued.Valid {
+		m.Backlog += "（最早排队于 " + when(b.OldestQueued.Time) + "）"
+	}
+	m.Backlog += fmt.Sprintf("，%s %d 封，%s %d 封", MailStatusLabel(store.MailFailed), b.Failed, MailStatusLabel(store.MailSent), b.Sent)
+	if b.LastSent.Valid {
+		m.Backlog += "（最近一封 " + when(b.LastSent.Time) + "）"
+	}
+	if smtp.Host == "" {
+		m.SMTP = "未配置 smtp.host：邮件只排队，不发送。"
+	} else {
+		m.SMTP = fmt.Sprintf("邮件服务器 %s:%d（%s）", smtp.Host, smtp.Port, smtp.TLS)
+	}
+	unsent, err := st.UnsentMail(ctx, n)
+	if err != nil {
+		return err
+	}
+	for _, u := range unsent {
+		next := ""
+		if u.Status == store.MailQueued {
+			next = when(u.NextAttemptAt)
+		}
+		m.Mail = append(m.Mail, Mail{ID: u.ID, Recipient: u.Recipient, Subject: u.Subject, Status: u.Status,
+			StatusLabel: MailStatusLabel(u.Status), Attempts: u.Attempts, Next: next, LastError: u.LastError})
+	}
+	return nil
+}
+
+// archiveOf groups reports by job, then period, newest period first.
+func archiveOf(reports []store.Report, when func(time.Time) string) []ArchiveJob {
+	byJob := map[string]map[string][]Report{}
+	for _, r := range reports {
+		if byJob[r.Job] == nil {
+			byJob[r.Job] = map[string][]Report{}
+		}
+		byJob[r.Job][r.Period] = append(byJob[r.Job][r.Period], Report{ID: r.ID, FileName: r.FileName,
+			Size: sizeLabel(r.Size), Created: when(r.CreatedAt), SHA256: r.SHA256})
+	}
+	jobs := make([]string, 0, len(byJob))
+	for j := range byJob {
+		jobs = append(jobs, j)
+	}
+	sort.Strings(jobs)
+	var out []ArchiveJob
+	for _, j := range jobs {
+		aj := ArchiveJob{Job: j, JobTitle: jobTitle(j)}
+		for per, rs := range byJob[j] {
+			aj.Periods = append(aj.Periods, ArchivePeriod{Period: per, PeriodLabel: periodLabel(j, per), Reports: rs})
+		}
+		sort.Slice(aj.Periods, func(a, b int) bool { return aj.Periods[a].Period > aj.Periods[b].Period })
+		out = append(out, aj)
+	}
+	return out
+}
