@@ -197,3 +197,50 @@ func TestTextColumnsFitTheirNames(t *testing.T) {
 		t.Errorf("%d rows; row 5 %v; last %v", len(rows), rows[4], rows[len(rows)-1])
 	}
 }
+
+// A Cell's comment becomes the cell's note, signed kam, beside its tone; the
+// sheet keeps its true dimension and its layout.
+func TestCellCommentsBecomeNotes(t *testing.T) {
+	b := NewBook(testMeta)
+	cols := []Column{{Title: "月份"}, {Title: "金额", Kind: Amount}}
+	err := b.Table("明细", cols, func(add func(...any) error) error {
+		if err := add("2026-06", Cell{V: domain.Money(100), Comment: "金额为零"}); err != nil {
+			return err
+		}
+		return add(Cell{V: "2026-13", Tone: Bad, Comment: "月份不正确"}, domain.Money(5))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := b.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckLayout(data); err != nil {
+		t.Error(err)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	comments, err := f.GetComments("明细")
+	if err != nil || len(comments) != 2 {
+		t.Fatalf("comments %+v, %v", comments, err)
+	}
+	got := fmt.Sprintf("%s %s %s; %s %s %s", comments[0].Cell, comments[0].Author, comments[0].Text, comments[1].Cell, comments[1].Author, comments[1].Text)
+	if got != "B2 kam 金额为零; A3 kam 月份不正确" {
+		t.Errorf("comments: %s", got)
+	}
+	if style, _ := f.GetCellStyle("明细", "A3"); style == 0 {
+		t.Error("the toned cell lost its tone")
+	} else if s, _ := f.GetStyle(style); len(s.Fill.Color) != 1 || s.Fill.Color[0] != "FFC7CE" {
+		t.Errorf("A3 fill %+v, want the 降级 red", s.Fill)
+	}
+	if v, _ := f.GetCellValue("明细", "B2"); v != "1.00" {
+		t.Errorf("B2 = %q", v)
+	}
+	if c, _ := f.GetComments("说明"); len(c) != 0 {
+		t.Errorf("说明 has comments %+v", c)
+	}
+}
