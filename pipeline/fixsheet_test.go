@@ -1,10 +1,12 @@
 package pipeline
 
 import (
+	"bytes"
 	"encoding/csv"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 
 	"kam/domain"
 	"kam/gen"
+	"kam/reports"
 	"kam/store"
 	"kam/store/storetest"
 )
@@ -24,8 +27,10 @@ var badValue = map[domain.Kind][2]string{
 }
 
 // For every kind: a file with one bad cell is rejected; its error workbook's
-// 改正后重新导入 sheet marks that cell, and corrected there and dropped back
-// into the inbox, the workbook loads every row (its 错误 column ignored).
+// 改正后重新导入 sheet has every row and marks that cell (the file's rows and
+// their numbers reach reports; the sheet's layout is tested there), and
+// corrected there and dropped back into the inbox, the workbook loads every
+// row (its 错误 column ignored).
 func TestErrorWorkbookFixedInPlaceLoads(t *testing.T) {
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		now := time.Date(2026, 11, 15, 10, 0, 0, 0, time.UTC)
@@ -66,18 +71,17 @@ func TestErrorWorkbookFixedInPlaceLoads(t *testing.T) {
 			book, err := excelize.OpenFile(res.Files[0].ErrorBook)
 			must(err)
 			cell, _ := excelize.CoordinatesToCellName(col+1, bad+2)
-			if style, _ := book.GetCellStyle(FixSheet, cell); style == 0 {
+			if style, _ := book.GetCellStyle(reports.FixSheet, cell); style == 0 {
 				t.Errorf("%s: the bad cell %s is not marked", k, cell)
 			}
-			comments, _ := book.GetComments(FixSheet)
+			comments, _ := book.GetComments(reports.FixSheet)
 			if len(comments) != 1 || comments[0].Cell != cell {
 				t.Errorf("%s: comments %+v, want one on %s", k, comments, cell)
 			}
-			fixRows, _ := book.GetRows(FixSheet)
-			if len(fixRows) != len(rows)+1 || fixRows[0][len(header)] != "错误" || len(fixRows[bad+1]) <= len(header) || fixRows[bad+1][len(header)] == "" {
-				t.Fatalf("%s: fix sheet has %d rows, header %v", k, len(fixRows), fixRows[0])
+			if fixRows, _ := book.GetRows(reports.FixSheet); len(fixRows) != len(rows)+1 {
+				t.Fatalf("%s: fix sheet has %d rows, want %d", k, len(fixRows), len(rows)+1)
 			}
-			must(book.SetCellStr(FixSheet, cell, good))
+			must(book.SetCellStr(reports.FixSheet, cell, good))
 			must(book.SaveAs(filepath.Join(a.Cfg.Paths.Inbox, string(k)+"_已改正.xlsx")))
 			book.Close()
 
@@ -88,4 +92,47 @@ func TestErrorWorkbookFixedInPlaceLoads(t *testing.T) {
 			}
 		}
 	})
+}
+
+// The fix sheet is left out, the rest of the error workbook kept, for a file
+// past fixSheetRows, for one whose kind is unknown and when no error is of a row.
+func TestErrorWorkbookWithoutFixSheet(t *testing.T) {
+	a := newTestApp(t, nil, time.Date(2026, 11, 15, 10, 0, 0, 0, time.UTC))
+	var big strings.Builder
+	big.WriteString("客户编号,月份,业务种类,收入单位编码,收入金额\n")
+	for range fixSheetRows + 1 {
+		big.WriteString("C001,2026-06,函件,DC,1.00\n")
+	}
+	small := "客户编号,月份,业务种类,收入单位编码,收入金额\nC001,2026-13,函件,DC,1.00\n"
+	rowErr := []domain.RowError{{Row: 2, Column: "月份", Value: "2026-13", Reason: "月份不正确"}}
+	cases := []struct {
+		name, data string
+		kind       domain.Kind
+		errs       []domain.RowError
+		fixSheet   bool
+	}{
+		{"a small file", small, domain.KindRevenue, rowErr, true},
+		{"past the limit", big.String(), domain.KindRevenue, rowErr, false},
+		{"unknown kind", small, "", rowErr, false},
+		{"no row errors", small, domain.KindRevenue, []domain.RowError{wholeFile("收入.csv", "文件太大")}, false},
+	}
+	for _, c := range cases {
+		path := filepath.Join(t.TempDir(), "收入.csv")
+		if err := os.WriteFile(path, []byte(c.data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		data, err := a.errorWorkbook(&candidate{path: path, kind: c.kind}, path, c.errs, len(c.errs))
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		book, err := excelize.OpenReader(bytes.NewReader(data))
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		sheets := book.GetSheetList()
+		book.Close()
+		if slices.Contains(sheets, reports.FixSheet) != c.fixSheet || !slices.Contains(sheets, "错误明细") {
+			t.Errorf("%s: sheets %v", c.name, sheets)
+		}
+	}
 }

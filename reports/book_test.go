@@ -69,7 +69,7 @@ func TestTableWritesTypedCellsAndNeverFormulas(t *testing.T) {
 
 func TestErrorWorkbookListsEveryRow(t *testing.T) {
 	errs := []domain.RowError{{Row: 3, Column: "收入金额", Value: "abc", Reason: "金额格式不正确"}, {Row: 9, Column: "月份", Value: "2026-13", Reason: "月份不正确"}}
-	data, err := ErrorWorkbook(testMeta, "收入.csv", domain.KindRevenue, errs, 2)
+	data, err := ErrorWorkbook(testMeta, "收入.csv", domain.KindRevenue, errs, 2, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

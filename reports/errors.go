@@ -2,16 +2,40 @@ package reports
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"kam/domain"
 )
 
+// FixSheet is the error workbook's copy of the file's rows, bad cells marked:
+// corrected and dropped back into the inbox, the workbook loads from it.
+const FixSheet = "改正后重新导入"
+
+// FileRows are a rejected file's rows as they came, for its error workbook's FixSheet.
+type FileRows struct {
+	Header []string  // the file's header, as its loader recognised it
+	Rows   []FileRow // the data rows below it, in order
+}
+
+// FileRow is one data row of a file.
+type FileRow struct {
+	Row   int      // its row number in the file, as domain.RowError.Row counts
+	Cells []string // as written
+}
+
 // ErrorWorkbook lists every bad row of a rejected extract (行号, 列, 值, 错误)
-// and a 说明 sheet saying which file it was and what to do.
-func ErrorWorkbook(m Meta, fileName string, kind domain.Kind, errs []domain.RowError, total int) ([]byte, error) {
+// and a 说明 sheet saying which file it was and what to do. Given the file's
+// rows (nil: none), it adds FixSheet.
+func ErrorWorkbook(m Meta, fileName string, kind domain.Kind, errs []domain.RowError, total int, rows *FileRows) ([]byte, error) {
 	b := rejectedBook(m, fileName)
 	if err := errorSheet(b, "每处错误一行：行号、列、原值与错误原因", 60, errs); err != nil {
 		return nil, err
+	}
+	if rows != nil {
+		if err := fixSheet(b, rows, errs); err != nil {
+			return nil, err
+		}
 	}
 	kindLabel := "无法识别"
 	if l, ok := domain.KindLabels[kind]; ok {
@@ -93,6 +117,60 @@ func errorSheet(b *Book, about string, reasonWidth float64, errs []domain.RowErr
 				row = e.Row
 			}
 			if err := add(row, e.Column, e.Value, e.Reason); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// fixSheet writes FixSheet: the file's header and rows as they came, each cell
+// as text; the cells errs name filled red with the reason as their comment,
+// and an 错误 column at the end with each row's reasons (the loaders do not
+// read it). Cells past the header, which no loader reads, are left out.
+func fixSheet(b *Book, rows *FileRows, errs []domain.RowError) error {
+	b.About(FixSheet, "文件原样的各行：出错的单元格标红，批注写明原因，末列“错误”汇总该行的问题；"+
+		"在此表改正后保存，把整个工作簿放回收件目录即可导入（“错误”列不读）")
+	byRow := map[int][]domain.RowError{}
+	for _, e := range errs {
+		if e.Row > 0 {
+			byRow[e.Row] = append(byRow[e.Row], e)
+		}
+	}
+	last := len(rows.Header) // the 错误 column
+	cols := make([]Column, last+1)
+	for i, h := range rows.Header {
+		cols[i] = Column{Title: h}
+	}
+	cols[last] = Column{Title: "错误"}
+	return b.Table(FixSheet, cols, func(add func(...any) error) error {
+		values := make([]any, len(cols))
+		for _, r := range rows.Rows {
+			for i := range last {
+				values[i] = nil // an empty cell, for staff to fill
+				if i < len(r.Cells) && r.Cells[i] != "" {
+					values[i] = r.Cells[i]
+				}
+			}
+			values[last] = nil
+			if here := byRow[r.Row]; len(here) > 0 {
+				reasons := make([]string, len(here))
+				bad := map[int][]string{} // a column of the file → its reasons
+				for i, e := range here {
+					reasons[i] = e.Column + "：" + e.Reason
+					if col := slices.Index(rows.Header, e.Column); col >= 0 {
+						bad[col] = append(bad[col], e.Reason)
+					}
+				}
+				for col := 0; len(bad) > 0; col++ { // in column order, as the comments are numbered
+					if why, ok := bad[col]; ok {
+						values[col] = Cell{V: values[col], Tone: Bad, Comment: strings.Join(why, "；")}
+						delete(bad, col)
+					}
+				}
+				values[last] = Cell{V: strings.Join(reasons, "；"), Tone: Bad}
+			}
+			if err := add(values...); err != nil {
 				return err
 			}
 		}
