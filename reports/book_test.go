@@ -3,13 +3,13 @@ package reports
 import (
 	"bytes"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/xuri/excelize/v2"
 
 	"kam/domain"
+	"kam/reports/reportstest"
 )
 
 // testMeta is what a job would say about the workbook it writes.
@@ -73,7 +73,7 @@ func TestErrorWorkbookListsEveryRow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := CheckLayout(data); err != nil {
+	if err := reportstest.CheckLayout(data); err != nil {
 		t.Error(err)
 	}
 	f, err := excelize.OpenReader(bytes.NewReader(data))
@@ -103,32 +103,11 @@ func openBook(t *testing.T, b *Book) *excelize.File {
 }
 
 // A streamed sheet as excelize writes it on its own declares A1 whatever it
-// holds; CheckLayout must see that, and Book must not write it.
-func TestCheckLayoutSeesAStaleDimension(t *testing.T) {
-	f := excelize.NewFile()
-	sw, err := f.NewStreamWriter("Sheet1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for r := 1; r <= 3; r++ {
-		if err := sw.SetRow(fmt.Sprintf("A%d", r), []any{"a", "b", "c"}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := sw.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if _, err := f.WriteTo(&buf); err != nil {
-		t.Fatal(err)
-	}
-	err = CheckLayout(buf.Bytes())
-	if err == nil || !strings.Contains(err.Error(), `Sheet1: dimension "A1", cells span "A1:C3"`) {
-		t.Fatalf("CheckLayout = %v; want the stale dimension named", err)
-	}
-
+// holds (reportstest.CheckLayout sees that); Book writes the true range, and
+// the document properties and page header a workbook promises.
+func TestBookDeclaresItsTrueDimension(t *testing.T) {
 	b := NewBook(testMeta)
-	err = b.Table("明细", []Column{{Title: "甲"}, {Title: "乙"}, {Title: "丙"}}, func(add func(...any) error) error {
+	err := b.Table("明细", []Column{{Title: "甲"}, {Title: "乙"}, {Title: "丙"}}, func(add func(...any) error) error {
 		for range 2 {
 			if err := add("a", "b", "c"); err != nil {
 				return err
@@ -143,7 +122,7 @@ func TestCheckLayoutSeesAStaleDimension(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := CheckLayout(data); err != nil {
+	if err := reportstest.CheckLayout(data); err != nil {
 		t.Fatal(err)
 	}
 	g, err := excelize.OpenReader(bytes.NewReader(data))
@@ -216,7 +195,7 @@ func TestCellCommentsBecomeNotes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := CheckLayout(data); err != nil {
+	if err := reportstest.CheckLayout(data); err != nil {
 		t.Error(err)
 	}
 	f, err := excelize.OpenReader(bytes.NewReader(data))

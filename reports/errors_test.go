@@ -8,6 +8,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"kam/domain"
+	"kam/reports/reportstest"
 )
 
 // A file rejected as 疑似不完整: its error rows without row numbers, its whole
@@ -22,7 +23,7 @@ func TestImpactWorkbookListsTheImpact(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := CheckLayout(data); err != nil {
+	if err := reportstest.CheckLayout(data); err != nil {
 		t.Error(err)
 	}
 	f, err := excelize.OpenReader(bytes.NewReader(data))
@@ -95,7 +96,7 @@ func TestErrorWorkbookFixSheet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := CheckLayout(data); err != nil {
+	if err := reportstest.CheckLayout(data); err != nil {
 		t.Error(err)
 	}
 	f, err := excelize.OpenReader(bytes.NewReader(data))
