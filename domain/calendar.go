@@ -37,9 +37,8 @@ type Quarter struct {
 	Q    int
 }
 
-func (q Quarter) String() string    { return fmt.Sprintf("%04dQ%d", q.Year, q.Q) }
-func (q Quarter) FirstMonth() Month { return NewMonth(q.Year, time.Month(q.Q*3-2)) }
-func (q Quarter) LastMonth() Month  { return NewMonth(q.Year, time.Month(q.Q*3)) }
+func (q Quarter) String() string   { return fmt.Sprintf("%04dQ%d", q.Year, q.Q) }
+func (q Quarter) LastMonth() Month { return NewMonth(q.Year, time.Month(q.Q*3)) }
 
 // Prev is the quarter before (Q1's is last year's Q4).
 func (q Quarter) Prev() Quarter {

@@ -18,7 +18,7 @@ import (
 	"kam/pipeline/core"
 	"kam/pipeline/ingest"
 	"kam/pipeline/jobs"
-	"kam/reports"
+	"kam/reports/reportstest"
 	"kam/store"
 	"kam/store/storetest"
 )
@@ -172,7 +172,7 @@ func TestEveryWorkbookDeclaresWhatItHolds(t *testing.T) {
 	for name, p := range books {
 		data, err := os.ReadFile(p)
 		mustDo(t, err)
-		if err := reports.CheckLayout(data); err != nil {
+		if err := reportstest.CheckLayout(data); err != nil {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
@@ -260,7 +260,7 @@ func TestTenderMailListsTheClaimsToActOn(t *testing.T) {
 		t.Errorf("claims listed without customer names or state:\n%s", m.HTML)
 	}
 	for name, data := range m.Files {
-		if err := reports.CheckLayout(data); err != nil {
+		if err := reportstest.CheckLayout(data); err != nil {
 			t.Errorf("attachment %s: %v", name, err)
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"io"
 	"io/fs"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -51,11 +52,15 @@ const (
 	Warn
 )
 
-// Cell carries a value with a tone; plain values may be passed as they are.
+// Cell carries a value with a tone or a comment; plain values may be passed as they are.
 type Cell struct {
-	V    any
-	Tone Tone
+	V       any
+	Tone    Tone
+	Comment string // shown when the pointer rests on the cell (an Excel note); "" for none
 }
+
+// commentAuthor signs the comments kam puts on cells.
+const commentAuthor = "kam"
 
 // sampleRows is how many rows size a table's text columns; maxTextWidth caps them.
 const (
@@ -221,7 +226,8 @@ func (b *Book) style(kind ColKind, tone Tone) (int, error) {
 }
 
 // putCell writes v as column i of row r in t: in plain, the column's style,
-// unless v is a Cell with a tone. It returns the text written, if any.
+// unless v is a Cell with a tone. A Cell's comment waits in t for the sheet
+// (addComments). It returns the text written, if any.
 func (b *Book) putCell(t *tableRows, i, r int, kind ColKind, plain int, v any) (string, error) {
 	style := plain
 	if c, ok := v.(Cell); ok {
@@ -232,8 +238,23 @@ func (b *Book) putCell(t *tableRows, i, r int, kind ColKind, plain int, v any) (
 				return "", err
 			}
 		}
+		if c.Comment != "" {
+			t.comments = append(t.comments, excelize.Comment{Cell: t.cols[i] + strconv.Itoa(r), Author: commentAuthor, Text: c.Comment})
+		}
 	}
 	return t.cell(i, r, style, kind, v)
+}
+
+// addComments puts the comments of t's cells on sheet; before the sheet's
+// stream is flushed, which writes the worksheet's reference to them.
+func (b *Book) addComments(sheet string, t *tableRows) error {
+	for _, c := range t.comments {
+		if err := b.f.AddComment(sheet, c); err != nil {
+			return fmt.Errorf("reports: sheet %s: comment on %s: %w", sheet, c.Cell, err)
+		}
+	}
+	t.comments = nil
+	return nil
 }
 
 // Table writes one sheet: a header row of cols, then every row rows yields
@@ -357,6 +378,9 @@ func (b *Book) Table(sheet string, cols []Column, rows func(add func(values ...a
 		if err := b.f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Area", RefersTo: fmt.Sprintf("'%s'!$A$1:$%s$%d", sheet, lastCol, row), Scope: sheet}); err != nil {
 			return err
 		}
+	}
+	if err := b.addComments(sheet, data); err != nil {
+		return err
 	}
 	return sw.Flush()
 }
@@ -580,6 +604,9 @@ func (b *Book) explainSheet(sheet string, items [][2]string) error {
 		return err
 	}
 	if err := b.f.AutoFilter(sheet, "A1:B"+fmt.Sprint(len(items)+1), nil); err != nil {
+		return err
+	}
+	if err := b.addComments(sheet, data); err != nil {
 		return err
 	}
 	if err := sw.Flush(); err != nil {

@@ -3,13 +3,13 @@ package reports
 import (
 	"bytes"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/xuri/excelize/v2"
 
 	"kam/domain"
+	"kam/reports/reportstest"
 )
 
 // testMeta is what a job would say about the workbook it writes.
@@ -69,11 +69,11 @@ func TestTableWritesTypedCellsAndNeverFormulas(t *testing.T) {
 
 func TestErrorWorkbookListsEveryRow(t *testing.T) {
 	errs := []domain.RowError{{Row: 3, Column: "收入金额", Value: "abc", Reason: "金额格式不正确"}, {Row: 9, Column: "月份", Value: "2026-13", Reason: "月份不正确"}}
-	data, err := ErrorWorkbook(testMeta, "收入.csv", domain.KindRevenue, errs, 2)
+	data, err := ErrorWorkbook(testMeta, "收入.csv", domain.KindRevenue, errs, 2, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := CheckLayout(data); err != nil {
+	if err := reportstest.CheckLayout(data); err != nil {
 		t.Error(err)
 	}
 	f, err := excelize.OpenReader(bytes.NewReader(data))
@@ -103,32 +103,11 @@ func openBook(t *testing.T, b *Book) *excelize.File {
 }
 
 // A streamed sheet as excelize writes it on its own declares A1 whatever it
-// holds; CheckLayout must see that, and Book must not write it.
-func TestCheckLayoutSeesAStaleDimension(t *testing.T) {
-	f := excelize.NewFile()
-	sw, err := f.NewStreamWriter("Sheet1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for r := 1; r <= 3; r++ {
-		if err := sw.SetRow(fmt.Sprintf("A%d", r), []any{"a", "b", "c"}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := sw.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if _, err := f.WriteTo(&buf); err != nil {
-		t.Fatal(err)
-	}
-	err = CheckLayout(buf.Bytes())
-	if err == nil || !strings.Contains(err.Error(), `Sheet1: dimension "A1", cells span "A1:C3"`) {
-		t.Fatalf("CheckLayout = %v; want the stale dimension named", err)
-	}
-
+// holds (reportstest.CheckLayout sees that); Book writes the true range, and
+// the document properties and page header a workbook promises.
+func TestBookDeclaresItsTrueDimension(t *testing.T) {
 	b := NewBook(testMeta)
-	err = b.Table("明细", []Column{{Title: "甲"}, {Title: "乙"}, {Title: "丙"}}, func(add func(...any) error) error {
+	err := b.Table("明细", []Column{{Title: "甲"}, {Title: "乙"}, {Title: "丙"}}, func(add func(...any) error) error {
 		for range 2 {
 			if err := add("a", "b", "c"); err != nil {
 				return err
@@ -143,7 +122,7 @@ func TestCheckLayoutSeesAStaleDimension(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := CheckLayout(data); err != nil {
+	if err := reportstest.CheckLayout(data); err != nil {
 		t.Fatal(err)
 	}
 	g, err := excelize.OpenReader(bytes.NewReader(data))
@@ -195,5 +174,52 @@ func TestTextColumnsFitTheirNames(t *testing.T) {
 	rows, _ := f.GetRows("明细", excelize.Options{RawCellValue: true})
 	if len(rows) != sampleRows+6 || rows[4][0] != long || rows[sampleRows+5][1] != fmt.Sprint(float64(sampleRows+4)/100) {
 		t.Errorf("%d rows; row 5 %v; last %v", len(rows), rows[4], rows[len(rows)-1])
+	}
+}
+
+// A Cell's comment becomes the cell's note, signed kam, beside its tone; the
+// sheet keeps its true dimension and its layout.
+func TestCellCommentsBecomeNotes(t *testing.T) {
+	b := NewBook(testMeta)
+	cols := []Column{{Title: "月份"}, {Title: "金额", Kind: Amount}}
+	err := b.Table("明细", cols, func(add func(...any) error) error {
+		if err := add("2026-06", Cell{V: domain.Money(100), Comment: "金额为零"}); err != nil {
+			return err
+		}
+		return add(Cell{V: "2026-13", Tone: Bad, Comment: "月份不正确"}, domain.Money(5))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := b.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := reportstest.CheckLayout(data); err != nil {
+		t.Error(err)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	comments, err := f.GetComments("明细")
+	if err != nil || len(comments) != 2 {
+		t.Fatalf("comments %+v, %v", comments, err)
+	}
+	got := fmt.Sprintf("%s %s %s; %s %s %s", comments[0].Cell, comments[0].Author, comments[0].Text, comments[1].Cell, comments[1].Author, comments[1].Text)
+	if got != "B2 kam 金额为零; A3 kam 月份不正确" {
+		t.Errorf("comments: %s", got)
+	}
+	if style, _ := f.GetCellStyle("明细", "A3"); style == 0 {
+		t.Error("the toned cell lost its tone")
+	} else if s, _ := f.GetStyle(style); len(s.Fill.Color) != 1 || s.Fill.Color[0] != "FFC7CE" {
+		t.Errorf("A3 fill %+v, want the 降级 red", s.Fill)
+	}
+	if v, _ := f.GetCellValue("明细", "B2"); v != "1.00" {
+		t.Errorf("B2 = %q", v)
+	}
+	if c, _ := f.GetComments("说明"); len(c) != 0 {
+		t.Errorf("说明 has comments %+v", c)
 	}
 }

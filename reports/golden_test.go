@@ -18,6 +18,7 @@ import (
 
 	"kam/config"
 	"kam/domain"
+	"kam/reports/reportstest"
 	"kam/rules"
 )
 
@@ -33,7 +34,7 @@ func checkGolden(t *testing.T, name string, xlsx []byte) {
 		t.Fatalf("%s: open workbook: %v", name, err)
 	}
 	defer f.Close()
-	if err := CheckLayout(xlsx); err != nil {
+	if err := reportstest.CheckLayout(xlsx); err != nil {
 		t.Errorf("%s: %v", name, err)
 	}
 	var b strings.Builder

@@ -5,6 +5,7 @@ import (
 	"io"
 	"testing"
 
+	"kam/config"
 	"kam/domain"
 	"kam/rules"
 )
@@ -12,8 +13,9 @@ import (
 // BenchmarkRosterAtScale builds and renders the roster of 200,000 customers and 2,000 managers.
 func BenchmarkRosterAtScale(b *testing.B) {
 	const customers, managers = 200_000, 2_000
+	limits := config.Default().Roster // as the roster job maps kam.yaml's defaults
 	in := rules.RosterInput{AsOf: domain.DateOf(2026, 7, 26), Revenue: map[string]domain.Money{}, Responsible: map[string]string{},
-		Config: rules.DefaultRosterConfig()}
+		Config: rules.RosterConfig{ShareAlert: domain.Ratio(limits.ConcentrationPct * 100), TargetsDueDay: limits.TargetsDueDay}}
 	names := Directory{Customers: map[string]string{}, Units: map[string]string{}, Managers: map[string]string{}}
 	for i := range managers {
 		m := domain.Manager{StaffID: fmt.Sprintf("M%04d", i), Name: fmt.Sprintf("经理%d", i), Unit: fmt.Sprintf("D%02d", i%30), Status: domain.Active}

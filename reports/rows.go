@@ -23,10 +23,11 @@ import (
 // excelize writes for the same values (inline strings, the same styles).
 // Past rowsChunk bytes the rows go on to a temporary file.
 type tableRows struct {
-	cols []string // column letters
-	buf  []byte
-	f    *os.File
-	n    int64 // bytes in f
+	cols     []string // column letters
+	buf      []byte
+	f        *os.File
+	n        int64              // bytes in f
+	comments []excelize.Comment // the rows' cell comments, put on the sheet before its stream is flushed
 }
 
 // rowsChunk is how many encoded bytes a table keeps in memory before moving

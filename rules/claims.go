@@ -66,11 +66,6 @@ type TenderConfig struct {
 	ManagerCap      int // open claims one manager may hold
 }
 
-// DefaultTenderConfig is 7 days, 10 days, 20 claims.
-func DefaultTenderConfig() TenderConfig {
-	return TenderConfig{DueSoonDays: 7, UnconfirmedDays: 10, ManagerCap: 20}
-}
-
 // TenderInput is every stored claim, the as-of date and the ids of claims
 // already listed in an earlier announcement.
 type TenderInput struct {

@@ -121,7 +121,7 @@ func TestTender(t *testing.T) {
 		claim("k18", "L", "M4", "2026-06-02", "", R, ""),                     // same day as k19: smaller id holds
 		claim("k19", "L", "M4", "2026-06-02", "", R, ""),
 	}
-	cfg := DefaultTenderConfig()
+	cfg := defaultTenderConfig()
 	cfg.ManagerCap = 2
 	r := Tender(TenderInput{AsOf: day("2026-06-15"), Claims: claims, Announced: map[string]bool{"k1": true, "k99": true}, Config: cfg})
 
@@ -169,7 +169,7 @@ func TestTenderDueSoonWindow(t *testing.T) {
 	}
 	// Developed claims are never 临期.
 	c.Developed = day("2026-06-14")
-	r = Tender(TenderInput{AsOf: day("2026-06-15"), Claims: []domain.Claim{c}, Config: DefaultTenderConfig()})
+	r = Tender(TenderInput{AsOf: day("2026-06-15"), Claims: []domain.Claim{c}, Config: defaultTenderConfig()})
 	if len(r.DueSoon)+len(r.Overdue)+len(r.Unconfirmed)+len(r.OverCap) != 0 {
 		t.Errorf("developed claim listed: %+v", r)
 	}

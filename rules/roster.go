@@ -13,9 +13,6 @@ type RosterConfig struct {
 	TargetsDueDay int          // from this day of the month on, next month's targets must be in
 }
 
-// DefaultRosterConfig is 30% and the 25th.
-func DefaultRosterConfig() RosterConfig { return RosterConfig{ShareAlert: 3000, TargetsDueDay: 25} }
-
 // RosterInput is what the manager roster reads.
 type RosterInput struct {
 	AsOf      domain.Date

@@ -54,7 +54,7 @@ func rosterInput(asOf string) RosterInput {
 			claim("k5", "c4", "M2", "2026-05-01", "2026-05-02", domain.Regular, "2026-06-26"), // after AsOf
 			claim("k6", "c2", "M1", "2026-05-01", "2026-05-02", domain.Regular, "2026-05-12"), // a later second one
 		},
-		Config: DefaultRosterConfig(),
+		Config: defaultRosterConfig(),
 	}
 }
 

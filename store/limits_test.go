@@ -19,12 +19,12 @@ import (
 func TestSchemaHoldsEveryTextLimit(t *testing.T) {
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		for _, l := range domain.TextLimits {
-			w, err := s.TextWidth(context.Background(), l.Table, l.Column)
+			w, err := storetest.TextWidth(context.Background(), s, l.Table, l.Column)
 			if err != nil {
 				t.Errorf("%s.%s: %v", l.Table, l.Column, err)
 				continue
 			}
-			if w != store.Unlimited && w < l.Max {
+			if w != storetest.Unlimited && w < l.Max {
 				t.Errorf("%s.%s is %d characters wide, the loader accepts %d (%s «%s»)", l.Table, l.Column, w, l.Max, l.Kind, l.Label)
 			}
 		}

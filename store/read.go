@@ -98,12 +98,3 @@ func (s *Store) Targets(ctx context.Context, month domain.Month) ([]domain.Targe
 	}
 	return ts, nil
 }
-
-// RevenueCount is the number of stored revenue rows.
-func (s *Store) RevenueCount(ctx context.Context) (int64, error) {
-	var n int64
-	if err := s.db.GetContext(ctx, &n, "SELECT COUNT(*) FROM revenue"); err != nil {
-		return 0, fmt.Errorf("统计收入: %w", err)
-	}
-	return n, nil
-}

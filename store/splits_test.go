@@ -68,7 +68,7 @@ func TestReadMonthRevenueIsOneSnapshot(t *testing.T) {
 			}
 			return rows.Err()
 		}))
-		n, err := s.RevenueCount(ctx)
+		n, err := storetest.RevenueCount(ctx, s)
 		must(t, err)
 		equal(t, "rows after both loads", n, int64(3))
 	})

@@ -58,7 +58,7 @@ func TestMigrateIsIdempotent(t *testing.T) {
 		if before < 2 || after != before {
 			t.Errorf("goose_db_version rows: %d before, %d after migrating twice more", before, after)
 		}
-		n, err := s.RevenueCount(ctx)
+		n, err := storetest.RevenueCount(ctx, s)
 		must(t, err)
 		equal(t, "revenue rows", n, int64(0))
 	})
@@ -151,7 +151,7 @@ func TestManyRowsSpanSeveralStatements(t *testing.T) {
 				}
 				return nil
 			})
-			cnt, err := s.RevenueCount(ctx)
+			cnt, err := storetest.RevenueCount(ctx, s)
 			must(t, err)
 			equal(t, "revenue rows", cnt, int64(rows))
 			var sum int64
@@ -321,7 +321,7 @@ func TestRevenueValueTooLongFailsTheFile(t *testing.T) {
 				t.Fatal("a customer id longer than the column was stored (or silently cut)")
 			}
 			t.Log(err)
-			n, err := s.RevenueCount(ctx)
+			n, err := storetest.RevenueCount(ctx, s)
 			must(t, err)
 			equal(t, "rows left", n, int64(0))
 		})
@@ -459,7 +459,7 @@ func TestFileRecords(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			equal(t, "Tx.FileID", tx.FileID(), id)
+			equal(t, "Tx.FileID", store.TxFileID(tx), id)
 			rec.ID, rec.Rows, rec.StoredAs, rec.FinishedAt = id, 10, "processed/收入-三月(改).csv", start.Add(time.Second)
 			if _, err := tx.RecordFile(rec); err != nil {
 				return err

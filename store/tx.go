@@ -114,9 +114,6 @@ func (s *Store) InTx(ctx context.Context, fn func(*Tx) error) (err error) {
 // Tx is the underlying transaction, for queries other packages add.
 func (t *Tx) Tx() *sqlx.Tx { return t.tx }
 
-// FileID is the file revenue rows are tagged with (set by RecordFile), 0 before.
-func (t *Tx) FileID() int64 { return t.fileID }
-
 // prepared returns the statement for head with rows value tuples, prepared once per transaction.
 func (t *Tx) prepared(head string, cols, rows int, tail string) (*sql.Stmt, error) {
 	t.stmtMu.Lock() // the revenue writer goroutine prepares too

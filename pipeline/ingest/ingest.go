@@ -696,36 +696,12 @@ func shrinkErrors(a *core.App, shrunk []store.RevenueImpact) ([]domain.RowError,
 
 // impactWorkbook is the error workbook of a file rejected as 疑似不完整, with its impact per (month, line).
 func impactWorkbook(a *core.App, name string, errs []domain.RowError, im []store.RevenueImpact) ([]byte, error) {
-	b := reports.NewBook(reports.Meta{Report: "退回文件错误明细", Period: name, GeneratedAt: a.Clock()})
-	b.About("错误明细", "每个将被大幅减少的月份和业务种类一行")
-	cols := []reports.Column{{Title: "行号", Kind: reports.Count, Width: 8}, {Title: "列", Width: 18}, {Title: "值", Width: 28}, {Title: "错误", Width: 80}}
-	if err := b.Table("错误明细", cols, func(add func(...any) error) error {
-		for _, e := range errs {
-			if err := add(nil, e.Column, e.Value, e.Reason); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
-		return nil, err
+	impacts := make([]reports.Impact, len(im))
+	for i, r := range im {
+		impacts[i] = reports.Impact{Month: r.Month, Line: r.Line, RowsBefore: r.RowsBefore, AmountBefore: r.AmountBefore,
+			RowsAfter: r.RowsAfter, AmountAfter: r.AmountAfter}
 	}
-	b.About("收入影响", "本文件涉及的每个月份和业务种类：导入前后的行数与金额")
-	icols := []reports.Column{{Title: "月份", Width: 10}, {Title: "业务种类", Width: 12}, {Title: "导入前行数", Kind: reports.Count},
-		{Title: "导入前金额", Kind: reports.Amount}, {Title: "导入后行数", Kind: reports.Count}, {Title: "导入后金额", Kind: reports.Amount}}
-	if err := b.Table("收入影响", icols, func(add func(...any) error) error {
-		for _, r := range im {
-			if err := add(r.Month.String(), r.Line, r.RowsBefore, r.AmountBefore, r.RowsAfter, r.AmountAfter); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
-		return nil, err
-	}
-	b.Note("文件", name)
-	b.Note("处理结果", "整个文件未导入，数据库未做任何改动")
-	b.Note("下一步", "如果这是完整的数据、确实要整体替换，请将同一文件放入收件目录下的「"+ConfirmFolder+"」文件夹；否则请提交这些月份的完整数据")
-	return b.Bytes()
+	return reports.ImpactWorkbook(reports.Meta{GeneratedAt: a.Clock()}, name, errs, impacts, ConfirmFolder)
 }
 
 // loadExtract is loaders.Load that turns a panic (a workbook that breaks the reader) into a reason to reject the file.

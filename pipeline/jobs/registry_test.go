@@ -1,10 +1,14 @@
 package jobs
 
 import (
+	"os"
+
 	"fmt"
 	"reflect"
 	"slices"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/robfig/cron/v3"
 
@@ -76,6 +80,24 @@ func TestConfigurationKeysComeFromTheRegistry(t *testing.T) {
 		}
 		if _, ok := example.Recipients.Reports[j.RecipientsKey]; !ok {
 			t.Errorf("%s: kam.example.yaml has no recipients.%s", j.Name, j.RecipientsKey)
+		}
+	}
+	raw, err := os.ReadFile("../../kam.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Schedule, Recipients map[string]any
+	}
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range All() {
+		if _, ok := doc.Schedule[j.ScheduleKey]; !ok {
+			t.Errorf("kam.example.yaml does not write schedule.%s (job %s)", j.ScheduleKey, j.Name)
+		}
+		if _, ok := doc.Recipients[j.RecipientsKey]; !ok {
+			t.Errorf("kam.example.yaml does not write recipients.%s (job %s)", j.RecipientsKey, j.Name)
 		}
 	}
 	if len(example.Schedule.Jobs) != len(All()) || !reflect.DeepEqual(fmt.Sprint(example.Schedule.Jobs), fmt.Sprint(def.Schedule.Jobs)) {

@@ -43,3 +43,15 @@ func TestOpenMySQLWithoutServer(t *testing.T) {
 		t.Errorf("unreachable server: skip %q; want a failure", r.skip)
 	}
 }
+
+// widthOf reads a text column's width from its declared type as MariaDB and SQLite report it.
+func TestWidthOf(t *testing.T) {
+	for typ, want := range map[string]int{"varchar(64)": 64, "VARCHAR(20)": 20, "char(2)": 2, "text": Unlimited, "LONGTEXT": Unlimited, "": Unlimited} {
+		if got, err := widthOf(typ); err != nil || got != want {
+			t.Errorf("widthOf(%q) = %d, %v; want %d", typ, got, err, want)
+		}
+	}
+	if _, err := widthOf("bigint"); err == nil {
+		t.Error("widthOf(bigint) took a number for text")
+	}
+}

@@ -1,4 +1,6 @@
-package reports
+// Package reportstest holds what tests check the workbooks of package reports
+// with: CheckLayout reads one back as its readers do.
+package reportstest
 
 import (
 	"archive/zip"
