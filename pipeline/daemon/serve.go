@@ -187,13 +187,13 @@ func (s *Scheduler) Fire(ctx context.Context, name string) {
 	}
 }
 
-// run runs one job of the plan; runJob records and logs every run that starts.
+// run runs one job of the plan; jobs.RunJob records and logs every run that starts.
 func (s *Scheduler) run(ctx context.Context, name string, req jobs.RunRequest) {
 	out, err := jobs.RunJob(ctx, s.App, s.Plan.Jobs[name], req)
 	switch {
 	case errors.Is(err, jobs.ErrSkipped):
 		s.App.Log.Debug().Str("job", name).Str("period", req.Period).Msg("已成功或正由其他实例运行，跳过")
-	case err != nil && out == nil: // it never started, so runJob has not logged it
+	case err != nil && out == nil: // it never started, so jobs.RunJob has not logged it
 		s.App.Log.Error().Err(err).Str("job", name).Str("period", req.Period).Msg("无法开始运行")
 	}
 }
