@@ -32,6 +32,13 @@ func (s *Sum) Add(m Money) {
 	s.hi += int64(carry) + int64(m)>>63 // m's sign extended into the high word
 }
 
+// Merge adds another sum, exactly (parts of one sum computed apart).
+func (s *Sum) Merge(o Sum) {
+	var carry uint64
+	s.lo, carry = bits.Add64(s.lo, o.lo, 0)
+	s.hi += o.hi + int64(carry)
+}
+
 // Total is the sum, and false when it does not fit in Money (it is then 0).
 func (s Sum) Total() (Money, bool) {
 	if (s.hi == 0 && s.lo < 1<<63) || (s.hi == -1 && s.lo >= 1<<63) {

@@ -37,6 +37,16 @@ func TestSumIsExactAndSaysWhenItDoesNotFit(t *testing.T) {
 			t.Errorf("%s: Total = %d, %v; want %d, %v", c.name, got, ok, c.want, c.ok)
 		}
 	}
+	// Parts summed apart merge exactly: the total does not depend on how the rows were split.
+	var a, b Sum
+	a.Add(math.MaxInt64)
+	a.Add(math.MaxInt64)
+	b.Add(-math.MaxInt64)
+	b.Add(-5)
+	a.Merge(b)
+	if got, ok := a.Total(); !ok || got != math.MaxInt64-5 {
+		t.Errorf("merged = %d, %v", got, ok)
+	}
 	// The report's case: 100 rows of the largest amount a row may hold still fit;
 	// 9,224 of them do not.
 	var s Sum
