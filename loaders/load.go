@@ -327,8 +327,9 @@ func (l *loader) storedUnit(code string) (domain.Unit, bool) {
 
 // code reads column c as a code or id with parse (domain.ParseCustomerID and
 // its siblings), in the form kam stores and matches it (SPEC §3.3): raw is the
-// cell as written, v "" when it is empty or bad.
-func (l *loader) code(c int, required bool, parse func(string) (string, error)) (v, raw string) {
+// cell as written, v "" when it is empty or bad. notFound is the reason a
+// reference column gives for a code not stored ("" for a key column).
+func (l *loader) code(c int, required bool, parse func(string) (string, error), notFound string) (v, raw string) {
 	raw = l.cell(c)
 	if raw == "" {
 		if required {
@@ -338,15 +339,26 @@ func (l *loader) code(c int, required bool, parse func(string) (string, error)) 
 	}
 	v, err := parse(raw)
 	if err != nil {
-		l.fail(c, raw, err.Error())
+		reason := err.Error()
+		if totalRow(raw) { // staff leave the spreadsheet's 合计 row in: say so, not what a code may hold
+			noSuch, _, _ := strings.Cut(notFound, "（")
+			reason = strings.TrimPrefix(noSuch+"：", "：") + "这一行像是合计行（「" + domain.NormalForm(raw) + "」不是编号），请删去合计行后重新导入"
+		}
+		l.fail(c, raw, reason)
 		return "", raw
 	}
 	return v, raw
 }
 
+// totalRow reports a code cell that labels a spreadsheet's total row.
+func totalRow(raw string) bool {
+	v := domain.NormalForm(raw)
+	return strings.Contains(v, "合计") || strings.Contains(v, "小计") || strings.Contains(v, "总计")
+}
+
 // refCell reads a required or optional reference column with parse and checks it exists.
 func (l *loader) refCell(c int, required bool, parse func(string) (string, error), exists func(string) bool, reason string) string {
-	v, raw := l.code(c, required, parse)
+	v, raw := l.code(c, required, parse, reason)
 	if v != "" && !exists(v) {
 		l.fail(c, raw, reason)
 	}

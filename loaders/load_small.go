@@ -39,11 +39,11 @@ func (l *loader) loadUnits(w Writer) error {
 	var rows []unitRow
 	first := map[string]int{}
 	for l.next() {
-		code, _ := l.code(uCode, true, domain.ParseUnitCode)
+		code, _ := l.code(uCode, true, domain.ParseUnitCode, "")
 		l.dupKey(first, code, uCode, "单位编码")
 		name := l.text(uName)
 		kind, kindRaw, kindOK := enumCell(l, uKind, domain.UnitKinds)
-		parent, _ := l.code(uParent, false, domain.ParseUnitCode)
+		parent, _ := l.code(uParent, false, domain.ParseUnitCode, "")
 		line, lineRaw, _ := l.line(uLine, false)
 		email := l.mailboxes(uEmail)
 		rows = append(rows, unitRow{l.row, domain.Unit{Code: code, Name: name, Kind: kind, Parent: parent, Line: line, Email: email}, kindRaw, kindOK, lineRaw})
@@ -123,7 +123,7 @@ func (l *loader) loadManagers(w Writer) error {
 	out := streamTo(l, w.PutManagers)
 	first := map[string]int{}
 	for l.next() {
-		id, _ := l.code(mStaff, true, domain.ParseStaffID)
+		id, _ := l.code(mStaff, true, domain.ParseStaffID, "")
 		l.dupKey(first, id, mStaff, "工号")
 		name := l.text(mName)
 		unit := l.unitCell(mUnit, true)
@@ -139,7 +139,7 @@ func (l *loader) loadCustomers(w Writer) error {
 	out := streamTo(l, w.PutCustomers)
 	first := map[string]int{}
 	for l.next() {
-		id, _ := l.code(cID, true, domain.ParseCustomerID)
+		id, _ := l.code(cID, true, domain.ParseCustomerID, "")
 		l.dupKey(first, id, cID, "客户编号")
 		name := l.text(cName)
 		credit, _, _ := parsed(l, cCredit, true, domain.ParseCreditCode)
@@ -170,7 +170,7 @@ func (l *loader) loadClaims(w Writer) error {
 	out := streamTo(l, w.PutClaims)
 	first := map[string]int{}
 	for l.next() {
-		id, _ := l.code(clID, true, domain.ParseID)
+		id, _ := l.code(clID, true, domain.ParseID, "")
 		l.dupKey(first, id, clID, "申报编号")
 		cust := l.customerCell(clCustomer, true)
 		unit := l.unitCell(clUnit, true)
@@ -264,7 +264,7 @@ func (l *loader) loadSplits(w Writer) error {
 	for l.next() {
 		var r splitRow
 		r.row = l.row
-		r.a.ID, _ = l.code(sID, true, domain.ParseID)
+		r.a.ID, _ = l.code(sID, true, domain.ParseID, "")
 		r.a.Customer = l.customerCell(sCustomer, true)
 		var fromOK, toOK bool
 		r.a.From, r.raw[sFrom], fromOK = l.month(sFrom, true)

@@ -222,3 +222,18 @@ func TestCustomersFullWidthXLSX(t *testing.T) {
 		t.Errorf("customer %+v", c)
 	}
 }
+
+// A spreadsheet's 合计 row left in is named as such, not as a code with Chinese characters.
+func TestTotalRowIsNamed(t *testing.T) {
+	res, w := load(t, csvFile(t, revenueHeader, "C001,2026-03,函件,D01,100.00", "合计,,,,100.00"), testEnv())
+	if res.ErrorCount == 0 || w.calls != 0 {
+		t.Fatalf("loaded: %d errors, %d writer calls", res.ErrorCount, w.calls)
+	}
+	if e := res.Errors[0]; e.Row != 3 || e.Column != "客户编号" || e.Reason != "系统中没有这个客户编号：这一行像是合计行（「合计」不是编号），请删去合计行后重新导入" {
+		t.Errorf("first error %+v", e)
+	}
+	res, _ = load(t, csvFile(t, unitsHeader, "D02,虎门镇区局,镇区局,,", "小计,,,,"), testEnv())
+	if e := res.Errors[0]; e.Row != 3 || e.Reason != "这一行像是合计行（「小计」不是编号），请删去合计行后重新导入" {
+		t.Errorf("first error %+v", e)
+	}
+}
