@@ -1,12 +1,62 @@
 package domain
 
 import (
+	"errors"
+	"fmt"
+	"math/bits"
 	"strconv"
 	"strings"
 )
 
 // Money is an amount in fen (0.01 yuan). Never a float.
 type Money int64
+
+// MaxAmount is the largest amount one value may hold (SPEC §3.3): 15
+// significant digits, 9,999,999,999,999.99 yuan, what a spreadsheet cell
+// holds exactly. A sum of many such amounts can still exceed Money: see Sum.
+const MaxAmount Money = 999_999_999_999_999
+
+// Sum adds amounts exactly, in 128 bits, so no addition wraps; Total says
+// whether the result fits in Money. The zero value is an empty sum. Every sum
+// of money kam makes goes through one (SPEC §3.3: a wrapped total is never
+// published).
+type Sum struct {
+	hi int64
+	lo uint64
+}
+
+// Add adds m.
+func (s *Sum) Add(m Money) {
+	var carry uint64
+	s.lo, carry = bits.Add64(s.lo, uint64(m), 0)
+	s.hi += int64(carry) + int64(m)>>63 // m's sign extended into the high word
+}
+
+// Merge adds another sum, exactly (parts of one sum computed apart).
+func (s *Sum) Merge(o Sum) {
+	var carry uint64
+	s.lo, carry = bits.Add64(s.lo, o.lo, 0)
+	s.hi += o.hi + int64(carry)
+}
+
+// Total is the sum, and false when it does not fit in Money (it is then 0).
+func (s Sum) Total() (Money, bool) {
+	if (s.hi == 0 && s.lo < 1<<63) || (s.hi == -1 && s.lo >= 1<<63) {
+		return Money(s.lo), true
+	}
+	return 0, false
+}
+
+// ErrOverflow is the cause of every refusal for a sum beyond Money.
+var ErrOverflow = errors.New("合计超过 ±92,233,720,368,547,758.07 元")
+
+// Overflowf refuses a run whose sum would not fit in Money, naming what it was
+// adding (a noun phrase: 客户 KH0000001 2026 年 1–6 月的收入). The kind is
+// ERefused: the data does not allow the run, and no wrapped number is published.
+func Overflowf(what string, a ...any) error {
+	return &Error{Kind: ERefused, Err: ErrOverflow,
+		Msg: "无法汇总" + fmt.Sprintf(what, a...) + "：合计超出 kam 能精确计算的范围，已拒绝运行，不发布错误的数字；请检查数据中是否有写错的金额"}
+}
 
 // Yuan formats the amount as yuan with two decimals and thousands separators: -1,234.50.
 func (m Money) Yuan() string {

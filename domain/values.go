@@ -11,12 +11,14 @@ import (
 // This file is the one set of value parsers: every extract, the generator and
 // the checks read staff-written values through these functions. Each returns
 // an error whose text is a plain-Chinese reason fit for the error workbook.
+// Numbers, dates, months and codes are read in NormalForm (SPEC §3.3), so
+// full-width ２０２６－１２ is 2026-12; enumerations and names as written.
 
 var (
 	ErrEmpty         = errors.New("不能为空")
 	errMoneyFormat   = errors.New("金额格式不正确，应为 1234.50 或 ¥1,234.50（负数写 -12 或 (12.00)）")
 	errMoneyDecimals = errors.New("金额最多两位小数（精确到分）")
-	errMoneyTooLarge = errors.New("金额过大")
+	errMoneyTooLarge = errors.New("金额过大：最多 15 位有效数字（精确到分），即不超过 9,999,999,999,999.99 元")
 	errDateFormat    = errors.New("日期格式不正确，应为 2026-03-05、2026/3/5 或 2026年3月5日")
 	errDateNotExist  = errors.New("日期不存在（请检查月份和日）")
 	errMonthFormat   = errors.New("月份格式不正确，应为 2026-03、2026/3 或 2026年3月")
@@ -39,9 +41,11 @@ func TrimValue(s string) string {
 }
 
 // ParseMoney reads an amount in yuan — 1234.5, 1,234.50, ¥1,234.50, ￥-12,
-// (1,234.50) for a negative, an optional trailing 元 — into fen, exactly.
+// (1,234.50) for a negative, an optional trailing 元, full-width digits and
+// ，． as well (NormalForm) — into fen, exactly. It has at most 15 significant
+// digits: |amount| ≤ MaxAmount.
 func ParseMoney(s string) (Money, error) {
-	s = TrimValue(s)
+	s = NormalForm(s)
 	if s == "" {
 		return 0, ErrEmpty
 	}
@@ -76,7 +80,7 @@ func ParseMoney(s string) (Money, error) {
 		c := s[i]
 		switch {
 		case c >= '0' && c <= '9':
-			if digits == 15 {
+			if v > int64(MaxAmount/100)/10 { // a 14th significant digit of yuan
 				return 0, errMoneyTooLarge
 			}
 			v = v*10 + int64(c-'0')
@@ -139,9 +143,10 @@ const minSerial, maxSerial = 10000, 73050 // 1927-05-18 … 2099-12-31
 
 // ParseDate reads a day: an Excel serial (46086 or 46086.75, time of day
 // dropped), 20260305, 2026-03-05, 2026/3/5, 2026.3.5 or 2026年3月5日, each
-// optionally followed by a time (2026-03-05 10:30:00, 2026-03-05T00:00:00Z).
+// optionally followed by a time (2026-03-05 10:30:00, 2026-03-05T00:00:00Z);
+// full-width digits and separators read as NormalForm has them.
 func ParseDate(s string) (Date, error) {
-	s = TrimValue(s)
+	s = NormalForm(s)
 	if s == "" {
 		return 0, ErrEmpty
 	}
@@ -325,7 +330,7 @@ func validTime(rest string) bool {
 // ParseMonth reads a month: 2026-03, 2026/03, 2026/3, 2026.3, 2026年3月,
 // 202603, or any form ParseDate accepts (the day is dropped).
 func ParseMonth(s string) (Month, error) {
-	s = TrimValue(s)
+	s = NormalForm(s)
 	if s == "" {
 		return 0, ErrEmpty
 	}
@@ -448,7 +453,7 @@ func ParseLine(s string, lines []string) (string, error) {
 // ParseRatio reads a percentage with at most two decimals — 50, 50.00, 33.33% —
 // into basis points; it must be above 0 and at most 100.
 func ParseRatio(s string) (Ratio, error) {
-	s = TrimValue(s)
+	s = NormalForm(s)
 	if s == "" {
 		return 0, ErrEmpty
 	}
@@ -507,7 +512,7 @@ func CreditCodeCheckChar(first17 string) (byte, error) {
 // ParseCreditCode checks an 18-character unified social credit code and its
 // check digit, returning it in upper case.
 func ParseCreditCode(s string) (string, error) {
-	s = TrimValue(s)
+	s = NormalForm(s)
 	if s == "" {
 		return "", ErrEmpty
 	}
@@ -530,7 +535,7 @@ func ParseCreditCode(s string) (string, error) {
 
 // ParseCount reads a whole number between 1 and max, as an xlsx may store it (2 or 2.0).
 func ParseCount(s string, max int) (int, error) {
-	s = TrimValue(s)
+	s = NormalForm(s)
 	if s == "" {
 		return 0, ErrEmpty
 	}

@@ -30,7 +30,22 @@ func TestParseMoney(t *testing.T) {
 		{"-0.01", -1, ""},
 		{"1,234,567.89", 123456789, ""},
 		{"100元", 10000, ""},
-		{"999999999999999.99", 99999999999999999, ""},
+		// 15 significant digits is the most a spreadsheet cell holds exactly (SPEC §3.3).
+		{"9,999,999,999,999.99", 999999999999999, ""},
+		{"-9999999999999.99", -999999999999999, ""},
+		{"(9,999,999,999,999.99)", -999999999999999, ""},
+		{"0009999999999999.99", 999999999999999, ""}, // leading zeros are not significant
+		{"9999999999999", 999999999999900, ""},
+		{"99,999,999,999,999.99", 0, "最多 15 位有效数字"}, // 16
+		{"10000000000000", 0, "金额过大"},               // a 14th digit of yuan is a 16th of fen
+		{"999,999,999,999,999.99", 0, "金额过大"},
+		// Full-width digits, separators and signs read as their ASCII selves (NFKC).
+		{"１，２３４．５０", 123450, ""},
+		{"￥１２３４", 123400, ""},
+		{"－１２．０１", -1201, ""},
+		{"（１，２３４．５０）", -123450, ""},
+		{"1234.50\u200b", 123450, ""},
+		{"\ufeff12", 1200, ""},
 		{"", 0, "不能为空"},
 		{"   ", 0, "不能为空"},
 		{"12.345", 0, "最多两位小数"},
@@ -119,6 +134,12 @@ func TestParseDate(t *testing.T) {
 		{"73051", 0, "年份应在"},
 		{"73050", d(2099, 12, 31), ""},
 		{"10000", d(1927, 5, 18), ""},
+		// Full-width and invisible characters read as NormalForm has them.
+		{"２０２６－０３－０５", d(2026, 3, 5), ""},
+		{"２０２６年３月５日", d(2026, 3, 5), ""},
+		{"２０２６／３／５　１０：３０", d(2026, 3, 5), ""},
+		{"2026-03-05\u200b", d(2026, 3, 5), ""},
+		{"４６０８６", d(2026, 3, 5), ""},
 	}
 	for _, c := range cases {
 		got, err := ParseDate(c.in)
@@ -148,6 +169,11 @@ func TestParseMonth(t *testing.T) {
 		{"46086", m, ""},
 		{"46112.5", m, ""}, // 2026-03-31 noon
 		{"2026-03-01 00:00:00", m, ""},
+		{"２０２６－０３", m, ""},
+		{"２０２６年３月", m, ""},
+		{"２０２６０３", m, ""},
+		{"\u200b2026-03\u200d", m, ""},
+		{"２０２６－１３", 0, "月份不存在"},
 		{"", 0, "不能为空"},
 		{"2026-13", 0, "月份不存在"},
 		{"202600", 0, "月份不存在"},
@@ -257,6 +283,8 @@ func TestParseRatio(t *testing.T) {
 		{"66.67％", 6667, ""},
 		{"100", 10000, ""},
 		{"0.01", 1, ""},
+		{"５０．５０％", 5050, ""},
+		{"３３．３３", 3333, ""},
 		{"", 0, "不能为空"},
 		{"33.333", 0, "最多两位小数"},
 		{"0", 0, "应大于 0"},
@@ -286,6 +314,8 @@ func TestCreditCode(t *testing.T) {
 	}
 	got, err := ParseCreditCode(" 91440300708461136t ")
 	checkParse(t, "ParseCreditCode", "lower case", got, "91440300708461136T", err, "")
+	got, err = ParseCreditCode("９１４４０３００７０８４６１１３６Ｔ\u200b")
+	checkParse(t, "ParseCreditCode", "full width", got, "91440300708461136T", err, "")
 	for in, reason := range map[string]string{
 		"":                    "不能为空",
 		"91350100M000100Y4":   "应为 18 位",
@@ -308,7 +338,7 @@ func TestCreditCode(t *testing.T) {
 }
 
 func TestParseCount(t *testing.T) {
-	for in, want := range map[string]int{"2": 2, "12": 12, "3.0": 3} {
+	for in, want := range map[string]int{"2": 2, "12": 12, "3.0": 3, "１２": 12} {
 		got, err := ParseCount(in, 120)
 		checkParse(t, "ParseCount", in, got, want, err, "")
 	}

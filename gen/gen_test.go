@@ -240,6 +240,17 @@ func parseMonthCell(s string) (domain.Month, error) {
 	return 0, fmt.Errorf("month %q", s)
 }
 
+// storedAs checks that a generated code passes the loaders' gate (SPEC §3.3) in the form kam stores it: as written.
+func storedAs(t *testing.T, what, v string, parse func(string) (string, error)) {
+	t.Helper()
+	if v == "" {
+		return
+	}
+	if got, err := parse(v); err != nil || got != v {
+		t.Errorf("%s %q reads as %q, %v", what, v, got, err)
+	}
+}
+
 // TestDatasetHoldsTogether reads a default-sized dataset back and checks every
 // rule the loaders enforce, plus the variety the reports need to show.
 func TestDatasetHoldsTogether(t *testing.T) {
@@ -264,6 +275,8 @@ func TestDatasetHoldsTogether(t *testing.T) {
 			t.Errorf("unit %s twice", u.Code)
 		}
 		kinds[u.Kind]++
+		storedAs(t, "单位编码", u.Code, domain.ParseUnitCode)
+		storedAs(t, "上级单位编码", u.Parent, domain.ParseUnitCode)
 		switch u.Kind {
 		case domain.Team, domain.Window:
 			if units[u.Parent].Kind != domain.District {
@@ -295,6 +308,8 @@ func TestDatasetHoldsTogether(t *testing.T) {
 	recs, _ = records(t, filepath.Join(dir, "managers.xlsx"), "工号")
 	for _, r := range recs {
 		m := domain.Manager{StaffID: r.get("工号"), Name: r.get("姓名"), Unit: r.get("所属单位编码"), Status: label(t, domain.ManagerStatuses, r.get("状态"))}
+		storedAs(t, "工号", m.StaffID, domain.ParseStaffID)
+		storedAs(t, "所属单位编码", m.Unit, domain.ParseUnitCode)
 		if _, dup := managers[m.StaffID]; dup {
 			t.Errorf("manager %s twice", m.StaffID)
 		}
@@ -322,6 +337,11 @@ func TestDatasetHoldsTogether(t *testing.T) {
 		if _, dup := customers[c.ID]; dup {
 			t.Errorf("customer %s twice", c.ID)
 		}
+		storedAs(t, "客户编号", c.ID, domain.ParseCustomerID)
+		storedAs(t, "属地单位编码", c.Territory, domain.ParseUnitCode)
+		storedAs(t, "签约单位编码", c.Signing, domain.ParseUnitCode)
+		storedAs(t, "A角工号", c.ManagerA, domain.ParseStaffID)
+		storedAs(t, "B角工号", c.ManagerB, domain.ParseStaffID)
 		if !validCreditCode(c.CreditCode) || credit[c.CreditCode] || !strings.HasPrefix(c.CreditCode[2:], "44") {
 			t.Errorf("customer %s: credit code %s invalid, repeated or not from Guangdong", c.ID, c.CreditCode)
 		}
@@ -396,6 +416,7 @@ func TestDatasetHoldsTogether(t *testing.T) {
 		c := domain.Claim{ID: r.get("申报编号"), Customer: r.get("客户编号"), Unit: r.get("申报单位编码"), Manager: r.get("客户经理工号"),
 			Registered: serialDate(t, r.get("申报日期")), Confirmed: serialDate(t, r.get("确认日期")),
 			Type: label(t, domain.ProjectTypes, r.get("项目类型")), Developed: serialDate(t, r.get("开发成功日期"))}
+		storedAs(t, "申报编号", c.ID, domain.ParseID)
 		if p := r.get("开发期限月数"); p != "" {
 			c.PeriodMonths, _ = strconv.Atoi(p)
 			ownPeriod++
@@ -615,6 +636,9 @@ func checkRevenue(t *testing.T, dir string, sum Summary, customers map[string]do
 			amount, err := parseAmount(r[4])
 			if err != nil {
 				t.Fatal(err)
+			}
+			if gated, err := domain.ParseMoney(r[4]); err != nil || gated != amount { // 15 significant digits at most
+				t.Fatalf("%s: amount %q reads as %d, %v at the gate", m, r[4], gated, err)
 			}
 			c, ok := customers[cust]
 			if !ok || !isLine[line] || units[unit].Code == "" || amount == 0 {

@@ -46,6 +46,7 @@ func fuzzLoad(t *testing.T, name string, data []byte) {
 
 func FuzzLoadCSV(f *testing.F) {
 	f.Add([]byte(revenueHeader + "\nC001,2026-03,函件,D01,1234.5\n"))
+	f.Add([]byte("客户编号,月份,业务种类,收入单位编码,收入金额（元）\nｃ００１\u200b,２０２６－０３,函件,D01,\"１，２３４．５０\"\n"))
 	f.Add([]byte(splitsHeader + "\nAG1,C001,2026-02,,函件,D01,60\nAG1,C001,2026-02,,函件,P01,40\n"))
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzLoad(t, "extract.csv", data) })
 }

@@ -2,8 +2,11 @@ package loaders
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 
 	"kam/domain"
 )
@@ -83,15 +86,59 @@ func Header(k domain.Kind) []string {
 	return h
 }
 
-// NormalizeHeader is how header cells compare: trimmed, without spaces,
-// full-width spaces or underscores (and a stray byte-order mark), lower case.
+// NormalizeHeader is how header cells compare: in Unicode NFKC (full-width
+// letters and brackets read as ASCII), without spaces, full-width spaces or
+// underscores (and a stray byte-order mark), lower case.
 func NormalizeHeader(s string) string {
 	return strings.ToLower(strings.Map(func(r rune) rune {
 		if r == '_' || r == '\uFEFF' || unicode.IsSpace(r) {
 			return -1
 		}
 		return r
-	}, s))
+	}, norm.NFKC.String(s)))
+}
+
+// columnUnits are the units a column's header may name in brackets
+// (收入金额（元）, 分成比例(%)): the units kam reads the column in. A header
+// naming another unit (收入金额（万元）) is not that column: kam does not convert.
+var columnUnits = map[string][]string{
+	"收入金额":   {"元", "人民币元", "人民币", "rmb", "cny", "yuan", "¥"},
+	"分成比例":   {"%", "百分比", "百分数", "percent"},
+	"开发期限月数": {"月", "个月", "month", "months"},
+}
+
+// headerNotes may follow any column's name in brackets: they say how to fill
+// it in, not what it holds.
+var headerNotes = []string{"必填", "选填", "可选", "非必填", "required", "optional"}
+
+// cutHeaderUnit splits a normalised header into its name and what a trailing
+// bracket holds: 收入金额(元) → 收入金额, 元. ok is false without such a bracket.
+func cutHeaderUnit(h string) (name, unit string, ok bool) {
+	for _, b := range [][2]string{{"(", ")"}, {"[", "]"}, {"【", "】"}} {
+		if !strings.HasSuffix(h, b[1]) {
+			continue
+		}
+		i := strings.LastIndex(h, b[0])
+		if i <= 0 {
+			return "", "", false
+		}
+		return h[:i], h[i+len(b[0]) : len(h)-len(b[1])], true
+	}
+	return "", "", false
+}
+
+// unitFits reports whether a bracketed unit may follow column label's name.
+func unitFits(label, unit string) bool {
+	return slices.Contains(headerNotes, unit) || slices.Contains(columnUnits[label], unit)
+}
+
+// unitHint says why a header with a bracketed unit does not name column label, in plain Chinese.
+func unitHint(label, unit string) string {
+	if units := columnUnits[label]; len(units) > 0 {
+		return fmt.Sprintf("「%s」应以%s为单位，括号中写的是「%s」；kam 不换算单位，请换算后把表头写成「%s」或「%s（%s）」",
+			label, units[0], unit, label, label, units[0])
+	}
+	return fmt.Sprintf("「%s」列的表头括号中只能写「必填」「选填」之类的说明，写的是「%s」；请把表头写成「%s」", label, unit, label)
 }
 
 type colRef struct {
@@ -124,6 +171,21 @@ type headerMatch struct {
 	missing  []string
 	dup      string   // a column written twice, as a reason
 	cells    []string // the row as written (kept for the closest incomplete match only)
+	// misfit is, per column of the kind, the file column whose header names it
+	// with a unit in brackets kam does not read it in (收入金额（万元）), -1 for none.
+	misfit []int
+}
+
+// unitProblem is the reason a column present only under a wrong unit rejects the file, "" when none is.
+func (m headerMatch) unitProblem(cells []string) string {
+	for j, fileCol := range m.misfit {
+		if fileCol >= 0 && m.pos[j] < 0 {
+			label := kindColumns[m.kind][j].Label
+			_, unit, _ := cutHeaderUnit(NormalizeHeader(cells[fileCol]))
+			return fmt.Sprintf("表头第 %d 列「%s」：%s", fileCol+1, visible(cells[fileCol]), unitHint(label, unit))
+		}
+	}
+	return ""
 }
 
 func (m headerMatch) complete() bool { return len(m.missing) == 0 }
@@ -141,8 +203,25 @@ func matchHeader(cells []string) []headerMatch {
 		idx[k] = i
 	}
 	for fileCol, cell := range cells {
-		for _, ref := range headerNames[NormalizeHeader(cell)] {
+		h := NormalizeHeader(cell)
+		refs, unit := headerNames[h], ""
+		if name, u, ok := cutHeaderUnit(h); refs == nil && ok {
+			refs, unit = headerNames[name], u
+		}
+		for _, ref := range refs {
 			m := &ms[idx[ref.kind]]
+			if label := kindColumns[ref.kind][ref.col].Label; unit != "" && !unitFits(label, unit) {
+				if m.misfit == nil {
+					m.misfit = make([]int, len(m.pos))
+					for j := range m.misfit {
+						m.misfit[j] = -1
+					}
+				}
+				if m.misfit[ref.col] < 0 {
+					m.misfit[ref.col] = fileCol
+				}
+				continue
+			}
 			if prev := m.pos[ref.col]; prev >= 0 {
 				if m.dup == "" {
 					m.dup = fmt.Sprintf("表头中「%s」列出现了两次（第 %d 列和第 %d 列），请删去一列", kindColumns[ref.kind][ref.col].Label, prev+1, fileCol+1)
@@ -194,6 +273,9 @@ func recognizeHeader(cells []string) (best headerMatch, ok bool, err error) {
 	if best.dup != "" {
 		return best, true, &FileError{Reason: best.dup}
 	}
+	if reason := best.unitProblem(cells); reason != "" { // an optional column kam cannot read as written
+		return best, true, &FileError{Reason: reason}
+	}
 	if best.kind == domain.KindTargets && best.pos[tCustomer] < 0 && best.pos[tCustomerName] < 0 {
 		return best, true, &FileError{Reason: "目标文件需要「客户编号」或「客户名称」列（至少一列）"}
 	}
@@ -220,12 +302,25 @@ func unrecognizedHeader(near headerMatch) *FileError {
 	missing := make([]string, len(near.missing))
 	for i, label := range near.missing {
 		missing[i] = label
-		if col, cell, ok := near.lookalike(label); ok {
+		if col, ok := near.misfitOf(label); ok {
+			_, unit, _ := cutHeaderUnit(NormalizeHeader(near.cells[col]))
+			missing[i] += fmt.Sprintf("（表头第 %d 列是「%s」：%s）", col+1, visible(near.cells[col]), unitHint(label, unit))
+		} else if col, cell, ok := near.lookalike(label); ok {
 			missing[i] += fmt.Sprintf("（表头第 %d 列是「%s」，是否写错了？）", col+1, visible(cell))
 		}
 	}
 	return &FileError{Reason: fmt.Sprintf("无法识别文件类型：前 %d 行中没有完整的表头；最接近「%s」文件，缺少列：%s",
 		headerScanRows, domain.KindLabels[near.kind], strings.Join(missing, "、"))}
+}
+
+// misfitOf is the file column that names the kind's column label with a unit kam does not read it in.
+func (m headerMatch) misfitOf(label string) (int, bool) {
+	for j, c := range kindColumns[m.kind] {
+		if c.Label == label && m.misfit != nil && m.misfit[j] >= 0 && m.misfit[j] < len(m.cells) {
+			return m.misfit[j], true
+		}
+	}
+	return 0, false
 }
 
 // lookalike finds the header cell, not taken by another of the kind's

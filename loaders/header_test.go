@@ -15,6 +15,9 @@ func TestNormalizeHeader(t *testing.T) {
 		"\uFEFF单位编码":  "单位编码",
 		"A角\u3000工号":  "a角工号",
 		"unit code\t": "unitcode",
+		"ＣＵＳＴＯＭＥＲ＿ＩＤ": "customerid",
+		"收入金额（元）":     "收入金额(元)",
+		"Ａ角工号":        "a角工号",
 	} {
 		if got := NormalizeHeader(in); got != want {
 			t.Errorf("NormalizeHeader(%q) = %q, want %q", in, got, want)
@@ -98,5 +101,31 @@ func TestUnrecognizedHeaderNamesClosestKind(t *testing.T) {
 	near, _, _ = recognizeHeader([]string{"甲", "乙"})
 	if fe := unrecognizedHeader(near); !strings.Contains(fe.Reason, "没有找到表头") {
 		t.Errorf("reason %q", fe.Reason)
+	}
+}
+
+// A unit kam does not read the column in is no match, and the reason says so.
+func TestHeaderWithAnotherUnitIsNamed(t *testing.T) {
+	for _, tc := range []struct{ header, want string }{
+		{"客户编号,月份,业务种类,收入单位编码,收入金额（万元）",
+			"缺少列：收入金额（表头第 5 列是「收入金额（万元）」：「收入金额」应以元为单位，括号中写的是「万元」；kam 不换算单位"},
+		{"客户编号,月份,业务种类,收入单位编码,收入金额(分)", "括号中写的是「分」"},
+		{"客户编号（旧）,月份,业务种类,收入单位编码,收入金额", "缺少列：客户编号（表头第 1 列是「客户编号（旧）」：「客户编号」列的表头括号中只能写「必填」「选填」之类的说明"},
+	} {
+		fe := openFileError(t, csvFile(t, tc.header, "C001,2026-03,函件,D01,1"))
+		if !strings.Contains(fe.Reason, tc.want) {
+			t.Errorf("%s: %q", tc.header, fe.Reason)
+		}
+	}
+	// An optional column in a unit kam does not read rejects the file: leaving it out would change what loads.
+	fe := openFileError(t, csvFile(t, strings.Replace(claimsHeader, "开发期限月数", "开发期限月数（年）", 1), "CL1,C001,D01,M001,2026-03-01,,常规,1,"))
+	if !strings.Contains(fe.Reason, "表头第 8 列「开发期限月数（年）」：「开发期限月数」应以月为单位") {
+		t.Errorf("reason %q", fe.Reason)
+	}
+	// The unit-less column beside it holds: an extra column with a note is ignored, not an error.
+	if x, err := Open(csvFile(t, revenueHeader+",客户编号（旧）", "C001,2026-03,函件,D01,1,X")); err != nil {
+		t.Errorf("extra bracketed column: %v", err)
+	} else {
+		x.Close()
 	}
 }

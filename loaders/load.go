@@ -325,20 +325,56 @@ func (l *loader) storedUnit(code string) (domain.Unit, bool) {
 	return r.u, r.ok
 }
 
-// refCell reads a required or optional reference column and checks it exists.
-func (l *loader) refCell(c int, required bool, exists func(string) bool, reason string) string {
-	v := l.cell(c)
-	switch {
-	case v == "" && required:
-		l.fail(c, "", domain.ErrEmpty.Error())
-	case v != "" && !exists(v):
-		l.fail(c, v, reason)
+// code reads column c as a code or id with parse (domain.ParseCustomerID and
+// its siblings), in the form kam stores and matches it (SPEC §3.3): raw is the
+// cell as written, v "" when it is empty or bad. notFound is the reason a
+// reference column gives for a code not stored ("" for a key column).
+func (l *loader) code(c int, required bool, parse func(string) (string, error), notFound string) (v, raw string) {
+	raw = l.cell(c)
+	if raw == "" {
+		if required {
+			l.fail(c, "", domain.ErrEmpty.Error())
+		}
+		return "", raw
+	}
+	v, err := parse(raw)
+	if err != nil {
+		reason := err.Error()
+		if totalRow(raw) { // staff leave the spreadsheet's 合计 row in: say so, not what a code may hold
+			noSuch, _, _ := strings.Cut(notFound, "（")
+			reason = strings.TrimPrefix(noSuch+"：", "：") + "这一行像是合计行（「" + domain.NormalForm(raw) + "」不是编号），请删去合计行后重新导入"
+		}
+		l.fail(c, raw, reason)
+		return "", raw
+	}
+	return v, raw
+}
+
+// totalRow reports a code cell that labels a spreadsheet's total row.
+func totalRow(raw string) bool {
+	v := domain.NormalForm(raw)
+	return strings.Contains(v, "合计") || strings.Contains(v, "小计") || strings.Contains(v, "总计")
+}
+
+// refCell reads a required or optional reference column with parse and checks it exists.
+func (l *loader) refCell(c int, required bool, parse func(string) (string, error), exists func(string) bool, reason string) string {
+	v, raw := l.code(c, required, parse, reason)
+	if v != "" && !exists(v) {
+		l.fail(c, raw, reason)
 	}
 	return v
 }
 
 func (l *loader) unitCell(c int, required bool) string {
-	return l.refCell(c, required, func(s string) bool { _, ok := l.storedUnit(s); return ok }, reasonNoUnit)
+	return l.refCell(c, required, domain.ParseUnitCode, func(s string) bool { _, ok := l.storedUnit(s); return ok }, reasonNoUnit)
+}
+
+func (l *loader) customerCell(c int, required bool) string {
+	return l.refCell(c, required, domain.ParseCustomerID, l.hasCustomer, reasonNoCustomer)
+}
+
+func (l *loader) managerCell(c int, required bool) string {
+	return l.refCell(c, required, domain.ParseStaffID, l.hasManager, reasonNoManager)
 }
 
 // putInBatches hands items to put at most batchSize at a time.
@@ -419,7 +455,7 @@ func (l *loader) loadRevenue(w Writer) error {
 	pairs := map[domain.MonthLine]struct{}{}
 	var last domain.MonthLine
 	for l.next() {
-		cust := l.refCell(rCustomer, true, l.hasCustomer, reasonNoCustomer)
+		cust := l.customerCell(rCustomer, true)
 		mon, raw, ok := l.month(rMonth, true)
 		if ok {
 			l.notAfter(rMonth, mon, raw, l.thisMonth, "收入月份")

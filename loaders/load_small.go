@@ -39,11 +39,11 @@ func (l *loader) loadUnits(w Writer) error {
 	var rows []unitRow
 	first := map[string]int{}
 	for l.next() {
-		code := l.text(uCode)
+		code, _ := l.code(uCode, true, domain.ParseUnitCode, "")
 		l.dupKey(first, code, uCode, "单位编码")
 		name := l.text(uName)
 		kind, kindRaw, kindOK := enumCell(l, uKind, domain.UnitKinds)
-		parent := l.cell(uParent)
+		parent, _ := l.code(uParent, false, domain.ParseUnitCode, "")
 		line, lineRaw, _ := l.line(uLine, false)
 		email := l.mailboxes(uEmail)
 		rows = append(rows, unitRow{l.row, domain.Unit{Code: code, Name: name, Kind: kind, Parent: parent, Line: line, Email: email}, kindRaw, kindOK, lineRaw})
@@ -123,7 +123,7 @@ func (l *loader) loadManagers(w Writer) error {
 	out := streamTo(l, w.PutManagers)
 	first := map[string]int{}
 	for l.next() {
-		id := l.text(mStaff)
+		id, _ := l.code(mStaff, true, domain.ParseStaffID, "")
 		l.dupKey(first, id, mStaff, "工号")
 		name := l.text(mName)
 		unit := l.unitCell(mUnit, true)
@@ -139,7 +139,7 @@ func (l *loader) loadCustomers(w Writer) error {
 	out := streamTo(l, w.PutCustomers)
 	first := map[string]int{}
 	for l.next() {
-		id := l.text(cID)
+		id, _ := l.code(cID, true, domain.ParseCustomerID, "")
 		l.dupKey(first, id, cID, "客户编号")
 		name := l.text(cName)
 		credit, _, _ := parsed(l, cCredit, true, domain.ParseCreditCode)
@@ -153,8 +153,8 @@ func (l *loader) loadCustomers(w Writer) error {
 		strategic, _, _ := parsed(l, cStrategic, true, domain.ParseBool)
 		territory := l.unitCell(cTerritory, true)
 		signing := l.unitCell(cSigning, true)
-		a := l.refCell(cManagerA, true, l.hasManager, reasonNoManager)
-		b := l.refCell(cManagerB, false, l.hasManager, reasonNoManager)
+		a := l.managerCell(cManagerA, true)
+		b := l.managerCell(cManagerB, false)
 		err := out.add(domain.Customer{
 			ID: id, Name: name, CreditCode: credit, Industry: industry, Category: category, MainLine: mainLine,
 			Status: status, Strategic: strategic, Territory: territory, Signing: signing, ManagerA: a, ManagerB: b,
@@ -170,11 +170,11 @@ func (l *loader) loadClaims(w Writer) error {
 	out := streamTo(l, w.PutClaims)
 	first := map[string]int{}
 	for l.next() {
-		id := l.text(clID)
+		id, _ := l.code(clID, true, domain.ParseID, "")
 		l.dupKey(first, id, clID, "申报编号")
-		cust := l.refCell(clCustomer, true, l.hasCustomer, reasonNoCustomer)
+		cust := l.customerCell(clCustomer, true)
 		unit := l.unitCell(clUnit, true)
-		staff := l.refCell(clStaff, true, l.hasManager, reasonNoManager)
+		staff := l.managerCell(clStaff, true)
 		registered, _, regOK := l.date(clRegistered, true)
 		confirmed, confRaw, confOK := l.date(clConfirmed, false)
 		typ, _, _ := enumCell(l, clType, domain.ProjectTypes)
@@ -264,8 +264,8 @@ func (l *loader) loadSplits(w Writer) error {
 	for l.next() {
 		var r splitRow
 		r.row = l.row
-		r.a.ID = l.text(sID)
-		r.a.Customer = l.refCell(sCustomer, true, l.hasCustomer, reasonNoCustomer)
+		r.a.ID, _ = l.code(sID, true, domain.ParseID, "")
+		r.a.Customer = l.customerCell(sCustomer, true)
 		var fromOK, toOK bool
 		r.a.From, r.raw[sFrom], fromOK = l.month(sFrom, true)
 		if fromOK {
@@ -277,7 +277,7 @@ func (l *loader) loadSplits(w Writer) error {
 		}
 		r.a.Line, r.raw[sLine], _ = l.line(sLine, false)
 		r.party.Unit = l.unitCell(sUnit, true)
-		r.raw[sRatio] = l.cell(sRatio)
+		r.raw[sRatio] = domain.NormalForm(l.cell(sRatio)) // ５０％ is 50% to each reading below
 		if raw := r.raw[sRatio]; raw == "" {
 			l.fail(sRatio, "", domain.ErrEmpty.Error())
 		} else {
@@ -383,12 +383,12 @@ func (l *loader) loadTargets(w Writer) error {
 	var ts []domain.Target
 	first := map[string]int{}
 	for l.next() {
-		staff := l.refCell(tStaff, true, l.hasManager, reasonNoManager)
+		staff := l.managerCell(tStaff, true)
 		month, raw, ok := l.month(tMonth, true)
 		if ok {
 			l.notAfter(tMonth, month, raw, l.thisMonth.AddMonths(1), "目标月份")
 		}
-		cust := l.refCell(tCustomer, false, l.hasCustomer, reasonNoCustomer)
+		cust := l.customerCell(tCustomer, false)
 		name := l.cell(tCustomerName)
 		if cust == "" && name == "" {
 			c := tCustomer

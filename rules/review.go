@@ -77,9 +77,22 @@ type ReviewRow struct {
 	Trend [TrendMonths]domain.Money // monthly totals, Month-11 … Month
 }
 
-// Review computes a review pack (第九条(三)(四)). Every customer under review
-// gets a row, revenue or not; rows come by 本期 descending, then customer id.
+// Review is CheckedReview for callers that cannot yet handle its error.
+//
+// Deprecated: use CheckedReview; Review panics with its refusal when a sum overflows.
 func Review(in ReviewInput) []ReviewRow {
+	rows, err := CheckedReview(in)
+	if err != nil {
+		panic(err)
+	}
+	return rows
+}
+
+// CheckedReview computes a review pack (第九条(三)(四)). Every customer under
+// review gets a row, revenue or not; rows come by 本期 descending, then
+// customer id. A sum beyond domain.Money refuses it (domain.Overflowf), naming
+// the customer and what was being added.
+func CheckedReview(in ReviewInput) ([]ReviewRow, error) {
 	if in.Window < 1 || in.Window > 12 {
 		panic(fmt.Sprintf("rules.Review: window of %d months", in.Window))
 	}
@@ -88,9 +101,9 @@ func Review(in ReviewInput) []ReviewRow {
 	at := func(m domain.Month) int { return domain.MonthsBetween(from, m) }
 
 	// monthly[customer][line][i] is the revenue of month from+i.
-	monthly := make(map[string]map[string][]domain.Money, len(in.Customers))
+	monthly := make(map[string]map[string][]domain.Sum, len(in.Customers))
 	for _, c := range in.Customers {
-		monthly[c.ID] = map[string][]domain.Money{}
+		monthly[c.ID] = map[string][]domain.Sum{}
 	}
 	for _, r := range in.Revenue {
 		byLine, ok := monthly[r.Customer]
@@ -99,19 +112,12 @@ func Review(in ReviewInput) []ReviewRow {
 		}
 		series := byLine[r.Line]
 		if series == nil {
-			series = make([]domain.Money, span)
+			series = make([]domain.Sum, span)
 			byLine[r.Line] = series
 		}
-		series[at(r.Month)] += r.Amount
+		series[at(r.Month)].Add(r.Amount)
 	}
 
-	sum := func(series []domain.Money, first, last domain.Month) domain.Money {
-		var s domain.Money
-		for i := at(first); i <= at(last); i++ {
-			s += series[i]
-		}
-		return s
-	}
 	w := in.Window
 	loaded := func(first, last domain.Month) bool {
 		if in.Loaded == nil {
@@ -126,12 +132,27 @@ func Review(in ReviewInput) []ReviewRow {
 	}
 	noPrevious := !loaded(in.Month.AddMonths(-(2*w - 1)), in.Month.AddMonths(-w))
 	noLastYear := !loaded(in.Month.AddMonths(-(12 + w - 1)), in.Month.AddMonths(-12))
-	figures := func(series []domain.Money) ReviewFigures {
-		f := ReviewFigures{
-			Current:    sum(series, in.Month.AddMonths(-(w - 1)), in.Month),
-			Previous:   sum(series, in.Month.AddMonths(-(2*w - 1)), in.Month.AddMonths(-w)),
-			LastYear:   sum(series, in.Month.AddMonths(-(12 + w - 1)), in.Month.AddMonths(-12)),
-			YearToDate: sum(series, domain.NewMonth(in.Month.Year(), 1), in.Month),
+	// whose names the series in a refusal: 客户 KH0000001 函件, or the customer alone for its total.
+	figures := func(series []domain.Money, whose string) (ReviewFigures, error) {
+		var f ReviewFigures
+		for _, p := range []struct {
+			to          *domain.Money
+			what        string
+			first, last domain.Month
+		}{
+			{&f.Current, "本期", in.Month.AddMonths(-(w - 1)), in.Month},
+			{&f.Previous, "上期", in.Month.AddMonths(-(2*w - 1)), in.Month.AddMonths(-w)},
+			{&f.LastYear, "去年同期", in.Month.AddMonths(-(12 + w - 1)), in.Month.AddMonths(-12)},
+			{&f.YearToDate, "年累计", domain.NewMonth(in.Month.Year(), 1), in.Month},
+		} {
+			var s domain.Sum
+			for i := at(p.first); i <= at(p.last); i++ {
+				s.Add(series[i])
+			}
+			var ok bool
+			if *p.to, ok = s.Total(); !ok {
+				return f, domain.Overflowf("%s %s 至 %s 的%s收入", whose, p.first, p.last, p.what)
+			}
 		}
 		f.MoM = growth(f.Current, f.Previous)
 		f.YoY = growth(f.Current, f.LastYear)
@@ -147,24 +168,50 @@ func Review(in ReviewInput) []ReviewRow {
 			// Compared as shown (rounded to 0.01%), so a flagged 同比 never reads as within the threshold.
 			f.Alert = f.Lost || int64(*f.YoY) < -int64(in.DropAlert)
 		}
-		return f
+		return f, nil
 	}
 
 	order := newLineOrder(in.Lines)
 	rows := make([]ReviewRow, 0, len(in.Customers))
 	for _, c := range in.Customers {
 		byLine := monthly[c.ID]
-		total := make([]domain.Money, span)
+		total := make([]domain.Sum, span)
 		row := ReviewRow{Customer: c}
-		for line, series := range byLine {
-			for i, v := range series {
-				total[i] += v
-			}
-			row.Lines = append(row.Lines, LineReview{Line: line, ReviewFigures: figures(series)})
+		lines := make([]string, 0, len(byLine))
+		for line := range byLine {
+			lines = append(lines, line)
 		}
-		sort.Slice(row.Lines, func(i, j int) bool { return order.before(row.Lines[i].Line, row.Lines[j].Line) })
-		row.ReviewFigures = figures(total)
-		copy(row.Trend[:], total[at(in.Month.AddMonths(-(TrendMonths-1))):])
+		sort.Slice(lines, func(i, j int) bool { return order.before(lines[i], lines[j]) })
+		for _, line := range lines { // in report order, so a refusal names the same line every time
+			sums := byLine[line]
+			series := make([]domain.Money, span)
+			for i, s := range sums {
+				v, ok := s.Total()
+				if !ok {
+					return nil, domain.Overflowf("客户 %s %s %s收入", c.ID, from.AddMonths(i), line)
+				}
+				series[i] = v
+				total[i].Add(v)
+			}
+			f, err := figures(series, "客户 "+c.ID+" "+line)
+			if err != nil {
+				return nil, err
+			}
+			row.Lines = append(row.Lines, LineReview{Line: line, ReviewFigures: f})
+		}
+		series := make([]domain.Money, span)
+		for i, s := range total {
+			v, ok := s.Total()
+			if !ok {
+				return nil, domain.Overflowf("客户 %s %s 各业务种类的收入", c.ID, from.AddMonths(i))
+			}
+			series[i] = v
+		}
+		var err error
+		if row.ReviewFigures, err = figures(series, "客户 "+c.ID); err != nil {
+			return nil, err
+		}
+		copy(row.Trend[:], series[at(in.Month.AddMonths(-(TrendMonths-1))):])
 		rows = append(rows, row)
 	}
 	sort.Slice(rows, func(i, j int) bool {
@@ -173,7 +220,7 @@ func Review(in ReviewInput) []ReviewRow {
 		}
 		return rows[i].Customer.ID < rows[j].Customer.ID
 	})
-	return rows
+	return rows, nil
 }
 
 // growth is (cur − base) / |base| in basis points, rounded half away from zero;

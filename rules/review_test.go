@@ -101,7 +101,7 @@ func TestReviewDiamond(t *testing.T) {
 			rev("Z", "2026-03", "包裹", 1_000_000), // not under review
 		},
 	}
-	rows := Review(in)
+	rows := mustReview(t, in)
 	want := []string{
 		"D: cur 89999 prev 0 ly 100000 ytd 89999 mom — yoy -10.00% lost false alert false", // a 10.001% fall shows as 10.00%: not flagged
 		"  代理金融: cur 89999 prev 0 ly 100000 ytd 89999 mom — yoy -10.00% lost false alert false",
@@ -142,7 +142,7 @@ func TestReviewGold(t *testing.T) {
 		"G: cur 0 prev 100 ly 200 ytd 100 mom -100.00% yoy -100.00% lost true alert true",
 		"  包裹: cur 0 prev 100 ly 200 ytd 100 mom -100.00% yoy -100.00% lost true alert true",
 	}
-	rows := Review(in)
+	rows := mustReview(t, in)
 	check(t, "gold review", reviewStr(rows), want)
 	// Trend is monthly, 2025-05 … 2026-04.
 	wantTrend := [12]domain.Money{0: 7, 8: 50, 9: 50, 10: 60, 11: -60}
@@ -157,11 +157,11 @@ func TestReviewThresholdIsConfigurable(t *testing.T) {
 		Customers: []domain.Customer{{ID: "A"}},
 		Revenue:   []domain.Revenue{rev("A", "2025-03", "包裹", 1000), rev("A", "2026-03", "包裹", 750)},
 	}
-	if got := Review(in); got[0].Alert {
+	if got := mustReview(t, in); got[0].Alert {
 		t.Errorf("a 25%% fall flagged against a 30%% threshold: %s", figuresStr(got[0].ReviewFigures))
 	}
 	in.DropAlert = 2499
-	if got := Review(in); !got[0].Alert {
+	if got := mustReview(t, in); !got[0].Alert {
 		t.Errorf("a 25%% fall not flagged against a 24.99%% threshold: %s", figuresStr(got[0].ReviewFigures))
 	}
 }
@@ -187,17 +187,17 @@ func TestReviewWithoutALoadedBase(t *testing.T) {
 	in := ReviewInput{Month: month("2026-06"), Window: 1, Customers: []domain.Customer{c}, DropAlert: 1000,
 		Revenue: []domain.Revenue{rev("A", "2026-06", "函件", 100*yuan), rev("A", "2026-05", "函件", 300*yuan)}}
 	in.Loaded = func(m domain.Month) bool { return m >= month("2026-01") } // loading began this January
-	r := Review(in)[0]
+	r := mustReview(t, in)[0]
 	if !r.NoLastYear || r.YoY != nil || r.Lost || r.Alert || r.NoPrevious || r.MoM == nil {
 		t.Errorf("last year never loaded: %+v", r.ReviewFigures)
 	}
 	in.Loaded = func(domain.Month) bool { return true } // loaded, and truly nothing last June
-	r = Review(in)[0]
+	r = mustReview(t, in)[0]
 	if r.NoLastYear || r.YoY != nil || r.LastYear != 0 {
 		t.Errorf("last year loaded with no revenue: %+v", r.ReviewFigures)
 	}
 	in.Loaded = func(m domain.Month) bool { return m != month("2026-05") }
-	if r := Review(in)[0]; !r.NoPrevious || r.MoM != nil {
+	if r := mustReview(t, in)[0]; !r.NoPrevious || r.MoM != nil {
 		t.Errorf("last month never loaded: %+v", r.ReviewFigures)
 	}
 }

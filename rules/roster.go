@@ -86,8 +86,21 @@ type RosterResult struct {
 	DevelopedTargets []DevelopedTarget // by staff id, then customer
 }
 
-// Roster builds the manager roster (第十一条(一), 第十二条(七)).
+// Roster is CheckedRoster for callers that cannot yet handle its error.
+//
+// Deprecated: use CheckedRoster; Roster panics with its refusal when a sum overflows.
 func Roster(in RosterInput) RosterResult {
+	r, err := CheckedRoster(in)
+	if err != nil {
+		panic(err)
+	}
+	return r
+}
+
+// CheckedRoster builds the manager roster (第十一条(一), 第十二条(七)). A
+// manager's or a centre's revenue beyond domain.Money refuses it
+// (domain.Overflowf), naming whose revenue was being added.
+func CheckedRoster(in RosterInput) (RosterResult, error) {
 	thisMonth := in.AsOf.Month()
 	r := RosterResult{NextMonth: thisMonth.AddMonths(1), LastMonth: thisMonth.AddMonths(-1)}
 	r.TargetsDue = in.AsOf.Time().Day() >= in.Config.TargetsDueDay
@@ -114,8 +127,17 @@ func Roster(in RosterInput) RosterResult {
 	}
 
 	type centreManager struct{ centre, staff string }
-	centreTotal := map[string]domain.Money{}
-	held := map[centreManager]domain.Money{}
+	centreTotal := map[string]*domain.Sum{}
+	held := map[centreManager]*domain.Sum{}
+	primarySum, assistingSum := map[string]*domain.Sum{}, map[string]*domain.Sum{}
+	add := func(m map[string]*domain.Sum, k string, v domain.Money) {
+		s := m[k]
+		if s == nil {
+			s = &domain.Sum{}
+			m[k] = s
+		}
+		s.Add(v)
+	}
 	customers := append([]domain.Customer(nil), in.Customers...)
 	sort.Slice(customers, func(i, j int) bool { return customers[i].ID < customers[j].ID })
 	for _, c := range customers {
@@ -137,17 +159,21 @@ func Roster(in RosterInput) RosterResult {
 		if primary != "" {
 			mr := row(primary)
 			mr.Primary = append(mr.Primary, c.ID)
-			mr.PrimaryRevenue += amount
+			add(primarySum, primary, amount)
 		}
 		if assisting != "" {
 			mr := row(assisting)
 			mr.Assisting = append(mr.Assisting, c.ID)
-			mr.AssistingRevenue += amount
+			add(assistingSum, assisting, amount)
 		}
 		if centre := in.Responsible[c.ID]; centre != "" {
-			centreTotal[centre] += amount
+			add(centreTotal, centre, amount)
 			if primary != "" {
-				held[centreManager{centre, primary}] += amount
+				k := centreManager{centre, primary}
+				if held[k] == nil {
+					held[k] = &domain.Sum{}
+				}
+				held[k].Add(amount)
 			}
 		}
 		for _, role := range []struct {
@@ -170,8 +196,40 @@ func Roster(in RosterInput) RosterResult {
 	byManagerThenCustomer(r.Departed)
 	byManagerThenCustomer(r.UnknownManagers)
 
-	for k, amount := range held {
-		total := centreTotal[k.centre]
+	// Totals are checked in sorted order, so a refusal names the same manager or centre every time.
+	for _, staff := range sortedKeys(primarySum) {
+		var ok bool
+		if rows[staff].PrimaryRevenue, ok = primarySum[staff].Total(); !ok {
+			return RosterResult{}, domain.Overflowf("客户经理 %s 主维护客户的收入", staff)
+		}
+	}
+	for _, staff := range sortedKeys(assistingSum) {
+		var ok bool
+		if rows[staff].AssistingRevenue, ok = assistingSum[staff].Total(); !ok {
+			return RosterResult{}, domain.Overflowf("客户经理 %s 辅助客户的收入", staff)
+		}
+	}
+	centreRevenue := make(map[string]domain.Money, len(centreTotal))
+	for _, centre := range sortedKeys(centreTotal) {
+		var ok bool
+		if centreRevenue[centre], ok = centreTotal[centre].Total(); !ok {
+			return RosterResult{}, domain.Overflowf("负责单位 %s 的客户收入", centre)
+		}
+	}
+	heldKeys := make([]centreManager, 0, len(held))
+	for k := range held {
+		heldKeys = append(heldKeys, k)
+	}
+	sort.Slice(heldKeys, func(i, j int) bool {
+		a, b := heldKeys[i], heldKeys[j]
+		return a.centre < b.centre || (a.centre == b.centre && a.staff < b.staff)
+	})
+	for _, k := range heldKeys {
+		amount, ok := held[k].Total()
+		if !ok {
+			return RosterResult{}, domain.Overflowf("客户经理 %s 在负责单位 %s 主维护客户的收入", k.staff, k.centre)
+		}
+		total := centreRevenue[k.centre]
 		if total <= 0 || !exceedsShare(amount, total, in.Config.ShareAlert) {
 			continue
 		}
@@ -200,7 +258,16 @@ func Roster(in RosterInput) RosterResult {
 		r.Managers = append(r.Managers, *mr)
 	}
 	sort.Slice(r.Managers, func(i, j int) bool { return r.Managers[i].Manager.StaffID < r.Managers[j].Manager.StaffID })
-	return r
+	return r, nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // exceedsShare is amount / total > share, compared exactly (total > 0).

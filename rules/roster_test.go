@@ -59,7 +59,7 @@ func rosterInput(asOf string) RosterInput {
 }
 
 func TestRoster(t *testing.T) {
-	r := Roster(rosterInput("2026-06-25"))
+	r := mustRoster(t, rosterInput("2026-06-25"))
 	var got []string
 	for _, m := range r.Managers {
 		got = append(got, fmt.Sprintf("%s %s known=%v primary=%v %d assisting=%v %d targets next=%d last=%d developed=%d",
@@ -115,7 +115,7 @@ func TestRoster(t *testing.T) {
 }
 
 func TestRosterTargetsNotYetDue(t *testing.T) {
-	r := Roster(rosterInput("2026-06-24"))
+	r := mustRoster(t, rosterInput("2026-06-24"))
 	if r.TargetsDue || r.NoTargets != nil {
 		t.Errorf("on the 24th: due %v, missing %v; want not due", r.TargetsDue, r.NoTargets)
 	}

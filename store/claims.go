@@ -40,20 +40,20 @@ func (s *Store) CustomerRevenue(ctx context.Context, from, to domain.Month) (map
 	rows, err := s.db.QueryxContext(ctx, `SELECT customer_id, SUM(amount) FROM revenue
 		WHERE month BETWEEN ? AND ? GROUP BY customer_id`, int64(from), int64(to))
 	if err != nil {
-		return nil, fmt.Errorf("汇总客户收入: %w", err)
+		return nil, sumFailed(err, "汇总客户收入", "各客户 %s 至 %s 的收入", from, to)
 	}
 	defer rows.Close()
 	out := map[string]domain.Money{}
 	for rows.Next() {
 		var id string
-		var sum int64
+		var sum fenSum
 		if err := rows.Scan(&id, &sum); err != nil {
-			return nil, fmt.Errorf("汇总客户收入: %w", err)
+			return nil, sumFailed(err, "汇总客户收入", "客户 %s %s 至 %s 的收入", id, from, to)
 		}
 		out[id] = domain.Money(sum)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("汇总客户收入: %w", err)
+		return nil, sumFailed(err, "汇总客户收入", "各客户 %s 至 %s 的收入", from, to)
 	}
 	return out, nil
 }

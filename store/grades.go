@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"sort"
 	"strings"
 	"sync"
 
@@ -20,7 +21,7 @@ const gradingRevenueSQL = `SELECT month, customer_id, SUM(amount) FROM revenue
 
 // gradingSums is one customer's revenue in the two ranges grading compares.
 type gradingSums struct {
-	cum, prev       domain.Money
+	cum, prev       domain.Sum
 	hasCum, hasPrev bool
 }
 
@@ -55,6 +56,11 @@ func (s *Store) GradingRevenue(ctx context.Context, cur, prev domain.MonthSpan) 
 		}()
 	}
 	wg.Wait()
+	for _, err := range errs {
+		if domain.KindOf(err) == domain.ERefused { // a sum beyond int64: the refusal names it
+			return nil, nil, err
+		}
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, nil, fmt.Errorf("汇总分级收入: %w", err)
 	}
@@ -66,19 +72,31 @@ func (s *Store) GradingRevenue(ctx context.Context, cur, prev domain.MonthSpan) 
 				all[id] = p
 				continue
 			}
-			a.cum += p.cum
-			a.prev += p.prev
+			a.cum.Merge(p.cum)
+			a.prev.Merge(p.prev)
 			a.hasCum = a.hasCum || p.hasCum
 			a.hasPrev = a.hasPrev || p.hasPrev
 		}
 	}
 	cum, prevCum = make(map[string]domain.Money, len(all)), make(map[string]domain.Money, len(all))
-	for id, a := range all {
+	// In id order, so a refusal names the same customer every time.
+	ids := make([]string, 0, len(all))
+	for id := range all {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		a := all[id]
+		var ok bool
 		if a.hasCum {
-			cum[id] = a.cum
+			if cum[id], ok = a.cum.Total(); !ok {
+				return nil, nil, domain.Overflowf("客户 %s %s 至 %s 的累计收入", id, cur.From, cur.To)
+			}
 		}
 		if a.hasPrev {
-			prevCum[id] = a.prev
+			if prevCum[id], ok = a.prev.Total(); !ok {
+				return nil, nil, domain.Overflowf("客户 %s %s 至 %s 的累计收入", id, prev.From, prev.To)
+			}
 		}
 	}
 	return cum, prevCum, nil
@@ -93,18 +111,18 @@ func (s *Store) gradingScan(ctx context.Context, r gradingRanges, from, to domai
 	defer release()
 	rows, err := conn.QueryContext(ctx, gradingRevenueSQL, int64(from), int64(to))
 	if err != nil {
-		return nil, err
+		return nil, sumFailed(err, "汇总分级收入", "各客户每月的收入（%s 至 %s）", from, to)
 	}
 	defer rows.Close()
 	acc := map[string]*gradingSums{}
 	var (
 		month  int64
 		id     sql.RawBytes // reused buffer: one string per customer, not per row
-		amount int64
+		amount fenSum
 	)
 	for rows.Next() {
 		if err := rows.Scan(&month, &id, &amount); err != nil {
-			return nil, err
+			return nil, sumFailed(err, "汇总分级收入", "客户 %s %s 的收入", string(id), domain.Month(month))
 		}
 		a := acc[string(id)]
 		if a == nil {
@@ -113,15 +131,18 @@ func (s *Store) gradingScan(ctx context.Context, r gradingRanges, from, to domai
 		}
 		m := domain.Month(month)
 		if m >= r.curFrom && m <= r.curTo {
-			a.cum += domain.Money(amount)
+			a.cum.Add(domain.Money(amount))
 			a.hasCum = true
 		}
 		if m >= r.prevFrom && m <= r.prevTo {
-			a.prev += domain.Money(amount)
+			a.prev.Add(domain.Money(amount))
 			a.hasPrev = true
 		}
 	}
-	return acc, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, sumFailed(err, "汇总分级收入", "各客户每月的收入（%s 至 %s）", from, to)
+	}
+	return acc, nil
 }
 
 // scanConn is a connection for one long read. On SQLite its page cache is
@@ -238,11 +259,17 @@ func (s *Store) LineRevenue(ctx context.Context, customers []string, from, to do
 		for _, c := range chunk {
 			args = append(args, c)
 		}
-		var part []domain.Revenue
-		if err := s.db.SelectContext(ctx, &part, lineRevenueSQL(len(months), len(chunk)), args...); err != nil {
-			return nil, fmt.Errorf("读取客户收入: %w", err)
+		var part []struct {
+			domain.Revenue
+			Amount fenSum `db:"amount"` // a SUM: beyond int64 is a refusal, not a wrapped number
 		}
-		out = append(out, part...)
+		if err := s.db.SelectContext(ctx, &part, lineRevenueSQL(len(months), len(chunk)), args...); err != nil {
+			return nil, sumFailed(err, "读取客户收入", "所选 %d 户客户每月各业务种类的收入（%s 至 %s）", len(customers), from, to)
+		}
+		for _, r := range part {
+			r.Revenue.Amount = domain.Money(r.Amount)
+			out = append(out, r.Revenue)
+		}
 	}
 	return out, nil
 }

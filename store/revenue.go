@@ -392,9 +392,13 @@ func (t *Tx) RevenueBefore(pairs []domain.MonthLine) ([]RevenueImpact, error) {
 	out := make([]RevenueImpact, len(pairs))
 	for i, p := range pairs {
 		out[i] = RevenueImpact{Month: p.Month, Line: p.Line}
-		var n, sum, abs int64
+		var n int64
+		var sum, abs fenSum
 		err := t.tx.QueryRowContext(t.ctx, `SELECT COUNT(*), COALESCE(SUM(amount), 0), COALESCE(SUM(ABS(amount)), 0)
 			FROM revenue WHERE month = ? AND business_line = ? AND file_id < ?`, int64(p.Month), p.Line, t.fileID).Scan(&n, &sum, &abs)
+		if sumOverflowed(err) {
+			return nil, domain.Overflowf("已存的 %s %s收入", p.Month, p.Line)
+		}
 		if err != nil {
 			return nil, wrap(err, "统计收入变化")
 		}
