@@ -38,7 +38,10 @@ func BenchmarkRosterAtScale(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		r := rules.Roster(in)
+		r, err := rules.Roster(in)
+		if err != nil {
+			b.Fatal(err)
+		}
 		book, err := Roster(testMeta, r, in.Revenue, names)
 		if err != nil {
 			b.Fatal(err)

@@ -67,7 +67,7 @@ func TestRosterGolden(t *testing.T) {
 		return domain.Customer{ID: id, Name: goldenNames.Customers[id], Category: domain.Comprehensive, Status: st, Territory: territory, ManagerA: a, ManagerB: b}
 	}
 	revenue := map[string]domain.Money{"C1": 60_000_00, "C2": 10_000_00, "C3": 30_000_00, "C4": 5_000_50, "C5": -1_00, "C7": 100_000_00}
-	r := rules.Roster(rules.RosterInput{
+	r, err := rules.Roster(rules.RosterInput{
 		AsOf: goldenDay("2026-07-26"),
 		Managers: []domain.Manager{
 			{StaffID: "M1", Name: "张三", Unit: "D01", Status: domain.Active},
@@ -94,6 +94,10 @@ func TestRosterGolden(t *testing.T) {
 		},
 		Config: rules.RosterConfig{ShareAlert: 3000, TargetsDueDay: 25},
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
 	b, err := Roster(testMeta, r, revenue, goldenNames)
 	if err != nil {
 		t.Fatal(err)

@@ -11,7 +11,7 @@ import (
 
 func mustReview(t *testing.T, in ReviewInput) []ReviewRow {
 	t.Helper()
-	rows, err := CheckedReview(in)
+	rows, err := Review(in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -20,7 +20,7 @@ func mustReview(t *testing.T, in ReviewInput) []ReviewRow {
 
 func mustRoster(t *testing.T, in RosterInput) RosterResult {
 	t.Helper()
-	r, err := CheckedRoster(in)
+	r, err := Roster(in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,17 +66,17 @@ func TestReviewRefusesASumBeyondInt64(t *testing.T) {
 
 	// One month of one line beyond int64.
 	in.Revenue = maxRows(c.ID, "函件", m, 9224)
-	_, err := CheckedReview(in)
+	_, err := Review(in)
 	wantOverflow(t, err, "客户 KH0000001 2026-03 函件收入")
 
 	// Each line fits; their total for the month does not.
 	in.Revenue = append(maxRows(c.ID, "函件", m, 5000), maxRows(c.ID, "包裹", m, 5000)...)
-	_, err = CheckedReview(in)
+	_, err = Review(in)
 	wantOverflow(t, err, "客户 KH0000001 2026-03 各业务种类的收入")
 
 	// Each month fits; the year to date does not.
 	in.Revenue = append(maxRows(c.ID, "函件", month("2026-02"), 5000), maxRows(c.ID, "函件", m, 5000)...)
-	_, err = CheckedReview(in)
+	_, err = Review(in)
 	wantOverflow(t, err, "客户 KH0000001 函件 2026-01 至 2026-03 的年累计收入")
 
 	// A refund that brings the month back is exact, whatever the order of the rows.
@@ -86,13 +86,6 @@ func TestReviewRefusesASumBeyondInt64(t *testing.T) {
 		t.Errorf("本期 %s, want %s", rows[0].Current.Yuan(), (224 * domain.MaxAmount).Yuan())
 	}
 
-	// The deprecated form refuses by panicking with the same refusal, never by wrapping.
-	in.Revenue = maxRows(c.ID, "函件", m, 9224)
-	defer func() {
-		err, _ := recover().(error)
-		wantOverflow(t, err, "KH0000001")
-	}()
-	Review(in)
 }
 
 func TestRosterRefusesASumBeyondInt64(t *testing.T) {
@@ -136,7 +129,7 @@ func TestRosterRefusesASumBeyondInt64(t *testing.T) {
 			map[string]string{"KH1": "D1", "KH2": "D1", "KH3": "D1", "KH4": "D2"}, "客户经理 M1 在负责单位 D1 主维护客户的收入"},
 	} {
 		in.Customers, in.Revenue, in.Responsible = c.customers, c.revenue, c.responsible
-		_, err := CheckedRoster(in)
+		_, err := Roster(in)
 		if err == nil {
 			t.Errorf("%s: no refusal", c.name)
 			continue

@@ -77,22 +77,11 @@ type ReviewRow struct {
 	Trend [TrendMonths]domain.Money // monthly totals, Month-11 … Month
 }
 
-// Review is CheckedReview for callers that cannot yet handle its error.
-//
-// Deprecated: use CheckedReview; Review panics with its refusal when a sum overflows.
-func Review(in ReviewInput) []ReviewRow {
-	rows, err := CheckedReview(in)
-	if err != nil {
-		panic(err)
-	}
-	return rows
-}
-
-// CheckedReview computes a review pack (第九条(三)(四)). Every customer under
+// Review computes a review pack (第九条(三)(四)). Every customer under
 // review gets a row, revenue or not; rows come by 本期 descending, then
 // customer id. A sum beyond domain.Money refuses it (domain.Overflowf), naming
 // the customer and what was being added.
-func CheckedReview(in ReviewInput) ([]ReviewRow, error) {
+func Review(in ReviewInput) ([]ReviewRow, error) {
 	if in.Window < 1 || in.Window > 12 {
 		panic(fmt.Sprintf("rules.Review: window of %d months", in.Window))
 	}

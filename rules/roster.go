@@ -86,21 +86,10 @@ type RosterResult struct {
 	DevelopedTargets []DevelopedTarget // by staff id, then customer
 }
 
-// Roster is CheckedRoster for callers that cannot yet handle its error.
-//
-// Deprecated: use CheckedRoster; Roster panics with its refusal when a sum overflows.
-func Roster(in RosterInput) RosterResult {
-	r, err := CheckedRoster(in)
-	if err != nil {
-		panic(err)
-	}
-	return r
-}
-
-// CheckedRoster builds the manager roster (第十一条(一), 第十二条(七)). A
+// Roster builds the manager roster (第十一条(一), 第十二条(七)). A
 // manager's or a centre's revenue beyond domain.Money refuses it
 // (domain.Overflowf), naming whose revenue was being added.
-func CheckedRoster(in RosterInput) (RosterResult, error) {
+func Roster(in RosterInput) (RosterResult, error) {
 	thisMonth := in.AsOf.Month()
 	r := RosterResult{NextMonth: thisMonth.AddMonths(1), LastMonth: thisMonth.AddMonths(-1)}
 	r.TargetsDue = in.AsOf.Time().Day() >= in.Config.TargetsDueDay

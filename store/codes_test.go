@@ -123,7 +123,7 @@ func TestGenSampleHasNoCodeProblems(t *testing.T) {
 				}))
 			}
 		}
-		n, err := s.RevenueCount(ctx)
+		n, err := storetest.RevenueCount(ctx, s)
 		must(t, err)
 		if n == 0 {
 			t.Fatal("no revenue loaded")

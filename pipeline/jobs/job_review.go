@@ -90,10 +90,13 @@ func reviewJob(name string, tier domain.Tier, window int, centres []domain.UnitK
 		for _, p := range pairs {
 			loaded[p.Month] = true
 		}
-		rows := rules.Review(rules.ReviewInput{
+		rows, err := rules.Review(rules.ReviewInput{
 			Month: m, Window: window, Customers: customers, Revenue: revenue, Lines: a.Cfg.BusinessLines, DropAlert: drop,
 			Loaded: func(m domain.Month) bool { return loaded[m] },
 		})
+		if err != nil {
+			return err
+		}
 		units, err := a.Store.Units(ctx)
 		if err != nil {
 			return err

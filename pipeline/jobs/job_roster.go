@@ -70,7 +70,7 @@ func runRoster(ctx context.Context, a *core.App, period string, asOf domain.Date
 	if err != nil {
 		return err
 	}
-	r := rules.Roster(rules.RosterInput{
+	r, err := rules.Roster(rules.RosterInput{
 		AsOf: ruleAsOf, Managers: managers, Customers: customers, Revenue: revenue, Responsible: centres,
 		Targets: targets, Claims: claims,
 		Config: rules.RosterConfig{
@@ -78,6 +78,9 @@ func runRoster(ctx context.Context, a *core.App, period string, asOf domain.Date
 			TargetsDueDay: a.Cfg.Roster.TargetsDueDay,
 		},
 	})
+	if err != nil {
+		return err
+	}
 
 	meta := reportMeta(a, ctx, out,
 		[2]string{"集中度（roster.concentration_percent）", fmt.Sprintf("主维护收入占负责单位收入超过 %d%%", a.Cfg.Roster.ConcentrationPct)},
