@@ -62,6 +62,11 @@ type Ingest struct {
 	MaxErrorsListed int      `yaml:"max_errors_listed"`    // rows listed in one error workbook
 	MaxFileMB       int      `yaml:"max_file_mb"`          // a larger file is rejected unread
 	ShrinkAlertPct  int      `yaml:"shrink_alert_percent"` // a revenue file removing more of a (month, line) is rejected as 疑似不完整
+	// IncompleteWait is how long a file that ends mid-row (a CSV without a line end
+	// after its last row, a workbook without its end) waits for the rest, unchanged, before it is read as it is.
+	IncompleteWait Duration `yaml:"incomplete_wait"`
+	// WatchLoaded is how long after its load a file in processed/ is watched: one that changes is loaded again whole.
+	WatchLoaded Duration `yaml:"watch_loaded"`
 }
 
 type Grading struct {
@@ -163,7 +168,8 @@ func Default(jobs ...JobKeys) Config {
 		Timezone:      "Asia/Shanghai",
 		DB:            DB{SQLitePath: "var/kam.db"},
 		Paths:         Paths{Inbox: "var/inbox", Processed: "var/processed", Rejected: "var/rejected", Reports: "var/reports"},
-		Ingest:        Ingest{QuietPeriod: Duration{Duration: 2 * time.Second}, MaxErrorsListed: 100000, MaxFileMB: 200, ShrinkAlertPct: 50},
+		Ingest:        Ingest{QuietPeriod: Duration{Duration: 2 * time.Second}, MaxErrorsListed: 100000, MaxFileMB: 200, ShrinkAlertPct: 50,
+			IncompleteWait: Duration{Duration: 10 * time.Minute}, WatchLoaded: Duration{Duration: 24 * time.Hour}},
 		BusinessLines: append([]string(nil), domain.DefaultBusinessLines...),
 		Grading: Grading{
 			Thresholds: []string{"5000000", "1000000", "600000", "300000", "150000", "80000", "30000", "0"},
@@ -327,6 +333,12 @@ func (c *Config) Validate() error {
 	}
 	if filepath.Clean(c.Paths.Inbox) == filepath.Clean(c.Paths.Processed) || filepath.Clean(c.Paths.Inbox) == filepath.Clean(c.Paths.Rejected) {
 		return bad("paths", "收件目录不能与 processed/rejected 相同")
+	}
+	if err := c.Ingest.IncompleteWait.check("ingest.incomplete_wait"); err != nil {
+		return err
+	}
+	if err := c.Ingest.WatchLoaded.check("ingest.watch_loaded"); err != nil {
+		return err
 	}
 	if err := c.Ingest.QuietPeriod.check("ingest.quiet_period"); err != nil {
 		return err

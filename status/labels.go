@@ -36,6 +36,7 @@ var fileOutcomes = map[store.FileOutcome]string{
 	store.FileLoaded:    "已导入",
 	store.FileRejected:  "已退回",
 	store.FileDuplicate: "重复",
+	store.FileReplaced:  "已被替换",
 }
 
 // taskTitles names the scheduled tasks that are not jobs, by the schedule's

@@ -22,6 +22,9 @@ const (
 	FileLoaded    FileOutcome = "loaded"
 	FileRejected  FileOutcome = "rejected"
 	FileDuplicate FileOutcome = "duplicate"
+	// FileReplaced is a file once loaded whose data later files have replaced
+	// (or that changed after its load and was loaded again): its bytes may load again (SPEC §3.3).
+	FileReplaced FileOutcome = "replaced"
 )
 
 // FileRecord is one file seen in the inbox.

@@ -344,12 +344,19 @@ func printScan(w io.Writer, res ingest.ScanResult) {
 		switch f.Outcome {
 		case ingest.OutcomeLoaded:
 			fmt.Fprintf(w, "已导入  %s %s %9d 行  %s\n", name, pad(domain.KindLabels[f.Kind], 8), f.Rows, f.Duration.Round(time.Millisecond))
+			if f.Note != "" {
+				fmt.Fprintf(w, "        %s\n", f.Note)
+			}
 		case ingest.OutcomeRejected:
 			fmt.Fprintf(w, "已退回  %s %d 处错误，见 %s.errors.xlsx\n", name, f.Errors, f.MovedTo)
 		case ingest.OutcomeDuplicate:
 			fmt.Fprintf(w, "重复    %s %s\n", name, f.Reason)
 		case ingest.OutcomeWaiting:
-			fmt.Fprintf(w, "等待    %s 仍在写入，下次扫描再处理\n", name)
+			why := "仍在写入或复制未完成，下次扫描再处理"
+			if f.Reason != "" {
+				why = f.Reason
+			}
+			fmt.Fprintf(w, "等待    %s %s\n", name, why)
 		}
 	}
 	fmt.Fprintf(w, "导入 %d 个，退回 %d 个，重复 %d 个，等待 %d 个（%s）\n",

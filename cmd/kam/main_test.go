@@ -74,7 +74,7 @@ func TestIngestExitsOneOnlyWhenItCannotWork(t *testing.T) {
 	if code, out := kam(t, "ingest"); code != 0 {
 		t.Fatalf("empty inbox: exit %d\n%s", code, out)
 	}
-	os.WriteFile("var/inbox/junk.txt", []byte("not an extract"), 0o644)
+	os.WriteFile("var/inbox/junk.txt", []byte("not an extract\n"), 0o644) // whole: a text that ends mid-line would wait for the rest
 	if code, out := kam(t, "ingest"); code != 0 || !strings.Contains(out, "退回 1 个") {
 		t.Fatalf("a bad file is handled, not a failure: exit %d\n%s", code, out)
 	}

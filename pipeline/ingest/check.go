@@ -71,8 +71,15 @@ func checkFile(a *core.App, ctx context.Context, path string, refs *store.RefSna
 		return res, domain.Failed(err, "查询已导入的文件")
 	}
 	if found && prev.Outcome == store.FileLoaded {
-		res.Outcome, res.Reason = OutcomeDuplicate, "与已导入的 "+prev.Name+" 完全相同，不会再次导入"
-		return res, nil
+		holds, err := a.Store.StillHolds(ctx, prev)
+		if err != nil {
+			return res, domain.Failed(err, "查询已导入的文件")
+		}
+		if holds {
+			res.Outcome, res.Reason = OutcomeDuplicate, "与已导入的 "+prev.Name+" 完全相同，不会再次导入"
+			return res, nil
+		}
+		c.replaces = &prev // loading it again would undo the files that replaced its data
 	}
 	rec := store.FileRecord{Name: name, SHA256: c.sha, Size: c.size, Kind: c.kind, StartedAt: a.Clock().UTC(), Confirmed: c.confirmed}
 	v := loadFile(a, ctx, c, x, refs, &rec, time.Now(), nil, true)

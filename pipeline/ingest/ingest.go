@@ -56,6 +56,8 @@ type FileResult struct {
 	Unit      string                // the unit whose inbox folder it came from
 	Confirmed bool                  // from 确认替换/: loaded past the shrink guard
 	Impacts   []store.RevenueImpact // a revenue file's rows and amounts before → after, per (month, line)
+	// Note says what else happened to the file: loaded again after a change, or a re-drop that undid later files.
+	Note string
 	recordID  int64
 	// ErrorBook is the rejected file's error workbook (its name shortened when the file's own is too long to take ".errors.xlsx"), "" if it could not be written.
 	ErrorBook string
@@ -98,6 +100,17 @@ type candidate struct {
 	openErr   *loaders.FileError
 	unit      string // from inbox/<单位编码>/
 	confirmed bool   // from inbox/确认替换/
+	// info is the file as it was before kam read it: if the path names another
+	// file, or this one with another size or time, before the commit, the
+	// version kam read may never have existed whole, and nothing is kept (SPEC §3.3).
+	info os.FileInfo
+	gone bool // moved away or renamed before kam could read it
+	// replaces is the loaded record of the same bytes whose data later files
+	// replaced: loading them again undoes those files (a re-dropped original).
+	replaces *store.FileRecord
+	// reload is the loaded record of a file in processed/ that changed after
+	// its load (a copy that went on): it loads again whole from there.
+	reload *store.FileRecord
 }
 
 // loadsBefore is SPEC §3's load order, then the file name.
@@ -137,6 +150,11 @@ func Scan(ctx context.Context, a *core.App) (_ ScanResult, err error) {
 	if err != nil {
 		return res, err
 	}
+	changed, moving, err := changedSinceLoad(a, ctx)
+	if err != nil {
+		return res, err
+	}
+	settled, waiting = append(settled, changed...), append(waiting, moving...)
 	for _, name := range waiting {
 		res.Files = append(res.Files, FileResult{Name: name, Outcome: OutcomeWaiting})
 		a.Log.Info().Str("file", name).Str("outcome", OutcomeWaiting).Msg("文件仍在写入，留待下次扫描")
@@ -151,9 +169,9 @@ func Scan(ctx context.Context, a *core.App) (_ ScanResult, err error) {
 	}()
 	for _, f := range settled {
 		c, x := openCandidate(a, f.path)
-		c.unit, c.confirmed = f.unit, f.confirmed
+		c.unit, c.confirmed, c.reload = f.unit, f.confirmed, f.reload
 		switch {
-		case c.openErr != nil:
+		case c.openErr != nil || c.gone:
 		default:
 			c.kind, c.extract = x.Kind(), x
 			if held == nil || loadsBefore(c, held) < 0 {
@@ -203,8 +221,16 @@ func Scan(ctx context.Context, a *core.App) (_ ScanResult, err error) {
 // the file's reason to be rejected, never the scan's: a file that cannot be
 // read must not keep the files after it from loading.
 func openCandidate(a *core.App, path string) (*candidate, *loaders.Extract) {
+	info, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return &candidate{path: path, gone: true}, nil
+	}
 	sha, size, err := hashFile(path)
-	c := &candidate{path: path, sha: sha, size: size}
+	c := &candidate{path: path, sha: sha, size: size, info: info}
+	if errors.Is(err, fs.ErrNotExist) {
+		c.gone = true
+		return c, nil
+	}
 	if err != nil {
 		c.sha = unreadableSHA(path, err)
 		c.openErr = &loaders.FileError{Reason: "无法读取文件：" + err.Error()}
@@ -277,6 +303,7 @@ type inboxFile struct {
 	path      string
 	unit      string // dropped in inbox/<单位编码>/
 	confirmed bool   // dropped in inbox/确认替换/
+	reload    *store.FileRecord // a file of processed/ that changed after this load of it
 }
 
 // ConfirmFolder is the inbox folder whose revenue files load past the shrink guard (SPEC §3.2).
@@ -401,6 +428,10 @@ func settledFiles(a *core.App, ctx context.Context) (settled []inboxFile, waitin
 			continue // vanished meanwhile: not ours any more
 		}
 		if a.Clock().Sub(info.ModTime()) >= quiet { // a modification time ahead of the clock counts as recent
+			if arriving(a, f.path, info) {
+				waiting = append(waiting, filepath.Base(f.path))
+				continue
+			}
 			settled = append(settled, f)
 			continue
 		}
@@ -421,7 +452,7 @@ func settledFiles(a *core.App, ctx context.Context) (settled []inboxFile, waitin
 			if err != nil {
 				continue
 			}
-			if info.Size() == r.size && info.ModTime().Equal(r.mtime) {
+			if info.Size() == r.size && info.ModTime().Equal(r.mtime) && !arriving(a, r.f.path, info) {
 				settled = append(settled, r.f)
 			} else {
 				waiting = append(waiting, filepath.Base(r.f.path))
@@ -432,6 +463,84 @@ func settledFiles(a *core.App, ctx context.Context) (settled []inboxFile, waitin
 	return settled, waiting, nil
 }
 
+// arriving says a settled file still looks cut short — a CSV that ends inside
+// a row (no line end after its last row), a workbook without the end of its
+// zip, an empty file — and has not yet stood still for ingest.incomplete_wait:
+// it is a copy that paused, and waits like a growing file (SPEC §3.3).
+func arriving(a *core.App, path string, info os.FileInfo) bool {
+	wait := a.Cfg.Ingest.IncompleteWait.Duration
+	if wait <= 0 || a.Clock().Sub(info.ModTime()) >= wait || !endsMidway(path, info.Size()) {
+		return false
+	}
+	a.Log.Info().Str("file", filepath.Base(path)).Msg("文件看起来还没有复制完（末行不完整或工作簿不完整），等待复制完成")
+	return true
+}
+
+// endsMidway reads the end of a file: a text file whose last byte is not a
+// line end, a workbook (zip) whose end record is missing, or nothing at all.
+func endsMidway(path string, size int64) bool {
+	if size == 0 {
+		return true
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return false // the load says what is wrong with it
+	}
+	defer f.Close()
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".csv", ".txt", ".tsv":
+		var last [1]byte
+		if _, err := f.ReadAt(last[:], size-1); err != nil {
+			return false
+		}
+		return last[0] != '\n' && last[0] != '\r'
+	case ".xlsx", ".xlsm":
+		// The end of central directory record sits in the last 22 bytes, or before a comment of up to 64 KiB.
+		n := min(size, 22+1<<16)
+		tail := make([]byte, n)
+		if _, err := f.ReadAt(tail, size-n); err != nil {
+			return false
+		}
+		return !bytes.Contains(tail, []byte("PK\x05\x06"))
+	}
+	return false
+}
+
+// changedSinceLoad finds the files of processed/ loaded within
+// ingest.watch_loaded that have changed since (a copy that paused past the
+// quiet period, then went on into the file kam had moved): each is loaded
+// again whole where it is, or waits while it still moves.
+func changedSinceLoad(a *core.App, ctx context.Context) (changed []inboxFile, moving []string, err error) {
+	watch := a.Cfg.Ingest.WatchLoaded.Duration
+	if watch <= 0 {
+		return nil, nil, nil
+	}
+	recs, err := a.Store.LoadedSince(ctx, a.Clock().Add(-watch))
+	if err != nil {
+		return nil, nil, err
+	}
+	for i := range recs {
+		rec := &recs[i]
+		info, err := os.Stat(rec.StoredAs)
+		if err != nil || !info.Mode().IsRegular() {
+			continue // moved away by someone: nothing of it to keep in step
+		}
+		if info.Size() == rec.Size && !info.ModTime().After(rec.StartedAt) {
+			continue
+		}
+		if sha, _, err := hashFile(rec.StoredAs); err != nil || sha == rec.SHA256 {
+			continue // touched, not changed
+		}
+		if a.Clock().Sub(info.ModTime()) < a.Cfg.Ingest.QuietPeriod.Duration || arriving(a, rec.StoredAs, info) {
+			moving = append(moving, filepath.Base(rec.StoredAs))
+			continue
+		}
+		a.Log.Warn().Str("file", rec.Name).Str("stored_as", rec.StoredAs).Msg("已导入的文件之后又有变化，将按现在的内容重新导入")
+		changed = append(changed, inboxFile{path: rec.StoredAs, unit: rec.Unit, confirmed: rec.Confirmed, reload: rec})
+	}
+	return changed, moving, nil
+}
+
 // ingestFile loads one file in one transaction, or rejects it whole.
 func ingestFile(a *core.App, ctx context.Context, c *candidate, refs *store.RefSnapshot, scanID int64) (FileResult, error) {
 	start := time.Now()
@@ -440,13 +549,28 @@ func ingestFile(a *core.App, ctx context.Context, c *candidate, refs *store.RefS
 	rec := store.FileRecord{Name: name, SHA256: c.sha, Size: c.size, Kind: c.kind, StartedAt: a.Clock().UTC(), ScanID: scanID,
 		Unit: c.unit, Confirmed: c.confirmed}
 	log := a.Log.With().Str("file", name).Str("kind", string(c.kind)).Logger()
+	if c.gone {
+		return skipped(a, fr, "扫描期间文件被移走或改名，本次跳过")
+	}
 
 	prev, found, err := a.Store.FileBySHA(ctx, c.sha)
 	if err != nil {
 		return fr, err
 	}
 	if found && prev.Outcome == store.FileLoaded {
-		return duplicate(a, ctx, c, rec, fr, prev.Name, start)
+		holds, err := a.Store.StillHolds(ctx, prev)
+		if err != nil {
+			return fr, err
+		}
+		if holds {
+			return duplicate(a, ctx, c, rec, fr, prev.Name, start)
+		}
+		// The same bytes, but later files have replaced what they loaded: dropping them again undoes those files.
+		c.replaces = &prev
+		fr.Note = "与已导入的 " + prev.Name + " 内容相同，但其数据已被后来导入的文件替换：现按此文件重新导入（撤销更正）"
+	}
+	if c.reload != nil {
+		fr.Note = "此文件在上次导入后又有变化（当时复制尚未完成？）：已按现在的完整内容重新导入"
 	}
 
 	fe, x := c.openErr, c.extract
@@ -472,6 +596,8 @@ func ingestFile(a *core.App, ctx context.Context, c *candidate, refs *store.RefS
 	result, impacts, shrunk, err := v.result, v.impacts, v.shrunk, v.err
 	fr.Rows = result.Rows
 	switch {
+	case errors.Is(err, errChanged):
+		return skipped(a, fr, "读取期间文件被改动或替换，没有导入；下次扫描会重新整体读取")
 	case errors.Is(err, store.ErrAlreadyLoaded):
 		return duplicate(a, ctx, c, rec, fr, "（另一进程刚导入的同一文件）", start) // lost the race to another instance
 	case errors.Is(err, errRejected):
@@ -488,8 +614,19 @@ func ingestFile(a *core.App, ctx context.Context, c *candidate, refs *store.RefS
 		return fr, fmt.Errorf("load %s: %w", name, err)
 	}
 	fr.Outcome = OutcomeLoaded
-	if fr.MovedTo, err = moveInto(c.path, a.Cfg.Paths.Processed); err != nil {
-		return fr, err
+	switch {
+	case c.reload != nil:
+		fr.MovedTo = c.path // loaded again where it is: processed/
+	default:
+		fr.MovedTo, err = moveInto(c.path, a.Cfg.Paths.Processed)
+		if errors.Is(err, fs.ErrNotExist) {
+			// Gone between the commit and the move: the store has it, processed/ cannot.
+			log.Warn().Msg("文件已导入，但随后被移走，processed/ 中没有它的副本")
+			fr.MovedTo, err = "", nil
+		}
+		if err != nil {
+			return fr, err
+		}
 	}
 	rec.StoredAs = fr.MovedTo
 	if _, err := a.Store.RecordFile(ctx, rec); err != nil {
@@ -504,6 +641,9 @@ func ingestFile(a *core.App, ctx context.Context, c *candidate, refs *store.RefS
 	}
 	if impacts != nil {
 		ev = ev.Str("impact", ImpactLine(impacts)).Bool("confirmed", c.confirmed)
+	}
+	if fr.Note != "" {
+		ev = ev.Str("note", fr.Note)
 	}
 	ev.Msg("文件已导入")
 	return fr, nil
@@ -527,6 +667,13 @@ func loadFile(a *core.App, ctx context.Context, c *candidate, x *loaders.Extract
 	start time.Time, progress func(int), checkOnly bool) loadVerdict {
 	var v loadVerdict
 	v.err = a.Store.InTx(ctx, func(tx *store.Tx) error {
+		for _, old := range []*store.FileRecord{c.replaces, c.reload} {
+			if old != nil {
+				if err := tx.RetireFile(old.ID); err != nil {
+					return err
+				}
+			}
+		}
 		rec.Outcome = store.FileLoaded
 		id, err := tx.RecordFile(*rec) // first: revenue rows are tagged with the file's id
 		if err != nil {
@@ -558,11 +705,39 @@ func loadFile(a *core.App, ctx context.Context, c *candidate, x *loaders.Extract
 		if checkOnly {
 			return errCheckOnly
 		}
+		// Last, before the commit: the file kam read must still be the one it hashed.
+		if err := c.unchanged(); err != nil {
+			return err
+		}
 		rec.Rows, rec.FinishedAt, rec.DurationMS = v.result.Rows, a.Clock().UTC(), time.Since(start).Milliseconds()
 		_, err = tx.RecordFile(*rec)
 		return err
 	})
 	return v
+}
+
+// errChanged rolls back a load whose file changed while kam read it.
+var errChanged = errors.New("file changed while it was read")
+
+// unchanged is errChanged when the path no longer names the file kam hashed
+// and read, unchanged: overwritten in place (its size or time moved),
+// replaced by a rename, or gone.
+func (c *candidate) unchanged() error {
+	if c.info == nil {
+		return nil // kam check of a file it does not keep
+	}
+	now, err := os.Stat(c.path)
+	if err != nil || !os.SameFile(c.info, now) || now.Size() != c.info.Size() || !now.ModTime().Equal(c.info.ModTime()) {
+		return errChanged
+	}
+	return nil
+}
+
+// skipped leaves a file where it is for a later scan, saying why: it is not recorded.
+func skipped(a *core.App, fr FileResult, why string) (FileResult, error) {
+	fr.Outcome, fr.Reason = OutcomeWaiting, why
+	a.Log.Warn().Str("file", fr.Name).Str("outcome", fr.Outcome).Msg(why)
+	return fr, nil
 }
 
 // measuredWriter is the transaction a file loads in, measuring a revenue
@@ -747,10 +922,17 @@ func reject(a *core.App, ctx context.Context, c *candidate, rec store.FileRecord
 
 // rejectWith rejects a file with the error workbook book makes.
 func rejectWith(a *core.App, ctx context.Context, c *candidate, rec store.FileRecord, fr FileResult, errs []domain.RowError, total int, start time.Time, makeBook func(path string) ([]byte, error)) (FileResult, error) {
+	// What kam found wrong may be a copy still under way, or a file replaced meanwhile: judge the file once it holds still.
+	if err := c.unchanged(); err != nil {
+		return skipped(a, fr, "读取期间文件被改动、替换或移走，没有处理；下次扫描会重新整体读取")
+	}
 	fr.Outcome, fr.Errors = OutcomeRejected, total
 	fr.Unit, fr.Confirmed = c.unit, c.confirmed
 	var err error
-	if fr.MovedTo, err = moveInto(c.path, a.Cfg.Paths.Rejected); err != nil {
+	if fr.MovedTo, err = moveInto(c.path, a.Cfg.Paths.Rejected); errors.Is(err, fs.ErrNotExist) {
+		fr.Outcome, fr.Errors = "", 0
+		return skipped(a, fr, "扫描期间文件被移走或改名，本次跳过")
+	} else if err != nil {
 		return fr, err
 	}
 	book, err := makeBook(fr.MovedTo)
