@@ -29,8 +29,13 @@ type App struct{ *core.App }
 // New is the App on c.
 func New(c *core.App) *App { return &App{App: c} }
 
-// Ingest scans the inbox once (ingest.Scan).
-func (a *App) Ingest(ctx context.Context) (ingest.ScanResult, error) { return ingest.Scan(ctx, a.App) }
+// Ingest scans the inbox once (ingest.Scan), then writes the report copies
+// missing from the reports folder (jobs.RestoreCopies).
+func (a *App) Ingest(ctx context.Context) (ingest.ScanResult, error) {
+	res, err := ingest.Scan(ctx, a.App)
+	a.restoreCopies(ctx)
+	return res, err
+}
 
 // Check loads files as a scan would and keeps nothing (ingest.Check).
 func (a *App) Check(ctx context.Context, paths []string) ([]ingest.CheckResult, error) {
@@ -55,9 +60,19 @@ func (a *App) Explain(ctx context.Context, who, period string) (*jobs.Explanatio
 	return jobs.Explain(ctx, a.App, who, period)
 }
 
-// Deliver sends the queued mail that is due (mail.Deliver).
+// Deliver writes the report copies missing from the reports folder
+// (jobs.RestoreCopies), then sends the queued mail that is due (mail.Deliver).
 func (a *App) Deliver(ctx context.Context) (mail.DeliveryResult, error) {
+	a.restoreCopies(ctx)
 	return mail.Deliver(ctx, a.App)
+}
+
+// restoreCopies is jobs.RestoreCopies beside other work: each copy is logged
+// there, and a failure to look for them here; the work goes on.
+func (a *App) restoreCopies(ctx context.Context) {
+	if _, err := jobs.RestoreCopies(ctx, a.App); err != nil {
+		a.Log.Error().Err(err).Msg("补写报表副本失败")
+	}
 }
 
 // NewScheduler plans the configured schedule with the registered jobs (daemon.NewScheduler).

@@ -53,6 +53,17 @@ const unknownKind = "无法识别"
 // RunOutcomeLabel is the word for a run's outcome: 成功, 失败, 拒绝, 中断, 运行中.
 func RunOutcomeLabel(outcome string) string { return label(runOutcomes, outcome) }
 
+// RunLabel is a run's 结果: its outcome's word, and for a succeeded run whose
+// report copies are not all in the reports folder yet (kam writes them from
+// the archive), how many are missing: 成功（报表副本缺 2 份）.
+func RunLabel(outcome string, missingCopies int) string {
+	l := RunOutcomeLabel(outcome)
+	if outcome == store.RunSucceeded && missingCopies > 0 {
+		l += fmt.Sprintf("（报表副本缺 %d 份）", missingCopies)
+	}
+	return l
+}
+
 // MailStatusLabel is the word for a mail's state: 待发, 已发送, 已放弃, 已过时.
 func MailStatusLabel(status string) string { return label(mailStatuses, status) }
 

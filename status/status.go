@@ -89,7 +89,7 @@ type Run struct {
 	Started      string // 开始
 	Took         string // 用时; "" while it runs
 	Outcome      string // as the store records it: succeeded, failed, refused, interrupted, running
-	OutcomeLabel string // 结果
+	OutcomeLabel string // 结果: 成功, or 成功（报表副本缺 N 份） until kam has written them
 	Note         string // 要点 / 错误: a succeeded run's headline, any other's error
 	Rerun        string // the command that runs it again
 }
@@ -192,15 +192,19 @@ func Gather(ctx context.Context, st *store.Store, cfg config.Config, now time.Ti
 	if err != nil {
 		return m, err
 	}
+	missing, err := st.MissingCopies(ctx)
+	if err != nil {
+		return m, err
+	}
 	for _, r := range runs {
-		m.Runs = append(m.Runs, runOf(r, when))
+		m.Runs = append(m.Runs, runOf(r, missing[r.ID], when))
 	}
 	failed, err := st.FailedRuns(ctx, opt.Failed)
 	if err != nil {
 		return m, err
 	}
 	for _, r := range failed {
-		m.Failed = append(m.Failed, runOf(r, when))
+		m.Failed = append(m.Failed, runOf(r, 0, when))
 	}
 
 	if err := m.gatherFiles(ctx, st, opt, when); err != nil {
@@ -229,7 +233,8 @@ func Gather(ctx context.Context, st *store.Store, cfg config.Config, now time.Ti
 	return m, nil
 }
 
-func runOf(r store.Run, when func(time.Time) string) Run {
+// runOf is r for people; missingCopies is how many of its report copies the reports folder lacks.
+func runOf(r store.Run, missingCopies int, when func(time.Time) string) Run {
 	took := ""
 	if r.FinishedAt.Valid {
 		took = tookLabel(r.FinishedAt.Time.Sub(r.StartedAt))
@@ -240,7 +245,7 @@ func runOf(r store.Run, when func(time.Time) string) Run {
 	}
 	return Run{ID: r.ID, Job: r.Job, Period: r.Period,
 		JobTitle: jobTitle(r.Job), PeriodLabel: periodLabel(r.Job, r.Period), TriggerLabel: triggerLabel(r.Trigger),
-		Started: when(r.StartedAt), Took: took, Outcome: r.Outcome, OutcomeLabel: RunOutcomeLabel(r.Outcome), Note: note,
+		Started: when(r.StartedAt), Took: took, Outcome: r.Outcome, OutcomeLabel: RunLabel(r.Outcome, missingCopies), Note: note,
 		Rerun: fmt.Sprintf("kam run %s --period %s", r.Job, r.Period)}
 }
 

@@ -127,3 +127,53 @@ func (s *Store) ReportContent(ctx context.Context, id int64, w io.Writer) (Repor
 	}
 	return r, nil
 }
+
+// pendingCopy is a report whose copy belongs in the reports folder and is not
+// there: not recorded as copied, and no newer report of the same unit and file
+// name has taken its place (that one's copy, or its own pending one, wins).
+const pendingCopy = `r.copied_at IS NULL AND NOT EXISTS (SELECT 1 FROM reports n
+	WHERE n.unit = r.unit AND n.file_name = r.file_name AND n.id > r.id)`
+
+// PendingCopies lists the archived reports whose copy is missing from the
+// reports folder, oldest first: the copies to write again from the archive.
+func (s *Store) PendingCopies(ctx context.Context) ([]Report, error) {
+	var out []Report
+	err := s.db.SelectContext(ctx, &out, `SELECT r.id, COALESCE(r.run_id, 0) AS run_id, r.job, r.period, r.unit, r.file_name,
+		r.sha256, r.size, r.created_at FROM reports r WHERE `+pendingCopy+` ORDER BY r.id`)
+	return out, wrap(err, "读取缺少副本的报表")
+}
+
+// MissingCopies is, per run, how many of its reports' copies are missing from
+// the reports folder (PendingCopies); runs missing none are absent.
+func (s *Store) MissingCopies(ctx context.Context) (map[int64]int, error) {
+	var rows []struct {
+		RunID int64 `db:"run_id"`
+		N     int   `db:"n"`
+	}
+	err := s.db.SelectContext(ctx, &rows, `SELECT COALESCE(r.run_id, 0) AS run_id, COUNT(*) AS n FROM reports r
+		WHERE `+pendingCopy+` GROUP BY r.run_id`)
+	if err != nil {
+		return nil, wrap(err, "统计缺少的报表副本")
+	}
+	out := make(map[int64]int, len(rows))
+	for _, r := range rows {
+		out[r.RunID] += r.N
+	}
+	return out, nil
+}
+
+// MarkCopied records that the copies of the reports ids are in the reports folder.
+func (s *Store) MarkCopied(ctx context.Context, ids []int64, at time.Time) error {
+	const batch = 500
+	for start := 0; start < len(ids); start += batch {
+		part := ids[start:min(start+batch, len(ids))]
+		args := []any{at.UTC()}
+		for _, id := range part {
+			args = append(args, id)
+		}
+		if _, err := s.db.ExecContext(ctx, `UPDATE reports SET copied_at = ? WHERE id IN (`+placeholders(len(part))+`)`, args...); err != nil {
+			return wrap(err, "记录报表副本已写入")
+		}
+	}
+	return nil
+}

@@ -327,7 +327,8 @@ func runOne(ctx context.Context, app *pipeline.App, job string, req jobs.RunRequ
 	return nil
 }
 
-// printPaths lists the city-wide files, and the units' own workbooks in one line: there may be hundreds.
+// printPaths lists the city-wide files, and the units' own workbooks in one
+// line: there may be hundreds; and how many copies the reports folder still lacks.
 func printPaths(stdout io.Writer, out *jobs.Output) {
 	for _, p := range out.Paths {
 		fmt.Fprintf(stdout, "  → %s\n", p)
@@ -335,6 +336,9 @@ func printPaths(stdout io.Writer, out *jobs.Output) {
 	if n := len(out.UnitPaths); n > 0 {
 		dir := filepath.Dir(filepath.Dir(out.UnitPaths[0]))
 		fmt.Fprintf(stdout, "  → 各单位自己的报表 %d 份：%s/<单位编码>/（例如 %s）\n", n, dir, filepath.Base(out.UnitPaths[0]))
+	}
+	if n := out.MissingCopies; n > 0 {
+		fmt.Fprintf(stdout, "  ! 报表副本缺 %d 份：未能写入报表目录（见日志）；报表已归档、邮件已排队，kam 会在下次扫描、投递或启动时从归档补写\n", n)
 	}
 }
 

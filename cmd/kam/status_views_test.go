@@ -65,6 +65,15 @@ func TestStatusAndThePageShowTheSameLabels(t *testing.T) {
 			must(st.FinishRun(ctx, id, outcome, nil, "", now.Add(-time.Hour+time.Second)))
 		}
 	}
+	// A succeeded run whose report's copy is not in the reports folder yet.
+	id, err := st.StartRun(ctx, "splits", "2026-05", jobs.TriggerManual, now.Add(-time.Hour))
+	must(err)
+	must(st.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.ArchiveReport(store.Report{RunID: id, Job: "splits", Period: "2026-05", FileName: "splits_2026-05.csv"}, strings.NewReader("a,b\n")); err != nil {
+			return err
+		}
+		return tx.SucceedRun(id, nil, "", now.Add(-time.Hour+time.Second))
+	}))
 	// A file of each outcome, all of one scan.
 	for i, outcome := range []store.FileOutcome{store.FileLoaded, store.FileRejected, store.FileDuplicate} {
 		_, err := st.RecordFile(ctx, store.FileRecord{Name: "file" + string(outcome) + ".csv", SHA256: strings.Repeat(string(rune('a'+i)), 64),
@@ -94,7 +103,7 @@ func TestStatusAndThePageShowTheSameLabels(t *testing.T) {
 	}{
 		{what: "runs", term: termColumn(t, term.String(), "最近的运行", 0, -1), page: pageColumn(t, page, "runs",
 			`<tr><td class="num">(\d+)</td>(?:<td>[^<]*</td>){5}<td class="[^"]*">([^<]*)</td>`),
-			wantLabelsIn: []string{"成功", "失败", "拒绝", "中断"}},
+			wantLabelsIn: []string{"成功", "失败", "拒绝", "中断", "成功（报表副本缺 1 份）"}},
 		{what: "files", term: termColumn(t, term.String(), "最近一次扫描", 1, 3), page: pageColumn(t, page, "files",
 			`<tr><td>[^<]*</td><td>([^<]*)</td><td>[^<]*</td><td>([^<]*)</td>`),
 			wantLabelsIn: []string{"已导入", "已退回", "重复"}},

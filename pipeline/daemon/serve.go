@@ -131,7 +131,10 @@ func (s *Scheduler) Serve(ctx context.Context) error {
 
 	var catchUp sync.WaitGroup
 	catchUp.Go(func() {
-		s.wrap("catch-up", func() { s.CatchUp(ctx, runCtx) }).Run()
+		s.wrap("catch-up", func() {
+			s.restoreCopies(runCtx)
+			s.CatchUp(ctx, runCtx)
+		}).Run()
 	})
 
 	<-ctx.Done()
@@ -178,12 +181,22 @@ func (s *Scheduler) Fire(ctx context.Context, name string) {
 		if _, err := ingest.Scan(ctx, a); err != nil {
 			a.Log.Error().Err(err).Msg("收件目录扫描失败")
 		}
+		s.restoreCopies(ctx)
 	case TaskDelivery:
+		s.restoreCopies(ctx)
 		if _, err := mail.Deliver(ctx, a); err != nil {
 			a.Log.Error().Err(err).Msg("邮件投递失败")
 		}
 	default:
 		s.run(ctx, name, jobs.RunRequest{AsOf: a.Today(), Trigger: jobs.TriggerSchedule})
+	}
+}
+
+// restoreCopies writes the report copies a publish could not (jobs.RestoreCopies,
+// which logs each); at start, after each scan and before each delivery.
+func (s *Scheduler) restoreCopies(ctx context.Context) {
+	if _, err := jobs.RestoreCopies(ctx, s.App); err != nil {
+		s.App.Log.Error().Err(err).Msg("补写报表副本失败")
 	}
 }
 

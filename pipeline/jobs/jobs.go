@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"kam/domain"
 	"kam/pipeline/core"
 	"kam/pipeline/mail"
@@ -52,8 +54,11 @@ type Output struct {
 	// UnitPaths are where the units' own workbooks were published: reports/<单位编码>/.
 	UnitPaths []string
 	Reports   []store.Report // the archived copies, in the order the job added them
-	DryRun    bool           // computed and written only: nothing recorded
-	MailHeld  bool           // archived, but not mailed: a newer period of the job already went out
+	// MissingCopies is how many files could not be written into the reports
+	// folder; archived and mailed all the same, RestoreCopies writes them later.
+	MissingCopies int
+	DryRun        bool // computed and written only: nothing recorded
+	MailHeld      bool // archived, but not mailed: a newer period of the job already went out
 	// DataWarnings say what data the run lacked (--allow-incomplete); the
 	// workbooks' 说明 and 数据警告 and the mail carry them.
 	DataWarnings    []string
@@ -241,7 +246,7 @@ func RunJob(ctx context.Context, a *core.App, job *Job, req RunRequest) (*Output
 	runErr := job.Run(runCtx, a, period, asOf, out)
 	out.Headline += out.incompleteNote()
 	if runErr == nil {
-		runErr = publish(a, runCtx, runID, job, period, out)
+		runErr = publish(a, runCtx, runID, job, period, out, log)
 	}
 	if cause := context.Cause(runCtx); runErr != nil && cause != nil && !errors.Is(runErr, cause) {
 		runErr = fmt.Errorf("%w（%v）", cause, runErr)
@@ -267,9 +272,8 @@ func RunJob(ctx context.Context, a *core.App, job *Job, req RunRequest) (*Output
 	took := time.Since(began)
 	switch {
 	case runErr == nil:
-		log.Info().Str("outcome", outcome).Interface("counts", out.Counts).Strs("files", out.Paths).Int("unit_files", len(out.UnitPaths)).Dur("duration", took).Msg(out.Headline)
-	case out.archived: // published, but the copy to the reports folder failed
-		log.Error().Err(runErr).Str("outcome", outcome).Strs("files", out.Paths).Dur("duration", took).Msg("报表已归档，但复制到报表目录失败")
+		log.Info().Str("outcome", outcome).Interface("counts", out.Counts).Strs("files", out.Paths).Int("unit_files", len(out.UnitPaths)).
+			Int("missing_copies", out.MissingCopies).Dur("duration", took).Msg(out.Headline)
 	case outcome == store.RunRefused:
 		log.Warn().Str("outcome", outcome).Dur("duration", took).Msg("作业被拒绝：" + domain.Message(runErr))
 	default:
@@ -351,33 +355,10 @@ func periodEnd(period string) domain.Date {
 }
 
 // publish archives each file and queues its mail in the one transaction that
-// marks the run succeeded, then moves the copies staged beside their targets
-// into the reports folder (replacing an earlier run's copy atomically).
-func publish(a *core.App, ctx context.Context, runID int64, job *Job, period string, out *Output) error {
-	dir := a.Cfg.Paths.Reports
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	var staged, dsts []string
-	defer func() {
-		for _, p := range staged {
-			os.Remove(p) // only a failed publish leaves any
-		}
-	}()
-	for _, f := range out.files {
-		// A unit's own workbooks go to a folder of its own, as its files come in through inbox/<单位编码>/.
-		dst, err := filepath.Abs(filepath.Join(dir, unitDir(f.unit), f.name))
-		if err != nil {
-			return err
-		}
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			return err
-		}
-		if err := copyFile(f.path, dst+".part"); err != nil {
-			return err
-		}
-		staged, dsts = append(staged, dst+".part"), append(dsts, dst)
-	}
+// marks the run succeeded, then writes the copies into the reports folder
+// (placeCopies: each replaces an earlier run's copy atomically; one that cannot
+// be written is written later from the archive).
+func publish(a *core.App, ctx context.Context, runID int64, job *Job, period string, out *Output, log zerolog.Logger) error {
 	err := a.Store.InTx(ctx, func(tx *store.Tx) error {
 		for _, write := range out.writes {
 			if err := write(tx); err != nil {
@@ -422,17 +403,7 @@ func publish(a *core.App, ctx context.Context, runID int64, job *Job, period str
 		return err
 	}
 	out.archived = true
-	for i, dst := range dsts {
-		if err := os.Rename(staged[i], dst); err != nil {
-			return fmt.Errorf("报表已归档（kam reports get %d），但复制到报表目录失败: %w", out.Reports[i].ID, err)
-		}
-		if out.files[i].unit == "" {
-			out.Paths = append(out.Paths, dst)
-		} else {
-			out.UnitPaths = append(out.UnitPaths, dst)
-		}
-	}
-	staged = nil
+	placeCopies(ctx, a, out, log)
 	slices.Sort(out.Paths)
 	return nil
 }
