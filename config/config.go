@@ -165,10 +165,10 @@ func (d Duration) MarshalYAML() (any, error) { return d.String(), nil }
 // Default is the configuration used when no file is given, for the jobs given.
 func Default(jobs ...JobKeys) Config {
 	c := Config{
-		Timezone:      "Asia/Shanghai",
-		DB:            DB{SQLitePath: "var/kam.db"},
-		Paths:         Paths{Inbox: "var/inbox", Processed: "var/processed", Rejected: "var/rejected", Reports: "var/reports"},
-		Ingest:        Ingest{QuietPeriod: Duration{Duration: 2 * time.Second}, MaxErrorsListed: 100000, MaxFileMB: 200, ShrinkAlertPct: 50,
+		Timezone: "Asia/Shanghai",
+		DB:       DB{SQLitePath: "var/kam.db"},
+		Paths:    Paths{Inbox: "var/inbox", Processed: "var/processed", Rejected: "var/rejected", Reports: "var/reports"},
+		Ingest: Ingest{QuietPeriod: Duration{Duration: 2 * time.Second}, MaxErrorsListed: 100000, MaxFileMB: 200, ShrinkAlertPct: 50,
 			IncompleteWait: Duration{Duration: 10 * time.Minute}, WatchLoaded: Duration{Duration: 24 * time.Hour}},
 		BusinessLines: append([]string(nil), domain.DefaultBusinessLines...),
 		Grading: Grading{

@@ -238,7 +238,7 @@ func TestRenameDuringTheQuietWaitIsSkipped(t *testing.T) {
 		a := shareApp(t, s, time.Second, 0)
 		old := drop(t, a, "a_rev10.csv", []byte(revenueRows(10, "2026-10", 100)))
 		past := time.Now().Add(-time.Minute)
-		mustDo(t, os.Chtimes(old, past, past)) // settled long ago
+		mustDo(t, os.Chtimes(old, past, past))                             // settled long ago
 		drop(t, a, "b_rev11.csv", []byte(revenueRows(10, "2026-11", 100))) // just now: the scan waits for it
 		go func() {
 			time.Sleep(300 * time.Millisecond)

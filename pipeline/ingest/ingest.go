@@ -57,8 +57,8 @@ type FileResult struct {
 	Confirmed bool                  // from 确认替换/: loaded past the shrink guard
 	Impacts   []store.RevenueImpact // a revenue file's rows and amounts before → after, per (month, line)
 	// Note says what else happened to the file: loaded again after a change, or a re-drop that undid later files.
-	Note string
-	recordID  int64
+	Note     string
+	recordID int64
 	// ErrorBook is the rejected file's error workbook (its name shortened when the file's own is too long to take ".errors.xlsx"), "" if it could not be written.
 	ErrorBook string
 	Duration  time.Duration
@@ -301,8 +301,8 @@ func kindRank(k domain.Kind) int {
 // inboxFile is a file of the inbox or of one of its folders, with what its folder means.
 type inboxFile struct {
 	path      string
-	unit      string // dropped in inbox/<单位编码>/
-	confirmed bool   // dropped in inbox/确认替换/
+	unit      string            // dropped in inbox/<单位编码>/
+	confirmed bool              // dropped in inbox/确认替换/
 	reload    *store.FileRecord // a file of processed/ that changed after this load of it
 }
 
