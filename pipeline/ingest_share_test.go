@@ -119,6 +119,7 @@ func TestPausedCopyWaitsForTheRestOfTheFile(t *testing.T) {
 func TestFileThatChangesAfterItsLoadIsLoadedAgainWhole(t *testing.T) {
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		a := shareApp(t, s, 200*time.Millisecond, 0)
+		a.Cfg.Recipients.Rejections = []string{"ops@example.cn"}
 		full := revenueRows(2280, "2026-06", 3591)
 		cut := strings.Index(full[len(full)/2:], "\r\n") + len(full)/2 + 2 // at a row's end: it looks whole
 		path := filepath.Join(a.Cfg.Paths.Inbox, "revenue_2026-06.csv")
@@ -156,6 +157,7 @@ func TestFileThatChangesAfterItsLoadIsLoadedAgainWhole(t *testing.T) {
 		if res := scan(t, a); len(res.Files) != 0 {
 			t.Errorf("a third scan took %+v; the file is in step now", res.Files)
 		}
+		wantNotice(t, s, "ops@example.cn", "revenue_2026-06.csv", "又有变化")
 	})
 }
 
@@ -269,6 +271,7 @@ func TestRenameDuringTheQuietWaitIsSkipped(t *testing.T) {
 func TestRedropUndoesACorrection(t *testing.T) {
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		a := newTestApp(t, s, ingestNow)
+		a.Cfg.Recipients.Rejections = []string{"ops@example.cn"}
 		base := baselineFiles(t)
 		for _, n := range []string{"d_units.csv", "c_managers.csv", "b_customers.csv"} {
 			drop(t, a, n, []byte(base[n]))
@@ -297,6 +300,7 @@ func TestRedropUndoesACorrection(t *testing.T) {
 			if !strings.Contains(got.Note, "撤销更正") || len(got.Impacts) != 1 {
 				t.Errorf("the re-drop does not say it undid the correction, or shows no impact: %+v", got)
 			}
+			wantNotice(t, s, "ops@example.cn", "revenue_2026-06_原始.csv", "撤销更正")
 			drop(t, a, where+"revenue_2026-06_原始2.csv", []byte(v1))
 			if got := outcomeOf(scan(t, a), "revenue_2026-06_原始2.csv"); got.Outcome != ingest.OutcomeDuplicate {
 				t.Errorf("the same bytes while they hold: %+v, want a duplicate", got)
@@ -322,4 +326,17 @@ func TestRedropUndoesACorrection(t *testing.T) {
 func mustFen(t *testing.T, data string) int64 {
 	_, fen := extractHolds(t, data)
 	return fen
+}
+
+// wantNotice finds the notice of a file loaded again in rcpt's queued mail, saying what happened.
+func wantNotice(t *testing.T, s *store.Store, rcpt, file, says string) {
+	t.Helper()
+	var texts []string
+	mustDo(t, s.DB().Select(&texts, "SELECT body_text FROM outbox WHERE kind = 'reloaded' AND recipient = ?", rcpt))
+	for _, text := range texts {
+		if strings.Contains(text, file) && strings.Contains(text, says) {
+			return
+		}
+	}
+	t.Errorf("no notice to %s that %s loaded again (%q): %q", rcpt, file, says, texts)
 }

@@ -644,6 +644,13 @@ func ingestFile(a *core.App, ctx context.Context, c *candidate, refs *store.RefS
 	}
 	if fr.Note != "" {
 		ev = ev.Str("note", fr.Note)
+		note := mail.LoadNote{Name: name, ID: rec.ID, Unit: c.unit, Note: fr.Note, Rows: fr.Rows}
+		if impacts != nil {
+			note.Impact = ImpactLine(impacts)
+		}
+		if err := mail.QueueLoadNote(ctx, a, note); err != nil {
+			return fr, err
+		}
 	}
 	ev.Msg("文件已导入")
 	return fr, nil

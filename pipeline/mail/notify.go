@@ -390,3 +390,52 @@ func overLimitNote(a *core.App, path string, r store.Report) string {
 	return fmt.Sprintf("下载 %s（无需登录，%d 天内有效，至 %s）：%s", r.FileName, h.LinkDays, exp.Format("2006-01-02 15:04"),
 		link.URL(h.BaseURL, []byte(h.LinkSecret()), r.ID, exp))
 }
+
+// LoadNote is a file that loaded in a way its senders should hear of: loaded
+// again after it changed (a copy that went on after kam read it), or a re-drop
+// that undid the files loaded after it (SPEC §3.3).
+type LoadNote struct {
+	Name   string // the file's name as staff dropped it
+	ID     int64  // its record: one notice per load
+	Unit   string // the unit whose inbox folder it came from
+	Note   string // what happened, in a sentence
+	Rows   int
+	Impact string // a revenue file's rows and amounts before → after
+}
+
+// QueueLoadNote tells the rejection recipients (and the unit, for its own
+// folder's file) what happened to a file that loaded again.
+func QueueLoadNote(ctx context.Context, a *core.App, n LoadNote) error {
+	rcpts := a.Cfg.Recipients.Rejections
+	if n.Unit != "" {
+		boxes, err := a.Mailboxes(ctx)
+		if err != nil {
+			return err
+		}
+		rcpts = append(append([]string(nil), rcpts...), boxes[n.Unit]...)
+	}
+	rcpts = uniqueAddresses(rcpts)
+	if len(rcpts) == 0 {
+		return nil
+	}
+	body := mailBody{
+		Title:  "文件已重新导入：" + n.Name,
+		Lead:   n.Note + "。",
+		Facts:  [][2]string{{"文件", n.Name}, {"导入行数", fmt.Sprint(n.Rows)}},
+		Notes:  []string{"数据库中的这些数据现在与该文件的全部内容一致；之前据此生成的报表如需更新，请重新运行相应作业。"},
+		Footer: "此邮件由 kam 自动发送，请勿直接回复。",
+	}
+	if n.Impact != "" {
+		body.Facts = append(body.Facts, [2]string{"收入变化", n.Impact})
+	}
+	html, text, err := body.render()
+	if err != nil {
+		return err
+	}
+	ms := make([]store.Mail, len(rcpts))
+	for i, rcpt := range rcpts {
+		ms[i] = store.Mail{Kind: "reloaded", Recipient: rcpt, Subject: clip(body.Title, maxSubjectRunes), HTML: html, Text: text,
+			MessageID: fmt.Sprintf("reloaded.%d.%s@kam", n.ID, shortHash(rcpt)), CreatedAt: a.Clock()}
+	}
+	return a.Store.QueueMail(ctx, ms...)
+}
