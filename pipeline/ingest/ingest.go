@@ -332,9 +332,13 @@ func listInbox(a *core.App, ctx context.Context) ([]inboxFile, error) {
 						return err
 					}
 				}
-				isUnit := false
+				// inbox/zq14/ is unit ZQ14's folder: its name is read as a 单位编码 is (SPEC §3.3).
+				code, isUnit := "", false
 				if refs != nil {
-					_, isUnit = refs.Unit(name)
+					if c, err := domain.ParseUnitCode(name); err == nil {
+						_, isUnit = refs.Unit(c)
+						code = c
+					}
 				}
 				switch {
 				case depth > 0:
@@ -344,7 +348,7 @@ func listInbox(a *core.App, ctx context.Context) ([]inboxFile, error) {
 						return err
 					}
 				case isUnit:
-					if err := walk(path, r, 1, name, false); err != nil {
+					if err := walk(path, r, 1, code, false); err != nil {
 						return err
 					}
 				default:
