@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"kam/domain"
 	"kam/link"
 	"kam/pipeline/ingest"
 	"kam/status"
@@ -67,7 +68,12 @@ type statusPage struct {
 }
 
 func (s *Server) status(w http.ResponseWriter, r *http.Request, user string) {
-	p, err := s.statusData(r.Context(), user, strings.TrimSpace(r.URL.Query().Get("unit")))
+	// ?unit=zq14 is unit ZQ14 (SPEC §3.3); what is no unit code is looked up as typed, and finds nothing.
+	unit := strings.TrimSpace(r.URL.Query().Get("unit"))
+	if code, err := domain.ParseUnitCode(unit); err == nil {
+		unit = code
+	}
+	p, err := s.statusData(r.Context(), user, unit)
 	if err != nil {
 		s.fail(w, http.StatusServiceUnavailable, "读取状态失败：数据库不可用", err)
 		return

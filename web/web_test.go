@@ -466,4 +466,9 @@ func TestArchiveByUnit(t *testing.T) {
 			t.Errorf("?unit=%s lists %s of unit %s", mine.Unit, r.FileName, r.Unit)
 		}
 	}
+	// A unit code is read as the store holds it (SPEC §3.3): lower case is the same unit.
+	lower := strings.ToLower(mine.Unit)
+	if code, page := get(t, c, k.Base+"/?unit="+url.QueryEscape(lower)); code != http.StatusOK || page != unit {
+		t.Errorf("?unit=%s: %d; want the page of ?unit=%s", lower, code, mine.Unit)
+	}
 }
