@@ -1,7 +1,7 @@
 // Package status owns the status model: what kam has done and what waits —
 // recent and failed runs, the last inbox scan's files, the files kam will not
-// read, the units without a mailbox, the mail backlog, the schedule and the
-// report archive — gathered from the store into plain structs, with every
+// read, the units without a mailbox, the stored codes to correct, the mail
+// backlog, the schedule and the report archive — gathered from the store into plain structs, with every
 // Chinese label of a value (run outcomes, mail states, file outcomes, kinds,
 // tasks, jobs, periods, triggers) said once, here. `kam status` prints a
 // Model in a terminal and the web page renders one in HTML; neither gathers
