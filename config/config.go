@@ -416,12 +416,27 @@ func (c *Config) Validate() error {
 			}
 		}
 	}
-	for code, addrs := range r.Units {
-		for _, a := range addrs {
+	// Unit codes are keys in the normal form the store holds (SPEC §3.3): zq14 is ZQ14.
+	units := make(map[string][]string, len(r.Units))
+	keys := map[string]string{} // normal form → the key as written
+	for _, key := range slices.Sorted(maps.Keys(r.Units)) {
+		code, err := domain.ParseUnitCode(key)
+		if err != nil {
+			return bad("recipients.units."+key, "%q 不是单位编码：%v", key, err)
+		}
+		if first, dup := keys[code]; dup {
+			return bad("recipients.units", "%q 与 %q 是同一个单位编码 %s；请合并为一项", first, key, code)
+		}
+		keys[code] = key
+		for _, a := range r.Units[key] {
 			if _, err := mail.ParseAddress(a); err != nil {
-				return bad("recipients.units."+code, "%q 不是邮件地址", a)
+				return bad("recipients.units."+key, "%q 不是邮件地址", a)
 			}
 		}
+		units[code] = r.Units[key]
+	}
+	if r.Units != nil {
+		c.Recipients.Units = units
 	}
 	switch c.Log.Format {
 	case "auto", "json", "console":

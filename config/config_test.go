@@ -86,18 +86,22 @@ func TestEnvironmentOverrides(t *testing.T) {
 func TestBadConfigIsUsageErrorNamingTheKey(t *testing.T) {
 	t.Setenv("KAM_DB_DSN", "")
 	cases := map[string]struct{ body, key string }{
-		"unknown key":          {"paths:\n  inbx: x\n", "inbx"},
-		"unknown zone":         {"timezone: Mars/Base\n", "timezone"},
-		"thresholds not desc":  {"grading:\n  thresholds: [5000000, 1000000, 1000000, 300000, 150000, 80000, 30000, 0]\n", "grading.thresholds"},
-		"T8 not zero":          {"grading:\n  thresholds: [5000000, 1000000, 600000, 300000, 150000, 80000, 30000, 10]\n", "grading.thresholds"},
-		"seven thresholds":     {"grading:\n  thresholds: [5000000, 1000000, 600000, 300000, 150000, 80000, 0]\n", "grading.thresholds"},
-		"progress not to 100":  {"grading:\n  progress: [25, 50, 75, 90]\n", "grading.progress"},
-		"progress not rising":  {"grading:\n  progress: [25, 25, 75, 100]\n", "grading.progress"},
-		"unknown tier":         {"grading:\n  tiers: [钻石, 钻石, 黄金, 黄金, 白银, 白银, 普通, 青铜]\n", "grading.tiers"},
-		"bad tls":              {"smtp:\n  tls: maybe\n", "smtp.tls"},
-		"bad duration":         {"ingest:\n  quiet_period: soon\n", "quiet_period"},
-		"duplicate line":       {"business_lines: [函件, 函件]\n", "business_lines"},
-		"targets day too late": {"roster:\n  targets_due_day: 31\n", "roster.targets_due_day"},
+		"unknown key":            {"paths:\n  inbx: x\n", "inbx"},
+		"unknown zone":           {"timezone: Mars/Base\n", "timezone"},
+		"thresholds not desc":    {"grading:\n  thresholds: [5000000, 1000000, 1000000, 300000, 150000, 80000, 30000, 0]\n", "grading.thresholds"},
+		"T8 not zero":            {"grading:\n  thresholds: [5000000, 1000000, 600000, 300000, 150000, 80000, 30000, 10]\n", "grading.thresholds"},
+		"seven thresholds":       {"grading:\n  thresholds: [5000000, 1000000, 600000, 300000, 150000, 80000, 0]\n", "grading.thresholds"},
+		"progress not to 100":    {"grading:\n  progress: [25, 50, 75, 90]\n", "grading.progress"},
+		"progress not rising":    {"grading:\n  progress: [25, 25, 75, 100]\n", "grading.progress"},
+		"unknown tier":           {"grading:\n  tiers: [钻石, 钻石, 黄金, 黄金, 白银, 白银, 普通, 青铜]\n", "grading.tiers"},
+		"bad tls":                {"smtp:\n  tls: maybe\n", "smtp.tls"},
+		"bad duration":           {"ingest:\n  quiet_period: soon\n", "quiet_period"},
+		"duplicate line":         {"business_lines: [函件, 函件]\n", "business_lines"},
+		"targets day too late":   {"roster:\n  targets_due_day: 31\n", "roster.targets_due_day"},
+		"unit code with a space": {"recipients:\n  units:\n    ZQ 14: [zq14@dg.cn]\n", "recipients.units.ZQ 14"},
+		"cyrillic unit code":     {"recipients:\n  units:\n    КН01: [kh01@dg.cn]\n", "recipients.units.КН01"},
+		"one unit twice":         {"recipients:\n  units:\n    ZQ14: [a@dg.cn]\n    zq14: [b@dg.cn]\n", "ZQ14"},
+		"bad unit mailbox":       {"recipients:\n  units:\n    zq14: [not-an-address]\n", "recipients.units.zq14"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -117,5 +121,22 @@ func TestEmptyFileMeansDefaults(t *testing.T) {
 	t.Setenv("KAM_DB_DSN", "")
 	if _, err := Load(writeConfig(t, ""), testJobs...); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// recipients.units keys are unit codes in the store's normal form (SPEC §3.3): zq14 and ＺＱ１５ are ZQ14 and ZQ15.
+func TestRecipientsUnitsAreReadAsUnitCodes(t *testing.T) {
+	t.Setenv("KAM_DB_DSN", "")
+	cfg, err := Load(writeConfig(t, "recipients:\n  units:\n    zq14: [zq14@dg.cn]\n    ＺＱ１５: [zq15@dg.cn]\n    DC: [dc@dg.cn]\n"), testJobs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{"ZQ14": {"zq14@dg.cn"}, "ZQ15": {"zq15@dg.cn"}, "DC": {"dc@dg.cn"}}
+	if fmt.Sprint(cfg.Recipients.Units) != fmt.Sprint(want) {
+		t.Errorf("recipients.units = %v; want %v", cfg.Recipients.Units, want)
+	}
+	// Validating again changes nothing: the keys are already in normal form.
+	if err := cfg.Validate(); err != nil || fmt.Sprint(cfg.Recipients.Units) != fmt.Sprint(want) {
+		t.Errorf("validated twice: %v, %v", cfg.Recipients.Units, err)
 	}
 }

@@ -32,6 +32,13 @@ func (s *Sum) Add(m Money) {
 	s.hi += int64(carry) + int64(m)>>63 // m's sign extended into the high word
 }
 
+// Sub subtracts m, exactly (m may be math.MinInt64: nothing is negated in 64 bits).
+func (s *Sum) Sub(m Money) {
+	var borrow uint64
+	s.lo, borrow = bits.Sub64(s.lo, uint64(m), 0)
+	s.hi -= int64(borrow) + int64(m)>>63
+}
+
 // Merge adds another sum, exactly (parts of one sum computed apart).
 func (s *Sum) Merge(o Sum) {
 	var carry uint64
@@ -45,6 +52,15 @@ func (s Sum) Total() (Money, bool) {
 		return Money(s.lo), true
 	}
 	return 0, false
+}
+
+// Difference is a − b, and false when it does not fit in Money (two totals
+// that each fit can still differ by more than Money holds).
+func Difference(a, b Money) (Money, bool) {
+	var s Sum
+	s.Add(a)
+	s.Sub(b)
+	return s.Total()
 }
 
 // ErrOverflow is the cause of every refusal for a sum beyond Money.

@@ -77,3 +77,38 @@ func TestOverflowfRefusesNamingTheSum(t *testing.T) {
 		t.Errorf("wrapped: kind %v, %q", KindOf(err), Message(err))
 	}
 }
+
+func TestSubAndDifferenceAreExact(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		a, b Money
+		want Money
+		ok   bool
+	}{
+		{"small", 150, 300, -150, true},
+		{"a refund taken off", 100, -25, 125, true},
+		{"to the top", math.MaxInt64 - 1, -1, math.MaxInt64, true},
+		{"to the bottom", math.MinInt64 + 1, 1, math.MinInt64, true},
+		{"one past the top", math.MaxInt64, -1, 0, false},
+		{"one past the bottom", math.MinInt64, 1, 0, false},
+		{"the bottom taken off itself", math.MinInt64, math.MinInt64, 0, true},
+		{"the bottom taken off zero", 0, math.MinInt64, 0, false}, // −MinInt64 is beyond the top
+		{"the bottom taken off minus one", -1, math.MinInt64, math.MaxInt64, true},
+		{"opposite totals", math.MaxInt64, math.MinInt64 + 1, 0, false},
+	} {
+		got, ok := Difference(c.a, c.b)
+		if got != c.want || ok != c.ok {
+			t.Errorf("%s: Difference(%d, %d) = %d, %v; want %d, %v", c.name, c.a, c.b, got, ok, c.want, c.ok)
+		}
+	}
+	// Sub undoes Add, whatever came between.
+	var s Sum
+	s.Add(math.MaxInt64)
+	s.Add(math.MaxInt64)
+	s.Sub(math.MaxInt64)
+	s.Sub(math.MinInt64)
+	s.Add(math.MinInt64)
+	if got, ok := s.Total(); !ok || got != math.MaxInt64 {
+		t.Errorf("add, add, sub, sub, add = %d, %v; want MaxInt64", got, ok)
+	}
+}

@@ -73,7 +73,11 @@ func Grades(m Meta, basis GradeBasis, grades []domain.CustomerGrade, warnings []
 			if g.Level >= 1 && g.Level <= len(bars) {
 				bar = bars[g.Level-1]
 				if g.Level > 1 {
-					gap = bars[g.Level-2] - g.Cumulative
+					v, ok := domain.Difference(bars[g.Level-2], g.Cumulative)
+					if !ok {
+						return domain.Overflowf("客户 %s 的距升级差额（%d 级门槛减累计收入）", c.ID, g.Level-1)
+					}
+					gap = v
 				}
 			}
 			if err := add(c.ID, c.Name, g.Cumulative, g.Level, g.Tier.Label(), g.PrevTier.Label(), changeCell(g.Change),
@@ -163,7 +167,7 @@ func changeCell(change string) any {
 func gradeSummary(b *Book, grades []domain.CustomerGrade, own func(*domain.CustomerGrade) bool, unit func(string) string) error {
 	type cell struct {
 		n   int64
-		sum domain.Money
+		sum domain.Sum
 	}
 	type line struct {
 		tiers   [4]cell
@@ -189,9 +193,9 @@ func gradeSummary(b *Book, grades []domain.CustomerGrade, own func(*domain.Custo
 		k := tierIndex[g.Tier]
 		for _, x := range []*line{l, &total} {
 			x.tiers[k].n++
-			x.tiers[k].sum += g.Cumulative
+			x.tiers[k].sum.Add(g.Cumulative)
 			x.all.n++
-			x.all.sum += g.Cumulative
+			x.all.sum.Add(g.Cumulative)
 			x.changes[g.Change]++
 		}
 	}
@@ -201,6 +205,48 @@ func gradeSummary(b *Book, grades []domain.CustomerGrade, own func(*domain.Custo
 	}
 	// Customers whose unit could not be found come last.
 	sort.Slice(units, func(i, j int) bool { return (units[i] != "") && (units[j] == "" || units[i] < units[j]) })
+	whole := "全市"
+	if b.meta.Unit != "" {
+		whole = "本单位"
+	}
+	// Each total is checked before anything is written (SPEC §3.3), naming the first that does not fit.
+	type totals struct {
+		tiers [4]domain.Money
+		all   domain.Money
+	}
+	totalOf := func(who string, l *line) (totals, error) {
+		var s totals
+		var ok bool
+		for i, t := range domain.Tiers {
+			if s.tiers[i], ok = l.tiers[i].sum.Total(); !ok {
+				return s, domain.Overflowf("%s%s客户的累计收入", who, t.Label)
+			}
+		}
+		if s.all, ok = l.all.sum.Total(); !ok {
+			return s, domain.Overflowf("%s全部客户的累计收入", who)
+		}
+		return s, nil
+	}
+	figures := make(map[string]totals, len(units))
+	for _, u := range units {
+		who := "负责单位 " + u + " "
+		if u == "" {
+			who = "未能确定负责单位的"
+		}
+		f, err := totalOf(who, byUnit[u])
+		if err != nil {
+			return err
+		}
+		figures[u] = f
+	}
+	cityWho := whole
+	if b.meta.Unit != "" {
+		cityWho = "单位 " + b.meta.Unit + " 工作簿中"
+	}
+	city, err := totalOf(cityWho, &total)
+	if err != nil {
+		return err
+	}
 
 	changes := []string{domain.ChangeUp, domain.ChangeDown, domain.ChangeNew, domain.ChangeSame}
 	cols := []Column{{Title: "负责单位编码"}, {Title: "负责单位名称", Width: 24}}
@@ -212,25 +258,22 @@ func gradeSummary(b *Book, grades []domain.CustomerGrade, own func(*domain.Custo
 		cols = append(cols, Column{Title: c + "户数", Kind: Count})
 	}
 	row := func(code, name string, l *line) []any {
+		f := figures[code]
 		vals := []any{code, name}
-		for _, c := range l.tiers {
-			vals = append(vals, c.n, c.sum)
+		for i, c := range l.tiers {
+			vals = append(vals, c.n, f.tiers[i])
 		}
-		vals = append(vals, l.all.n, l.all.sum)
+		vals = append(vals, l.all.n, f.all)
 		for _, c := range changes {
 			vals = append(vals, l.changes[c])
 		}
 		return vals
 	}
-	var city []string
+	var perTier []string
 	for i, t := range domain.Tiers {
-		city = append(city, fmt.Sprintf("%s %d 户（%s 元）", t.Label, total.tiers[i].n, total.tiers[i].sum.Yuan()))
+		perTier = append(perTier, fmt.Sprintf("%s %d 户（%s 元）", t.Label, total.tiers[i].n, city.tiers[i].Yuan()))
 	}
-	whole := "全市"
-	if b.meta.Unit != "" {
-		whole = "本单位"
-	}
-	b.Note(whole+"合计", fmt.Sprintf("%d 户，累计收入 %s 元：%s", total.all.n, total.all.sum.Yuan(), strings.Join(city, "，")))
+	b.Note(whole+"合计", fmt.Sprintf("%d 户，累计收入 %s 元：%s", total.all.n, city.all.Yuan(), strings.Join(perTier, "，")))
 	var moved []string
 	for _, c := range changes {
 		moved = append(moved, fmt.Sprintf("%s %d 户", c, total.changes[c]))

@@ -191,11 +191,18 @@ const trendData, trendChart = "趋势数据", "趋势图"
 func trend(b *Book, p ReviewPack) error {
 	top := make([]*rules.ReviewRow, len(p.Rows))
 	total := make(map[string]domain.Money, len(p.Rows))
+	first := p.Month.AddMonths(-(rules.TrendMonths - 1))
 	for i := range p.Rows {
 		top[i] = &p.Rows[i]
+		var sum domain.Sum
 		for _, v := range p.Rows[i].Trend {
-			total[p.Rows[i].Customer.ID] += v
+			sum.Add(v)
 		}
+		t, ok := sum.Total()
+		if !ok {
+			return domain.Overflowf("客户 %s %s 至 %s 的收入（趋势图按它排序）", p.Rows[i].Customer.ID, first, p.Month)
+		}
+		total[p.Rows[i].Customer.ID] = t
 	}
 	sort.SliceStable(top, func(i, j int) bool {
 		a, b := top[i].Customer.ID, top[j].Customer.ID
@@ -212,7 +219,6 @@ func trend(b *Book, p ReviewPack) error {
 	if err := b.ChartSheet(trendChart); err != nil {
 		return err
 	}
-	first := p.Month.AddMonths(-(rules.TrendMonths - 1))
 	cols := []Column{{Title: "客户编号"}, {Title: "客户名称", Width: 30}}
 	for i := range rules.TrendMonths {
 		cols = append(cols, Column{Title: first.AddMonths(i).String(), Kind: Amount, Width: 14})

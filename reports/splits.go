@@ -34,23 +34,46 @@ type SplitSource interface {
 	Revenue() RevenueTotals
 }
 
-// RevenueTotals adds up revenue rows: what the split must reconcile to.
+// RevenueTotals adds up revenue rows, exactly: what the split must reconcile
+// to. The report reads its totals checked (SPEC §3.3).
 type RevenueTotals struct {
-	Rows   int64
-	Total  domain.Money
-	ByLine map[string]domain.Money
-	ByUnit map[string]domain.Money // by the unit that booked it
+	Rows           int64
+	total          domain.Sum
+	byLine, byUnit sums // byUnit: by the unit that booked it
 }
 
 // Add counts one revenue row.
 func (t *RevenueTotals) Add(r domain.Revenue) {
-	if t.ByLine == nil {
-		t.ByLine, t.ByUnit = map[string]domain.Money{}, map[string]domain.Money{}
+	if t.byLine == nil {
+		t.byLine, t.byUnit = sums{}, sums{}
 	}
 	t.Rows++
-	t.Total += r.Amount
-	t.ByLine[r.Line] += r.Amount
-	t.ByUnit[r.Unit] += r.Amount
+	t.total.Add(r.Amount)
+	t.byLine.add(r.Line, r.Amount)
+	t.byUnit.add(r.Unit, r.Amount)
+}
+
+// revenueFigures are a RevenueTotals' totals, each one checked.
+type revenueFigures struct {
+	rows           int64
+	total          domain.Money
+	byLine, byUnit map[string]domain.Money
+}
+
+// checked is t's totals, or the refusal naming the first that does not fit;
+// report begins each name (收入分成 2026-06 ).
+func (t *RevenueTotals) checked(report string) (revenueFigures, error) {
+	f := revenueFigures{rows: t.Rows}
+	var ok bool
+	var err error
+	if f.total, ok = t.total.Total(); !ok {
+		return f, domain.Overflowf("%s的收入合计（%d 行）", report, t.Rows)
+	}
+	if f.byLine, err = t.byLine.checked(func(l string) error { return domain.Overflowf("%s业务种类 %s 的收入", report, l) }); err != nil {
+		return f, err
+	}
+	f.byUnit, err = t.byUnit.checked(func(u string) error { return domain.Overflowf("%s单位 %s 入账的收入", report, u) })
+	return f, err
 }
 
 // SplitsInput names what the split report lists beside the detail.
@@ -118,16 +141,25 @@ func Splits(m Meta, in SplitsInput, src SplitSource, csvOut io.Writer) (_ *Book,
 	if err := d.write(b, csvOut); err != nil {
 		return nil, SplitsTotals{}, err
 	}
-	rev := src.Revenue()
-	if err := unitSummary(b, in, rev, d.byUnit); err != nil {
-		return nil, SplitsTotals{}, err
-	}
-	unbalanced, err := reconciliation(b, in, rev, d)
+	report := "收入分成 " + in.Month.String() + " "
+	totals := src.Revenue()
+	rev, err := totals.checked(report)
 	if err != nil {
 		return nil, SplitsTotals{}, err
 	}
-	return b, SplitsTotals{Rows: rev.Rows, Revenue: rev.Total, Lines: d.lines, Sheets: d.sheets, Split: d.total, Unbalanced: unbalanced,
-		ByUnit: d.byUnit, Booked: rev.ByUnit}, nil
+	split, err := d.checked(report)
+	if err != nil {
+		return nil, SplitsTotals{}, err
+	}
+	if err := unitSummary(b, report, in, rev.byUnit, split.byUnit); err != nil {
+		return nil, SplitsTotals{}, err
+	}
+	unbalanced, err := reconciliation(b, report, in, rev, split)
+	if err != nil {
+		return nil, SplitsTotals{}, err
+	}
+	return b, SplitsTotals{Rows: rev.rows, Revenue: rev.total, Lines: d.lines, Sheets: d.sheets, Split: split.total, Unbalanced: unbalanced,
+		ByUnit: split.byUnit, Booked: rev.byUnit}, nil
 }
 
 // SplitStatement renders one unit's 分成对账单 (SPEC §5): every line of the
@@ -160,30 +192,39 @@ func SplitStatement(m Meta, in SplitsInput, unit string, src SplitSource, city S
 	if err := d.write(b, nil); err != nil {
 		return nil, SplitsTotals{}, err
 	}
-	booked := RevenueTotals{ByUnit: map[string]domain.Money{unit: city.Booked[unit]}}
-	if err := unitSummary(b, SplitsInput{Month: in.Month, Units: own}, booked, map[string]domain.Money{unit: d.byUnit[unit]}); err != nil {
-		return nil, SplitsTotals{}, err
-	}
-	var stray domain.Money // lines of another unit: never, unless something is badly wrong
-	for code, v := range d.byUnit {
-		if code != unit {
-			stray += v
-		}
-	}
-	checks := []check{
-		{fmt.Sprintf("本单位分成合计（%d 行）", d.lines), city.ByUnit[unit], d.byUnit[unit]},
-		{"其他单位的分成（应为 0）", 0, stray},
-	}
-	unbalanced, err := checkTable(b, "全市报表", "本对账单", checks)
+	report := fmt.Sprintf("单位 %s %s 分成对账单中", unit, in.Month)
+	split, err := d.checked(report)
 	if err != nil {
 		return nil, SplitsTotals{}, err
 	}
-	return b, SplitsTotals{Lines: d.lines, Sheets: d.sheets, Split: d.total, Unbalanced: unbalanced, ByUnit: d.byUnit}, nil
+	booked := map[string]domain.Money{unit: city.Booked[unit]}
+	if err := unitSummary(b, report, SplitsInput{Month: in.Month, Units: own}, booked, map[string]domain.Money{unit: split.byUnit[unit]}); err != nil {
+		return nil, SplitsTotals{}, err
+	}
+	var stray domain.Sum // lines of another unit: never, unless something is badly wrong
+	for code, v := range split.byUnit {
+		if code != unit {
+			stray.Add(v)
+		}
+	}
+	strayTotal, ok := stray.Total()
+	if !ok {
+		return nil, SplitsTotals{}, domain.Overflowf("%s其他单位的分成", report)
+	}
+	checks := []check{
+		{fmt.Sprintf("本单位分成合计（%d 行）", d.lines), city.ByUnit[unit], split.byUnit[unit]},
+		{"其他单位的分成（应为 0）", 0, strayTotal},
+	}
+	unbalanced, err := checkTable(b, report, "全市报表", "本对账单", checks)
+	if err != nil {
+		return nil, SplitsTotals{}, err
+	}
+	return b, SplitsTotals{Lines: d.lines, Sheets: d.sheets, Split: split.total, Unbalanced: unbalanced, ByUnit: split.byUnit}, nil
 }
 
 // newSplitDetail starts a pass over src's lines, naming customers and units from in.
 func newSplitDetail(src SplitSource, in SplitsInput) *splitDetail {
-	d := &splitDetail{src: src, byUnit: map[string]domain.Money{}, byLine: map[string]domain.Money{},
+	d := &splitDetail{src: src, byUnit: sums{}, byLine: sums{},
 		customers: in.Customers, units: make(map[string]string, len(in.Units))}
 	for _, u := range in.Units {
 		d.units[u.Code] = u.Name
@@ -203,11 +244,32 @@ type splitDetail struct {
 
 	lines  int64
 	sheets int
-	total  domain.Money
-	byUnit map[string]domain.Money
-	byLine map[string]domain.Money
+	total  domain.Sum
+	byUnit sums
+	byLine sums
 
 	customers, units map[string]string // names for 客户名称 and 分成单位名称
+}
+
+// splitFigures are a split's totals, each one checked.
+type splitFigures struct {
+	total          domain.Money
+	byUnit, byLine map[string]domain.Money
+}
+
+// checked is the detail's totals, or the refusal naming the first that does not fit.
+func (d *splitDetail) checked(report string) (splitFigures, error) {
+	var f splitFigures
+	var ok bool
+	var err error
+	if f.total, ok = d.total.Total(); !ok {
+		return f, domain.Overflowf("%s的分成合计（%d 行明细）", report, d.lines)
+	}
+	if f.byLine, err = d.byLine.checked(func(l string) error { return domain.Overflowf("%s业务种类 %s 的分成金额", report, l) }); err != nil {
+		return f, err
+	}
+	f.byUnit, err = d.byUnit.checked(func(u string) error { return domain.Overflowf("%s分给单位 %s 的分成金额", report, u) })
+	return f, err
 }
 
 // write streams the lines into the 分成明细 sheets and, beside them, the CSV.
@@ -286,9 +348,9 @@ func (d *splitDetail) writeSheets(b *Book) error {
 				d.pos++
 				r, s := &l.Revenue, &l.Share
 				d.lines++
-				d.total += s.Amount
-				d.byUnit[s.Unit] += s.Amount
-				d.byLine[r.Line] += s.Amount
+				d.total.Add(s.Amount)
+				d.byUnit.add(s.Unit, s.Amount)
+				d.byLine.add(r.Line, s.Amount)
 				var agreement any // most rows have none: an empty cell costs less to write than an empty string
 				if s.Agreement != "" {
 					agreement = s.Agreement
@@ -343,7 +405,7 @@ func writeSplitCSV(out io.Writer, batches <-chan []SplitLine) error {
 }
 
 // unitSummary is 单位汇总: every unit's split, beside the revenue it booked and the difference the splits made.
-func unitSummary(b *Book, in SplitsInput, rev RevenueTotals, split map[string]domain.Money) error {
+func unitSummary(b *Book, report string, in SplitsInput, bookedBy, split map[string]domain.Money) error {
 	names := make(map[string]string, len(in.Units))
 	codes := make([]string, 0, len(in.Units))
 	for _, u := range in.Units {
@@ -351,7 +413,7 @@ func unitSummary(b *Book, in SplitsInput, rev RevenueTotals, split map[string]do
 		codes = append(codes, u.Code)
 	}
 	// A share or booking for a code no longer in the units list is still money finance must see.
-	for _, m := range []map[string]domain.Money{split, rev.ByUnit} {
+	for _, m := range []map[string]domain.Money{split, bookedBy} {
 		for code := range m {
 			if _, ok := names[code]; !ok {
 				names[code] = ""
@@ -365,8 +427,12 @@ func unitSummary(b *Book, in SplitsInput, rev RevenueTotals, split map[string]do
 		{Title: "入账收入", Kind: Amount}, {Title: "分成增减", Kind: Amount},
 	}, func(add func(...any) error) error {
 		for _, code := range codes {
-			got, booked := split[code], rev.ByUnit[code]
-			if err := add(code, names[code], got, booked, got-booked); err != nil {
+			got, booked := split[code], bookedBy[code]
+			change, ok := domain.Difference(got, booked)
+			if !ok {
+				return domain.Overflowf("%s单位 %s 的分成增减（分成金额减入账收入）", report, code)
+			}
+			if err := add(code, names[code], got, booked, change); err != nil {
 				return err
 			}
 		}
@@ -377,10 +443,10 @@ func unitSummary(b *Book, in SplitsInput, rev RevenueTotals, split map[string]do
 // reconciliation is 核对: the month's revenue against the split, overall, per
 // business line, and against the sum of 单位汇总. It returns how many checks
 // do not balance (always 0 unless something is badly wrong).
-func reconciliation(b *Book, in SplitsInput, rev RevenueTotals, d *splitDetail) (int, error) {
-	checks := []check{{fmt.Sprintf("%s 收入合计（%d 行）", in.Month, rev.Rows), rev.Total, d.total}}
+func reconciliation(b *Book, report string, in SplitsInput, rev revenueFigures, split splitFigures) (int, error) {
+	checks := []check{{fmt.Sprintf("%s 收入合计（%d 行）", in.Month, rev.rows), rev.total, split.total}}
 	var extra []string
-	for _, m := range []map[string]domain.Money{rev.ByLine, d.byLine} {
+	for _, m := range []map[string]domain.Money{rev.byLine, split.byLine} {
 		for l := range m {
 			if !slices.Contains(in.Lines, l) && !slices.Contains(extra, l) {
 				extra = append(extra, l)
@@ -389,15 +455,19 @@ func reconciliation(b *Book, in SplitsInput, rev RevenueTotals, d *splitDetail) 
 	}
 	slices.Sort(extra)
 	for _, l := range slices.Concat(in.Lines, extra) {
-		checks = append(checks, check{"业务种类 " + l, rev.ByLine[l], d.byLine[l]})
+		checks = append(checks, check{"业务种类 " + l, rev.byLine[l], split.byLine[l]})
 	}
-	var units domain.Money
-	for _, v := range d.byUnit {
-		units += v
+	var units domain.Sum
+	for _, v := range split.byUnit {
+		units.Add(v)
 	}
-	checks = append(checks, check{"单位汇总合计", rev.Total, units})
+	unitsTotal, ok := units.Total()
+	if !ok {
+		return 0, domain.Overflowf("%s单位汇总的分成金额", report)
+	}
+	checks = append(checks, check{"单位汇总合计", rev.total, unitsTotal})
 
-	return checkTable(b, "收入金额", "分成金额", checks)
+	return checkTable(b, report, "收入金额", "分成金额", checks)
 }
 
 // check is one row of 核对: two amounts that must agree to the fen.
@@ -407,14 +477,17 @@ type check struct {
 }
 
 // checkTable writes 核对 and counts the rows that do not balance.
-func checkTable(b *Book, wantTitle, gotTitle string, checks []check) (int, error) {
+func checkTable(b *Book, report, wantTitle, gotTitle string, checks []check) (int, error) {
 	unbalanced := 0
 	err := b.Table("核对", []Column{
 		{Title: "核对项目", Width: 28}, {Title: wantTitle, Kind: Amount}, {Title: gotTitle, Kind: Amount},
 		{Title: "差额", Kind: Amount}, {Title: "结果", Width: 10},
 	}, func(add func(...any) error) error {
 		for _, c := range checks {
-			diff := c.want - c.got
+			diff, ok := domain.Difference(c.want, c.got)
+			if !ok {
+				return domain.Overflowf("%s核对「%s」的差额（%s减%s）", report, c.what, wantTitle, gotTitle)
+			}
 			result := Cell{V: "一致", Tone: Good}
 			if diff != 0 {
 				unbalanced++

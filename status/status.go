@@ -1,7 +1,7 @@
 // Package status owns the status model: what kam has done and what waits —
 // recent and failed runs, the last inbox scan's files, the files kam will not
-// read, the units without a mailbox, the mail backlog, the schedule and the
-// report archive — gathered from the store into plain structs, with every
+// read, the units without a mailbox, the stored codes to correct, the mail
+// backlog, the schedule and the report archive — gathered from the store into plain structs, with every
 // Chinese label of a value (run outcomes, mail states, file outcomes, kinds,
 // tasks, jobs, periods, triggers) said once, here. `kam status` prints a
 // Model in a terminal and the web page renders one in HTML; neither gathers
@@ -40,6 +40,9 @@ type Options struct {
 	// Tasks is the schedule, in the plan's order; nil when nothing runs it.
 	Tasks []Task
 
+	// Codes also lists the stored ids and codes kam no longer reads as stored (CodeProblems).
+	Codes bool
+
 	// Reports is how many archived reports to list, newest first; 0 lists none.
 	Reports int
 	// ReportUnit lists that unit's own reports instead of the city-wide ones.
@@ -67,6 +70,9 @@ type Model struct {
 	Files  []File // the files the last scan handled
 	Unread []Unread
 	Units  *Units // nil when not asked for, or when kam knows no unit yet
+	// Codes are the stored ids and codes to correct (CodeProblems), under
+	// CodeProblemsHeading; none when not asked for or none needs it.
+	Codes []string
 
 	Backlog string // 待发 N 封（最早排队于 …），已放弃 N 封，已发送 N 封（最近一封 …）
 	SMTP    string // the mail server, or that none is configured
@@ -216,6 +222,11 @@ func Gather(ctx context.Context, st *store.Store, cfg config.Config, now time.Ti
 			return m, err
 		}
 		m.Units = unitsWithout(units, opt.UnitMailboxes(units))
+	}
+	if opt.Codes {
+		if m.Codes, err = CodeProblems(ctx, st); err != nil {
+			return m, err
+		}
 	}
 	if err := m.gatherMail(ctx, st, cfg.SMTP, opt.Mail, when); err != nil {
 		return m, err

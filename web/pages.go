@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"kam/domain"
 	"kam/link"
 	"kam/pipeline/ingest"
 	"kam/status"
@@ -61,13 +62,19 @@ type messagePage struct{ Title, Message string }
 // daemon knows: who is logged in, whether its schedule runs, its health.
 type statusPage struct {
 	status.Model
-	User     string
-	Running  bool
-	Problems string
+	User         string
+	Running      bool
+	Problems     string
+	CodesHeading string // above Model.Codes, as kam status prints it
 }
 
 func (s *Server) status(w http.ResponseWriter, r *http.Request, user string) {
-	p, err := s.statusData(r.Context(), user, strings.TrimSpace(r.URL.Query().Get("unit")))
+	// ?unit=zq14 is unit ZQ14 (SPEC §3.3); what is no unit code is looked up as typed, and finds nothing.
+	unit := strings.TrimSpace(r.URL.Query().Get("unit"))
+	if code, err := domain.ParseUnitCode(unit); err == nil {
+		unit = code
+	}
+	p, err := s.statusData(r.Context(), user, unit)
 	if err != nil {
 		s.fail(w, http.StatusServiceUnavailable, "读取状态失败：数据库不可用", err)
 		return
@@ -79,7 +86,7 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request, user string) {
 // in the archive instead of the city-wide ones.
 func (s *Server) statusData(ctx context.Context, user, unit string) (statusPage, error) {
 	now := s.now()
-	opt := status.Options{Runs: pageRuns, Failed: pageFailed, Mail: pageMail, Reports: pageReports, ReportUnit: unit}
+	opt := status.Options{Runs: pageRuns, Failed: pageFailed, Mail: pageMail, Reports: pageReports, ReportUnit: unit, Codes: true}
 	if s.sched != nil {
 		opt.Tasks = status.PlanTasks(s.sched.Plan, now)
 	}
@@ -87,7 +94,8 @@ func (s *Server) statusData(ctx context.Context, user, unit string) (statusPage,
 	if err != nil {
 		return statusPage{}, err
 	}
-	return statusPage{Model: m, User: user, Running: s.sched != nil && s.sched.Running(), Problems: s.unhealthy(ctx)}, nil
+	return statusPage{Model: m, User: user, Running: s.sched != nil && s.sched.Running(), Problems: s.unhealthy(ctx),
+		CodesHeading: status.CodeProblemsHeading}, nil
 }
 
 // download serves an archived report to a logged-in user.

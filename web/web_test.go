@@ -466,4 +466,35 @@ func TestArchiveByUnit(t *testing.T) {
 			t.Errorf("?unit=%s lists %s of unit %s", mine.Unit, r.FileName, r.Unit)
 		}
 	}
+	// A unit code is read as the store holds it (SPEC §3.3): lower case is the same unit.
+	lower := strings.ToLower(mine.Unit)
+	if code, page := get(t, c, k.Base+"/?unit="+url.QueryEscape(lower)); code != http.StatusOK || page != unit {
+		t.Errorf("?unit=%s: %d; want the page of ?unit=%s", lower, code, mine.Unit)
+	}
+}
+
+// The page lists the stored ids and codes kam no longer reads as stored, as kam status does; none, no section.
+func TestStatusPageListsStoredCodeProblems(t *testing.T) {
+	cfg := testConfig(t, t.TempDir())
+	app, c, logs := newApp(t, cfg, testNow)
+	k := start(t, app, c, logs)
+	cl := client(t)
+	login(t, k, cl, testPassword)
+	if _, page := get(t, cl, k.Base+"/"); strings.Contains(page, `id="codes"`) {
+		t.Errorf("a clean store shows code problems:\n%s", page)
+	}
+	if err := app.Store.InTx(context.Background(), func(tx *store.Tx) error {
+		return tx.PutUnits([]domain.Unit{{Code: "ZQ14", Name: "虎门镇区局", Kind: domain.District}, {Code: "zq15", Name: "长安镇区局", Kind: domain.District}})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	_, page := get(t, cl, k.Base+"/")
+	for _, want := range []string{`id="codes"`, "已存的编号需要核对", "单位资料中的单位编码「zq15」（数据库 units.code）：kam 现在把它读作「ZQ15」"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+	if strings.Contains(page, "「ZQ14」（数据库") {
+		t.Error("the page lists ZQ14, which is stored as kam reads it")
+	}
 }

@@ -18,6 +18,7 @@ import (
 	"kam/pipeline/core"
 	"kam/pipeline/ingest"
 	"kam/pipeline/jobs"
+	"kam/status"
 	"kam/store"
 )
 
@@ -142,8 +143,14 @@ func init() {
 				return nil, domain.Usagef("migrate 不带参数")
 			}
 			return &work{do: func(ctx context.Context, e *env) error {
-				fmt.Fprintln(e.stdout, migrateMessage(e.app.Store.Applied(), e.app.Store.Dialect()))
-				return nil // opening the store applied every migration
+				fmt.Fprintln(e.stdout, migrateMessage(e.app.Store.Applied(), e.app.Store.Dialect())) // opening the store applied every migration
+				// After an upgrade, what an older kam stored may no longer read as stored: said once, here.
+				codes, err := status.CodeProblems(ctx, e.app.Store)
+				if err != nil {
+					return domain.Failed(err, "检查已存的编号")
+				}
+				printCodeProblems(e.stdout, codes)
+				return nil
 			}}, nil
 		},
 	})

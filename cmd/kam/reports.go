@@ -70,7 +70,14 @@ func parseReportsList(args []string) (*work, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := store.ReportFilter{Job: *job, Period: p, Unit: strings.TrimSpace(*unit), CityOnly: *city}
+	code := ""
+	if *unit != "" {
+		// Archived with the code as stored (SPEC §3.3): --unit zq14 lists ZQ14's reports.
+		if code, err = domain.ParseUnitCode(*unit); err != nil {
+			return nil, domain.Usagef("reports list --unit %q 不是单位编码：%v", *unit, err)
+		}
+	}
+	f := store.ReportFilter{Job: *job, Period: p, Unit: code, CityOnly: *city}
 	return &work{do: func(ctx context.Context, e *env) error { return reportsList(ctx, e, f, *limit) }}, nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"kam/domain"
 	"kam/pipeline"
 	"kam/pipeline/daemon"
+	"kam/status"
 	"kam/web"
 )
 
@@ -21,9 +22,23 @@ func cmdServe(ctx context.Context, app *pipeline.App, args []string) error {
 		return domain.Usagef("serve 不带参数")
 	}
 	writeShared(ctx, app)
+	logCodeProblems(ctx, app)
 	return app.ServeWeb(ctx, daemon.Web{Handler: func(s *daemon.Scheduler) (http.Handler, error) {
 		return web.New(app, s, version())
 	}})
+}
+
+// logCodeProblems tells the administrator, once as the daemon starts, of each
+// stored id or code kam no longer reads as stored (SPEC §3.3); none says nothing.
+func logCodeProblems(ctx context.Context, app *pipeline.App) {
+	codes, err := status.CodeProblems(ctx, app.Store)
+	if err != nil {
+		app.Log.Warn().Err(err).Msg("无法检查已存的编号")
+		return
+	}
+	for _, c := range codes {
+		app.Log.Warn().Str("check", "stored_codes").Msg("已存的编号需要核对：" + c)
+	}
 }
 
 // version is the module version the binary was built from ("(devel)" from a work tree).

@@ -30,7 +30,7 @@ func cmdStatus(ctx context.Context, app *pipeline.App, args []string, stdout io.
 	}
 	now := time.Now()
 	m, err := status.Gather(ctx, app.Store, app.Cfg, now, status.Options{
-		Runs: statusRuns, Failed: statusRuns, Mail: statusMail, Inbox: true,
+		Runs: statusRuns, Failed: statusRuns, Mail: statusMail, Inbox: true, Codes: true,
 		UnitMailboxes: func(units []domain.Unit) map[string][]string {
 			return core.UnitMailboxes(units, app.Cfg.Recipients.Units)
 		},
@@ -105,6 +105,11 @@ func printStatus(w io.Writer, m status.Model) {
 		printTable(w, []string{"发现于", "文件", "原因"}, rows)
 	}
 
+	if len(m.Codes) > 0 {
+		fmt.Fprintln(w)
+		printCodeProblems(w, m.Codes)
+	}
+
 	// SPEC §5: each centre gets its own part by mail; say which have nowhere to receive it.
 	if u := m.Units; u != nil {
 		fmt.Fprintf(w, "\n单位邮箱（单位资料的邮箱列，或配置 recipients.units）：%d 个单位有邮箱\n", u.WithMailbox)
@@ -134,4 +139,15 @@ func printStatus(w io.Writer, m status.Model) {
 		rows[i] = []string{f.Title, f.Spec, f.Next}
 	}
 	printTable(w, []string{"任务", "计划", "下次"}, rows)
+}
+
+// printCodeProblems lists the stored ids and codes to correct under their heading; none prints nothing.
+func printCodeProblems(w io.Writer, codes []string) {
+	if len(codes) == 0 {
+		return
+	}
+	fmt.Fprintln(w, status.CodeProblemsHeading)
+	for _, c := range codes {
+		fmt.Fprintln(w, "  "+c)
+	}
 }

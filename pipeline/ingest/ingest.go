@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math/bits"
 	"os"
 	"path/filepath"
 	"slices"
@@ -358,9 +359,13 @@ func listInbox(a *core.App, ctx context.Context) ([]inboxFile, error) {
 						return err
 					}
 				}
-				isUnit := false
+				// inbox/zq14/ is unit ZQ14's folder: its name is read as a 单位编码 is (SPEC §3.3).
+				code, isUnit := "", false
 				if refs != nil {
-					_, isUnit = refs.Unit(name)
+					if c, err := domain.ParseUnitCode(name); err == nil {
+						_, isUnit = refs.Unit(c)
+						code = c
+					}
 				}
 				switch {
 				case depth > 0:
@@ -370,7 +375,7 @@ func listInbox(a *core.App, ctx context.Context) ([]inboxFile, error) {
 						return err
 					}
 				case isUnit:
-					if err := walk(path, r, 1, name, false); err != nil {
+					if err := walk(path, r, 1, code, false); err != nil {
 						return err
 					}
 				default:
@@ -753,13 +758,21 @@ func skipped(a *core.App, fr FileResult, why string) (FileResult, error) {
 type measuredWriter struct {
 	*store.Tx
 	impacts []store.RevenueImpact
-	after   map[domain.MonthLine]*store.RevenueImpact
-	last    *store.RevenueImpact // rows come in runs of one (month, line)
+	after   map[domain.MonthLine]*written
+	last    *written // rows come in runs of one (month, line)
+}
+
+// written is what a file writes to one (month, line), summed exactly (SPEC
+// §3.3): each amount fits, thousands of the largest do not.
+type written struct {
+	domain.MonthLine
+	rows        int64
+	amount, abs domain.Sum
 }
 
 func (w *measuredWriter) PutRevenue(rows []domain.Revenue) error {
 	if w.after == nil {
-		w.after = map[domain.MonthLine]*store.RevenueImpact{}
+		w.after = map[domain.MonthLine]*written{}
 	}
 	for i := range rows {
 		r := &rows[i]
@@ -767,30 +780,55 @@ func (w *measuredWriter) PutRevenue(rows []domain.Revenue) error {
 		if im == nil || im.Month != r.Month || im.Line != r.Line {
 			k := domain.MonthLine{Month: r.Month, Line: r.Line}
 			if im = w.after[k]; im == nil {
-				im = &store.RevenueImpact{Month: r.Month, Line: r.Line}
+				im = &written{MonthLine: k}
 				w.after[k] = im
 			}
 			w.last = im
 		}
-		im.RowsAfter++
-		im.AmountAfter += r.Amount
-		im.AbsAfter += max(r.Amount, -r.Amount)
+		im.rows++
+		im.amount.Add(r.Amount)
+		if r.Amount < 0 {
+			im.abs.Sub(r.Amount)
+		} else {
+			im.abs.Add(r.Amount)
+		}
 	}
 	return w.Tx.PutRevenue(rows)
 }
 
 func (w *measuredWriter) FinishRevenue(pairs []domain.MonthLine) error {
+	// A total beyond Money is the file's fault: it is rejected, never stored to be summed wrong later.
+	for _, p := range pairs {
+		a := w.after[p]
+		if a == nil {
+			continue
+		}
+		if _, ok := a.amount.Total(); !ok {
+			return tooLarge(a, "")
+		}
+		if _, ok := a.abs.Total(); !ok {
+			return tooLarge(a, "按绝对值（冲减、退款按正数计）")
+		}
+	}
 	im, err := w.Tx.RevenueBefore(pairs)
 	if err != nil {
 		return err
 	}
 	for i := range im {
 		if a := w.after[domain.MonthLine{Month: im[i].Month, Line: im[i].Line}]; a != nil {
-			im[i].RowsAfter, im[i].AmountAfter, im[i].AbsAfter = a.RowsAfter, a.AmountAfter, a.AbsAfter
+			im[i].RowsAfter = a.rows
+			im[i].AmountAfter, _ = a.amount.Total()
+			im[i].AbsAfter, _ = a.abs.Total()
 		}
 	}
 	w.impacts = im
 	return w.Tx.FinishRevenue(pairs)
+}
+
+// tooLarge rejects a revenue file whose sum for one (month, line) does not fit in Money.
+func tooLarge(a *written, how string) *loaders.FileError {
+	return &loaders.FileError{Reason: fmt.Sprintf("文件中 %s %s 的 %d 行收入无法精确汇总：%s%v，整个文件被退回；"+
+		"请检查是否有写错的金额（例如多打了几位数）", a.Month, a.Line, a.rows, how, domain.ErrOverflow)}
 }
 
 // shrinking lists the (month, line) pairs a file would cut by more than
@@ -799,13 +837,24 @@ func shrinking(a *core.App, im []store.RevenueImpact) []store.RevenueImpact {
 	pct := int64(shrinkPct(a))
 	var out []store.RevenueImpact
 	for _, r := range im {
-		rows := r.RowsBefore > r.RowsAfter && (r.RowsBefore-r.RowsAfter)*100 > pct*r.RowsBefore
-		amount := r.AbsBefore > r.AbsAfter && int64(r.AbsBefore-r.AbsAfter)*100 > pct*int64(r.AbsBefore)
-		if rows || amount {
+		if cutsMore(r.RowsBefore, r.RowsAfter, pct) || cutsMore(int64(r.AbsBefore), int64(r.AbsAfter), pct) {
 			out = append(out, r)
 		}
 	}
 	return out
+}
+
+// cutsMore reports whether after falls short of before by more than pct
+// percent of before: (before − after) × 100 > pct × before, in 128 bits, as
+// amounts near the limit times 100 do not fit in 64. All three are ≥ 0: counts,
+// sums of absolute amounts, the configured percentage.
+func cutsMore(before, after, pct int64) bool {
+	if before <= after {
+		return false
+	}
+	cutHi, cutLo := bits.Mul64(uint64(before-after), 100)
+	barHi, barLo := bits.Mul64(uint64(pct), uint64(before))
+	return cutHi > barHi || cutHi == barHi && cutLo > barLo
 }
 
 func shrinkPct(a *core.App) int {

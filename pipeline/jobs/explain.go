@@ -71,9 +71,11 @@ func Explain(ctx context.Context, a *core.App, who, period string) (*Explanation
 	if err != nil {
 		return nil, domain.Failed(err, "读取客户资料")
 	}
+	// An id is read as the store holds it (SPEC §3.3): kh0000001 is KH0000001.
+	id, idErr := domain.ParseCustomerID(who)
 	var c *domain.Customer
 	for i := range customers {
-		if customers[i].ID == who || customers[i].Name == who {
+		if (idErr == nil && customers[i].ID == id) || customers[i].Name == who {
 			if c != nil && c.ID != customers[i].ID {
 				return nil, domain.Usagef("有多个客户名为「%s」（%s、%s）；请用客户编号", who, c.ID, customers[i].ID)
 			}
@@ -109,30 +111,61 @@ func Explain(ctx context.Context, a *core.App, who, period string) (*Explanation
 	if err != nil {
 		return nil, domain.Failed(err, "读取客户收入")
 	}
-	var prevCum domain.Money
+	// Every sum is checked (SPEC §3.3): one beyond Money refuses, naming what it added.
+	var cum, prevCum domain.Sum
+	var cell domain.Sum // the (month, line, unit) being summed into e.Revenue's last row
+	closeCell := func() error {
+		if n := len(e.Revenue); n > 0 {
+			last := &e.Revenue[n-1]
+			var ok bool
+			if last.Amount, ok = cell.Total(); !ok {
+				return domain.Overflowf("客户 %s %s %s由 %s 入账的收入", c.ID, last.Month, last.Line, last.Unit)
+			}
+		}
+		return nil
+	}
 	hasPrev := false
 	for _, r := range rows {
 		if r.Month >= cur.From && r.Month <= cur.To {
-			if n := len(e.Revenue); n > 0 && e.Revenue[n-1].Month == r.Month && e.Revenue[n-1].Line == r.Line && e.Revenue[n-1].Unit == r.Unit {
-				e.Revenue[n-1].Amount += r.Amount
-			} else {
+			if n := len(e.Revenue); n == 0 || e.Revenue[n-1].Month != r.Month || e.Revenue[n-1].Line != r.Line || e.Revenue[n-1].Unit != r.Unit {
+				if err := closeCell(); err != nil {
+					return nil, err
+				}
 				e.Revenue = append(e.Revenue, r)
+				cell = domain.Sum{}
 			}
-			e.Cum += r.Amount
+			cell.Add(r.Amount)
+			cum.Add(r.Amount)
 		}
 		if r.Month >= prev.From && r.Month <= prev.To {
-			prevCum += r.Amount
+			prevCum.Add(r.Amount)
 			hasPrev = true
 		}
+	}
+	if err := closeCell(); err != nil {
+		return nil, err
+	}
+	var ok bool
+	if e.Cum, ok = cum.Total(); !ok {
+		return nil, domain.Overflowf("客户 %s %s 至 %s 的累计收入", c.ID, cur.From, cur.To)
+	}
+	prevTotal, ok := prevCum.Total()
+	if !ok {
+		return nil, domain.Overflowf("客户 %s %s 至 %s 的累计收入", c.ID, prev.From, prev.To)
 	}
 	e.Level = scheme.Level(e.Cum, q.Q)
 	e.Tier = scheme.Tier(e.Level)
 	if e.Level > 1 {
-		e.ToNext = e.Bars[e.Level-2] - e.Cum
+		if e.ToNext, ok = domain.Difference(e.Bars[e.Level-2], e.Cum); !ok {
+			return nil, domain.Overflowf("客户 %s 的距升级差额（%d 级门槛减累计收入）", c.ID, e.Level-1)
+		}
+	}
+	if _, err := e.monthTable(); err != nil {
+		return nil, err
 	}
 	// Graded then as now (第八条): every 合作 customer, and any with revenue in the months counted.
 	if hasPrev || c.Status == domain.Cooperating {
-		e.PrevLevel = scheme.Level(prevCum, q.Prev().Q)
+		e.PrevLevel = scheme.Level(prevTotal, q.Prev().Q)
 		e.PrevTier = scheme.Tier(e.PrevLevel)
 	}
 
@@ -227,8 +260,8 @@ func (e *Explanation) WriteText(w io.Writer) error {
 	fmt.Fprintf(&b, "%s 分级（第八条：%s 至 %s 累计全市综合收入）\n", e.Quarter, e.Span.From, e.Span.To)
 	if len(e.Revenue) == 0 {
 		b.WriteString("  这些月份没有收入\n")
-	} else {
-		e.writeMonthTable(&b)
+	} else if err := e.writeMonthTable(&b); err != nil {
+		return err
 	}
 	fmt.Fprintf(&b, "  累计收入 %s 元\n", e.Cum.Yuan())
 	b.WriteString("  本季度门槛（年门槛 × 季度进度）：\n")
@@ -331,40 +364,80 @@ func (e *Explanation) WriteText(w io.Writer) error {
 	return err
 }
 
-// writeMonthTable prints the revenue over Span as months × business lines, in yuan.
-func (e *Explanation) writeMonthTable(b *strings.Builder) {
-	var lines []string
-	cell := map[domain.Month]map[string]domain.Money{}
+// monthTable is the revenue over Span as months × business lines, each
+// month's total beside them, every sum checked.
+type monthTable struct {
+	lines  []string
+	cell   map[domain.Month]map[string]domain.Money
+	totals map[domain.Month]domain.Money
+}
+
+func (e *Explanation) monthTable() (monthTable, error) {
+	t := monthTable{cell: map[domain.Month]map[string]domain.Money{}, totals: map[domain.Month]domain.Money{}}
+	cells := map[domain.Month]map[string]*domain.Sum{}
+	totals := map[domain.Month]*domain.Sum{}
 	for _, r := range e.Revenue {
-		if !slices.Contains(lines, r.Line) {
-			lines = append(lines, r.Line)
+		if !slices.Contains(t.lines, r.Line) {
+			t.lines = append(t.lines, r.Line)
 		}
-		if cell[r.Month] == nil {
-			cell[r.Month] = map[string]domain.Money{}
+		if cells[r.Month] == nil {
+			cells[r.Month], totals[r.Month] = map[string]*domain.Sum{}, new(domain.Sum)
 		}
-		cell[r.Month][r.Line] += r.Amount
+		if cells[r.Month][r.Line] == nil {
+			cells[r.Month][r.Line] = new(domain.Sum)
+		}
+		cells[r.Month][r.Line].Add(r.Amount)
+		totals[r.Month].Add(r.Amount)
 	}
-	slices.Sort(lines)
+	slices.Sort(t.lines)
+	for m := e.Span.From; m <= e.Span.To; m = m.AddMonths(1) {
+		if cells[m] == nil {
+			continue
+		}
+		t.cell[m] = map[string]domain.Money{}
+		for _, l := range t.lines {
+			if s := cells[m][l]; s != nil {
+				v, ok := s.Total()
+				if !ok {
+					return t, domain.Overflowf("客户 %s %s %s的收入", e.Customer.ID, m, l)
+				}
+				t.cell[m][l] = v
+			}
+		}
+		v, ok := totals[m].Total()
+		if !ok {
+			return t, domain.Overflowf("客户 %s %s 各业务种类的收入", e.Customer.ID, m)
+		}
+		t.totals[m] = v
+	}
+	return t, nil
+}
+
+// writeMonthTable prints the revenue over Span as months × business lines, in yuan.
+func (e *Explanation) writeMonthTable(b *strings.Builder) error {
+	t, err := e.monthTable()
+	if err != nil {
+		return err
+	}
 	const w = 14
 	b.WriteString("  " + padCJK("月份", 8))
-	for _, l := range lines {
+	for _, l := range t.lines {
 		b.WriteString(padLeftCJK(l, w))
 	}
 	b.WriteString(padLeftCJK("合计", w) + "\n")
 	for m := e.Span.From; m <= e.Span.To; m = m.AddMonths(1) {
 		b.WriteString("  " + padCJK(m.String(), 8))
-		var total domain.Money
-		for _, l := range lines {
-			v, ok := cell[m][l]
-			total += v
+		for _, l := range t.lines {
+			v, ok := t.cell[m][l]
 			if !ok {
 				b.WriteString(padLeftCJK("—", w))
 				continue
 			}
 			b.WriteString(padLeftCJK(v.Yuan(), w))
 		}
-		b.WriteString(padLeftCJK(total.Yuan(), w) + "\n")
+		b.WriteString(padLeftCJK(t.totals[m].Yuan(), w) + "\n")
 	}
+	return nil
 }
 
 // widthCJK is s's width on a terminal, a CJK character taking two columns.

@@ -114,7 +114,10 @@ func reviewJob(name string, tier domain.Tier, window int, centres []domain.UnitK
 		}
 
 		names := directoryOf(nil, units, nil)
-		sum := summarizeReview(rows)
+		sum, err := summarizeReview(rows, tier.Label()+"客户用邮分析 "+pack.Period())
+		if err != nil {
+			return err
+		}
 		out.Act = reviewActions(rows, responsible, names)
 		sum.count(out.Count)
 		out.Headline = fmt.Sprintf("%s客户用邮分析 %s：%s", tier.Label(), pack.Period(), sum)
@@ -136,7 +139,10 @@ func reviewJob(name string, tier domain.Tier, window int, centres []domain.UnitK
 			}
 			own := pack
 			own.Rows = mine
-			s := summarizeReview(mine)
+			s, err := summarizeReview(mine, "单位 "+p.label()+" "+tier.Label()+"客户用邮分析 "+pack.Period())
+			if err != nil {
+				return nil, err
+			}
 			p.Act = reviewActions(mine, responsible, names)
 			s.count(p.Count)
 			p.Headline = fmt.Sprintf("%s %s客户用邮分析 %s：%s", p.label(), tier.Label(), pack.Period(), s)
@@ -151,10 +157,12 @@ type reviewSummary struct {
 	current                 domain.Money
 }
 
-func summarizeReview(rows []rules.ReviewRow) reviewSummary {
+// summarizeReview counts a pack's rows and adds up their 本期 (pack names it, should the sum not fit).
+func summarizeReview(rows []rules.ReviewRow, pack string) (reviewSummary, error) {
 	s := reviewSummary{customers: int64(len(rows))}
+	var current domain.Sum
 	for i := range rows {
-		s.current += rows[i].Current
+		current.Add(rows[i].Current)
 		if rows[i].Alert {
 			s.alerts++
 		}
@@ -162,7 +170,11 @@ func summarizeReview(rows []rules.ReviewRow) reviewSummary {
 			s.lost++
 		}
 	}
-	return s
+	var ok bool
+	if s.current, ok = current.Total(); !ok {
+		return s, domain.Overflowf("%s 的本期收入合计", pack)
+	}
+	return s, nil
 }
 
 func (s reviewSummary) count(put func(string, int64)) {

@@ -116,14 +116,20 @@ func runSplits(ctx context.Context, a *core.App, period string, _ domain.Date, o
 		return err
 	}
 
-	out.Act = splitActions(totals, units)
+	if out.Act, err = splitActions(totals, units); err != nil {
+		return err
+	}
+	difference, ok := domain.Difference(totals.Revenue, totals.Split)
+	if !ok {
+		return domain.Overflowf("%s 的收入合计与分成合计之差", month)
+	}
 	out.Count("revenue_rows", totals.Rows)
 	out.Count("lines", totals.Lines)
 	out.Count("sheets", int64(totals.Sheets))
 	out.Count("split_fen", int64(totals.Split))
-	out.Count("difference_fen", int64(totals.Revenue-totals.Split))
+	out.Count("difference_fen", int64(difference))
 	out.Headline = fmt.Sprintf("分成合计 ¥%s，明细 %s 行，差额 %s",
-		totals.Split.Yuan(), domain.Grouped(totals.Lines), (totals.Revenue - totals.Split).Yuan())
+		totals.Split.Yuan(), domain.Grouped(totals.Lines), difference.Yuan())
 	return nil
 }
 
@@ -221,14 +227,19 @@ func splitStatements(a *core.App, out *Output, meta reports.Meta, in reports.Spl
 		p.Count("split_fen", int64(t.Split))
 		p.Count("difference_fen", 0)
 		p.Headline = fmt.Sprintf("%s %s 分到 ¥%s，明细 %s 行，与全市报表一致", p.label(), in.Month, t.Split.Yuan(), domain.Grouped(t.Lines))
-		p.Act = splitActions(reports.SplitsTotals{ByUnit: map[string]domain.Money{p.Unit.Code: t.Split},
+		p.Act, err = splitActions(reports.SplitsTotals{ByUnit: map[string]domain.Money{p.Unit.Code: t.Split},
 			Booked: map[string]domain.Money{p.Unit.Code: city.Booked[p.Unit.Code]}}, in.Units)
+		if err != nil {
+			book.Close()
+			return nil, err
+		}
 		return book, nil
 	})
 }
 
-// splitActions is each unit's split beside what it booked: what finance posts per unit.
-func splitActions(totals reports.SplitsTotals, units []domain.Unit) *mail.Table {
+// splitActions is each unit's split beside what it booked: what finance posts
+// per unit; a change beyond Money refuses (the totals are checked, their difference too).
+func splitActions(totals reports.SplitsTotals, units []domain.Unit) (*mail.Table, error) {
 	t := &mail.Table{Caption: "各单位分成金额（明细见附件“分成明细”）", Head: []string{"单位", "分成金额（元）", "入账收入（元）", "分成增减（元）"}}
 	names := map[string]string{}
 	for _, u := range units {
@@ -246,7 +257,11 @@ func splitActions(totals reports.SplitsTotals, units []domain.Unit) *mail.Table 
 	sort.Strings(codes)
 	for _, code := range codes {
 		got, booked := totals.ByUnit[code], totals.Booked[code]
-		t.Rows = append(t.Rows, []string{strings.TrimSpace(code + " " + names[code]), got.Yuan(), booked.Yuan(), (got - booked).Yuan()})
+		change, ok := domain.Difference(got, booked)
+		if !ok {
+			return nil, domain.Overflowf("单位 %s 的分成增减（分成金额减入账收入）", code)
+		}
+		t.Rows = append(t.Rows, []string{strings.TrimSpace(code + " " + names[code]), got.Yuan(), booked.Yuan(), change.Yuan()})
 	}
-	return t
+	return t, nil
 }
