@@ -405,6 +405,10 @@ func (c *Config) Validate() error {
 		}
 	}
 	for code, addrs := range r.Units {
+		// A key is a unit's code, and a code names its folder of reports/: never a path such as . or ..
+		if _, err := domain.ParseUnitCode(code); err != nil {
+			return bad("recipients.units."+code, "%q 不是单位编码：%v", code, err)
+		}
 		for _, a := range addrs {
 			if _, err := mail.ParseAddress(a); err != nil {
 				return bad("recipients.units."+code, "%q 不是邮件地址", a)
