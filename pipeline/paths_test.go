@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 
 	"kam/domain"
 	"kam/pipeline/core/coretest"
+	"kam/pipeline/ingest"
 	"kam/pipeline/jobs"
 	"kam/store"
 	"kam/store/storetest"
@@ -120,6 +122,39 @@ func TestDryRunOutputMustNameAFile(t *testing.T) {
 		}
 		if got := filesUnder(t, dir); len(got) > 0 {
 			t.Errorf("wrote %v", got)
+		}
+	})
+}
+
+// A file whose name kam could not move into processed/ or rejected/ (a
+// Windows separator in a name a Linux share allows, a name of spaces) is left
+// in the inbox and reported, and the scan goes on with the rest.
+func TestInboxNamesThatNoFolderTakesAreLeftAndReported(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("Windows has no file named a\\b")
+	}
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
+		a := newTestApp(t, s, ingestNow)
+		base := baselineFiles(t)
+		drop(t, a, `单位\三月.csv`, []byte(base["d_units.csv"]))
+		drop(t, a, "   ", []byte(base["d_units.csv"]))
+		drop(t, a, "d_units.csv", []byte(base["d_units.csv"]))
+		res := scan(t, a)
+		if len(res.Files) != 1 || res.Files[0].Name != "d_units.csv" || res.Files[0].Outcome != ingest.OutcomeLoaded {
+			t.Fatalf("files %+v; want d_units.csv loaded alone", res.Files)
+		}
+		unread := mustUnread(t, s)
+		got := map[string]string{}
+		for _, u := range unread {
+			got[u.Path] = u.Reason
+		}
+		for _, name := range []string{`单位\三月.csv`, "   "} {
+			if !strings.Contains(got[name], "「"+name+"」") || !strings.Contains(got[name], a.Cfg.Paths.Inbox) {
+				t.Errorf("%q: unread reason %q; want one naming it and the inbox", name, got[name])
+			}
+			if _, err := os.Stat(filepath.Join(a.Cfg.Paths.Inbox, name)); err != nil {
+				t.Errorf("%q moved: %v", name, err)
+			}
 		}
 	})
 }

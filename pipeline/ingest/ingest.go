@@ -310,9 +310,10 @@ func listInbox(a *core.App, ctx context.Context) ([]inboxFile, error) {
 			return nil
 		}
 		for _, e := range entries {
-			name, path := e.Name(), filepath.Join(dir, e.Name())
+			name := e.Name()
+			path, unusable := core.FileIn(dir, name) // a name kam could not move to processed/ or rejected/
 			r := filepath.Join(rel, name)
-			if abs, err := filepath.Abs(path); err == nil && own[abs] {
+			if abs, err := filepath.Abs(path); unusable == nil && err == nil && own[abs] {
 				continue // kam's own processed/, rejected/ or reports/ folder inside the inbox
 			}
 			switch {
@@ -322,6 +323,8 @@ func listInbox(a *core.App, ctx context.Context) ([]inboxFile, error) {
 				skip(r, "文件名含有无法识别的字符，kam 不读取；请改用正常的文件名")
 			case strings.HasPrefix(name, "."):
 				skip(r, "以「.」开头的隐藏文件，kam 不读取；如需导入请去掉开头的「.」")
+			case unusable != nil:
+				skip(r, domain.Message(unusable)+"；kam 不读取，请改用正常的文件名")
 			case e.Type()&fs.ModeSymlink != 0:
 				skip(r, "这是快捷方式（符号链接），kam 不读取；请放入文件本身")
 			case e.IsDir():
@@ -754,9 +757,9 @@ func rejectWith(a *core.App, ctx context.Context, c *candidate, rec store.FileRe
 		return fr, err
 	}
 	book, err := makeBook(fr.MovedTo)
-	errPath := errorBookPath(fr.MovedTo)
+	var errPath string
 	if err == nil {
-		err = writeExclusive(errPath, func(w io.Writer) error { _, err := w.Write(book); return err })
+		errPath, err = writeErrorBook(a, fr.MovedTo, book)
 	}
 	if err != nil {
 		// The file is in rejected/ already; it is still recorded and notified, with the reason the workbook is missing.
