@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"kam/link"
+	"kam/pipeline/core"
 	"kam/pipeline/ingest"
 	"kam/status"
 	"kam/store"
@@ -143,7 +144,21 @@ func (s *Server) serveReport(w http.ResponseWriter, r *http.Request, id int64, w
 		return
 	}
 	s.app.Log.Info().Int64("report", id).Str("file", rep.FileName).Str("by", who).Msg("报表已下载")
-	s.sendFile(w, r, rep.FileName, rep.CreatedAt, tmp)
+	s.sendFile(w, r, downloadName(rep.FileName, fmt.Sprintf("report-%d", id)), rep.CreatedAt, tmp)
+}
+
+// downloadName is the name a browser saves a download under: the archived
+// name when it is one plain file name (core.FileIn takes it), else fallback
+// with its extension, so an odd stored name never becomes a path on a desk.
+func downloadName(name, fallback string) string {
+	if _, err := core.FileIn("", name); err == nil {
+		return name
+	}
+	switch ext := strings.ToLower(filepath.Ext(name)); ext {
+	case ".xlsx", ".csv":
+		return fallback + ext
+	}
+	return fallback
 }
 
 func (s *Server) sendFile(w http.ResponseWriter, r *http.Request, name string, mod time.Time, f io.ReadSeeker) {
