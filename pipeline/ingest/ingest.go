@@ -771,12 +771,12 @@ func rejectWith(a *core.App, ctx context.Context, c *candidate, rec store.FileRe
 		fr.Reason += "（错误明细无法写出：" + err.Error() + "）"
 	}
 	fr.ErrorBook = errPath
-	rec.Outcome, rec.ErrorCount, rec.Rows, rec.StoredAs = store.FileRejected, total, fr.Rows, fr.MovedTo
+	rec.Outcome, rec.ErrorCount, rec.Rows, rec.StoredAs, rec.ErrorBook = store.FileRejected, total, fr.Rows, fr.MovedTo, errPath
 	rec.FinishedAt, rec.DurationMS = a.Clock().UTC(), time.Since(start).Milliseconds()
 	if fr.recordID, err = a.Store.RecordFile(ctx, rec); err != nil {
 		return fr, err
 	}
-	notice := mail.Rejection{Name: fr.Name, Kind: fr.Kind, SHA: rec.SHA256, MovedTo: fr.MovedTo, ErrorBook: fr.ErrorBook,
+	notice := mail.Rejection{Record: fr.recordID, Name: fr.Name, Kind: fr.Kind, SHA: rec.SHA256, MovedTo: fr.MovedTo, ErrorBook: fr.ErrorBook,
 		Reason: fr.Reason, Unit: fr.Unit, Errors: errs, Total: total, Book: book}
 	if err := mail.QueueRejection(ctx, a, notice); err != nil {
 		return fr, err
