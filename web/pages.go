@@ -18,7 +18,6 @@ import (
 
 	"kam/link"
 	"kam/pipeline/core"
-	"kam/pipeline/ingest"
 	"kam/status"
 	"kam/store"
 )
@@ -174,7 +173,8 @@ func (s *Server) sendFile(w http.ResponseWriter, r *http.Request, name string, m
 	http.ServeContent(w, r, "", mod, f)
 }
 
-// errorWorkbook serves the error workbook beside a rejected file of the last scan.
+// errorWorkbook serves the error workbook written for a rejected file of the
+// last scan: the one its record names, and only inside the rejected folder.
 func (s *Server) errorWorkbook(w http.ResponseWriter, r *http.Request, user string) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	files, err := s.app.Store.LastScanFiles(r.Context())
@@ -186,10 +186,14 @@ func (s *Server) errorWorkbook(w http.ResponseWriter, r *http.Request, user stri
 		if f.ID != id || f.Outcome != store.FileRejected {
 			continue
 		}
-		path := ingest.ErrorBookPath(f.StoredAs)
-		rejected, _ := filepath.Abs(s.app.Cfg.Paths.Rejected)
-		if abs, _ := filepath.Abs(path); !strings.HasPrefix(abs, rejected+string(filepath.Separator)) {
-			break
+		if f.ErrorBook == "" {
+			s.fail(w, http.StatusNotFound, "这个被退回的文件没有写出错误明细表", nil)
+			return
+		}
+		path, err := core.FileIn(s.app.Cfg.Paths.Rejected, filepath.Base(f.ErrorBook))
+		if err != nil || !samePath(path, f.ErrorBook) {
+			s.fail(w, http.StatusNotFound, "错误明细表不在退回目录中", nil) // only rejected/ is served
+			return
 		}
 		book, err := os.Open(path)
 		if err != nil {
@@ -206,4 +210,11 @@ func (s *Server) errorWorkbook(w http.ResponseWriter, r *http.Request, user stri
 		return
 	}
 	s.fail(w, http.StatusNotFound, "最近一次扫描中没有这个被退回的文件", nil)
+}
+
+// samePath says whether a and b name the same place once made absolute.
+func samePath(a, b string) bool {
+	x, err1 := filepath.Abs(a)
+	y, err2 := filepath.Abs(b)
+	return err1 == nil && err2 == nil && x == y
 }

@@ -157,14 +157,3 @@ func writeErrorBook(a *core.App, rejected string, book []byte) (string, error) {
 	}
 	return path, nil
 }
-
-// ErrorBookPath is where the error workbook of a file rejected to movedTo
-// was written (the status page links it): errorBookPath's name, before it
-// looks for a free one (the rejected file's own name is already unique).
-func ErrorBookPath(movedTo string) string {
-	dir, base := filepath.Split(movedTo)
-	if len(base)+len(errorBookSuffix) > core.MaxNameBytes {
-		base = core.ShortenName(base, core.MaxNameBytes-len(errorBookSuffix)-len("…")) + "…"
-	}
-	return filepath.Join(dir, base+errorBookSuffix)
-}
