@@ -33,6 +33,8 @@ func TestConfigMessagesNameTheKeyInChinese(t *testing.T) {
 		{"job recipients given a value", "recipients:\n  grades: 5\n", []string{"配置项 recipients.grades 有误", "列表"}},
 		{"bad job schedule", "schedule:\n  splits: every day\n", []string{"配置项 schedule.splits 有误", "cron"}},
 		{"bad job mailbox", "recipients:\n  splits: [not-a-mail]\n", []string{"配置项 recipients.splits 有误", "不是邮件地址"}},
+		{"unit key naming a path", "recipients:\n  units:\n    \"..\": [d@example.cn]\n", []string{"配置项 recipients.units... 有误", `".." 不是单位编码`}},
+		{"unit key with a separator", "recipients:\n  units:\n    a/b: [d@example.cn]\n", []string{"配置项 recipients.units.a/b 有误", "不是单位编码"}},
 		{"not a mapping", "- a\n- b\n", []string{"配置文件应为一组配置项", "一个列表"}},
 		{"bad yaml", "db: [\n", []string{"不是有效的 YAML"}},
 		{"unparsable mysql dsn", "db:\n  dsn: mysql://root@127.0.0.1/kam\n", []string{"db.dsn", "无法解析", "mysql://user:pass@tcp(host:3306)/kam"}},

@@ -111,7 +111,7 @@ type File struct {
 	OutcomeLabel string // 结果
 	Rows, Errors int
 	StoredAs     string // where it was moved: processed/… or rejected/…
-	ErrorBook    bool   // rejected: its error workbook lies beside it
+	ErrorBook    string // rejected: the error workbook written for it, "" when none was
 
 	// What a revenue file did to stored revenue, with Options.Inbox.
 	Marks   string   // how it came in: （确认替换）（单位 …）
@@ -272,7 +272,10 @@ func (m *Model) gatherFiles(ctx context.Context, st *store.Store, opt Options, w
 	for _, f := range files {
 		row := File{ID: f.ID, When: when(f.StartedAt), Name: f.Name, Kind: f.Kind, KindLabel: KindLabel(f.Kind),
 			Outcome: f.Outcome, OutcomeLabel: FileOutcomeLabel(f.Outcome), Rows: f.Rows, Errors: f.ErrorCount,
-			StoredAs: f.StoredAs, ErrorBook: f.Outcome == store.FileRejected}
+			StoredAs: f.StoredAs}
+		if f.Outcome == store.FileRejected {
+			row.ErrorBook = f.ErrorBook
+		}
 		if opt.Inbox && f.Kind == domain.KindRevenue && f.ID != 0 {
 			im, err := st.FileImpacts(ctx, f.ID)
 			if err != nil {

@@ -30,7 +30,8 @@ func TestGather(t *testing.T) {
 		must(err)
 		must(st.FinishRun(ctx, failed, store.RunFailed, nil, "磁盘已满", now.Add(-2*time.Hour+75*time.Second)))
 		_, err = st.RecordFile(ctx, store.FileRecord{Name: "不明.csv", SHA256: strings.Repeat("ab", 32), Outcome: store.FileRejected,
-			ErrorCount: 1, StoredAs: "rejected/不明.csv", StartedAt: now.Add(-time.Hour), ScanID: now.Add(-time.Hour).UnixMicro()})
+			ErrorCount: 1, StoredAs: "rejected/不明.csv", ErrorBook: "rejected/不明.csv (2).errors.xlsx",
+			StartedAt: now.Add(-time.Hour), ScanID: now.Add(-time.Hour).UnixMicro()})
 		must(err)
 		must(st.QueueMail(ctx,
 			store.Mail{Kind: "splits", Recipient: "a@example.cn", Subject: "收入分成 2026 年 9 月", MessageID: "<1@kam>", CreatedAt: now.Add(-50 * time.Minute)},
@@ -62,7 +63,8 @@ func TestGather(t *testing.T) {
 			m.Failed[0].Took != "1m15s" || m.Failed[0].Rerun != "kam run splits --period 2026-10" {
 			t.Errorf("failed runs %+v", m.Failed)
 		}
-		if len(m.Files) != 1 || m.Files[0].KindLabel != "无法识别" || m.Files[0].OutcomeLabel != "已退回" || !m.Files[0].ErrorBook ||
+		if len(m.Files) != 1 || m.Files[0].KindLabel != "无法识别" || m.Files[0].OutcomeLabel != "已退回" ||
+			m.Files[0].ErrorBook != "rejected/不明.csv (2).errors.xlsx" ||
 			m.ScanAt != "2026-12-01 17:00" {
 			t.Errorf("files at %q: %+v", m.ScanAt, m.Files)
 		}

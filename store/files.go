@@ -37,7 +37,8 @@ type FileRecord struct {
 	Rows       int         `db:"row_count"`
 	Outcome    FileOutcome `db:"outcome"`
 	ErrorCount int         `db:"error_count"`
-	StoredAs   string      `db:"stored_as"` // where the file was moved: processed/… or rejected/…
+	StoredAs   string      `db:"stored_as"`  // where the file was moved: processed/… or rejected/…
+	ErrorBook  string      `db:"error_book"` // a rejected file's error workbook as written; "" when none was
 	StartedAt  time.Time   `db:"started_at"`
 	FinishedAt time.Time   `db:"-"` // zero while the load is still running
 	DurationMS int64       `db:"duration_ms"`
@@ -49,7 +50,7 @@ type FileRecord struct {
 // ErrAlreadyLoaded reports that a file with the same bytes is already recorded as loaded.
 var ErrAlreadyLoaded = errors.New("同样内容的文件已经导入过")
 
-const fileColumns = `id, name, sha256, size, kind, row_count, outcome, error_count, stored_as,
+const fileColumns = `id, name, sha256, size, kind, row_count, outcome, error_count, stored_as, COALESCE(error_book, '') AS error_book,
 	started_at, finished_at, duration_ms, scan_id, COALESCE(o.unit_code, '') AS unit_code, COALESCE(o.confirmed, FALSE) AS confirmed`
 
 const fileTables = `files LEFT JOIN file_origins o ON o.file_id = files.id`
@@ -127,11 +128,12 @@ func recordFile(ctx context.Context, ex sqlx.ExecerContext, rec FileRecord, now 
 		rec.StartedAt = now()
 	}
 	finished := sql.NullTime{Time: rec.FinishedAt.UTC(), Valid: !rec.FinishedAt.IsZero()}
+	book := sql.NullString{String: rec.ErrorBook, Valid: rec.ErrorBook != ""}
 	args := []any{rec.Name, rec.SHA256, rec.Size, string(rec.Kind), rec.Rows, string(rec.Outcome), rec.ErrorCount,
-		rec.StoredAs, rec.StartedAt.UTC(), finished, rec.DurationMS, rec.ScanID}
+		rec.StoredAs, book, rec.StartedAt.UTC(), finished, rec.DurationMS, rec.ScanID}
 	if rec.ID == 0 {
 		res, err := ex.ExecContext(ctx, `INSERT INTO files (name, sha256, size, kind, row_count, outcome, error_count,
-			stored_as, started_at, finished_at, duration_ms, scan_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+			stored_as, error_book, started_at, finished_at, duration_ms, scan_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
 		if err != nil {
 			return 0, fileErr(err, rec)
 		}
@@ -142,7 +144,7 @@ func recordFile(ctx context.Context, ex sqlx.ExecerContext, rec FileRecord, now 
 		return id, recordOrigin(ctx, ex, id, rec)
 	}
 	_, err := ex.ExecContext(ctx, `UPDATE files SET name = ?, sha256 = ?, size = ?, kind = ?, row_count = ?, outcome = ?,
-		error_count = ?, stored_as = ?, started_at = ?, finished_at = ?, duration_ms = ?, scan_id = ? WHERE id = ?`,
+		error_count = ?, stored_as = ?, error_book = ?, started_at = ?, finished_at = ?, duration_ms = ?, scan_id = ? WHERE id = ?`,
 		append(args, rec.ID)...)
 	if err != nil {
 		return 0, fileErr(err, rec)

@@ -438,7 +438,7 @@ func TestFileRecords(t *testing.T) {
 		start := time.Date(2026, 3, 5, 8, 30, 0, 123456000, time.FixedZone("CST", 8*3600))
 		rejected := store.FileRecord{Name: "收入-三月.csv", SHA256: "aa11", Size: 2048, Kind: domain.KindRevenue,
 			Rows: 10, Outcome: store.FileRejected, ErrorCount: 3, StoredAs: "rejected/收入-三月.csv",
-			StartedAt: start, FinishedAt: start.Add(1500 * time.Millisecond)}
+			ErrorBook: "rejected/收入-三月.csv (2).errors.xlsx", StartedAt: start, FinishedAt: start.Add(1500 * time.Millisecond)}
 		rid, err := s.RecordFile(ctx, rejected)
 		must(t, err)
 		got, found, err := s.FileBySHA(ctx, "aa11")
@@ -486,6 +486,26 @@ func TestFileRecords(t *testing.T) {
 		var finished sql.NullTime
 		must(t, s.DB().Get(&finished, "SELECT finished_at FROM files WHERE id = ?", dupID))
 		equal(t, "unfinished record has no finish time", finished.Valid, false)
+
+		// A rejection whose error workbook could not be written stores none: NULL, read back as "".
+		unwritten := store.FileRecord{Name: "满盘.csv", SHA256: "bb22", Outcome: store.FileRejected, ErrorCount: 1,
+			StoredAs: "rejected/满盘.csv", StartedAt: start, ScanID: 7}
+		nid, err := s.RecordFile(ctx, unwritten)
+		must(t, err)
+		var book sql.NullString
+		must(t, s.DB().Get(&book, "SELECT error_book FROM files WHERE id = ?", nid))
+		equal(t, "no error workbook is NULL", book.Valid, false)
+		last, err := s.LastScanFiles(ctx)
+		must(t, err)
+		equal(t, "last scan's file", len(last), 1)
+		equal(t, "its error workbook", last[0].ErrorBook, "")
+		// An update keeps what it is given: a record written again with its workbook names it.
+		unwritten.ID, unwritten.ErrorBook = nid, "rejected/满盘.csv.errors.xlsx"
+		_, err = s.RecordFile(ctx, unwritten)
+		must(t, err)
+		last, err = s.LastScanFiles(ctx)
+		must(t, err)
+		equal(t, "its error workbook after an update", last[0].ErrorBook, "rejected/满盘.csv.errors.xlsx")
 	})
 }
 

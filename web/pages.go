@@ -18,7 +18,7 @@ import (
 
 	"kam/domain"
 	"kam/link"
-	"kam/pipeline/ingest"
+	"kam/pipeline/core"
 	"kam/status"
 	"kam/store"
 )
@@ -151,7 +151,21 @@ func (s *Server) serveReport(w http.ResponseWriter, r *http.Request, id int64, w
 		return
 	}
 	s.app.Log.Info().Int64("report", id).Str("file", rep.FileName).Str("by", who).Msg("报表已下载")
-	s.sendFile(w, r, rep.FileName, rep.CreatedAt, tmp)
+	s.sendFile(w, r, downloadName(rep.FileName, fmt.Sprintf("report-%d", id)), rep.CreatedAt, tmp)
+}
+
+// downloadName is the name a browser saves a download under: the archived
+// name when it is one plain file name (core.FileIn takes it), else fallback
+// with its extension, so an odd stored name never becomes a path on a desk.
+func downloadName(name, fallback string) string {
+	if _, err := core.FileIn("", name); err == nil {
+		return name
+	}
+	switch ext := strings.ToLower(filepath.Ext(name)); ext {
+	case ".xlsx", ".csv":
+		return fallback + ext
+	}
+	return fallback
 }
 
 func (s *Server) sendFile(w http.ResponseWriter, r *http.Request, name string, mod time.Time, f io.ReadSeeker) {
@@ -167,7 +181,8 @@ func (s *Server) sendFile(w http.ResponseWriter, r *http.Request, name string, m
 	http.ServeContent(w, r, "", mod, f)
 }
 
-// errorWorkbook serves the error workbook beside a rejected file of the last scan.
+// errorWorkbook serves the error workbook written for a rejected file of the
+// last scan: the one its record names, and only inside the rejected folder.
 func (s *Server) errorWorkbook(w http.ResponseWriter, r *http.Request, user string) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	files, err := s.app.Store.LastScanFiles(r.Context())
@@ -179,10 +194,14 @@ func (s *Server) errorWorkbook(w http.ResponseWriter, r *http.Request, user stri
 		if f.ID != id || f.Outcome != store.FileRejected {
 			continue
 		}
-		path := ingest.ErrorBookPath(f.StoredAs)
-		rejected, _ := filepath.Abs(s.app.Cfg.Paths.Rejected)
-		if abs, _ := filepath.Abs(path); !strings.HasPrefix(abs, rejected+string(filepath.Separator)) {
-			break
+		if f.ErrorBook == "" {
+			s.fail(w, http.StatusNotFound, "这个被退回的文件没有写出错误明细表", nil)
+			return
+		}
+		path, err := core.FileIn(s.app.Cfg.Paths.Rejected, filepath.Base(f.ErrorBook))
+		if err != nil || !samePath(path, f.ErrorBook) {
+			s.fail(w, http.StatusNotFound, "错误明细表不在退回目录中", nil) // only rejected/ is served
+			return
 		}
 		book, err := os.Open(path)
 		if err != nil {
@@ -199,4 +218,11 @@ func (s *Server) errorWorkbook(w http.ResponseWriter, r *http.Request, user stri
 		return
 	}
 	s.fail(w, http.StatusNotFound, "最近一次扫描中没有这个被退回的文件", nil)
+}
+
+// samePath says whether a and b name the same place once made absolute.
+func samePath(a, b string) bool {
+	x, err1 := filepath.Abs(a)
+	y, err2 := filepath.Abs(b)
+	return err1 == nil && err2 == nil && x == y
 }

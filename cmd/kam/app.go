@@ -359,7 +359,12 @@ func printScan(w io.Writer, res ingest.ScanResult) {
 				fmt.Fprintf(w, "        %s\n", f.Note)
 			}
 		case ingest.OutcomeRejected:
-			fmt.Fprintf(w, "已退回  %s %d 处错误，见 %s.errors.xlsx\n", name, f.Errors, f.MovedTo)
+			// The workbook named is the one this scan wrote (a file rejected again gets " (2)"), none when none was.
+			if f.ErrorBook != "" {
+				fmt.Fprintf(w, "已退回  %s %d 处错误，见 %s\n", name, f.Errors, f.ErrorBook)
+			} else {
+				fmt.Fprintf(w, "已退回  %s %d 处错误：%s\n", name, f.Errors, f.Reason) // the reason says why it was not written
+			}
 		case ingest.OutcomeDuplicate:
 			fmt.Fprintf(w, "重复    %s %s\n", name, f.Reason)
 		case ingest.OutcomeWaiting:

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"kam/domain"
+	"kam/pipeline/core"
 	"kam/pipeline/jobs"
 	"kam/store"
 )
@@ -138,6 +139,13 @@ func parseReportsGet(args []string) (*work, error) {
 	if err != nil || id < 1 {
 		return nil, domain.Usagef("报表编号 %q 不正确：应为 kam reports list 列出的编号", pos[0])
 	}
+	if *outPath != "-" {
+		// -o names a file: not a folder (., .., x/) nor a name longer than a file system takes.
+		dir, file := filepath.Split(*outPath)
+		if _, err := core.FileIn(dir, file); err != nil {
+			return nil, domain.Usagef("-o %s 不是可以写出的文件名：%s", *outPath, domain.Message(err))
+		}
+	}
 	if *outPath != "-" && !*force {
 		if _, err := os.Lstat(*outPath); err == nil {
 			return nil, domain.Usagef("%s 已存在，没有覆盖；加 --force 覆盖，或换一个 -o 文件名", *outPath)
@@ -153,7 +161,8 @@ func reportsGet(ctx context.Context, e *env, id int64, outPath string, force boo
 		return reportErr(id, err)
 	}
 	// Written beside the target and renamed: a damaged or interrupted copy never takes the name.
-	tmp, err := os.CreateTemp(filepath.Dir(outPath), "."+filepath.Base(outPath)+".*.part")
+	// Its name leaves room for CreateTemp's random digits and ".part" within what a file system takes.
+	tmp, err := os.CreateTemp(filepath.Dir(outPath), "."+core.ShortenName(filepath.Base(outPath), core.MaxNameBytes-32)+".*.part")
 	if err != nil {
 		return domain.Failed(err, "创建 %s", outPath)
 	}

@@ -25,6 +25,8 @@ type App struct {
 
 	// FailPublish, when set (tests), fails the publish transaction after a run's own writes.
 	FailPublish func() error
+	// FailErrorBook, when set (tests), fails writing a rejected file's error workbook to path, as a full disk would.
+	FailErrorBook func(path string) error
 }
 
 // Clock is the current time in the configured zone.

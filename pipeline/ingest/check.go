@@ -3,7 +3,6 @@ package ingest
 import (
 	"context"
 	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -116,9 +115,8 @@ func checkRejected(a *core.App, res CheckResult, c *candidate, errs []domain.Row
 	if err != nil {
 		return res, domain.Failed(err, "生成错误明细")
 	}
-	res.ErrorBook = errorBookPath(c.path)
-	if err := writeExclusive(res.ErrorBook, func(w io.Writer) error { _, err := w.Write(book); return err }); err != nil {
-		return res, domain.Failed(err, "写出错误明细 %s", res.ErrorBook)
+	if res.ErrorBook, err = writeErrorBook(a, c.path, book); err != nil {
+		return res, domain.Failed(err, "在 %s 旁写出错误明细", c.path)
 	}
 	return res, nil
 }

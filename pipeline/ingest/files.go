@@ -10,7 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"unicode/utf8"
+
+	"kam/pipeline/core"
 )
 
 // hashFile returns the SHA-256 (hex) and size of a file.
@@ -42,21 +43,29 @@ func temporaryName(name string) bool {
 	return false
 }
 
-// freeName returns name, or name with " (2)", " (3)"… before its extension,
-// whichever does not exist yet in dir.
-func freeName(dir, name string) string {
+// freeName returns the path in dir of name, or of name with " (2)", " (3)"…
+// before its extension, whichever does not exist yet; core.FileIn proves it
+// lies inside dir, and a name no folder takes (., .., a path) is refused.
+func freeName(dir, name string) (string, error) {
 	ext := filepath.Ext(name)
-	if strings.HasSuffix(strings.ToLower(name), ".errors.xlsx") {
-		ext = name[len(name)-len(".errors.xlsx"):]
+	if strings.HasSuffix(strings.ToLower(name), errorBookSuffix) {
+		ext = name[len(name)-len(errorBookSuffix):]
+	}
+	if len(ext) > core.MaxNameBytes/2 {
+		ext = "" // no extension leaves a clash suffix so little room: the suffix goes last
 	}
 	base := strings.TrimSuffix(name, ext)
 	candidate := name
 	for i := 2; ; i++ {
-		if _, err := os.Lstat(filepath.Join(dir, candidate)); errors.Is(err, fs.ErrNotExist) || i > 10000 {
-			return candidate
+		path, err := core.FileIn(dir, candidate)
+		if err != nil {
+			return "", err
+		}
+		if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) || i > 10000 {
+			return path, nil
 		}
 		n := fmt.Sprintf(" (%d)", i)
-		candidate = shortenName(base, maxNameBytes-len(n)-len(ext)) + n + ext // a clash suffix must not make the name too long
+		candidate = core.ShortenName(base, core.MaxNameBytes-len(n)-len(ext)) + n + ext // a clash suffix must not make the name too long
 	}
 }
 
@@ -67,9 +76,12 @@ func moveInto(src, dir string) (string, error) {
 		return "", err
 	}
 	for attempt := 0; attempt < 100; attempt++ {
-		dst := filepath.Join(dir, freeName(dir, filepath.Base(src)))
+		dst, err := freeName(dir, filepath.Base(src))
+		if err != nil {
+			return "", err
+		}
 		// link+remove instead of rename: link fails rather than replace an existing file.
-		err := os.Link(src, dst)
+		err = os.Link(src, dst)
 		if err == nil {
 			return dst, os.Remove(src)
 		}
@@ -116,40 +128,32 @@ func writeExclusive(path string, fill func(io.Writer) error) error {
 	return f.Close()
 }
 
-// maxNameBytes is what common file systems allow one file name to be.
-const maxNameBytes = 255
+const errorBookSuffix = ".errors.xlsx"
 
 // errorBookPath is where a rejected file's error workbook goes: beside it,
 // named after it, the name shortened (on a character boundary, with "…")
-// when the file's own name leaves no room for ".errors.xlsx".
-func errorBookPath(rejected string) string {
+// when the file's own name leaves no room for ".errors.xlsx", and given a
+// clash suffix when an earlier rejection's workbook has that name.
+func errorBookPath(rejected string) (string, error) {
 	dir, base := filepath.Split(rejected)
-	const suffix = ".errors.xlsx"
-	if len(base)+len(suffix) > maxNameBytes {
-		base = shortenName(base, maxNameBytes-len(suffix)-len("…")) + "…"
+	if len(base)+len(errorBookSuffix) > core.MaxNameBytes {
+		base = core.ShortenName(base, core.MaxNameBytes-len(errorBookSuffix)-len("…")) + "…"
 	}
-	return filepath.Join(dir, freeName(dir, base+suffix))
+	return freeName(dir, base+errorBookSuffix)
 }
 
-// shortenName cuts name to at most n bytes without splitting a character.
-func shortenName(name string, n int) string {
-	if len(name) <= n {
-		return name
+// writeErrorBook writes a rejected file's error workbook beside it (never over
+// an earlier one) and returns its path; "" and the reason when it was not written.
+func writeErrorBook(a *core.App, rejected string, book []byte) (string, error) {
+	path, err := errorBookPath(rejected)
+	if err == nil && a.FailErrorBook != nil {
+		err = a.FailErrorBook(path)
 	}
-	for n > 0 && !utf8.RuneStart(name[n]) {
-		n--
+	if err == nil {
+		err = writeExclusive(path, func(w io.Writer) error { _, err := w.Write(book); return err })
 	}
-	return name[:n]
-}
-
-// ErrorBookPath is where the error workbook of a file rejected to movedTo
-// was written (the status page links it): errorBookPath's name, before it
-// looks for a free one (the rejected file's own name is already unique).
-func ErrorBookPath(movedTo string) string {
-	dir, base := filepath.Split(movedTo)
-	const suffix = ".errors.xlsx"
-	if len(base)+len(suffix) > maxNameBytes {
-		base = shortenName(base, maxNameBytes-len(suffix)-len("…")) + "…"
+	if err != nil {
+		return "", err
 	}
-	return filepath.Join(dir, base+suffix)
+	return path, nil
 }

@@ -338,9 +338,10 @@ func listInbox(a *core.App, ctx context.Context) ([]inboxFile, error) {
 			return nil
 		}
 		for _, e := range entries {
-			name, path := e.Name(), filepath.Join(dir, e.Name())
+			name := e.Name()
+			path, unusable := core.FileIn(dir, name) // a name kam could not move to processed/ or rejected/
 			r := filepath.Join(rel, name)
-			if abs, err := filepath.Abs(path); err == nil && own[abs] {
+			if abs, err := filepath.Abs(path); unusable == nil && err == nil && own[abs] {
 				continue // kam's own processed/, rejected/ or reports/ folder inside the inbox
 			}
 			switch {
@@ -350,6 +351,8 @@ func listInbox(a *core.App, ctx context.Context) ([]inboxFile, error) {
 				skip(r, "文件名含有无法识别的字符，kam 不读取；请改用正常的文件名")
 			case strings.HasPrefix(name, "."):
 				skip(r, "以「.」开头的隐藏文件，kam 不读取；如需导入请去掉开头的「.」")
+			case unusable != nil:
+				skip(r, domain.Message(unusable)+"；kam 不读取，请改用正常的文件名")
 			case e.Type()&fs.ModeSymlink != 0:
 				skip(r, "这是快捷方式（符号链接），kam 不读取；请放入文件本身")
 			case e.IsDir():
@@ -992,9 +995,9 @@ func rejectWith(a *core.App, ctx context.Context, c *candidate, rec store.FileRe
 		return fr, err
 	}
 	book, err := makeBook(fr.MovedTo)
-	errPath := errorBookPath(fr.MovedTo)
+	var errPath string
 	if err == nil {
-		err = writeExclusive(errPath, func(w io.Writer) error { _, err := w.Write(book); return err })
+		errPath, err = writeErrorBook(a, fr.MovedTo, book)
 	}
 	if err != nil {
 		// The file is in rejected/ already; it is still recorded and notified, with the reason the workbook is missing.
@@ -1006,12 +1009,12 @@ func rejectWith(a *core.App, ctx context.Context, c *candidate, rec store.FileRe
 		fr.Reason += "（错误明细无法写出：" + err.Error() + "）"
 	}
 	fr.ErrorBook = errPath
-	rec.Outcome, rec.ErrorCount, rec.Rows, rec.StoredAs = store.FileRejected, total, fr.Rows, fr.MovedTo
+	rec.Outcome, rec.ErrorCount, rec.Rows, rec.StoredAs, rec.ErrorBook = store.FileRejected, total, fr.Rows, fr.MovedTo, errPath
 	rec.FinishedAt, rec.DurationMS = a.Clock().UTC(), time.Since(start).Milliseconds()
 	if fr.recordID, err = a.Store.RecordFile(ctx, rec); err != nil {
 		return fr, err
 	}
-	notice := mail.Rejection{Name: fr.Name, Kind: fr.Kind, SHA: rec.SHA256, MovedTo: fr.MovedTo, ErrorBook: fr.ErrorBook,
+	notice := mail.Rejection{Record: fr.recordID, Name: fr.Name, Kind: fr.Kind, SHA: rec.SHA256, MovedTo: fr.MovedTo, ErrorBook: fr.ErrorBook,
 		Reason: fr.Reason, Unit: fr.Unit, Errors: errs, Total: total, Book: book}
 	if err := mail.QueueRejection(ctx, a, notice); err != nil {
 		return fr, err

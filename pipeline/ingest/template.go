@@ -44,7 +44,10 @@ func WriteTemplates(ctx context.Context, a *core.App, dir string, kinds []domain
 	}
 	var paths []string
 	for _, k := range kinds {
-		dst := filepath.Join(dir, TemplateName(k))
+		dst, err := core.FileIn(dir, TemplateName(k))
+		if err != nil {
+			return paths, err
+		}
 		tmp, err := os.CreateTemp(dir, ".kam-template-*")
 		if err != nil {
 			return paths, domain.Failed(err, "写入模板 %s", dst)

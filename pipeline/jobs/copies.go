@@ -133,9 +133,13 @@ func copyLog(log zerolog.Logger, rep store.Report) *zerolog.Logger {
 }
 
 // copyPath is where a report's copy goes: a unit's own workbooks in a folder of
-// its own, as its files come in through inbox/<单位编码>/.
+// its own, as its files come in through inbox/<单位编码>/; proved inside reports/ (placeFile).
 func copyPath(a *core.App, unit, name string) (string, error) {
-	return filepath.Abs(filepath.Join(a.Cfg.Paths.Reports, unitDir(unit), name))
+	dst, err := placeFile(a.Cfg.Paths.Reports, a.Cfg.Paths.Reports, artifact{name: name, unit: unit})
+	if err != nil {
+		return "", err
+	}
+	return filepath.Abs(dst)
 }
 
 // placeCopy writes dst through write into dst.part, flushed to disk, then

@@ -72,7 +72,8 @@ type Output struct {
 	shared   []store.Report          // the archived copies of the shared files (AddSharedFile)
 	writes   []func(*store.Tx) error // stored with the run, in the publish transaction
 	tmp      string
-	archived bool // the run is recorded as succeeded, its files archived and its mail queued
+	unitsDir string // where the units' own folders go: reports/, or a dry run's 各单位/
+	archived bool   // the run is recorded as succeeded, its files archived and its mail queued
 }
 
 type artifact struct {
@@ -113,7 +114,10 @@ func (o *Output) addFile(f artifact, write func(w io.Writer) error) error {
 
 // writeTemp writes a file into the run's temporary folder; safe to call from several goroutines.
 func (o *Output) writeTemp(name string, write func(w io.Writer) error) (string, error) {
-	path := filepath.Join(o.tmp, name)
+	path, err := core.FileIn(o.tmp, name)
+	if err != nil {
+		return "", err
+	}
 	f, err := os.Create(path)
 	if err != nil {
 		return "", err
@@ -235,7 +239,7 @@ func RunJob(ctx context.Context, a *core.App, job *Job, req RunRequest) (*Output
 		return nil, domain.Failed(err, "创建临时目录")
 	}
 	defer os.RemoveAll(tmp)
-	out := &Output{Period: period, tmp: tmp, allowIncomplete: req.AllowIncomplete}
+	out := &Output{Period: period, tmp: tmp, unitsDir: a.Cfg.Paths.Reports, allowIncomplete: req.AllowIncomplete}
 	start, began := a.Clock(), time.Now() // the clock for records, the machine's for durations
 	runID, err := a.Store.StartRun(ctx, name, period, req.Trigger, start.UTC())
 	if err != nil {
@@ -298,25 +302,32 @@ func adminShouldKnow(a *core.App, err error) bool {
 
 // dryRun computes a job and writes its files without recording anything.
 func dryRun(a *core.App, ctx context.Context, job *Job, period string, asOf domain.Date, req RunRequest) (*Output, error) {
-	path := req.DryRunPath
+	path, root := req.DryRunPath, ""
+	if path != "" {
+		if err := dryRunTarget(path); err != nil {
+			return nil, err
+		}
+		root = filepath.Dir(path)
+	}
 	tmp, err := os.MkdirTemp("", "kam-dry-"+job.Name+"-")
 	if err != nil {
 		return nil, domain.Failed(err, "创建临时目录")
 	}
 	defer os.RemoveAll(tmp)
-	out := &Output{Period: period, tmp: tmp, DryRun: true, allowIncomplete: req.AllowIncomplete}
+	// All units under one folder, so a trial in the current folder does not scatter a folder per unit there.
+	out := &Output{Period: period, tmp: tmp, unitsDir: filepath.Join(root, "各单位"), DryRun: true, allowIncomplete: req.AllowIncomplete}
 	err = job.Run(ctx, a, period, asOf, out)
 	out.Headline += out.incompleteNote()
 	if err != nil {
 		return out, err
 	}
 	for i, f := range out.files {
-		dst := filepath.Join(dryRunUnitDir(f.unit), f.name)
-		if path != "" {
-			dst = filepath.Join(filepath.Dir(path), dryRunUnitDir(f.unit), f.name)
-			if i == 0 {
-				dst = path
-			}
+		dst, err := placeFile(root, out.unitsDir, f)
+		if err != nil {
+			return out, err
+		}
+		if i == 0 && path != "" {
+			dst = path
 		}
 		if f.unit != "" {
 			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
@@ -436,23 +447,6 @@ func mailRun(a *core.App, job *Job, out *Output) mail.Run {
 			Headline: p.Headline, Figure: figure(p.Counts), Act: p.Act})
 	}
 	return r
-}
-
-// unitDir is the folder of the reports folder a unit's own workbooks go to; "" for the city's.
-func unitDir(unit string) string {
-	if unit == "" {
-		return ""
-	}
-	return safeName(unit)
-}
-
-// dryRunUnitDir is where a dry run puts a unit's workbook: all units under one
-// folder, so a trial in the current folder does not scatter a folder per unit there.
-func dryRunUnitDir(unit string) string {
-	if unit == "" {
-		return ""
-	}
-	return filepath.Join("各单位", unitDir(unit))
 }
 
 // copyFile copies a report; the copy is the owner's alone (0600): the reports

@@ -42,19 +42,6 @@ func (p *UnitPart) Count(key string, n int64) {
 // label is "D01 东城镇区局".
 func (p *UnitPart) label() string { return strings.TrimSpace(p.Unit.Code + " " + p.Unit.Name) }
 
-// unitFileName names a unit's workbook after the city's: grades_2026Q2 → grades_2026Q2_D01.xlsx.
-func unitFileName(base, code string) string { return base + "_" + safeName(code) + ".xlsx" }
-
-// safeName is a unit code as a file or folder name: characters no file system takes become _.
-func safeName(code string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || strings.ContainsRune(`/\:*?"<>|`, r) {
-			return '_'
-		}
-		return r
-	}, code)
-}
-
 // unitMeta is reportMeta for a unit's own workbook: its code, name and what part it holds.
 func unitMeta(a *core.App, m reports.Meta, p *UnitPart, scope string) reports.Meta {
 	m.Unit, m.UnitName, m.Scope = p.Unit.Code, p.Unit.Name, scope
@@ -65,6 +52,16 @@ func unitMeta(a *core.App, m reports.Meta, p *UnitPart, scope string) reports.Me
 // are independent: two are written at a time, one per core, and added in the
 // parts' order.
 func writeParts(out *Output, parts []*UnitPart, base string, render func(p *UnitPart) (*reports.Book, error)) error {
+	for _, p := range parts {
+		// Refused before any book is rendered: a stored code that names a path must not cost a run's work first.
+		folder, err := unitFolder(out.unitsDir, p.Unit.Code)
+		if err == nil {
+			_, err = core.FileIn(folder, unitFileName(base, p.Unit.Code))
+		}
+		if err != nil {
+			return unitRefused(p.Unit.Code, err)
+		}
+	}
 	paths := make([]string, len(parts))
 	errs := make([]error, len(parts))
 	var failed atomic.Bool

@@ -118,6 +118,11 @@ func CheckRun(name string, req RunRequest, today domain.Date) error {
 	if err != nil {
 		return err
 	}
+	if req.DryRunPath != "" {
+		if err := dryRunTarget(req.DryRunPath); err != nil {
+			return err
+		}
+	}
 	return refuseFuture(name, period, asOf, today, req.DryRun)
 }
 

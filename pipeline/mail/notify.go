@@ -51,8 +51,11 @@ func ReportMessageID(rep store.Report, rcpt string) string {
 	return fmt.Sprintf("report-%d.%s.%s@kam", rep.ID, rep.SHA256[:8], shortHash(rcpt))
 }
 
-func rejectionMessageID(fileSHA, movedTo, rcpt string) string {
-	return fmt.Sprintf("rejected.%s.%s.%s@kam", fileSHA[:min(8, len(fileSHA))], shortHash(movedTo), shortHash(rcpt))
+// rejectionMessageID names one rejection by its file record: the same bytes
+// moved back from rejected/ and rejected again land on the same name there,
+// and their second notice must not collide with the first.
+func rejectionMessageID(record int64, fileSHA, movedTo, rcpt string) string {
+	return fmt.Sprintf("rejected-%d.%s.%s.%s@kam", record, fileSHA[:min(8, len(fileSHA))], shortHash(movedTo), shortHash(rcpt))
 }
 
 func runFailedMessageID(runID int64, rcpt string) string {
@@ -213,11 +216,12 @@ const rejectionRowsShown = 10
 
 // Rejection is a file the inbox scan rejected, for its notice.
 type Rejection struct {
+	Record    int64       // its file record
 	Name      string      // the file's name as staff dropped it
 	Kind      domain.Kind // what it was read as
 	SHA       string      // its SHA-256
 	MovedTo   string      // where it went in rejected/
-	ErrorBook string      // its error workbook
+	ErrorBook string      // its error workbook as written; "" when none was (Book is then not attached)
 	Reason    string      // a file-level reason, if any
 	Unit      string      // the unit whose inbox folder it came from
 	Errors    []domain.RowError
@@ -246,14 +250,20 @@ func QueueRejection(ctx context.Context, a *core.App, fr Rejection) error {
 	if l, ok := domain.KindLabels[fr.Kind]; ok {
 		kind = l
 	}
+	// The workbook named is the one written, and none when none was.
+	written := fr.ErrorBook != ""
 	bookName := filepath.Base(fr.ErrorBook)
+	bookFact, next := bookName, "按错误明细逐行改正原文件，改好后重新放入收件目录；整个文件会重新导入"
+	if !written {
+		bookFact, next = "未能写出（原因见下）", "按本邮件所列错误改正原文件，改好后重新放入收件目录；整个文件会重新导入"
+	}
 	body := mailBody{
 		Title: fmt.Sprintf("文件被退回：%s（%d 处错误）", fr.Name, total),
 		Lead:  fmt.Sprintf("收件目录中的文件 %s 没有导入：文件中有错误，整个文件退回，数据库未做任何改动。", fr.Name),
 		// Names as staff see them: the server's folders mean nothing to the clerk who made the file.
 		Facts: [][2]string{{"文件", fr.Name}, {"识别类型", kind}, {"错误条数", fmt.Sprint(total)},
-			{"文件现在", "已移到 kam 的退回目录，名为 " + filepath.Base(fr.MovedTo)}, {"错误明细", bookName},
-			{"下一步", "按错误明细逐行改正原文件，改好后重新放入收件目录；整个文件会重新导入"}},
+			{"文件现在", "已移到 kam 的退回目录，名为 " + filepath.Base(fr.MovedTo)}, {"错误明细", bookFact},
+			{"下一步", next}},
 		Footer: "此邮件由 kam 自动发送，请勿直接回复。",
 	}
 	if fr.Reason != "" {
@@ -261,12 +271,18 @@ func QueueRejection(ctx context.Context, a *core.App, fr Rejection) error {
 	}
 	body.Errors = errs[:min(len(errs), rejectionRowsShown)]
 	if total > len(body.Errors) {
-		body.Notes = append(body.Notes, fmt.Sprintf("以上是前 %d 处错误，全部 %d 处见错误明细。", len(body.Errors), total))
+		more := fmt.Sprintf("以上是前 %d 处错误，全部 %d 处见错误明细。", len(body.Errors), total)
+		if !written {
+			more = fmt.Sprintf("以上是前 %d 处错误，共 %d 处；错误明细未能写出，其余错误在改正后重新导入时列出。", len(body.Errors), total)
+		}
+		body.Notes = append(body.Notes, more)
 	}
-	attach := int64(len(book)) <= int64(a.Cfg.SMTP.MaxAttachmentMB)<<20
-	if attach {
+	attach := written && int64(len(book)) <= int64(a.Cfg.SMTP.MaxAttachmentMB)<<20
+	switch {
+	case !written:
+	case attach:
 		body.Notes = append(body.Notes, "请按附件“错误明细”逐行改正后，将改好的文件重新放入收件目录。")
-	} else {
+	default:
 		body.Notes = append(body.Notes, fmt.Sprintf("错误明细共 %s，超过邮件附件上限，未随信附上，在 kam 的退回目录中，名为 %s（可请管理员取出）。改正后请将文件重新放入收件目录。",
 			sizeLabel(int64(len(book))), bookName))
 	}
@@ -277,7 +293,7 @@ func QueueRejection(ctx context.Context, a *core.App, fr Rejection) error {
 	ms := make([]store.Mail, len(rcpts))
 	for i, rcpt := range rcpts {
 		ms[i] = store.Mail{Kind: "rejection", Recipient: rcpt, Subject: clip(body.Title, maxSubjectRunes), HTML: html, Text: text,
-			MessageID: rejectionMessageID(fileSHA, fr.MovedTo, rcpt), CreatedAt: a.Clock()}
+			MessageID: rejectionMessageID(fr.Record, fileSHA, fr.MovedTo, rcpt), CreatedAt: a.Clock()}
 		if attach {
 			ms[i].AttachmentName, ms[i].Attachment = bookName, book
 		}
