@@ -17,7 +17,7 @@ func TestDataSourceMySQL(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", dsn, err)
 		}
-		if src.dialect != MySQL || src.driver != "mysql" {
+		if src.dialect != MySQL || src.driver != mysqlDriver {
 			t.Errorf("%s: dialect %s driver %s", dsn, src.dialect, src.driver)
 		}
 		cfg, err := mysql.ParseDSN(src.dsn)

@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"io/fs"
-
-	"github.com/pressly/goose/v3"
+	"fmt"
 )
 
 // UseLoadData switches MySQL revenue writes between LOAD DATA and multi-row INSERT, so tests cover both.
@@ -19,18 +17,34 @@ func TxFileID(t *Tx) int64 { return t.fileID }
 // MigrateDownTo takes the schema back to version through the migrations' Down
 // steps: the database as an older kam left it, for upgrade tests.
 func MigrateDownTo(ctx context.Context, s *Store, version int64) error {
-	dir, dialect := "migrations/sqlite", goose.DialectSQLite3
-	if s.dialect == MySQL {
-		dir, dialect = "migrations/mysql", goose.DialectMySQL
-	}
-	sub, err := fs.Sub(migrations, dir)
-	if err != nil {
-		return err
-	}
-	p, err := goose.NewProvider(dialect, s.db.DB, sub)
+	p, err := s.migrationProvider()
 	if err != nil {
 		return err
 	}
 	_, err = p.DownTo(ctx, version)
 	return err
+}
+
+// SendMySQLThrough opens MySQL stores with the database/sql driver registered as name.
+func SendMySQLThrough(name string) { mysqlDriver = name }
+
+// SourcedSQL is an SQL text and where it comes from.
+type SourcedSQL struct{ From, SQL string }
+
+// MySQLGoMigrationStatements lists every SQL text the MySQL Go migrations may send, up and down.
+func MySQLGoMigrationStatements() []SourcedSQL {
+	var out []SourcedSQL
+	for _, m := range mysqlMigrations {
+		for dir, steps := range [][]mysqlStep{m.up, m.down} {
+			for i, st := range steps {
+				for _, q := range st.statements() {
+					out = append(out, SourcedSQL{
+						From: fmt.Sprintf("store/migrate_mysql.go: migration %05d_%s, %s step %d", m.version, m.name, [...]string{"up", "down"}[dir], i+1),
+						SQL:  q,
+					})
+				}
+			}
+		}
+	}
+	return out
 }

@@ -24,13 +24,11 @@ const migrateWait = 5 * time.Minute
 // starting at once: one migrates, the other waits for it (MySQL: GET_LOCK;
 // SQLite: a file lock beside the database). A kill mid-migration is resumed
 // by the next start: SQLite applies each migration in a transaction, and on
-// MySQL, where DDL commits at once, every statement can run again (see
-// migrations/README.md).
+// MySQL, where DDL commits at once, every step can run again (see
+// migrations/README.md and migrate_mysql.go).
 func (s *Store) Migrate(ctx context.Context) error {
-	dir, dialect := "migrations/sqlite", goose.DialectSQLite3
 	var opts []goose.ProviderOption
 	if s.dialect == MySQL {
-		dir, dialect = "migrations/mysql", goose.DialectMySQL
 		// Two daemons starting together must not both apply the same migration.
 		opts = append(opts, goose.WithSessionLocker(mysqlMigrationLock{}))
 	} else {
@@ -40,13 +38,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 		}
 		defer release()
 	}
-	sub, err := fs.Sub(migrations, dir)
+	p, err := s.migrationProvider(opts...)
 	if err != nil {
 		return err
-	}
-	p, err := goose.NewProvider(dialect, s.db.DB, sub, opts...)
-	if err != nil {
-		return fmt.Errorf("准备数据库迁移: %w", err)
 	}
 	results, err := p.Up(ctx)
 	for _, r := range results {
@@ -59,6 +53,25 @@ func (s *Store) Migrate(ctx context.Context) error {
 		return fmt.Errorf("数据库迁移失败: %w", err)
 	}
 	return nil
+}
+
+// migrationProvider is goose over this dialect's migrations: the SQL files of
+// its folder and, on MySQL, the Go migrations of migrate_mysql.go.
+func (s *Store) migrationProvider(opts ...goose.ProviderOption) (*goose.Provider, error) {
+	dir, dialect := "migrations/sqlite", goose.DialectSQLite3
+	if s.dialect == MySQL {
+		dir, dialect = "migrations/mysql", goose.DialectMySQL
+		opts = append(opts, goose.WithGoMigrations(gooseMigrations()...))
+	}
+	sub, err := fs.Sub(migrations, dir)
+	if err != nil {
+		return nil, err
+	}
+	p, err := goose.NewProvider(dialect, s.db.DB, sub, append(opts, goose.WithDisableGlobalRegistry(true))...)
+	if err != nil {
+		return nil, fmt.Errorf("准备数据库迁移: %w", err)
+	}
+	return p, nil
 }
 
 // Applied lists the migration versions this Store applied (when it opened, or

@@ -5,11 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
 	"strings"
-
-	"github.com/pressly/goose/v3"
 )
 
 // ErrSchemaOutdated: a read-only Open found migrations still to apply.
@@ -56,10 +53,8 @@ func cannotReadShared(dsn string) bool {
 // checkSchemaCurrent is Migrate for a read-only store: it applies nothing and
 // says whether anything is pending.
 func (s *Store) checkSchemaCurrent(ctx context.Context) error {
-	dir, dialect := "migrations/sqlite", goose.DialectSQLite3
 	exists := `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'goose_db_version'`
 	if s.dialect == MySQL {
-		dir, dialect = "migrations/mysql", goose.DialectMySQL
 		exists = `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'goose_db_version'`
 	}
 	// goose would create its version table to answer; a database without one is simply behind.
@@ -70,13 +65,9 @@ func (s *Store) checkSchemaCurrent(ctx context.Context) error {
 	if n == 0 {
 		return ErrSchemaOutdated
 	}
-	sub, err := fs.Sub(migrations, dir)
+	p, err := s.migrationProvider()
 	if err != nil {
 		return err
-	}
-	p, err := goose.NewProvider(dialect, s.db.DB, sub)
-	if err != nil {
-		return fmt.Errorf("准备数据库迁移: %w", err)
 	}
 	pending, err := p.HasPending(ctx)
 	if err != nil {

@@ -157,6 +157,10 @@ func (s *Store) DB() *sqlx.DB { return s.db }
 // Close closes the pool.
 func (s *Store) Close() error { return s.db.Close() }
 
+// mysqlDriver is the database/sql driver MySQL is opened with: go-sql-driver's;
+// the store's tests wrap it to collect every statement the store sends (grammar_test.go).
+var mysqlDriver = "mysql"
+
 type source struct {
 	dialect    string
 	driver     string // database/sql driver name
@@ -213,7 +217,7 @@ func dataSource(opts Options) (source, error) {
 	if red.Passwd != "" {
 		red.Passwd = "***"
 	}
-	return source{dialect: MySQL, driver: "mysql", sqlxDriver: "mysql",
+	return source{dialect: MySQL, driver: mysqlDriver, sqlxDriver: "mysql",
 		dsn: cfg.FormatDSN(), redacted: red.FormatDSN()}, nil
 }
 
