@@ -399,7 +399,7 @@ func TestMailWaitsForTheServerAndGoesOnce(t *testing.T) {
 		}
 		mustDo(t, s.DB().Select(&rows, "SELECT recipient, status, attempts, last_error FROM outbox ORDER BY id"))
 		if len(rows) != 3 || rows[0].Status != store.MailSent || rows[0].Attempts != 3 || rows[1].Status != store.MailSent ||
-			rows[2].Status != store.MailFailed || rows[2].Attempts != 3 || !strings.Contains(rows[2].LastError, "550") {
+			rows[2].Status != store.MailDead || rows[2].Attempts != 3 || !strings.Contains(rows[2].LastError, "550") {
 			t.Errorf("outbox: %+v", rows)
 		}
 	})
@@ -421,7 +421,7 @@ func TestAttemptsRunOut(t *testing.T) {
 	wantEqual(t, "last attempt", res, outbox.DeliveryResult{GivenUp: 1})
 	b, err := s.MailBacklog(t.Context())
 	mustDo(t, err)
-	if b.Queued != 0 || b.Failed != 1 {
+	if b.Queued != 0 || b.Dead != 1 {
 		t.Errorf("backlog %+v", b)
 	}
 }

@@ -95,8 +95,8 @@ func TestMySQLMigrationResumesAfterAKill(t *testing.T) {
 		// goose recorded nothing, not even its own start (killed right after creating its table) …
 		`DELETE FROM goose_db_version`,
 		// … while 00001 had made its first tables only, 00003 its table but not its index,
-		// and 00006 had not yet run its second statement.
-		`DROP TABLE outbox_reports`, `DROP TABLE report_chunks`, `DROP TABLE outbox`, `DROP TABLE announcements`,
+		// and 00006 had not yet run its second statement (nor 00015 its table).
+		`DROP TABLE outbox_reports`, `DROP TABLE outbox_dead_reported`, `DROP TABLE report_chunks`, `DROP TABLE outbox`, `DROP TABLE announcements`,
 		`DROP INDEX revenue_month_customer_amount ON revenue`,
 		`ALTER TABLE job_runs DROP KEY job_runs_outcome`,
 		`ALTER TABLE files DROP KEY files_scan, DROP COLUMN scan_id`,
