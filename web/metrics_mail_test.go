@@ -12,7 +12,8 @@ import (
 	"kam/store/storetest"
 )
 
-// /metrics has a series of the dead letters (死信) an alert rule can watch, on either database.
+// /metrics has a series of the dead letters (死信) an alert rule can watch,
+// on either database; a retry takes them off it and back into the queue.
 func TestMetricsCountDeadLetters(t *testing.T) {
 	for _, db := range []string{store.SQLite, store.MySQL} {
 		t.Run(db, func(t *testing.T) {
@@ -53,6 +54,12 @@ func TestMetricsCountDeadLetters(t *testing.T) {
 			}
 			if dead, queued := scrape(); dead != 2 || queued != 1 {
 				t.Errorf("dead %v, queued %v; want 2 and 1", dead, queued)
+			}
+			if n, err := app.RetryDead(ctx, ""); err != nil || n != 2 {
+				t.Fatalf("retry: %d %v", n, err)
+			}
+			if dead, queued := scrape(); dead != 0 || queued != 3 {
+				t.Errorf("after the retry: dead %v, queued %v; want 0 and 3", dead, queued)
 			}
 		})
 	}
