@@ -34,7 +34,9 @@ import (
 type mailServer struct {
 	mu      sync.Mutex
 	got     []received
-	refuse  map[string]bool   // recipients refused for good (550)
+	refuse  map[string]bool   // recipients refused for good (550 on RCPT)
+	later   map[string]bool   // recipients refused for now (450 on RCPT: mailbox busy)
+	busy    bool              // every mail refused with 421 (service not available, closing)
 	users   map[string]string // when set, a client must log in as one of these (user → password)
 	srv     *smtp.Server
 	l       net.Listener
@@ -49,7 +51,7 @@ type received struct {
 }
 
 func startMailServer(t *testing.T) *mailServer {
-	m := &mailServer{refuse: map[string]bool{}}
+	m := &mailServer{refuse: map[string]bool{}, later: map[string]bool{}}
 	m.listen(t, "127.0.0.1:0")
 	t.Cleanup(m.stop)
 	return m
@@ -92,6 +94,13 @@ func (m *mailServer) port() int {
 	return n
 }
 
+// set changes how the server answers, between the sessions' reads.
+func (m *mailServer) set(change func(m *mailServer)) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	change(m)
+}
+
 func (m *mailServer) messages() []received {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -104,10 +113,23 @@ type smtpSession struct {
 	to   []string
 }
 
-func (s *smtpSession) Mail(from string, _ *smtp.MailOptions) error { s.from = from; return nil }
+func (s *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
+	s.m.mu.Lock()
+	defer s.m.mu.Unlock()
+	if s.m.busy {
+		return &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 3, 2}, Message: "service not available, closing"}
+	}
+	s.from = from
+	return nil
+}
 func (s *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	if s.m.refuse[to] {
+	s.m.mu.Lock()
+	defer s.m.mu.Unlock()
+	switch {
+	case s.m.refuse[to]:
 		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
+	case s.m.later[to]:
+		return &smtp.SMTPError{Code: 450, EnhancedCode: smtp.EnhancedCode{4, 2, 1}, Message: "mailbox busy"}
 	}
 	s.to = append(s.to, to)
 	return nil
@@ -343,8 +365,12 @@ func TestLargeReportIsNotAttachedButNamed(t *testing.T) {
 	}
 }
 
-// The server is down for two attempts, then up: each mail is delivered exactly once; a recipient
-// the server refuses for good is given up at once.
+// tally is a pass's counts without the server's words.
+func tally(r outbox.DeliveryResult) outbox.DeliveryResult { r.Server = ""; return r }
+
+// The server is down, then up: each mail is delivered exactly once, the
+// outage counted against none of them; a recipient the server refuses for
+// good is a dead letter at once, after one attempt of its own.
 func TestMailWaitsForTheServerAndGoesOnce(t *testing.T) {
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		srv := startMailServer(t)
@@ -359,22 +385,22 @@ func TestMailWaitsForTheServerAndGoesOnce(t *testing.T) {
 
 		res, err := a.Deliver(ctx)
 		mustDo(t, err)
-		wantEqual(t, "server down", res, outbox.DeliveryResult{Retry: 3})
+		wantEqual(t, "server down", tally(res), outbox.DeliveryResult{Waiting: 3})
+		if !strings.Contains(res.Server, "无法连接") || !res.NothingSent() {
+			t.Errorf("server down: %q, nothing sent %v", res.Server, res.NothingSent())
+		}
 		clk.Set(t0.Add(59 * time.Second))
 		res, _ = a.Deliver(ctx)
-		wantEqual(t, "backing off", res, outbox.DeliveryResult{})
+		wantEqual(t, "waiting for the next try", res, outbox.DeliveryResult{})
 		clk.Set(t0.Add(time.Minute))
 		res, _ = a.Deliver(ctx)
-		wantEqual(t, "still down", res, outbox.DeliveryResult{Retry: 3})
-		clk.Set(t0.Add(2*time.Minute + 59*time.Second))
-		res, _ = a.Deliver(ctx)
-		wantEqual(t, "second back-off is twice as long", res, outbox.DeliveryResult{})
+		wantEqual(t, "still down", tally(res), outbox.DeliveryResult{Waiting: 3})
 
 		srv.listen(t, srv.addr)
-		clk.Set(t0.Add(3 * time.Minute))
+		clk.Set(t0.Add(2 * time.Minute))
 		res, err = a.Deliver(ctx)
 		mustDo(t, err)
-		wantEqual(t, "server up", res, outbox.DeliveryResult{Sent: 2, GivenUp: 1})
+		wantEqual(t, "server up", res, outbox.DeliveryResult{Sent: 2, Dead: 1})
 		clk.Set(t0.Add(24 * time.Hour))
 		res, _ = a.Deliver(ctx)
 		wantEqual(t, "nothing left", res, outbox.DeliveryResult{})
@@ -398,30 +424,32 @@ func TestMailWaitsForTheServerAndGoesOnce(t *testing.T) {
 			LastError string `db:"last_error"`
 		}
 		mustDo(t, s.DB().Select(&rows, "SELECT recipient, status, attempts, last_error FROM outbox ORDER BY id"))
-		if len(rows) != 3 || rows[0].Status != store.MailSent || rows[0].Attempts != 3 || rows[1].Status != store.MailSent ||
-			rows[2].Status != store.MailFailed || rows[2].Attempts != 3 || !strings.Contains(rows[2].LastError, "550") {
+		if len(rows) != 3 || rows[0].Status != store.MailSent || rows[0].Attempts != 1 || rows[1].Status != store.MailSent ||
+			rows[2].Status != store.MailDead || rows[2].Attempts != 1 || !strings.Contains(rows[2].LastError, "550") {
 			t.Errorf("outbox: %+v", rows)
 		}
 	})
 }
 
+// A mail the server refuses for now (450) is tried smtp.max_attempts times,
+// backing off, then is a dead letter.
 func TestAttemptsRunOut(t *testing.T) {
 	s := storetest.OpenSQLite(t)
 	srv := startMailServer(t)
 	a, clk := mailApp(t, s, srv)
 	a.Cfg.SMTP.MaxAttempts = 2
 	a.Cfg.Recipients.Reports["splits"] = []string{"finance@example.com"}
-	srv.stop()
+	srv.later["finance@example.com"] = true
 	_, err := jobs.RunJob(t.Context(), a.App, splitsJob(100, 100), jobs.RunRequest{Period: "2026-06"})
 	mustDo(t, err)
 	res, _ := a.Deliver(t.Context())
 	wantEqual(t, "first attempt", res, outbox.DeliveryResult{Retry: 1})
 	clk.Set(clk.Now().Add(time.Minute))
 	res, _ = a.Deliver(t.Context())
-	wantEqual(t, "last attempt", res, outbox.DeliveryResult{GivenUp: 1})
+	wantEqual(t, "last attempt", res, outbox.DeliveryResult{Dead: 1})
 	b, err := s.MailBacklog(t.Context())
 	mustDo(t, err)
-	if b.Queued != 0 || b.Failed != 1 {
+	if b.Queued != 0 || b.Dead != 1 {
 		t.Errorf("backlog %+v", b)
 	}
 }
@@ -482,7 +510,8 @@ func TestSMTPLogin(t *testing.T) {
 	mustDo(t, err)
 	res, err := a.Deliver(t.Context())
 	mustDo(t, err)
-	wantEqual(t, "wrong password", res, outbox.DeliveryResult{Retry: 1})
+	// Kam's login is not the mail's fault: it waits, no attempt counted.
+	wantEqual(t, "wrong password", tally(res), outbox.DeliveryResult{Waiting: 1})
 	a.Cfg.SMTP.Password = "s3cret"
 	clk.Set(clk.Now().Add(time.Minute))
 	res, err = a.Deliver(t.Context())

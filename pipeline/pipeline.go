@@ -67,6 +67,11 @@ func (a *App) Deliver(ctx context.Context) (mail.DeliveryResult, error) {
 	return mail.Deliver(ctx, a.App)
 }
 
+// RetryDead queues the dead letters again, all or those to recipient (mail.RetryDead).
+func (a *App) RetryDead(ctx context.Context, recipient string) (int, error) {
+	return mail.RetryDead(ctx, a.App, recipient)
+}
+
 // restoreCopies is jobs.RestoreCopies beside other work: each copy is logged
 // there, and a failure to look for them here; the work goes on.
 func (a *App) restoreCopies(ctx context.Context) {

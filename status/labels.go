@@ -27,7 +27,7 @@ var runOutcomes = map[string]string{
 var mailStatuses = map[string]string{
 	store.MailQueued:     "待发",
 	store.MailSent:       "已发送",
-	store.MailFailed:     "已放弃",
+	store.MailDead:       "死信",
 	store.MailSuperseded: "已过时",
 }
 
@@ -64,7 +64,7 @@ func RunLabel(outcome string, missingCopies int) string {
 	return l
 }
 
-// MailStatusLabel is the word for a mail's state: 待发, 已发送, 已放弃, 已过时.
+// MailStatusLabel is the word for a mail's state: 待发, 已发送, 死信, 已过时.
 func MailStatusLabel(status string) string { return label(mailStatuses, status) }
 
 // FileOutcomeLabel is the word for what became of a file: 已导入, 已退回, 重复.

@@ -28,7 +28,7 @@ func TestLabels(t *testing.T) {
 		{RunLabel(store.RunFailed, 2), "失败"},
 		{MailStatusLabel(store.MailQueued), "待发"},
 		{MailStatusLabel(store.MailSent), "已发送"},
-		{MailStatusLabel(store.MailFailed), "已放弃"},
+		{MailStatusLabel(store.MailDead), "死信"},
 		{MailStatusLabel(store.MailSuperseded), "已过时"},
 		{FileOutcomeLabel(store.FileLoaded), "已导入"},
 		{FileOutcomeLabel(store.FileRejected), "已退回"},

@@ -1,15 +1,16 @@
 // Package status owns the status model: what kam has done and what waits —
 // recent and failed runs, the last inbox scan's files, the files kam will not
 // read, the units without a mailbox, the stored codes to correct, the mail
-// backlog, the schedule and the report archive — gathered from the store into plain structs, with every
-// Chinese label of a value (run outcomes, mail states, file outcomes, kinds,
-// tasks, jobs, periods, triggers) said once, here. `kam status` prints a
-// Model in a terminal and the web page renders one in HTML; neither gathers
-// nor labels on its own.
+// backlog and its dead letters, the schedule and the report archive — gathered
+// from the store into plain structs, with every Chinese label of a value (run
+// outcomes, mail states, file outcomes, kinds, tasks, jobs, periods, triggers)
+// said once, here. `kam status` prints a Model in a terminal and the web page
+// renders one in HTML; neither gathers nor labels on its own.
 //
 // It may not touch HTTP, the terminal or the web: no net/http, no writer of a
-// view, no kam/web and no kam/cmd. Its only use of kam/pipeline is the three
-// labels in jobs.go; the schedule is passed in as Tasks.
+// view, no kam/web and no kam/cmd. Its only uses of kam/pipeline are the
+// stages' words: the three labels in jobs.go, the tasks' names and the
+// command that requeues dead letters; the schedule is passed in as Tasks.
 package status
 
 import (
@@ -20,6 +21,7 @@ import (
 
 	"kam/config"
 	"kam/domain"
+	"kam/pipeline/mail"
 	"kam/store"
 )
 
@@ -74,9 +76,11 @@ type Model struct {
 	// CodeProblemsHeading; none when not asked for or none needs it.
 	Codes []string
 
-	Backlog string // 待发 N 封（最早排队于 …），已放弃 N 封，已发送 N 封（最近一封 …）
-	SMTP    string // the mail server, or that none is configured
-	Mail    []Mail // mails not sent, newest first
+	Backlog  string // 待发 N 封（最早排队于 …），死信 N 封，已发送 N 封（最近一封 …）
+	SMTP     string // the mail server, or that none is configured
+	Mail     []Mail // mails neither sent nor dead (queued, or made moot), newest first
+	Dead     []Mail // the dead letters (死信), the latest given up first
+	DeadNote string // how many dead letters, why, and the command that queues them again; "" when none
 
 	Firings []Firing // the schedule
 
@@ -145,10 +149,11 @@ type Mail struct {
 	ID          int64
 	Recipient   string
 	Subject     string
-	Status      string // as the store records it: queued, failed, superseded
+	Status      string // as the store records it: queued, superseded, dead
 	StatusLabel string // 状态
 	Attempts    int
 	Next        string // 下次尝试; only while queued
+	GivenUp     string // 放弃于; only a dead letter
 	LastError   string
 }
 
@@ -332,7 +337,8 @@ func unitsWithout(units []domain.Unit, boxes map[string][]string) *Units {
 	return u
 }
 
-// gatherMail reads the outbox's backlog and up to n mails not sent.
+// gatherMail reads the outbox's backlog, up to n mails queued or made moot,
+// and up to n dead letters.
 func (m *Model) gatherMail(ctx context.Context, st *store.Store, smtp config.SMTP, n int, when func(time.Time) string) error {
 	b, err := st.MailBacklog(ctx)
 	if err != nil {
@@ -342,7 +348,7 @@ func (m *Model) gatherMail(ctx context.Context, st *store.Store, smtp config.SMT
 	if b.OldestQueued.Valid {
 		m.Backlog += "（最早排队于 " + when(b.OldestQueued.Time) + "）"
 	}
-	m.Backlog += fmt.Sprintf("，%s %d 封，%s %d 封", MailStatusLabel(store.MailFailed), b.Failed, MailStatusLabel(store.MailSent), b.Sent)
+	m.Backlog += fmt.Sprintf("，%s %d 封，%s %d 封", MailStatusLabel(store.MailDead), b.Dead, MailStatusLabel(store.MailSent), b.Sent)
 	if b.LastSent.Valid {
 		m.Backlog += "（最近一封 " + when(b.LastSent.Time) + "）"
 	}
@@ -360,10 +366,30 @@ func (m *Model) gatherMail(ctx context.Context, st *store.Store, smtp config.SMT
 		if u.Status == store.MailQueued {
 			next = when(u.NextAttemptAt)
 		}
-		m.Mail = append(m.Mail, Mail{ID: u.ID, Recipient: u.Recipient, Subject: u.Subject, Status: u.Status,
-			StatusLabel: MailStatusLabel(u.Status), Attempts: u.Attempts, Next: next, LastError: u.LastError})
+		m.Mail = append(m.Mail, mailOf(u, next, ""))
+	}
+	if b.Dead == 0 {
+		return nil
+	}
+	dead, err := st.DeadMail(ctx, n)
+	if err != nil {
+		return err
+	}
+	for _, d := range dead {
+		m.Dead = append(m.Dead, mailOf(d, "", when(d.NextAttemptAt)))
+	}
+	m.DeadNote = fmt.Sprintf("%s %d 封：邮件服务器拒收，或 smtp.max_attempts 次尝试都没有成功（服务器停机不计次数），kam 不再重试。"+
+		"处理原因后运行 %s 重新投递（只重发某个收件人的：加 --to 地址）。", MailStatusLabel(store.MailDead), b.Dead, mail.RetryCommand)
+	if len(m.Dead) < b.Dead {
+		m.DeadNote += fmt.Sprintf("下面是最近的 %d 封。", len(m.Dead))
 	}
 	return nil
+}
+
+// mailOf is a mail as the views list it.
+func mailOf(u store.Mail, next, givenUp string) Mail {
+	return Mail{ID: u.ID, Recipient: u.Recipient, Subject: u.Subject, Status: u.Status, StatusLabel: MailStatusLabel(u.Status),
+		Attempts: u.Attempts, Next: next, GivenUp: givenUp, LastError: u.LastError}
 }
 
 // archiveOf groups reports by job, then period, newest period first.

@@ -75,7 +75,7 @@ func TestGather(t *testing.T) {
 			m.Mail[1].Status != store.MailSuperseded || m.Mail[1].StatusLabel != "已过时" || m.Mail[1].Next != "" {
 			t.Errorf("mail %+v", m.Mail)
 		}
-		if m.Backlog != "待发 1 封（最早排队于 2026-12-01 17:20），已放弃 0 封，已发送 0 封" || m.SMTP != "未配置 smtp.host：邮件只排队，不发送。" {
+		if m.Backlog != "待发 1 封（最早排队于 2026-12-01 17:20），死信 0 封，已发送 0 封" || m.SMTP != "未配置 smtp.host：邮件只排队，不发送。" {
 			t.Errorf("backlog %q, smtp %q", m.Backlog, m.SMTP)
 		}
 		if len(m.Firings) != 2 || m.Firings[0] != (Firing{Name: "ingest", Title: "扫描收件目录", Spec: "*/5 * * * *", Next: "2026-12-01 18:05"}) ||

@@ -97,9 +97,9 @@ func TestMySQLMigrationResumesAfterAKill(t *testing.T) {
 		// goose recorded nothing, not even its own start (killed right after creating its table) …
 		`DELETE FROM goose_db_version`,
 		// … while 00001 had made its first tables only, 00003 its table but not its index,
-		// 00006 its ALTER but not its table (and one key is gone besides), and 00007 and
-		// 00010 nothing: each ALTER adds only what is missing.
-		`DROP TABLE outbox_reports`, `DROP TABLE report_chunks`, `DROP TABLE outbox`, `DROP TABLE announcements`,
+		// 00006 its ALTER but not its table (and one key is gone besides), 00007 and
+		// 00010 nothing (each ALTER adds only what is missing), nor 00015 its table.
+		`DROP TABLE outbox_reports`, `DROP TABLE outbox_dead_reported`, `DROP TABLE report_chunks`, `DROP TABLE outbox`, `DROP TABLE announcements`,
 		`DROP INDEX revenue_month_customer_amount ON revenue`,
 		`ALTER TABLE job_runs DROP KEY job_runs_outcome`,
 		`ALTER TABLE files DROP KEY files_scan, DROP COLUMN scan_id`,

@@ -12,7 +12,9 @@ import (
 const (
 	MailQueued = "queued"
 	MailSent   = "sent"
-	MailFailed = "failed" // given up: attempts used up, or refused by the server for good
+	// MailDead is a 死信: given up after smtp.max_attempts failed attempts of its own, or at
+	// once when the server refused it for good; `kam deliver --retry-dead` queues it again.
+	MailDead = "dead"
 )
 
 // Mail is one message to one recipient in the outbox.
@@ -123,22 +125,36 @@ func (s *Store) MailSent(ctx context.Context, id int64, at time.Time) error {
 	return wrap(err, "记录邮件已发送")
 }
 
-// MailAttemptFailed records a failed attempt: the mail is tried again at next,
-// or, when final, given up.
-func (s *Store) MailAttemptFailed(ctx context.Context, id int64, errText string, next time.Time, final bool) error {
+// MailAttemptFailed records a failed attempt of the mail: it is tried again
+// at next, or, when dead, given up (next is then when it died).
+func (s *Store) MailAttemptFailed(ctx context.Context, id int64, errText string, next time.Time, dead bool) error {
 	status := MailQueued
-	if final {
-		status = MailFailed
+	if dead {
+		status = MailDead
 	}
 	_, err := s.db.ExecContext(ctx, `UPDATE outbox SET status = ?, attempts = attempts + 1, next_attempt_at = ?, last_error = ?
 		WHERE id = ?`, status, next.UTC(), errText, id)
 	return wrap(err, "记录邮件发送失败")
 }
 
-// Backlog sums up the outbox for `kam status`.
+// DeferDueMail records that the server could not take mail now (down, busy,
+// or refusing kam's session): every queued mail due by now waits until next
+// with errText as its last error, and no attempt of its own is counted. It
+// returns how many mails wait.
+func (s *Store) DeferDueMail(ctx context.Context, now time.Time, errText string, next time.Time) (int, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = ?, last_error = ?
+		WHERE status = 'queued' AND next_attempt_at <= ?`, next.UTC(), errText, now.UTC())
+	if err != nil {
+		return 0, wrap(err, "记录邮件等待服务器")
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
+// Backlog sums up the outbox for `kam status` and /metrics.
 type Backlog struct {
 	Queued       int  `db:"queued"`
-	Failed       int  `db:"failed"`
+	Dead         int  `db:"dead"`
 	Sent         int  `db:"sent"`
 	OldestQueued When `db:"oldest_queued"`
 	LastSent     When `db:"last_sent"`
@@ -175,12 +191,12 @@ func (w *When) Scan(src any) error {
 	return fmt.Errorf("store.When: cannot read time %q", text)
 }
 
-// MailBacklog counts queued, failed and sent mail.
+// MailBacklog counts queued, dead and sent mail.
 func (s *Store) MailBacklog(ctx context.Context) (Backlog, error) {
 	var b Backlog
 	err := s.db.GetContext(ctx, &b, `SELECT
 		COALESCE(SUM(CASE WHEN status = 'queued' THEN 1 ELSE 0 END), 0) AS queued,
-		COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0) AS failed,
+		COALESCE(SUM(CASE WHEN status = 'dead' THEN 1 ELSE 0 END), 0) AS dead,
 		COALESCE(SUM(CASE WHEN status = 'sent' THEN 1 ELSE 0 END), 0) AS sent,
 		MIN(CASE WHEN status = 'queued' THEN created_at END) AS oldest_queued,
 		MAX(sent_at) AS last_sent
@@ -191,14 +207,86 @@ func (s *Store) MailBacklog(ctx context.Context) (Backlog, error) {
 	return b, nil
 }
 
-// UnsentMail lists up to n mails not sent (queued or given up), newest first, without attachments.
+// UnsentMail lists up to n mails neither sent nor dead (queued, or made moot),
+// newest first, without attachments; DeadMail lists the dead letters.
 func (s *Store) UnsentMail(ctx context.Context, n int) ([]Mail, error) {
 	var ms []Mail
-	err := s.db.SelectContext(ctx, &ms, `SELECT id, COALESCE(report_id, 0) AS report_id, kind, recipient, subject,
-		attachment_name, message_id, status, attempts, next_attempt_at, last_error, created_at, sent_at
-		FROM outbox WHERE status <> 'sent' ORDER BY id DESC LIMIT ?`, n)
+	err := s.db.SelectContext(ctx, &ms, `SELECT `+mailSummary+`
+		FROM outbox WHERE status NOT IN ('sent', 'dead') ORDER BY id DESC LIMIT ?`, n)
 	if err != nil {
 		return nil, fmt.Errorf("读取未发邮件: %w", err)
 	}
 	return ms, nil
+}
+
+// mailSummary is a mail's columns without its bodies and attachment.
+const mailSummary = `id, COALESCE(report_id, 0) AS report_id, kind, recipient, subject,
+	attachment_name, message_id, status, attempts, next_attempt_at, last_error, created_at, sent_at`
+
+// DeadMail lists up to n dead letters, the latest given up first (a dead
+// letter's next_attempt_at is when it died), without attachments.
+func (s *Store) DeadMail(ctx context.Context, n int) ([]Mail, error) {
+	var ms []Mail
+	err := s.db.SelectContext(ctx, &ms, `SELECT `+mailSummary+`
+		FROM outbox WHERE status = 'dead' ORDER BY next_attempt_at DESC, id DESC LIMIT ?`, n)
+	if err != nil {
+		return nil, fmt.Errorf("读取死信: %w", err)
+	}
+	return ms, nil
+}
+
+// UnreportedDeadMail lists, oldest first, the dead letters no alert has
+// reported yet, but those of kind except (the alerts themselves: an alert
+// that could not be sent is never reported by another).
+func (t *Tx) UnreportedDeadMail(except string) ([]Mail, error) {
+	var ms []Mail
+	err := t.tx.SelectContext(t.ctx, &ms, `SELECT `+mailSummary+` FROM outbox o
+		WHERE o.status = 'dead' AND o.kind <> ?
+		AND NOT EXISTS (SELECT 1 FROM outbox_dead_reported r WHERE r.outbox_id = o.id) ORDER BY o.id`, except)
+	if err != nil {
+		return nil, fmt.Errorf("读取未报告的死信: %w", err)
+	}
+	return ms, nil
+}
+
+// DeadMailReported records that an alert, queued in this transaction, reports the dead letters ids.
+func (t *Tx) DeadMailReported(ids []int64, at time.Time) error {
+	err := t.execBatches("INSERT INTO outbox_dead_reported (outbox_id, reported_at) VALUES", 2, "", len(ids),
+		func(a []any, i int) []any { return append(a, ids[i], at.UTC()) })
+	return wrap(err, "记录死信已报告")
+}
+
+// RequeueDeadMail queues the dead letters again — all, or those to recipient
+// (any case) — due at once with a fresh smtp.max_attempts, and forgets that an
+// alert reported them, so a second death is reported again. Dead letters of
+// kind moot (alerts about dead letters, which the retry puts out of date) are
+// marked superseded instead. It returns how many mails it queued.
+func (s *Store) RequeueDeadMail(ctx context.Context, recipient, moot string, at time.Time) (int, error) {
+	which := `status = 'dead'`
+	var filter []any
+	if recipient != "" {
+		which += ` AND LOWER(recipient) = LOWER(?)`
+		filter = []any{strings.TrimSpace(recipient)}
+	}
+	// args is the statement's own arguments, then the filter's.
+	args := func(own ...any) []any { return append(own, filter...) }
+	var n int64
+	err := s.InTx(ctx, func(t *Tx) error {
+		if _, err := t.tx.ExecContext(t.ctx, `UPDATE outbox SET status = ?, last_error = ?, next_attempt_at = ?
+			WHERE kind = ? AND `+which, args(MailSuperseded, "死信已重新排队，这封提醒已过时", at.UTC(), moot)...); err != nil {
+			return err
+		}
+		if _, err := t.tx.ExecContext(t.ctx, `DELETE FROM outbox_dead_reported WHERE outbox_id IN
+			(SELECT id FROM outbox WHERE `+which+`)`, args()...); err != nil {
+			return err
+		}
+		res, err := t.tx.ExecContext(t.ctx, `UPDATE outbox SET status = 'queued', attempts = 0, next_attempt_at = ?
+			WHERE `+which, args(at.UTC())...)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), wrap(err, "重新排队死信")
 }

@@ -102,13 +102,18 @@ func TestOutboxQueuesRetriesAndRecordsOutcomes(t *testing.T) {
 
 		b, err := s.MailBacklog(ctx)
 		must(t, err)
-		if b.Queued != 1 || b.Failed != 1 || b.Sent != 1 || !b.OldestQueued.Equal(t0) || !b.LastSent.Equal(t0.Add(time.Minute)) {
+		if b.Queued != 1 || b.Dead != 1 || b.Sent != 1 || !b.OldestQueued.Equal(t0) || !b.LastSent.Equal(t0.Add(time.Minute)) {
 			t.Errorf("backlog %+v", b)
 		}
 		unsent, err := s.UnsentMail(ctx, 10)
 		must(t, err)
-		if len(unsent) != 2 || unsent[0].Status != store.MailFailed || unsent[0].LastError != "550 no such user" || unsent[1].Status != store.MailQueued {
+		if len(unsent) != 1 || unsent[0].Status != store.MailQueued {
 			t.Errorf("unsent: %+v", unsent)
+		}
+		dead, err := s.DeadMail(ctx, 10)
+		must(t, err)
+		if len(dead) != 1 || dead[0].Status != store.MailDead || dead[0].LastError != "550 no such user" {
+			t.Errorf("dead: %+v", dead)
 		}
 	})
 }

@@ -29,12 +29,14 @@ var (
 		"Mails queued and not yet sent.", nil, nil)
 	descOldest = prometheus.NewDesc("kam_mail_oldest_queued_age_seconds",
 		"Age of the oldest queued mail; 0 when none is queued.", nil, nil)
+	descDead = prometheus.NewDesc("kam_mail_dead_letters",
+		"Mails given up (死信: refused for good, or smtp.max_attempts used up) and not queued again by kam deliver --retry-dead.", nil, nil)
 	descBuild = prometheus.NewDesc("kam_build_info",
 		"kam's version and the Go it was built with; always 1.", []string{"version", "goversion"}, nil)
 )
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descLastSuccess, descLastDuration, descRuns, descFiles, descRevenueRows, descQueue, descOldest, descBuild} {
+	for _, d := range []*prometheus.Desc{descLastSuccess, descLastDuration, descRuns, descFiles, descRevenueRows, descQueue, descOldest, descDead, descBuild} {
 		ch <- d
 	}
 }
@@ -68,6 +70,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descRevenueRows, prometheus.CounterValue, float64(m.revenueRows))
 	ch <- prometheus.MustNewConstMetric(descQueue, prometheus.GaugeValue, float64(m.queued))
 	ch <- prometheus.MustNewConstMetric(descOldest, prometheus.GaugeValue, m.oldestQueued.Seconds())
+	ch <- prometheus.MustNewConstMetric(descDead, prometheus.GaugeValue, float64(m.dead))
 }
 
 type metrics struct {
@@ -78,6 +81,7 @@ type metrics struct {
 	revenueRows  int64
 	queued       int
 	oldestQueued time.Duration
+	dead         int
 }
 
 // readMetrics aggregates the run, file and mail records (read-only SQL the
@@ -141,7 +145,7 @@ func readMetrics(ctx context.Context, st *store.Store, now time.Time) (metrics, 
 	if err != nil {
 		return m, err
 	}
-	m.queued = b.Queued
+	m.queued, m.dead = b.Queued, b.Dead
 	if b.OldestQueued.Valid {
 		m.oldestQueued = max(now.Sub(b.OldestQueued.Time), 0)
 	}

@@ -159,6 +159,7 @@ func TestUsageListsSpecCommands(t *testing.T) {
 		"JOB: " + jobs.Usage() + " | all",
 		"kam [--config FILE] status ",
 		"kam [--config FILE] migrate",
+		"kam [--config FILE] deliver [--retry-dead",
 		"kam version | kam help [COMMAND] | kam COMMAND -h",
 		"kam gen --out DIR [--customers N] [--months M] [--seed S]",
 	} {

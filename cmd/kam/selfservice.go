@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,29 +13,38 @@ import (
 	"kam/domain"
 	"kam/pipeline"
 	"kam/pipeline/ingest"
+	"kam/pipeline/mail"
 )
 
 func init() {
 	register(&command{
 		name:  "deliver",
-		usage: "  kam [--config FILE] deliver                      立即投递一次排队的邮件，然后退出\n",
-		doc:   "不运行 kam serve 的管理员用它发送排队的报表与通知；每封邮件的 Message-ID 固定，重发不会让收件人收到两封不同的邮件。\n",
-		db:    readWrite,
+		usage: "  kam [--config FILE] deliver [--retry-dead [--to ADDRESS]]  立即投递一次排队的邮件；--retry-dead 先把死信重新排队\n",
+		doc: "不运行 kam serve 的管理员用它发送排队的报表与通知；每封邮件的 Message-ID 固定，重发不会让收件人收到两封不同的邮件。\n" +
+			"被收件人的邮件服务器拒收（5xx）、或 smtp.max_attempts 次尝试都没有成功的邮件成为死信，kam status 和网页列出，并提醒 recipients.admin；\n" +
+			"邮件服务器连不上、登录失败或答 421 时邮件只等待，不计尝试次数。--retry-dead 把全部死信（--to：只是这个收件人的）重新排队，然后投递。\n" +
+			"有邮件发出、或没有到期的邮件时退出 0；有到期的邮件却一封也没有发出（服务器不可用或拒收）时退出 1。\n",
+		db: readWrite,
 		parse: func(args []string) (*work, error) {
-			if len(args) > 0 {
-				return nil, domain.Usagef("deliver 不带参数")
+			fs := flag.NewFlagSet("deliver", flag.ContinueOnError)
+			retryDead := fs.Bool("retry-dead", false, "先把死信重新排队")
+			to := fs.String("to", "", "只重新排队这个收件人的死信")
+			pos, err := parseFlags(fs, args)
+			if err != nil {
+				return nil, err
+			}
+			if len(pos) > 0 {
+				return nil, domain.Usagef("deliver 不带参数，多出了 %s", strings.Join(pos, " "))
+			}
+			if *to != "" && !*retryDead {
+				return nil, domain.Usagef("--to 只用于 --retry-dead：选出要重新排队的死信")
 			}
 			return &work{
 				do: func(ctx context.Context, e *env) error {
 					if e.cfg.SMTP.Host == "" {
 						return domain.Usagef("没有配置邮件服务器（smtp.host），邮件仍在队列中")
 					}
-					res, err := e.app.Deliver(ctx)
-					if err != nil {
-						return domain.Failed(err, "投递邮件")
-					}
-					fmt.Fprintf(e.stdout, "已发送 %d 封，稍后重试 %d 封，放弃 %d 封\n", res.Sent, res.Retry, res.GivenUp)
-					return nil
+					return cmdDeliver(ctx, e.app, *retryDead, *to, e.stdout)
 				},
 			}, nil
 		},
@@ -177,4 +188,46 @@ func writeShared(ctx context.Context, app *pipeline.App) {
 	if _, err := app.WriteTemplates(ctx, app.TemplatesDir(), domain.LoadOrder); err != nil {
 		app.Log.Warn().Err(err).Msg("无法更新 templates/ 中的导入模板")
 	}
+}
+
+// cmdDeliver requeues the dead letters when asked, sends the queue once and
+// says what became of it. It fails (exit 1) when mail was due and none of it
+// went: the server was down or refused it.
+func cmdDeliver(ctx context.Context, app *pipeline.App, retryDead bool, to string, stdout io.Writer) error {
+	if retryDead {
+		n, err := app.RetryDead(ctx, to)
+		if err != nil {
+			return domain.Failed(err, "重新排队死信")
+		}
+		who := ""
+		if to != "" {
+			who = "（收件人 " + to + "）"
+		}
+		fmt.Fprintf(stdout, "已把 %d 封死信重新排队%s\n", n, who)
+	}
+	res, err := app.Deliver(ctx)
+	if err != nil {
+		return domain.Failed(err, "投递邮件")
+	}
+	if res.Busy {
+		fmt.Fprintln(stdout, "另一个 kam 正在投递邮件，本次没有投递；排队的邮件由它发出")
+		return nil
+	}
+	fmt.Fprintf(stdout, "已发送 %d 封，等待服务器 %d 封，稍后重试 %d 封，新增死信 %d 封", res.Sent, res.Waiting, res.Retry, res.Dead)
+	if res.Alerts > 0 {
+		fmt.Fprintf(stdout, "，死信提醒 %d 封", res.Alerts)
+	}
+	fmt.Fprintln(stdout)
+	if res.Dead > 0 {
+		fmt.Fprintf(stdout, "死信见 kam status；处理原因后运行 %s 重新投递\n", mail.RetryCommand)
+	}
+	if !res.NothingSent() {
+		return nil
+	}
+	if res.Server != "" {
+		return &domain.Error{Kind: domain.EInternal, Err: errors.New(res.Server),
+			Msg: fmt.Sprintf("一封邮件也没有发出：邮件服务器不可用，%d 封邮件仍在队列中，kam 稍后再试（不计尝试次数）", res.Waiting)}
+	}
+	return &domain.Error{Kind: domain.EInternal,
+		Msg: fmt.Sprintf("一封邮件也没有发出：邮件服务器拒收或邮件无法投递（新增死信 %d 封，稍后重试 %d 封），原因见 kam status 的“最近错误”", res.Dead, res.Retry)}
 }

@@ -132,6 +132,16 @@ func printStatus(w io.Writer, m status.Model) {
 		}
 		printTable(w, []string{"编号", "收件人", "主题", "状态", "已尝试", "下次尝试", "最近错误"}, rows)
 	}
+	if len(m.Dead) > 0 {
+		fmt.Fprintln(w, "\n死信")
+		fmt.Fprintln(w, "  "+m.DeadNote)
+		rows := make([][]string, len(m.Dead))
+		for i, ml := range m.Dead {
+			rows[i] = []string{fmt.Sprint(ml.ID), ml.Recipient, clip(ml.Subject, 40), ml.StatusLabel,
+				fmt.Sprint(ml.Attempts), ml.GivenUp, clip(ml.LastError, 50)}
+		}
+		printTable(w, []string{"编号", "收件人", "主题", "状态", "已尝试", "放弃于", "最近错误"}, rows)
+	}
 
 	fmt.Fprintf(w, "\n计划（时区 %s）\n", m.Zone)
 	rows := make([][]string, len(m.Firings))

@@ -81,7 +81,7 @@ func TestStatusAndThePageShowTheSameLabels(t *testing.T) {
 		must(err)
 	}
 	// A mail of each state not sent; nothing else on it says the state's raw word.
-	for i, s := range []string{store.MailQueued, store.MailFailed, store.MailSuperseded} {
+	for i, s := range []string{store.MailQueued, store.MailDead, store.MailSuperseded} {
 		n := string(rune('1' + i))
 		must(st.QueueMail(ctx, store.Mail{Kind: "splits", Recipient: "m" + n + "@example.cn", Subject: "收入分成" + n, MessageID: "<" + n + "@kam>"}))
 		_, err := st.DB().ExecContext(ctx, `UPDATE outbox SET status = ? WHERE recipient = ?`, s, "m"+n+"@example.cn")
@@ -109,7 +109,10 @@ func TestStatusAndThePageShowTheSameLabels(t *testing.T) {
 			wantLabelsIn: []string{"已导入", "已退回", "重复"}},
 		{what: "mail", term: termColumn(t, term.String(), "邮件投递", 0, 3), page: pageColumn(t, page, "mail",
 			`<tr><td class="num">(\d+)</td><td>[^<]*</td><td>[^<]*</td><td>([^<]*)</td>`),
-			wantLabelsIn: []string{"待发", "已放弃", "已过时"}},
+			wantLabelsIn: []string{"待发", "已过时"}},
+		{what: "dead letters", term: termColumn(t, term.String(), "死信", 0, 3), page: pageColumn(t, page, "dead",
+			`<tr><td class="num">(\d+)</td><td>[^<]*</td><td>[^<]*</td><td class="failed">([^<]*)</td>`),
+			wantLabelsIn: []string{"死信"}},
 		{what: "schedule", term: termColumn(t, term.String(), "计划（", 0, 1), page: pageColumn(t, page, "schedule",
 			`<tr><td>([^<]*)</td><td><code>([^<]*)</code></td>`),
 			wantLabelsIn: []string{"扫描收件目录", "投递邮件", "收入分成"}},
