@@ -226,7 +226,10 @@ func (s *Server) unhealthy(ctx context.Context) string {
 }
 
 // overdue names the first job whose latest firing more than one period ago
-// (a period: the time to the firing after it) has not succeeded since.
+// (a period: the time to the firing after it) is not done: a firing is done
+// when its period or a later one of the same job succeeded, as catch-up sees
+// it (a new install makes up only each job's newest period; an older period
+// then stays unrun, and no older report follows a newer one).
 func (s *Server) overdue(ctx context.Context) (string, error) {
 	now := s.now()
 	due, err := s.sched.Plan.Due(now.AddDate(-1, -1, 0), now)
@@ -243,16 +246,20 @@ func (s *Server) overdue(ctx context.Context) (string, error) {
 			last[f.Job] = f // due more than one period ago
 		}
 	}
+	if len(last) == 0 {
+		return "", nil
+	}
+	succeeded, err := s.app.Store.LastSuccess(ctx) // per job, the latest period any run succeeded for
+	if err != nil {
+		return "", err
+	}
 	for _, e := range s.sched.Plan.Entries {
 		f, ok := last[e.Name]
 		if !ok {
 			continue
 		}
-		done, err := s.app.Store.Succeeded(ctx, f.Job, f.Period)
-		if err != nil {
-			return "", err
-		}
-		if !done {
+		// A job's periods sort as text in time order (2026Q2, 2026-06, 2026-06-15).
+		if p, ok := succeeded[f.Job]; !ok || p < f.Period {
 			return "作业 " + f.Job + "（" + jobs.Title(f.Job) + "）" + jobs.PeriodLabel(f.Job, f.Period) +
 				" 应于 " + f.At.Format("2006-01-02 15:04") + " 运行，超过一个周期仍未成功", nil
 		}
