@@ -34,7 +34,7 @@ type Server struct {
 	version string
 	secure  bool // cookies only over https (base_url is https)
 	key     []byte
-	users   map[string][]byte // name → bcrypt hash
+	users   map[string][]byte // the config's http.users: name → bcrypt hash
 
 	mu       sync.Mutex
 	sessions map[string]session
@@ -42,18 +42,19 @@ type Server struct {
 	mux *http.ServeMux
 }
 
+// session is one login; the account is read again on every request, so a
+// user removed, given a new password or bound to another unit is logged out.
 type session struct {
 	user    string
+	hash    string // the password hash it logged in with
 	expires time.Time
 }
 
 // New builds the web side for app and its scheduler. Listening beyond
-// loopback with no user configured is refused: the page would be open to all.
+// loopback with no user (in the config or the database) is refused: nobody
+// could log in.
 func New(app *pipeline.App, sched *daemon.Scheduler, version string) (*Server, error) {
 	h := app.Cfg.HTTP
-	if len(h.Users) == 0 && !loopback(h.Listen) {
-		return nil, domain.Usagef("配置项 http.listen 为 %s，对本机以外开放，但没有配置任何用户（http.users）：拒绝启动。请配置用户，或只在 127.0.0.1 上监听", h.Listen)
-	}
 	s := &Server{
 		app: app, sched: sched, version: version,
 		secure:   strings.HasPrefix(h.BaseURL, "https://"),
@@ -64,6 +65,17 @@ func New(app *pipeline.App, sched *daemon.Scheduler, version string) (*Server, e
 	}
 	for _, u := range h.Users {
 		s.users[u.Name] = []byte(u.PasswordHash)
+	}
+	if !loopback(h.Listen) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		any, err := s.hasUsers(ctx)
+		if err != nil {
+			return nil, domain.Failed(err, "读取网页用户")
+		}
+		if !any {
+			return nil, domain.Usagef("配置项 http.listen 为 %s，对本机以外开放，但没有任何用户（http.users 或 kam user add）：拒绝启动。请添加用户，或只在 127.0.0.1 上监听", h.Listen)
+		}
 	}
 	if h.BaseURL != "" && len(s.key) == 0 {
 		app.Log.Warn().Msg("配置了 http.base_url 但没有签名密钥（http.link_key 或 KAM_HTTP_LINK_KEY）：超限报表的邮件不带下载链接")
@@ -113,40 +125,64 @@ func loopback(listen string) bool {
 
 const cookieName = "kam_session"
 
-// auth lets a request with a live session through and sends the rest to the login form.
-func (s *Server) auth(next func(http.ResponseWriter, *http.Request, string)) http.HandlerFunc {
+// auth lets a request with a live session through, with its account, and
+// sends the rest to the login form.
+func (s *Server) auth(next func(http.ResponseWriter, *http.Request, account)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if user, ok := s.sessionUser(r); ok {
-			next(w, r, user)
+		a, ok, err := s.sessionUser(r)
+		if err != nil {
+			s.fail(w, http.StatusServiceUnavailable, "无法核对登录：数据库不可用", err)
+			return
+		}
+		if ok {
+			next(w, r, a)
 			return
 		}
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 	}
 }
 
-func (s *Server) sessionUser(r *http.Request) (string, bool) {
+// sessionUser is the account of the request's session, read again from the
+// config or the database: a session whose user is gone or has another
+// password since it logged in ends.
+func (s *Server) sessionUser(r *http.Request) (account, bool, error) {
 	c, err := r.Cookie(cookieName)
 	if err != nil {
-		return "", false
+		return account{}, false, nil
+	}
+	s.mu.Lock()
+	se, ok := s.sessions[c.Value]
+	now := s.now()
+	if ok && !now.Before(se.expires) {
+		delete(s.sessions, c.Value)
+		ok = false
+	}
+	s.mu.Unlock()
+	if !ok {
+		return account{}, false, nil
+	}
+	a, found, err := s.lookup(r.Context(), se.user)
+	if err != nil {
+		return account{}, false, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	se, ok := s.sessions[c.Value]
-	now := s.now()
-	if !ok || !now.Before(se.expires) {
+	if !found || a.Hash != se.hash {
 		delete(s.sessions, c.Value)
-		return "", false
+		return account{}, false, nil
 	}
 	se.expires = now.Add(sessionTTL)
 	s.sessions[c.Value] = se
-	return se.user, true
+	return a, true, nil
 }
 
-// dummyHash makes an unknown user cost the same bcrypt time as a known one.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("kam: no such user"), bcrypt.DefaultCost)
-
 func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
-	s.render(w, http.StatusOK, "login.html", loginPage{NoUsers: len(s.users) == 0})
+	any, err := s.hasUsers(r.Context())
+	if err != nil {
+		s.fail(w, http.StatusServiceUnavailable, "无法登录：数据库不可用", err)
+		return
+	}
+	s.render(w, http.StatusOK, "login.html", loginPage{NoUsers: !any})
 }
 
 type loginPage struct {
@@ -154,19 +190,26 @@ type loginPage struct {
 	Name            string
 }
 
+// login checks a name and password; a name kam does not know is compared
+// against a dummy hash, so it takes about as long as a wrong password.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	name, password := r.PostFormValue("name"), r.PostFormValue("password")
-	hash, known := s.users[name]
+	a, known, err := s.lookup(r.Context(), name)
+	if err != nil {
+		s.fail(w, http.StatusServiceUnavailable, "无法登录：数据库不可用", err)
+		return
+	}
+	hash := a.Hash
 	if !known {
 		hash = dummyHash
 	}
-	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || !known {
+	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil || !known {
 		ev := s.app.Log.Warn().Str("from", r.RemoteAddr)
 		if known { // an unknown "name" may be a password typed in the wrong field: not logged
 			ev = ev.Str("user", name)
 		}
 		ev.Msg("网页登录失败")
-		s.render(w, http.StatusUnauthorized, "login.html", loginPage{Failed: true, Name: name, NoUsers: len(s.users) == 0})
+		s.render(w, http.StatusUnauthorized, "login.html", loginPage{Failed: true, Name: name})
 		return
 	}
 	b := make([]byte, 32)
@@ -179,11 +222,15 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			delete(s.sessions, t)
 		}
 	}
-	s.sessions[token] = session{user: name, expires: now.Add(sessionTTL)}
+	s.sessions[token] = session{user: name, hash: a.Hash, expires: now.Add(sessionTTL)}
 	s.mu.Unlock()
 	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: token, Path: "/", HttpOnly: true, Secure: s.secure,
 		SameSite: http.SameSiteLaxMode, MaxAge: int(sessionTTL / time.Second)})
-	s.app.Log.Info().Str("user", name).Str("from", r.RemoteAddr).Msg("网页登录")
+	ev := s.app.Log.Info().Str("user", name).Str("from", r.RemoteAddr)
+	if a.Unit != "" {
+		ev = ev.Str("unit", a.Unit)
+	}
+	ev.Msg("网页登录")
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
