@@ -49,6 +49,11 @@ type Options struct {
 	Reports int
 	// ReportUnit lists that unit's own reports instead of the city-wide ones.
 	ReportUnit string
+
+	// Scope, when set, is the unit whose part alone the model holds (a user
+	// bound to a unit): its own reports, the files dropped in its inbox folder,
+	// and no runs, failures or mail, which are the whole city's.
+	Scope string
 }
 
 // Task is one scheduled task as the caller's plan has it.
@@ -86,6 +91,8 @@ type Model struct {
 
 	Unit    string       // the unit whose own reports Archive lists; "" for the city's
 	Archive []ArchiveJob // by job name; each job's periods newest first
+
+	Scope string // the unit whose part alone this model holds; "" for the whole city
 }
 
 // Run is one run of a job.
@@ -197,25 +204,32 @@ func Gather(ctx context.Context, st *store.Store, cfg config.Config, now time.Ti
 		}
 		return t.In(loc).Format("2006-01-02 15:04")
 	}
-	m := Model{Now: when(now), Zone: loc.String(), Dialect: st.Dialect(), Unit: opt.ReportUnit}
+	if opt.Scope != "" { // a unit's part: the whole city's runs, mail and units are not its
+		opt.ReportUnit, opt.Runs, opt.Failed, opt.Mail, opt.UnitMailboxes = opt.Scope, 0, 0, 0, nil
+	}
+	m := Model{Now: when(now), Zone: loc.String(), Dialect: st.Dialect(), Unit: opt.ReportUnit, Scope: opt.Scope}
 
-	runs, err := st.RecentRuns(ctx, opt.Runs)
-	if err != nil {
-		return m, err
+	if opt.Runs > 0 {
+		runs, err := st.RecentRuns(ctx, opt.Runs)
+		if err != nil {
+			return m, err
+		}
+		missing, err := st.MissingCopies(ctx)
+		if err != nil {
+			return m, err
+		}
+		for _, r := range runs {
+			m.Runs = append(m.Runs, runOf(r, missing[r.ID], when))
+		}
 	}
-	missing, err := st.MissingCopies(ctx)
-	if err != nil {
-		return m, err
-	}
-	for _, r := range runs {
-		m.Runs = append(m.Runs, runOf(r, missing[r.ID], when))
-	}
-	failed, err := st.FailedRuns(ctx, opt.Failed)
-	if err != nil {
-		return m, err
-	}
-	for _, r := range failed {
-		m.Failed = append(m.Failed, runOf(r, 0, when))
+	if opt.Failed > 0 {
+		failed, err := st.FailedRuns(ctx, opt.Failed)
+		if err != nil {
+			return m, err
+		}
+		for _, r := range failed {
+			m.Failed = append(m.Failed, runOf(r, 0, when))
+		}
 	}
 
 	if err := m.gatherFiles(ctx, st, opt, when); err != nil {
@@ -228,13 +242,16 @@ func Gather(ctx context.Context, st *store.Store, cfg config.Config, now time.Ti
 		}
 		m.Units = unitsWithout(units, opt.UnitMailboxes(units))
 	}
-	if opt.Codes {
+	if opt.Codes && opt.Scope == "" {
+		var err error
 		if m.Codes, err = CodeProblems(ctx, st); err != nil {
 			return m, err
 		}
 	}
-	if err := m.gatherMail(ctx, st, cfg.SMTP, opt.Mail, when); err != nil {
-		return m, err
+	if opt.Scope == "" {
+		if err := m.gatherMail(ctx, st, cfg.SMTP, opt.Mail, when); err != nil {
+			return m, err
+		}
 	}
 	for _, t := range opt.Tasks {
 		m.Firings = append(m.Firings, Firing{Name: t.Name, Title: TaskLabel(t.Name), Spec: t.Spec, Next: when(t.Next)})
@@ -274,7 +291,13 @@ func (m *Model) gatherFiles(ctx context.Context, st *store.Store, opt Options, w
 	if len(files) > 0 {
 		m.ScanAt = when(time.UnixMicro(files[0].ScanID))
 	}
+	if opt.Scope != "" {
+		opt.Inbox = false // the unread files are the whole inbox's
+	}
 	for _, f := range files {
+		if opt.Scope != "" && f.Unit != opt.Scope {
+			continue
+		}
 		row := File{ID: f.ID, When: when(f.StartedAt), Name: f.Name, Kind: f.Kind, KindLabel: KindLabel(f.Kind),
 			Outcome: f.Outcome, OutcomeLabel: FileOutcomeLabel(f.Outcome), Rows: f.Rows, Errors: f.ErrorCount,
 			StoredAs: f.StoredAs}

@@ -95,3 +95,60 @@ func TestSizeLabel(t *testing.T) {
 		}
 	}
 }
+
+// A unit's part (Options.Scope): its own reports and the files dropped in
+// its folder; no runs, failures or mail, which are the whole city's, on either database.
+func TestGatherUnitScope(t *testing.T) {
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	storetest.ForEachDBWith(t, store.Options{Now: func() time.Time { return now }}, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		must := func(err error) {
+			t.Helper()
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		run, err := st.StartRun(ctx, "splits", "2026-10", "manual", now.Add(-time.Hour))
+		must(err)
+		must(st.InTx(ctx, func(tx *store.Tx) error {
+			for _, u := range []string{"", "D01", "D02"} {
+				if _, err := tx.ArchiveReport(store.Report{RunID: run, Job: "splits", Period: "2026-10", Unit: u,
+					FileName: "splits_2026-10" + strings.TrimSuffix("_"+u, "_") + ".xlsx"}, strings.NewReader("PK "+u)); err != nil {
+					return err
+				}
+			}
+			return nil
+		}))
+		must(st.FinishRun(ctx, run, store.RunSucceeded, nil, "", now.Add(-time.Hour+time.Minute)))
+		scan := now.Add(-30 * time.Minute).UnixMicro()
+		for i, u := range []string{"", "D01", "D02"} {
+			_, err := st.RecordFile(ctx, store.FileRecord{Name: "file_" + u + ".csv", SHA256: strings.Repeat(string(rune('a'+i)), 64),
+				Outcome: store.FileRejected, StoredAs: "rejected/file.csv", StartedAt: now.Add(-30 * time.Minute), ScanID: scan, Unit: u})
+			must(err)
+		}
+		must(st.QueueMail(ctx, store.Mail{Kind: "splits", Recipient: "d02@example.cn", Subject: "s", MessageID: "<1@kam>"}))
+		cfg := jobs.DefaultConfig()
+		must(cfg.Validate())
+
+		m, err := Gather(ctx, st, cfg, now, Options{Runs: 10, Failed: 10, Mail: 10, Reports: 10, ReportUnit: "D02", Scope: "D01", Inbox: true,
+			UnitMailboxes: func([]domain.Unit) map[string][]string { return nil }})
+		must(err)
+		if m.Scope != "D01" || m.Unit != "D01" || len(m.Runs) != 0 || len(m.Failed) != 0 || len(m.Mail) != 0 || m.Backlog != "" || m.Units != nil {
+			t.Errorf("the unit's part holds the city's: scope %q unit %q runs %d failed %d mail %d backlog %q units %v",
+				m.Scope, m.Unit, len(m.Runs), len(m.Failed), len(m.Mail), m.Backlog, m.Units)
+		}
+		if len(m.Files) != 1 || m.Files[0].Name != "file_D01.csv" {
+			t.Errorf("files %+v, want D01's only", m.Files)
+		}
+		if len(m.Archive) != 1 || len(m.Archive[0].Periods) != 1 || len(m.Archive[0].Periods[0].Reports) != 1 ||
+			m.Archive[0].Periods[0].Reports[0].FileName != "splits_2026-10_D01.xlsx" {
+			t.Errorf("archive %+v, want D01's report only", m.Archive)
+		}
+
+		city, err := Gather(ctx, st, cfg, now, Options{Runs: 10, Failed: 10, Mail: 10, Reports: 10})
+		must(err)
+		if len(city.Runs) != 1 || len(city.Files) != 3 || len(city.Mail) != 1 || city.Archive[0].Periods[0].Reports[0].FileName != "splits_2026-10.xlsx" {
+			t.Errorf("the city's model: runs %d files %d mail %d archive %+v", len(city.Runs), len(city.Files), len(city.Mail), city.Archive)
+		}
+	})
+}

@@ -93,14 +93,21 @@ func (s *Store) ListReports(ctx context.Context, f ReportFilter, limit int) ([]R
 	return out, err
 }
 
+// Report reads an archived report's record, without its bytes; ErrNoReport when there is none.
+func (s *Store) Report(ctx context.Context, id int64) (Report, error) {
+	var r Report
+	err := s.db.GetContext(ctx, &r, `SELECT id, COALESCE(run_id, 0) AS run_id, job, period, unit, file_name, sha256, size, created_at
+		FROM reports WHERE id = ?`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, ErrNoReport
+	}
+	return r, err
+}
+
 // ReportContent writes an archived report's bytes to w and checks them against the stored SHA-256.
 func (s *Store) ReportContent(ctx context.Context, id int64, w io.Writer) (Report, error) {
-	var r Report
-	if err := s.db.GetContext(ctx, &r, `SELECT id, COALESCE(run_id, 0) AS run_id, job, period, unit, file_name, sha256, size, created_at
-		FROM reports WHERE id = ?`, id); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return r, ErrNoReport
-		}
+	r, err := s.Report(ctx, id)
+	if err != nil {
 		return r, err
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT data FROM report_chunks WHERE report_id = ? ORDER BY seq`, id)

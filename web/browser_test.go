@@ -5,11 +5,15 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
+	"html"
 	"io"
 	"mime"
 	"mime/multipart"
 	"mime/quotedprintable"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"net/mail"
 	"os"
 	"os/exec"
@@ -118,7 +122,8 @@ func mailText(t *testing.T, raw []byte) string {
 }
 
 // The administrator logs in and sees the runs, downloads a workbook; a finance
-// clerk follows the signed link from a mail; a tampered link is refused.
+// clerk follows the signed link from a mail; a tampered link is refused; a
+// login form posted from another site is refused.
 // `KAM_UPDATE_SCREENSHOT=1 go test ./web/ -run TestInTheBrowser` also writes docs/img/web-status.png.
 func TestInTheBrowser(t *testing.T) {
 	exe := chromiumPath(t)
@@ -247,6 +252,14 @@ func TestInTheBrowser(t *testing.T) {
 	if failedRuns, err := chromedp.Run(bctx, chromedp.Text(chromedp.ID("failed"))); err != nil || !strings.Contains(failedRuns, "kam run grade --period 2026Q3") {
 		t.Errorf("the failed runs lack their rerun command: %q %v", failedRuns, err)
 	}
+	// The page's style comes from /kam.css under the Content-Security-Policy.
+	headerColour, err := chromedp.Run(bctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector("header")).backgroundColor`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if headerColour != "rgb(0, 106, 58)" {
+		t.Errorf("the header's colour is %q: the stylesheet did not load under the page's policy", headerColour)
+	}
 	shot, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatal(err)
@@ -306,6 +319,24 @@ func TestInTheBrowser(t *testing.T) {
 	if title != "链接无效" || !strings.Contains(msg, "改动") {
 		t.Errorf("tampered link page: %q %q", title, msg)
 	}
+	// Another site's page posting kam's login form, with the right password: refused, and no session.
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<!doctype html><form method="post" action="%s/login"><input name="name" value="%s">`+
+			`<input name="password" value="%s"><button id="go" type="submit">go</button></form>`, k.Base, testUser, html.EscapeString(testPassword))
+	}))
+	defer evil.Close()
+	if err := chromedp.Do(bctx, chromedp.Navigate(evil.URL), chromedp.Click(chromedp.ID("go")),
+		chromedp.WaitVisible(chromedp.CSS("#message, #runs"))); err != nil { // refused, or (wrongly) logged in
+		t.Fatal(err)
+	}
+	if msg, err = chromedp.Run(bctx, chromedp.Text(chromedp.CSS("#message, #runs"))); err != nil || !strings.Contains(msg, "其他网站") {
+		t.Errorf("a cross-site login: %q %v, want it refused", msg, err)
+	}
+	if err := chromedp.Do(bctx, chromedp.Navigate(k.Base+"/"), chromedp.WaitVisible(chromedp.ID("login"))); err != nil {
+		t.Errorf("after a cross-site login the page should still ask for one: %v", err)
+	}
+
 	if strings.Contains(logs.String(), testLinkKey) || strings.Contains(logs.String(), signed[strings.LastIndex(signed, "/")+1:]) {
 		t.Error("a secret or a link's MAC is in the log")
 	}

@@ -26,6 +26,12 @@ import (
 //go:embed templates/*.html
 var templateFS embed.FS
 
+// stylesheetCSS is every page's style, a file of its own so the
+// Content-Security-Policy needs no inline style.
+//
+//go:embed static/kam.css
+var stylesheetCSS []byte
+
 var pages = template.Must(template.New("").ParseFS(templateFS, "templates/*.html"))
 
 // What the page lists of each section.
@@ -58,6 +64,12 @@ func (s *Server) fail(w http.ResponseWriter, code int, msg string, err error) {
 
 type messagePage struct{ Title, Message string }
 
+func (s *Server) stylesheet(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	w.Write(stylesheetCSS)
+}
+
 // statusPage is the status model as the page shows it, with what only the
 // daemon knows: who is logged in, whether its schedule runs, its health.
 type statusPage struct {
@@ -68,13 +80,13 @@ type statusPage struct {
 	CodesHeading string // above Model.Codes, as kam status prints it
 }
 
-func (s *Server) status(w http.ResponseWriter, r *http.Request, user string) {
+func (s *Server) status(w http.ResponseWriter, r *http.Request, a account) {
 	// ?unit=zq14 is unit ZQ14 (SPEC §3.3); what is no unit code is looked up as typed, and finds nothing.
 	unit := strings.TrimSpace(r.URL.Query().Get("unit"))
 	if code, err := domain.ParseUnitCode(unit); err == nil {
 		unit = code
 	}
-	p, err := s.statusData(r.Context(), user, unit)
+	p, err := s.statusData(r.Context(), a, unit)
 	if err != nil {
 		s.fail(w, http.StatusServiceUnavailable, "读取状态失败：数据库不可用", err)
 		return
@@ -83,10 +95,11 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request, user string) {
 }
 
 // statusData reads the page; unit, when set, shows that unit's own workbooks
-// in the archive instead of the city-wide ones.
-func (s *Server) statusData(ctx context.Context, user, unit string) (statusPage, error) {
+// in the archive instead of the city-wide ones. A user bound to a unit sees
+// that unit's part only, whatever unit is asked for.
+func (s *Server) statusData(ctx context.Context, a account, unit string) (statusPage, error) {
 	now := s.now()
-	opt := status.Options{Runs: pageRuns, Failed: pageFailed, Mail: pageMail, Reports: pageReports, ReportUnit: unit, Codes: true}
+	opt := status.Options{Runs: pageRuns, Failed: pageFailed, Mail: pageMail, Reports: pageReports, ReportUnit: unit, Scope: a.Unit, Codes: true}
 	if s.sched != nil {
 		opt.Tasks = status.PlanTasks(s.sched.Plan, now)
 	}
@@ -94,21 +107,39 @@ func (s *Server) statusData(ctx context.Context, user, unit string) (statusPage,
 	if err != nil {
 		return statusPage{}, err
 	}
-	return statusPage{Model: m, User: user, Running: s.sched != nil && s.sched.Running(), Problems: s.unhealthy(ctx),
+	return statusPage{Model: m, User: a.Name, Running: s.sched != nil && s.sched.Running(), Problems: s.unhealthy(ctx),
 		CodesHeading: status.CodeProblemsHeading}, nil
 }
 
-// download serves an archived report to a logged-in user.
-func (s *Server) download(w http.ResponseWriter, r *http.Request, user string) {
+// download serves an archived report to a logged-in user; a user bound to a
+// unit gets that unit's own reports only.
+func (s *Server) download(w http.ResponseWriter, r *http.Request, a account) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
 		s.fail(w, http.StatusNotFound, "没有这个编号的归档报表", nil)
 		return
 	}
-	s.serveReport(w, r, id, user)
+	if a.Unit != "" {
+		rep, err := s.app.Store.Report(r.Context(), id)
+		switch {
+		case errors.Is(err, store.ErrNoReport):
+			s.fail(w, http.StatusNotFound, "没有这个编号的归档报表", nil)
+			return
+		case err != nil:
+			s.fail(w, http.StatusServiceUnavailable, "读取归档失败：数据库不可用", err)
+			return
+		case rep.Unit != a.Unit:
+			s.app.Log.Warn().Int64("report", id).Str("user", a.Name).Str("unit", a.Unit).Msg("单位用户请求其他单位或全市的报表，已拒绝")
+			s.fail(w, http.StatusForbidden, "这份报表不属于单位 "+a.Unit+"：你只能下载本单位自己的报表", nil)
+			return
+		}
+	}
+	s.serveReport(w, r, id, a.Name)
 }
 
-// signedDownload serves the report a signed link grants, without a login.
+// signedDownload serves the report a signed link grants, without a login and
+// whoever is logged in: a link is a grant of the one report it names (mailed
+// to that report's recipients), neither widened nor narrowed by a session.
 func (s *Server) signedDownload(w http.ResponseWriter, r *http.Request) {
 	id, exp, err := link.Check(s.key, r.URL.Path, s.now())
 	switch {
@@ -182,8 +213,9 @@ func (s *Server) sendFile(w http.ResponseWriter, r *http.Request, name string, m
 }
 
 // errorWorkbook serves the error workbook written for a rejected file of the
-// last scan: the one its record names, and only inside the rejected folder.
-func (s *Server) errorWorkbook(w http.ResponseWriter, r *http.Request, user string) {
+// last scan: the one its record names, and only inside the rejected folder; a
+// user bound to a unit, only of a file dropped in that unit's folder.
+func (s *Server) errorWorkbook(w http.ResponseWriter, r *http.Request, a account) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	files, err := s.app.Store.LastScanFiles(r.Context())
 	if err != nil {
@@ -191,7 +223,7 @@ func (s *Server) errorWorkbook(w http.ResponseWriter, r *http.Request, user stri
 		return
 	}
 	for _, f := range files {
-		if f.ID != id || f.Outcome != store.FileRejected {
+		if f.ID != id || f.Outcome != store.FileRejected || (a.Unit != "" && f.Unit != a.Unit) {
 			continue
 		}
 		if f.ErrorBook == "" {

@@ -293,6 +293,12 @@ func TestBeyondLoopbackNeedsAUser(t *testing.T) {
 			t.Errorf("%s without users: %v", listen, err)
 		}
 	}
+	// A user in the database (kam user add) is a user too.
+	addUser(t, app.Store, "王五", "王五的密码 88", "")
+	app.Cfg.HTTP.Listen = "0.0.0.0:8080"
+	if _, err := New(app, nil, "test"); err != nil {
+		t.Errorf("beyond loopback with a database user: %v", err)
+	}
 }
 
 func TestMetrics(t *testing.T) {
