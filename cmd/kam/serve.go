@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"runtime/debug"
 	"strings"
 
 	"golang.org/x/text/width"
@@ -22,16 +21,8 @@ func cmdServe(ctx context.Context, app *pipeline.App, args []string) error {
 	}
 	writeShared(ctx, app)
 	return app.ServeWeb(ctx, daemon.Web{Handler: func(s *daemon.Scheduler) (http.Handler, error) {
-		return web.New(app, s, version())
+		return web.New(app, s, domain.Version())
 	}})
-}
-
-// version is the module version the binary was built from ("(devel)" from a work tree).
-func version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
-	}
-	return "(devel)"
 }
 
 // printTable writes rows under a header with columns aligned as a terminal
