@@ -117,7 +117,7 @@ func checkRejected(a *core.App, res CheckResult, c *candidate, errs []domain.Row
 		return res, domain.Failed(err, "生成错误明细")
 	}
 	res.ErrorBook = errorBookPath(c.path)
-	if err := writeExclusive(res.ErrorBook, func(w io.Writer) error { _, err := w.Write(book); return err }); err != nil {
+	if err := writeExclusive(res.ErrorBook, a.SharedMode(), func(w io.Writer) error { _, err := w.Write(book); return err }); err != nil {
 		return res, domain.Failed(err, "写出错误明细 %s", res.ErrorBook)
 	}
 	return res, nil

@@ -945,7 +945,7 @@ func rejectWith(a *core.App, ctx context.Context, c *candidate, rec store.FileRe
 	book, err := makeBook(fr.MovedTo)
 	errPath := errorBookPath(fr.MovedTo)
 	if err == nil {
-		err = writeExclusive(errPath, func(w io.Writer) error { _, err := w.Write(book); return err })
+		err = writeExclusive(errPath, a.SharedMode(), func(w io.Writer) error { _, err := w.Write(book); return err })
 	}
 	if err != nil {
 		// The file is in rejected/ already; it is still recorded and notified, with the reason the workbook is missing.
