@@ -1,14 +1,23 @@
-# kam — make run: the main job end to end on the embedded default; make test: every test.
+# kam — make run: the main job end to end on the embedded default; make test: every test;
+# make dist: the release archives (docs/deploy.md installs from them).
 GO      ?= go
 BIN     := bin/kam
+# The release this tree builds: the nearest tag (and commits since), else the commit; -dirty with uncommitted changes.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo unknown)
+LDFLAGS := -X kam/domain.version=$(VERSION)
 SHELL   := /bin/bash
 # The local MariaDB the store tests also run on, when it answers.
 MYSQL_TEST_DSN ?= root@tcp(127.0.0.1:3306)/test
 
-.PHONY: build run test bench bench-units fuzz vet clean crashtest
+.PHONY: build dist run test bench bench-units fuzz vet clean crashtest
 
 build:
-	$(GO) build -o $(BIN) ./cmd/kam
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/kam
+
+# dist/: kam-VERSION-linux-amd64.tar.gz, -linux-arm64.tar.gz, -windows-amd64.zip (the binary,
+# kam.example.yaml, docs/deploy.md, contrib/) and SHA256SUMS.
+dist:
+	GO='$(GO)' VERSION='$(VERSION)' ./scripts/dist.sh
 
 # First run: generate a sample into the empty inbox; every run: ingest, then every job.
 run: build
@@ -51,4 +60,4 @@ fuzz:
 		$(GO) test ./loaders/ -run '^$$' -fuzz "^$$t$$" -fuzztime 20s || exit 1; done
 
 clean:
-	rm -rf bin var bench-out
+	rm -rf bin var bench-out dist

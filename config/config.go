@@ -55,6 +55,9 @@ type Paths struct {
 	Processed string `yaml:"processed"`
 	Rejected  string `yaml:"rejected"`
 	Reports   string `yaml:"reports"`
+	// FileMode is what kam gives the files staff read in the shared folders: templates, report
+	// copies, error workbooks (a moved extract keeps its own); the database and locks stay owner-only.
+	FileMode FileMode `yaml:"file_mode"`
 }
 
 type Ingest struct {
@@ -167,7 +170,7 @@ func Default(jobs ...JobKeys) Config {
 	c := Config{
 		Timezone: "Asia/Shanghai",
 		DB:       DB{SQLitePath: "var/kam.db"},
-		Paths:    Paths{Inbox: "var/inbox", Processed: "var/processed", Rejected: "var/rejected", Reports: "var/reports"},
+		Paths:    Paths{Inbox: "var/inbox", Processed: "var/processed", Rejected: "var/rejected", Reports: "var/reports", FileMode: NewFileMode(DefaultFileMode)},
 		Ingest: Ingest{QuietPeriod: Duration{Duration: 2 * time.Second}, MaxErrorsListed: 100000, MaxFileMB: 200, ShrinkAlertPct: 50,
 			IncompleteWait: Duration{Duration: 10 * time.Minute}, WatchLoaded: Duration{Duration: 24 * time.Hour}},
 		BusinessLines: append([]string(nil), domain.DefaultBusinessLines...),
@@ -333,6 +336,9 @@ func (c *Config) Validate() error {
 	}
 	if filepath.Clean(c.Paths.Inbox) == filepath.Clean(c.Paths.Processed) || filepath.Clean(c.Paths.Inbox) == filepath.Clean(c.Paths.Rejected) {
 		return bad("paths", "收件目录不能与 processed/rejected 相同")
+	}
+	if err := c.Paths.FileMode.check("paths.file_mode"); err != nil {
+		return err
 	}
 	if err := c.Ingest.IncompleteWait.check("ingest.incomplete_wait"); err != nil {
 		return err

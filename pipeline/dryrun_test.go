@@ -26,11 +26,11 @@ func TestDryRunRecordsNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 		before := tableDump(t, s)
-		// Published copies are the owner's alone.
+		// Published copies have paths.file_mode: the reports folder's group reads them (SPEC §7).
 		published, _ := filepath.Glob(filepath.Join(a.Cfg.Paths.Reports, "*"))
 		for _, p := range published {
-			if st, err := os.Stat(p); err != nil || st.Mode().Perm() != 0o600 {
-				t.Errorf("%s: mode %v (%v), want 0600", p, st.Mode().Perm(), err)
+			if st, err := os.Stat(p); err != nil || st.Mode().Perm() != 0o640 {
+				t.Errorf("%s: mode %v (%v), want 0640", p, st.Mode().Perm(), err)
 			}
 		}
 

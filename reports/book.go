@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,6 +19,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
+
+	"kam/domain"
 )
 
 // ColKind says how a column's values are written.
@@ -124,14 +125,6 @@ func NewBook(m Meta) *Book {
 	}
 	f := excelize.NewFile()
 	return &Book{f: f, meta: m, styles: map[[2]int]int{}, dims: map[string]string{}, rows: map[string]*tableRows{}}
-}
-
-// Version is kam's module version as the binary was built ("(devel)" from a work tree).
-func Version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
-	}
-	return "(devel)"
 }
 
 // About says what a sheet holds, for the 说明 sheet.
@@ -479,7 +472,7 @@ func (b *Book) finish() error {
 	if m.Run > 0 {
 		run = fmt.Sprint(m.Run)
 	}
-	items = append(items, [2]string{"运行编号", run}, [2]string{"生成程序", "kam " + Version()})
+	items = append(items, [2]string{"运行编号", run}, [2]string{"生成程序", "kam " + domain.Version()})
 	for _, s := range m.Settings {
 		items = append(items, s)
 	}
@@ -615,8 +608,8 @@ func (b *Book) explainSheet(sheet string, items [][2]string) error {
 	return b.f.SetDocProps(&excelize.DocProperties{
 		Title:          strings.TrimSpace(b.meta.Report + " " + b.meta.Period + " " + b.meta.unitLabel()),
 		Subject:        b.meta.Report,
-		Creator:        "kam " + Version(),
-		LastModifiedBy: "kam " + Version(),
+		Creator:        "kam " + domain.Version(),
+		LastModifiedBy: "kam " + domain.Version(),
 		Created:        b.meta.GeneratedAt.UTC().Format(time.RFC3339),
 		Modified:       b.meta.GeneratedAt.UTC().Format(time.RFC3339),
 		Description:    fmt.Sprintf("运行编号 %d", b.meta.Run),

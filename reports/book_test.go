@@ -134,7 +134,7 @@ func TestBookDeclaresItsTrueDimension(t *testing.T) {
 		t.Errorf("明细 dimension = %q, want A1:C3", dim)
 	}
 	props, _ := g.GetDocProps()
-	if props.Creator != "kam "+Version() || props.Created != "2026-07-01T00:30:00Z" || props.Title != "kam 报表 2026-06" || props.Subject != "kam 报表" {
+	if props.Creator != "kam "+domain.Version() || props.Created != "2026-07-01T00:30:00Z" || props.Title != "kam 报表 2026-06" || props.Subject != "kam 报表" {
 		t.Errorf("properties = %+v", props)
 	}
 	pl, _ := g.GetPageLayout("明细")

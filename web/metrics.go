@@ -7,6 +7,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"kam/pipeline/jobs"
 	"kam/store"
 )
 
@@ -57,6 +58,11 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	for job, d := range m.lastDuration {
 		ch <- prometheus.MustNewConstMetric(descLastDuration, prometheus.GaugeValue, d.Seconds(), job)
+	}
+	for _, j := range jobs.All() { // every job's outcomes have a series from the start: a first failure shows in increase()
+		for _, o := range []string{store.RunSucceeded, store.RunFailed, store.RunRefused, store.RunInterrupted} {
+			m.runs[[2]string{j.Name, o}] += 0
+		}
 	}
 	for k, n := range m.runs {
 		ch <- prometheus.MustNewConstMetric(descRuns, prometheus.CounterValue, float64(n), k[0], k[1])

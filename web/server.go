@@ -95,7 +95,7 @@ func New(app *pipeline.App, sched *daemon.Scheduler, version string) (*Server, e
 		app.Log.Warn().Msg("配置了 http.base_url 但没有签名密钥（http.link_key 或 KAM_HTTP_LINK_KEY）：超限报表的邮件不带下载链接")
 	}
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(&collector{s: s})
+	reg.MustRegister(&collector{s: s}, inboxCollector{s})
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.HTTPErrorOnError}))
 	s.mux.HandleFunc("GET /kam.css", s.stylesheet)

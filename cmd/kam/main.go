@@ -209,13 +209,13 @@ func help(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// versionLine names the build: module version, VCS revision and time, Go version.
+// versionLine names the build: its release (stamped by make build), VCS revision and time when Go recorded them, Go version.
 func versionLine() string {
+	s := "kam " + domain.Version()
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
-		return "kam（版本信息不可用）"
+		return s
 	}
-	s := "kam " + info.Main.Version
 	var rev, at, modified string
 	for _, kv := range info.Settings {
 		switch kv.Key {

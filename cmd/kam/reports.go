@@ -174,7 +174,7 @@ func reportsGet(ctx context.Context, e *env, id int64, outPath string, force boo
 	if err != nil {
 		return reportErr(id, err)
 	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+	if err := os.Chmod(tmp.Name(), e.cfg.Paths.FileMode.Mode()); err != nil {
 		return domain.Failed(err, "写入 %s", outPath)
 	}
 	if force {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"runtime/debug"
 	"strings"
 
 	"golang.org/x/text/width"
@@ -24,7 +23,7 @@ func cmdServe(ctx context.Context, app *pipeline.App, args []string) error {
 	writeShared(ctx, app)
 	logCodeProblems(ctx, app)
 	return app.ServeWeb(ctx, daemon.Web{Handler: func(s *daemon.Scheduler) (http.Handler, error) {
-		return web.New(app, s, version())
+		return web.New(app, s, domain.Version())
 	}})
 }
 
@@ -39,14 +38,6 @@ func logCodeProblems(ctx context.Context, app *pipeline.App) {
 	for _, c := range codes {
 		app.Log.Warn().Str("check", "stored_codes").Msg("已存的编号需要核对：" + c)
 	}
-}
-
-// version is the module version the binary was built from ("(devel)" from a work tree).
-func version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
-	}
-	return "(devel)"
 }
 
 // printTable writes rows under a header with columns aligned as a terminal

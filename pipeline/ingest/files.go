@@ -106,14 +106,24 @@ func copyExclusive(src, dst string) error {
 		return err
 	}
 	defer in.Close()
-	return writeExclusive(dst, func(w io.Writer) error { _, err := io.Copy(w, in); return err })
+	info, err := in.Stat()
+	if err != nil {
+		return err
+	}
+	// A moved file keeps its mode, as it does when moved by a link.
+	return writeExclusive(dst, info.Mode().Perm(), func(w io.Writer) error { _, err := io.Copy(w, in); return err })
 }
 
-// writeExclusive creates path (failing if it exists) and fsyncs it, so a
-// file we report as written really is.
-func writeExclusive(path string, fill func(io.Writer) error) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+// writeExclusive creates path (failing if it exists) with mode, whatever the
+// umask, and fsyncs it, so a file we report as written really is.
+func writeExclusive(path string, mode fs.FileMode, fill func(io.Writer) error) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
 	if err != nil {
+		return err
+	}
+	if err := f.Chmod(mode); err != nil {
+		f.Close()
+		os.Remove(path)
 		return err
 	}
 	if err := fill(f); err != nil {
@@ -150,7 +160,7 @@ func writeErrorBook(a *core.App, rejected string, book []byte) (string, error) {
 		err = a.FailErrorBook(path)
 	}
 	if err == nil {
-		err = writeExclusive(path, func(w io.Writer) error { _, err := w.Write(book); return err })
+		err = writeExclusive(path, a.SharedMode(), func(w io.Writer) error { _, err := w.Write(book); return err })
 	}
 	if err != nil {
 		return "", err

@@ -52,7 +52,10 @@ func WriteTemplates(ctx context.Context, a *core.App, dir string, kinds []domain
 		if err != nil {
 			return paths, domain.Failed(err, "写入模板 %s", dst)
 		}
-		err = loaders.WriteTemplate(tmp, k, refs)
+		err = tmp.Chmod(a.SharedMode()) // staff open the templates: paths.file_mode, not CreateTemp's 0600
+		if err == nil {
+			err = loaders.WriteTemplate(tmp, k, refs)
+		}
 		if cerr := tmp.Close(); err == nil {
 			err = cerr
 		}

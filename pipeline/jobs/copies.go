@@ -64,7 +64,7 @@ func RestoreCopies(ctx context.Context, a *core.App) (CopiesResult, error) {
 		log := copyLog(a.Log.With().Str("job", rep.Job).Str("period", rep.Period).Int64("run", rep.RunID).Logger(), rep)
 		dst, err := copyPath(a, rep.Unit, rep.FileName)
 		if err == nil {
-			err = placeCopy(dst, func(w io.Writer) error {
+			err = placeCopy(a, dst, func(w io.Writer) error {
 				_, err := a.Store.ReportContent(ctx, rep.ID, w)
 				return err
 			})
@@ -99,7 +99,7 @@ func placeCopies(ctx context.Context, a *core.App, out *Output, log zerolog.Logg
 		rep := out.Reports[i]
 		dst, err := copyPath(a, f.unit, f.name)
 		if err == nil {
-			err = placeCopy(dst, func(w io.Writer) error {
+			err = placeCopy(a, dst, func(w io.Writer) error {
 				in, err := os.Open(f.path)
 				if err != nil {
 					return err
@@ -145,14 +145,12 @@ func copyPath(a *core.App, unit, name string) (string, error) {
 // placeCopy writes dst through write into dst.part, flushed to disk, then
 // renamed over dst (an earlier copy is replaced whole or not at all); on any
 // failure the .part is removed and dst is as it was.
-func placeCopy(dst string, write func(io.Writer) error) (err error) {
+func placeCopy(a *core.App, dst string, write func(io.Writer) error) (err error) {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return err
 	}
 	part := dst + ".part"
-	// The copy is the owner's alone (0600): the reports folder's own
-	// permissions, the administrator's, decide who else may read it.
-	f, err := os.OpenFile(part, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	f, err := a.CreateShared(part, os.O_WRONLY|os.O_TRUNC) // paths.file_mode: the reports folder's group reads it
 	if err != nil {
 		return err
 	}

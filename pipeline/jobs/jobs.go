@@ -337,7 +337,7 @@ func dryRun(a *core.App, ctx context.Context, job *Job, period string, asOf doma
 		if _, err := os.Stat(dst); err == nil {
 			return out, domain.Usagef("试算结果 %s 已存在；请换一个 -o 文件名或先移走它", dst)
 		}
-		if err := copyFile(f.path, dst); err != nil {
+		if err := copyFile(a, f.path, dst); err != nil {
 			return out, domain.Failed(err, "写入试算结果 %s", dst)
 		}
 		abs, _ := filepath.Abs(dst)
@@ -449,15 +449,14 @@ func mailRun(a *core.App, job *Job, out *Output) mail.Run {
 	return r
 }
 
-// copyFile copies a report; the copy is the owner's alone (0600): the reports
-// folder's own permissions, the administrator's, decide who else may read it.
-func copyFile(src, dst string) error {
+// copyFile copies a report, readable as the reports folder's copies are (paths.file_mode).
+func copyFile(a *core.App, src, dst string) error {
 	in, err := os.Open(src)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	out, err := a.CreateShared(dst, os.O_WRONLY|os.O_TRUNC)
 	if err != nil {
 		return err
 	}
