@@ -159,13 +159,22 @@ func TestEveryWorkbookDeclaresWhatItHolds(t *testing.T) {
 		t.Errorf("分成明细 does not name its customers and units: %q", detail[:min(2, len(detail))])
 	}
 	// 说明 says which run, which data and which configuration made the workbook.
-	explain := map[string]string{}
+	// In Chinese; a configuration key stands apart, in its own column (配置项).
+	explain, keys := map[string]string{}, map[string]string{}
 	for _, row := range tenderSheets(t, books["tender_2026-07-15.xlsx"])["说明"] {
 		if len(row) > 1 {
 			explain[row[0]] = row[1]
 		}
+		if len(row) > 2 {
+			keys[row[0]] = row[2]
+		}
 	}
-	if explain["运行编号"] == "" || !strings.Contains(explain["数据截至"], "导入") || explain["临期（claims.due_soon_days）"] == "" ||
+	for item, text := range explain {
+		if strings.Contains(item+text, "claims.") {
+			t.Errorf("tender 说明: a configuration key inside %s: %s", item, text)
+		}
+	}
+	if explain["运行编号"] == "" || !strings.Contains(explain["数据截至"], "导入") || explain["临期"] == "" || keys["临期"] != "claims.due_soon_days" ||
 		explain["生成时间"] != "2026-07-15 17:00:00 +08:00" {
 		t.Errorf("tender 说明: %q", explain)
 	}

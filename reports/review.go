@@ -251,7 +251,7 @@ func trend(b *Book, p ReviewPack) error {
 	case len(p.Rows) == 0:
 		return f.SetCellStr(trendChart, "A1", fmt.Sprintf("本期没有%s客户，无趋势图。", p.Tier.Label()))
 	case len(top) == 0:
-		return f.SetCellStr(trendChart, "A1", "趋势图已关闭（配置 review.chart_top_n 为 0）。")
+		return f.SetCellStr(trendChart, "A1", "趋势图已关闭（配置中趋势图客户数 review.chart_top_n 为 0）。")
 	}
 	lastCol, _ := excelize.ColumnNumberToName(2 + rules.TrendMonths)
 	wanFirst, _ := excelize.ColumnNumberToName(3 + rules.TrendMonths)

@@ -81,7 +81,7 @@ func runSplits(ctx context.Context, a *core.App, period string, _ domain.Date, o
 		return domain.Failed(err, "创建分成明细暂存文件")
 	}
 	defer spool.close()
-	meta := reportMeta(a, ctx, out, [2]string{"业务种类（business_lines）", strings.Join(a.Cfg.BusinessLines, "、")})
+	meta := reportMeta(a, ctx, out, reports.Setting{Item: "业务种类", Text: strings.Join(a.Cfg.BusinessLines, "、"), Key: "business_lines"})
 	err = a.Store.ReadMonthRevenue(ctx, month, func(rows *store.RevenueCursor) error {
 		// The CSV is written during the pass; the workbook's sheets wait in excelize's temp files.
 		return out.AddFile("splits_"+period+".csv", func(w io.Writer) error {

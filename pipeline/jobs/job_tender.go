@@ -57,8 +57,8 @@ func runTender(ctx context.Context, a *core.App, period string, _ domain.Date, o
 	}
 	r := rules.Tender(rules.TenderInput{AsOf: asOf, Claims: claims, Announced: announced, Config: cfg})
 
-	meta := reportMeta(a, ctx, out, [2]string{"临期（claims.due_soon_days）", fmt.Sprintf("开发截止日期前 %d 天内", cfg.DueSoonDays)},
-		[2]string{"待确认（claims.unconfirmed_days）", fmt.Sprintf("申报后超过 %d 天未确认", cfg.UnconfirmedDays)})
+	meta := reportMeta(a, ctx, out, reports.Setting{Item: "临期", Text: fmt.Sprintf("开发截止日期前 %d 天内", cfg.DueSoonDays), Key: "claims.due_soon_days"},
+		reports.Setting{Item: "待确认", Text: fmt.Sprintf("申报后超过 %d 天未确认", cfg.UnconfirmedDays), Key: "claims.unconfirmed_days"})
 	// The announcement is public (电子发文公告): every unit with a mailbox gets it,
 	// beside its own workbook of the claims its units registered (临期 and the rest).
 	units, err := a.Store.Units(ctx)

@@ -11,7 +11,7 @@ import (
 
 // reportMeta is what a job's workbook says about itself: its period, run,
 // generation time and the data it was made from (SPEC §5, 说明).
-func reportMeta(a *core.App, ctx context.Context, out *Output, settings ...[2]string) reports.Meta {
+func reportMeta(a *core.App, ctx context.Context, out *Output, settings ...reports.Setting) reports.Meta {
 	return reports.Meta{Period: out.Period, GeneratedAt: a.Clock(), Run: out.RunID, DataAsOf: dataAsOf(a, ctx), Settings: settings}
 }
 
