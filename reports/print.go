@@ -17,7 +17,7 @@ import (
 const (
 	a4PortraitPt  = 595.3 // A4 paper, in points
 	a4LandscapePt = 841.9
-	sideMarginIn  = 0.4  // left and right margins, inches
+	sideMarginIn  = 0.4 // left and right margins, inches
 	minPrintScale = 0.8 // 11 pt text prints at 8.8 pt at least
 	pagedScale    = 80  // the scale a table too wide for one page prints at, percent
 )
