@@ -88,12 +88,14 @@ func Review(m Meta, p ReviewPack, names Directory) (_ *Book, err error) {
 
 	cols := append([]Column{{Title: "客户编号"}, {Title: "客户名称", Width: 30}}, figures...)
 	cols = append(cols, Column{Title: "负责单位编码"}, Column{Title: "负责单位名称", Width: 24})
+	cols = append(cols, managerColumns...)
 	err = b.Table("用邮分析", cols, func(add func(...any) error) error {
 		for i := range p.Rows {
 			r := &p.Rows[i]
 			code, name := unit(r.Customer.ID)
 			vals := append([]any{r.Customer.ID, r.Customer.Name}, values(r.ReviewFigures)...)
-			if err := add(append(vals, code, name)...); err != nil {
+			vals = append(vals, code, name)
+			if err := add(append(vals, names.managers(r.Customer)...)...); err != nil {
 				return err
 			}
 		}

@@ -158,3 +158,27 @@ func announcement(b *Book, r rules.TenderResult, names Directory) error {
 		return nil
 	})
 }
+
+// managerColumns are who looks after a customer (第十一条(一)): the meetings
+// that go through 分级结果 and 用邮分析 assign follow-ups by them.
+var managerColumns = []Column{{Title: "主维护客户经理工号"}, {Title: "主维护客户经理", Width: 10}, {Title: "辅助客户经理", Width: 10}}
+
+// managers are c's managerColumns: the primary's staff id and name, the
+// assisting one's name (its staff id when the roster does not know it).
+func (d Directory) managers(c domain.Customer) []any {
+	primary, assisting := c.Maintainers()
+	name := func(id string) any {
+		if id == "" {
+			return nil
+		}
+		if n := d.Managers[id]; n != "" {
+			return n
+		}
+		return Cell{V: id + "（工号未登记）", Tone: Warn}
+	}
+	var id any
+	if primary != "" {
+		id = primary
+	}
+	return []any{id, name(primary), name(assisting)}
+}

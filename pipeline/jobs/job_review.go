@@ -105,7 +105,12 @@ func reviewJob(name string, tier domain.Tier, window int, centres []domain.UnitK
 			Tier: tier, Month: m, Window: window, Basis: basis, DropAlert: drop, ChartTopN: a.Cfg.Review.ChartTopN,
 			Rows: rows, Responsible: responsible,
 		}
-		book, err := reports.Review(reportMeta(a, ctx, out), pack, directoryOf(nil, units, nil))
+		managers, err := a.Store.Managers(ctx)
+		if err != nil {
+			return domain.Failed(err, "读取客户经理")
+		}
+		names := directoryOf(nil, units, managers)
+		book, err := reports.Review(reportMeta(a, ctx, out), pack, names)
 		if err != nil {
 			return err
 		}
@@ -113,7 +118,6 @@ func reviewJob(name string, tier domain.Tier, window int, centres []domain.UnitK
 			return err
 		}
 
-		names := directoryOf(nil, units, nil)
 		sum, err := summarizeReview(rows, tier.Label()+"客户用邮分析 "+pack.Period())
 		if err != nil {
 			return err
