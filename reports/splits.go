@@ -333,7 +333,7 @@ type splitDetail struct {
 	out, in           sums
 	outLines, inLines map[string]int64
 
-	base string                 // the sheet's name: 分成明细, 分入, 分出
+	base string                // the sheet's name: 分成明细, 分入, 分出
 	keep func(*SplitLine) bool // nil: every line
 
 	customers, units map[string]string // names for 客户名称 and 分成单位名称
@@ -364,10 +364,14 @@ func (d *splitDetail) checked(report string) (splitFigures, error) {
 // units, or the refusal naming the first that does not fit.
 func (d *splitDetail) checkedFlows(report string, f splitFigures) (splitFigures, error) {
 	var err error
-	if f.out, err = d.out.checked(func(u string) error { return domain.Overflowf("%s单位 %s 入账、分给其他单位的金额（分出）", report, u) }); err != nil {
+	if f.out, err = d.out.checked(func(u string) error {
+		return domain.Overflowf("%s单位 %s 入账、分给其他单位的金额（分出）", report, u)
+	}); err != nil {
 		return f, err
 	}
-	f.in, err = d.in.checked(func(u string) error { return domain.Overflowf("%s其他单位入账、分给单位 %s 的金额（分入）", report, u) })
+	f.in, err = d.in.checked(func(u string) error {
+		return domain.Overflowf("%s其他单位入账、分给单位 %s 的金额（分入）", report, u)
+	})
 	return f, err
 }
 

@@ -76,7 +76,9 @@ func (s *sliceSource) Next() ([]SplitLine, error) {
 func (s *sliceSource) Revenue() RevenueTotals { return s.rev }
 
 // statementOf is a unit's lines for its statement: credited to it, and its 分出.
-func statementOf(credited, outgoing []SplitLine) StatementLines { return statementLines{credited, outgoing} }
+func statementOf(credited, outgoing []SplitLine) StatementLines {
+	return statementLines{credited, outgoing}
+}
 
 type statementLines struct{ credited, outgoing []SplitLine }
 
