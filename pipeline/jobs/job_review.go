@@ -113,7 +113,8 @@ func reviewJob(name string, tier domain.Tier, window int, centres []domain.UnitK
 			return domain.Failed(err, "读取客户经理")
 		}
 		names := directoryOf(nil, units, managers)
-		book, err := reports.Review(reportMeta(a, ctx, out), pack, names)
+		meta := reportMeta(a, ctx, out, reads{kinds: []domain.Kind{domain.KindRevenue, domain.KindCustomers, domain.KindUnits, domain.KindManagers}, from: from, to: to})
+		book, err := reports.Review(meta, pack, names)
 		if err != nil {
 			return err
 		}
@@ -155,7 +156,7 @@ func reviewJob(name string, tier domain.Tier, window int, centres []domain.UnitK
 			p.Act = reviewActions(mine, responsible, names, pack)
 			s.count(p.Count)
 			p.Headline = fmt.Sprintf("%s %s客户用邮分析 %s：%s", p.label(), tier.Label(), pack.Period(), s)
-			return reports.Review(unitMeta(a, reportMeta(a, ctx, out), p, "只含本单位负责的"+tier.Label()+"客户"), own, names)
+			return reports.Review(unitMeta(a, meta, p, "只含本单位负责的"+tier.Label()+"客户"), own, names)
 		})
 	}
 }

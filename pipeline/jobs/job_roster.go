@@ -82,7 +82,8 @@ func runRoster(ctx context.Context, a *core.App, period string, asOf domain.Date
 		return err
 	}
 
-	meta := reportMeta(a, ctx, out,
+	meta := reportMeta(a, ctx, out, reads{kinds: []domain.Kind{domain.KindManagers, domain.KindCustomers, domain.KindUnits, domain.KindTargets,
+		domain.KindClaims, domain.KindRevenue}, from: month, to: month},
 		reports.Setting{Item: "集中度", Text: fmt.Sprintf("主维护收入占负责单位收入超过 %d%%", a.Cfg.Roster.ConcentrationPct), Key: "roster.concentration_percent"},
 		reports.Setting{Item: "目标截止", Text: fmt.Sprintf("下月目标每月 %d 日前报", a.Cfg.Roster.TargetsDueDay), Key: "roster.targets_due_day"})
 	names := directoryOf(customers, units, managers)

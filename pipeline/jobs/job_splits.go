@@ -81,7 +81,8 @@ func runSplits(ctx context.Context, a *core.App, period string, _ domain.Date, o
 		return domain.Failed(err, "创建分成明细暂存文件")
 	}
 	defer spool.close()
-	meta := reportMeta(a, ctx, out, reports.Setting{Item: "业务种类", Text: strings.Join(a.Cfg.BusinessLines, "、"), Key: "business_lines"})
+	meta := reportMeta(a, ctx, out, reads{kinds: []domain.Kind{domain.KindRevenue, domain.KindSplits, domain.KindCustomers, domain.KindUnits}, from: month, to: month},
+		reports.Setting{Item: "业务种类", Text: strings.Join(a.Cfg.BusinessLines, "、"), Key: "business_lines"})
 	err = a.Store.ReadMonthRevenue(ctx, month, func(rows *store.RevenueCursor) error {
 		// The CSV is written during the pass; the workbook's sheets wait in excelize's temp files.
 		return out.AddFile("splits_"+period+".csv", func(w io.Writer) error {
