@@ -36,15 +36,15 @@ func (s *Store) InputFiles(ctx context.Context, kinds []domain.Kind, from, to do
 // FirstAnnounced is the day each claim announced before asOf was first listed for tender.
 func (s *Store) FirstAnnounced(ctx context.Context, asOf domain.Date) (map[string]domain.Date, error) {
 	var rows []struct {
-		Claim string      `db:"claim_id"`
-		AsOf  domain.Date `db:"as_of"`
+		Claim string  `db:"claim_id"`
+		AsOf  sqlDate `db:"as_of"`
 	}
 	if err := s.db.SelectContext(ctx, &rows, `SELECT claim_id, as_of FROM announcements WHERE as_of < ?`, dateArg(asOf)); err != nil {
 		return nil, fmt.Errorf("读取已公告项目: %w", err)
 	}
 	out := make(map[string]domain.Date, len(rows))
 	for _, r := range rows {
-		out[r.Claim] = r.AsOf
+		out[r.Claim] = domain.Date(r.AsOf)
 	}
 	return out, nil
 }
