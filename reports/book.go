@@ -41,6 +41,7 @@ type Column struct {
 	Title string
 	Kind  ColKind
 	Width float64 // 0: chosen from the title and kind
+	Wrap  bool    // long text wraps within Width instead of widening the column
 }
 
 // Tone colours a cell: 升级 green, 降级 red, warnings amber.
@@ -91,7 +92,7 @@ type Book struct {
 	f      *excelize.File
 	meta   Meta
 	sheets []*sheetInfo
-	styles map[[2]int]int
+	styles map[[3]int]int // kind, tone, wrapped
 	header int
 	notes  []Setting // extra 说明 rows the report adds (thresholds, alert rules)
 	extra  []extraTable
@@ -124,7 +125,7 @@ func NewBook(m Meta) *Book {
 		m.Report = "kam 报表"
 	}
 	f := excelize.NewFile()
-	return &Book{f: f, meta: m, styles: map[[2]int]int{}, dims: map[string]string{}, rows: map[string]*tableRows{}}
+	return &Book{f: f, meta: m, styles: map[[3]int]int{}, dims: map[string]string{}, rows: map[string]*tableRows{}}
 }
 
 // Version is kam's module version as the binary was built ("(devel)" from a work tree).
@@ -199,12 +200,24 @@ func (b *Book) File() *excelize.File { return b.f }
 var toneFill = map[Tone]string{Good: "C6EFCE", Bad: "FFC7CE", Warn: "FFEB9C"}
 var toneFont = map[Tone]string{Good: "006100", Bad: "9C0006", Warn: "9C5700"}
 
-func (b *Book) style(kind ColKind, tone Tone) (int, error) {
-	key := [2]int{int(kind), int(tone)}
+func (b *Book) style(kind ColKind, tone Tone) (int, error) { return b.styleOf(Column{Kind: kind}, tone) }
+
+// styleOf is the style of a cell of column c in tone: its kind's format, and
+// wrapped at the column's width, top-aligned, when c.Wrap.
+func (b *Book) styleOf(c Column, tone Tone) (int, error) {
+	kind := c.Kind
+	wrap := 0
+	if c.Wrap {
+		wrap = 1
+	}
+	key := [3]int{int(kind), int(tone), wrap}
 	if id, ok := b.styles[key]; ok {
 		return id, nil
 	}
 	st := &excelize.Style{Border: cellBorder}
+	if c.Wrap {
+		st.Alignment = &excelize.Alignment{WrapText: true, Vertical: "top"}
+	}
 	switch kind {
 	case Amount, WanYuan:
 		st.NumFmt = 4 // #,##0.00
@@ -233,13 +246,14 @@ func (b *Book) style(kind ColKind, tone Tone) (int, error) {
 // putCell writes v as column i of row r in t: in plain, the column's style,
 // unless v is a Cell with a tone. A Cell's comment waits in t for the sheet
 // (addComments). It returns the text written, if any.
-func (b *Book) putCell(t *tableRows, i, r int, kind ColKind, plain int, v any) (string, error) {
+func (b *Book) putCell(t *tableRows, i, r int, col Column, plain int, v any) (string, error) {
+	kind := col.Kind
 	style := plain
 	if c, ok := v.(Cell); ok {
 		v = c.V
 		if c.Tone != Plain {
 			var err error
-			if style, err = b.style(kind, c.Tone); err != nil {
+			if style, err = b.styleOf(col, c.Tone); err != nil {
 				return "", err
 			}
 		}
@@ -327,7 +341,7 @@ func (b *Book) Table(sheet string, cols []Column, rows func(add func(values ...a
 	plain := make([]int, len(cols)) // each column's style for an untoned value
 	var err error
 	for i, c := range cols {
-		if plain[i], err = b.style(c.Kind, Plain); err != nil {
+		if plain[i], err = b.styleOf(c, Plain); err != nil {
 			return err
 		}
 	}
@@ -341,11 +355,11 @@ func (b *Book) Table(sheet string, cols []Column, rows func(add func(values ...a
 		}
 		data.startRow(row, 0)
 		for i, v := range values {
-			text, err := b.putCell(data, i, row, cols[i].Kind, plain[i], v)
+			text, err := b.putCell(data, i, row, cols[i], plain[i], v)
 			if err != nil {
 				return fmt.Errorf("reports: sheet %s column %s: %w", sheet, cols[i].Title, err)
 			}
-			if !started {
+			if !started && !cols[i].Wrap {
 				widths[i] = max(widths[i], fitWidth(cols[i].Kind, text, values[i]))
 			}
 		}
@@ -594,7 +608,7 @@ func (b *Book) explainSheet(sheet string, items []Setting) error {
 				if err != nil {
 					return err
 				}
-				if _, err := b.putCell(data, i, row, t.cols[i].Kind, plain, v); err != nil {
+				if _, err := b.putCell(data, i, row, t.cols[i], plain, v); err != nil {
 					return fmt.Errorf("reports: %s table %s: %w", sheet, t.title, err)
 				}
 			}
