@@ -200,7 +200,9 @@ func (b *Book) File() *excelize.File { return b.f }
 var toneFill = map[Tone]string{Good: "C6EFCE", Bad: "FFC7CE", Warn: "FFEB9C"}
 var toneFont = map[Tone]string{Good: "006100", Bad: "9C0006", Warn: "9C5700"}
 
-func (b *Book) style(kind ColKind, tone Tone) (int, error) { return b.styleOf(Column{Kind: kind}, tone) }
+func (b *Book) style(kind ColKind, tone Tone) (int, error) {
+	return b.styleOf(Column{Kind: kind}, tone)
+}
 
 // styleOf is the style of a cell of column c in tone: its kind's format, and
 // wrapped at the column's width, top-aligned, when c.Wrap.
