@@ -213,13 +213,13 @@ func SplitStatement(m Meta, in SplitsInput, unit string, src StatementLines, cit
 	if !ok {
 		return nil, SplitsTotals{}, domain.Overflowf("%s的分成后净额（入账收入 − 分出 + 分入）", report)
 	}
-	err = b.Table("对账单", []Column{{Title: "项目", Width: 18}, {Title: "笔数", Kind: Count, Width: 8}, {Title: "金额", Kind: Amount}, {Title: "说明", Width: 56}},
+	err = b.Table("对账单", []Column{{Title: "项目", Width: 18}, {Title: "笔数", Kind: Count, Width: 8}, {Title: "金额", Kind: Amount}, {Title: "说明", Width: 56, Wrap: true}},
 		func(add func(...any) error) error {
 			for _, r := range [][]any{
 				{"本单位入账收入", nil, booked, "本单位入账的全部收入（分成前）"},
 				{"减：分出", city.OutLines[unit], out, "本单位入账、按协议分给其他单位的部分，逐笔见“分出”"},
 				{"加：分入", city.InLines[unit], inward, "其他单位入账、按协议分给本单位的部分，逐笔见“分入”"},
-				{"分成后净额", nil, walked, "= 入账收入 − 分出 + 分入，即全市报表“单位汇总”中本单位的分成金额 " + net.Yuan()},
+				{"分成后净额", nil, walked, "入账收入 − 分出 + 分入，即全市“单位汇总”的分成金额"},
 			} {
 				if err := add(r...); err != nil {
 					return err
