@@ -87,6 +87,10 @@ type Claims struct {
 	DueSoonDays     int `yaml:"due_soon_days"`    // deadline within this many days → 临期
 	UnconfirmedDays int `yaml:"unconfirmed_days"` // unconfirmed for longer → listed for the city centre
 	ManagerCap      int `yaml:"manager_cap"`      // open claims one manager may hold
+	// BidDays is how long the units may bid for a claim opened to tender, from its first announcement (第十条(一)).
+	BidDays int `yaml:"bid_days"`
+	// TenderContact is whom the public 竞标公告 names for bids and questions.
+	TenderContact string `yaml:"tender_contact"`
 }
 
 type Roster struct {
@@ -180,7 +184,7 @@ func Default(jobs ...JobKeys) Config {
 			Tiers:      []string{"钻石", "钻石", "黄金", "黄金", "白银", "白银", "普通", "普通"},
 		},
 		Review: Review{YoYDropPct: 10, ChartTopN: 10},
-		Claims: Claims{DueSoonDays: 7, UnconfirmedDays: 10, ManagerCap: 20},
+		Claims: Claims{DueSoonDays: 7, UnconfirmedDays: 10, ManagerCap: 20, BidDays: 15, TenderContact: "市局大客户中心"},
 		Roster: Roster{ConcentrationPct: 30, TargetsDueDay: 25},
 		Schedule: Schedule{
 			Ingest:        "@every 2m",
@@ -379,6 +383,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Review.YoYDropPct > 100 || c.Roster.ConcentrationPct > 100 {
 		return bad("review.yoy_drop_percent / roster.concentration_percent", "应在 0–100 之间")
+	}
+	if c.Claims.BidDays < 1 {
+		return bad("claims.bid_days", "至少 1 天：竞标公告要给各单位竞标的时间")
+	}
+	if strings.TrimSpace(c.Claims.TenderContact) == "" {
+		return bad("claims.tender_contact", "不能为空：公开竞标公告要写明向谁竞标")
 	}
 	if c.Roster.TargetsDueDay < 1 || c.Roster.TargetsDueDay > 28 {
 		return bad("roster.targets_due_day", "应在 1–28 之间")

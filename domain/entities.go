@@ -138,6 +138,20 @@ func (c Customer) PrimaryManager() (primary, assisting string) {
 	return c.ManagerA, c.ManagerB
 }
 
+// Maintainers are who looks after the customer as a roster counts it: the
+// primary manager (PrimaryManager), A when a cooperating customer has no B
+// yet, and the assisting one; A = B is one person, primary only.
+func (c Customer) Maintainers() (primary, assisting string) {
+	primary, assisting = c.PrimaryManager()
+	if primary == "" {
+		primary, assisting = assisting, ""
+	}
+	if assisting == primary {
+		assisting = ""
+	}
+	return primary, assisting
+}
+
 // Revenue is one booked revenue figure; Amount may be negative (adjustments, refunds).
 type Revenue struct {
 	Customer string `db:"customer_id"`

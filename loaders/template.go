@@ -71,32 +71,35 @@ var (
 )
 
 // templateSpecs types each kind's columns, in the order of kindColumns.
+// Their examples are one coherent set — the city centre, a manager of it, a
+// customer it looks after, … — so each kind's example row, filled in as it
+// stands, passes kam check once the kinds before it are loaded.
 var templateSpecs = map[domain.Kind][]columnSpec{
 	domain.KindUnits: {
-		{form: formCode, example: "D01"}, {example: "莞城镇区局"}, {form: formList, list: labels(domain.UnitKinds), example: "镇区局"},
-		{form: formList, list: unitCodes, stored: true, example: "D01", note: "营投班组、营业窗口必填"},
-		{form: formList, list: lines, example: "包裹", note: "专业局必填"},
+		{form: formCode, example: "DG000"}, {example: "东莞市邮政局大客户中心"}, {form: formList, list: labels(domain.UnitKinds), example: "市局大客户中心"},
+		{form: formList, list: unitCodes, stored: true, note: "营投班组、营业窗口必填：所属镇区局的编码"},
+		{form: formList, list: lines, note: "专业局必填：它的业务种类"},
 		{example: "dgdkh@example.cn;dgdkh2@example.cn", note: "该单位大客户中心的邮箱，按单位收取本单位的报表；多个用分号分隔"},
 	},
 	domain.KindManagers: {
-		{form: formCode, example: "E0001"}, {example: "张三"}, {form: formList, list: unitCodes, stored: true, example: "D01"},
+		{form: formCode, example: "E0001"}, {example: "张三"}, {form: formList, list: unitCodes, stored: true, example: "DG000"},
 		{form: formList, list: labels(domain.ManagerStatuses), example: "在职"},
 	},
 	domain.KindCustomers: {
 		{form: formCode, example: "K000001"}, {example: "东莞市某制造有限公司"},
-		{form: formCode, example: "91441900MA4W000001", note: "18 位，校验位须正确"},
+		{form: formCode, example: "91441900MA4W00000X", note: "18 位，校验位须正确"},
 		{form: formList, list: industries, example: "制造业"}, {form: formList, list: labels(domain.Categories), example: "综合"},
-		{form: formList, list: lines, example: "包裹", note: "专业客户必填"}, {form: formList, list: labels(domain.CoopStatuses), example: "合作"},
-		{form: formList, list: yesNo, example: "否"}, {form: formList, list: unitCodes, stored: true, example: "D01"},
-		{form: formList, list: unitCodes, stored: true, example: "D01"}, {form: formList, list: staffIDs, stored: true, example: "E0001"},
-		{form: formList, list: staffIDs, stored: true, example: "E0002"},
+		{form: formList, list: lines, note: "专业客户必填"}, {form: formList, list: labels(domain.CoopStatuses), example: "合作"},
+		{form: formList, list: yesNo, example: "否"}, {form: formList, list: unitCodes, stored: true, example: "DG000"},
+		{form: formList, list: unitCodes, stored: true, example: "DG000"}, {form: formList, list: staffIDs, stored: true, example: "E0001"},
+		{form: formList, list: staffIDs, stored: true, note: "选填；合作客户由 B 角主维护、A 角配合（第十一条(一)），须是另一名客户经理"},
 	},
 	domain.KindRevenue: {
 		{form: formCode, example: "K000001"}, {form: formMonth, example: "2026-03"}, {form: formList, list: lines, example: "函件"},
-		{form: formList, list: unitCodes, stored: true, example: "D01"}, {form: formAmount, example: "1,234.50", note: "元，最多两位小数；负数为冲减"},
+		{form: formList, list: unitCodes, stored: true, example: "DG000"}, {form: formAmount, example: "1,234.50", note: "元，最多两位小数；负数为冲减"},
 	},
 	domain.KindClaims: {
-		{form: formCode, example: "SB2026001"}, {form: formCode, example: "K000001"}, {form: formList, list: unitCodes, stored: true, example: "D01"},
+		{form: formCode, example: "SB2026001"}, {form: formCode, example: "K000001"}, {form: formList, list: unitCodes, stored: true, example: "DG000"},
 		{form: formList, list: staffIDs, stored: true, example: "E0001"}, {form: formDate, example: "2026-03-05"}, {form: formDate, example: "2026-03-10"},
 		{form: formList, list: labels(domain.ProjectTypes), example: "常规"}, {form: formCount, example: "2", note: "不填则常规 2 个月、节日 1 个月"},
 		{form: formDate, example: "2026-04-20"},
@@ -104,7 +107,8 @@ var templateSpecs = map[domain.Kind][]columnSpec{
 	domain.KindSplits: {
 		{form: formCode, example: "XY2026001"}, {form: formCode, example: "K000001"}, {form: formMonth, example: "2026-01"},
 		{form: formMonth, example: "2026-12", note: "不填为长期有效"}, {form: formList, list: lines, example: "速递", note: "不填为全部业务"},
-		{form: formList, list: unitCodes, stored: true, example: "D01"}, {form: formRatio, example: "60.00", note: "百分数；同一协议各行合计 100.00"},
+		{form: formList, list: unitCodes, stored: true, example: "DG000"},
+		{form: formRatio, example: "100.00", note: "百分数；一份协议的每个分成单位一行，各行合计 100.00（如 60.00 与 40.00 两行）"},
 	},
 	domain.KindTargets: {
 		{form: formList, list: staffIDs, stored: true, example: "E0001"}, {form: formMonth, example: "2026-04"}, {form: formCode, example: "K000001", note: "客户编号、客户名称至少填一项"},

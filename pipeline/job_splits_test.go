@@ -102,9 +102,9 @@ func workbookDetail(t *testing.T, path string) (header []string, lines [][]strin
 		if err != nil {
 			t.Fatal(err)
 		}
-		header = rows[0][:8] // the contract columns; 月份, 客户名称, 分成单位名称 follow
+		header = rows[0][:9] // the contract columns and 月份, as the CSV has them; 客户名称, 分成单位名称 follow
 		for _, r := range rows[1:] {
-			lines = append(lines, append(r, make([]string, max(0, 8-len(r)))...)[:8])
+			lines = append(lines, append(r, make([]string, max(0, 9-len(r)))...)[:9])
 		}
 	}
 	return header, lines, sheets

@@ -143,7 +143,7 @@ func TestTenderWorkbook(t *testing.T) {
 		if got := strings.Join(sheets["竞标公告"][0][:9], " "); got != wantHead {
 			t.Errorf("竞标公告 header %q", got)
 		}
-		tenderSame(t, "k1", sheets["竞标公告"][1], []string{"k1", "C1", "客户C1", "D01", "M1", "2026-04-10", "2026-06-10", "35", "是", "莞城镇区局", "张三", "常规"})
+		tenderSame(t, "k1", sheets["竞标公告"][1], []string{"k1", "C1", "客户C1", "D01", "M1", "2026-04-10", "2026-06-10", "35", "是", "2026-07-30", "莞城镇区局", "张三", "常规"})
 		tenderSame(t, "临期", sheets["临期"][1][:10], []string{"k3", "C3", "客户C3", "D01", "莞城镇区局", "M1", "张三", "2026-05-17", "2026-07-17", "2"})
 		tenderSame(t, "待确认", []string{sheets["待确认"][1][0], sheets["待确认"][2][0], sheets["待确认"][2][8]}, []string{"k5", "k6", "14"})
 		tenderSame(t, "争议", sheets["争议"][1][:7], []string{"C3", "客户C3", "k6", "P01", "M2", "2026-07-01", "k3"})

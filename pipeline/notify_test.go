@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -159,13 +160,50 @@ func TestEveryWorkbookDeclaresWhatItHolds(t *testing.T) {
 		t.Errorf("分成明细 does not name its customers and units: %q", detail[:min(2, len(detail))])
 	}
 	// 说明 says which run, which data and which configuration made the workbook.
-	explain := map[string]string{}
+	// In Chinese; a configuration key stands apart, in its own column (配置项).
+	explain, keys := map[string]string{}, map[string]string{}
 	for _, row := range tenderSheets(t, books["tender_2026-07-15.xlsx"])["说明"] {
 		if len(row) > 1 {
 			explain[row[0]] = row[1]
 		}
+		if len(row) > 2 {
+			keys[row[0]] = row[2]
+		}
 	}
-	if explain["运行编号"] == "" || !strings.Contains(explain["数据截至"], "导入") || explain["临期（claims.due_soon_days）"] == "" ||
+	for item, text := range explain {
+		if item != "数据截至" && strings.Contains(item+text, "claims.") {
+			t.Errorf("tender 说明: a configuration key inside %s: %s", item, text)
+		}
+	}
+	// 数据截至 names the files the report read: the tender reads claims, not revenue.
+	if asOf := explain["数据截至"]; !strings.Contains(asOf, "项目报备：claims.xlsx（") || !strings.Contains(asOf, "客户：customers.xlsx（") || strings.Contains(asOf, "revenue") {
+		t.Errorf("tender 数据截至 %q: want the claims, customers, units and managers files it read, and no revenue file", asOf)
+	}
+	grades := map[string]string{}
+	for _, row := range tenderSheets(t, books["grades_2026Q2.xlsx"])["说明"] {
+		if len(row) > 1 {
+			grades[row[0]] = row[1]
+		}
+	}
+	if asOf := grades["数据截至"]; !strings.HasPrefix(asOf, "收入：revenue_2026-01.csv、") || !strings.Contains(asOf, "revenue_2026-06.csv（最近导入") ||
+		strings.Contains(asOf, "revenue_2025") {
+		t.Errorf("grades 数据截至 %q: want the revenue files of 2026-01 … 2026-06 it read, and none of 2025", asOf)
+	}
+	// The public notice says by when and to whom units bid, and how (第十条(一)).
+	notice := tenderSheets(t, filepath.Join(a.Cfg.Paths.Reports, "tender-notice_2026-07-15.xlsx"))
+	if !slices.Contains(notice["竞标公告"][0], "竞标截止日期") {
+		t.Errorf("竞标公告 has no 竞标截止日期: %q", notice["竞标公告"][0])
+	}
+	terms := map[string]string{}
+	for _, row := range notice["说明"] {
+		if len(row) > 1 {
+			terms[row[0]] = row[1]
+		}
+	}
+	if !strings.Contains(terms["竞标办法"], "分成比例") || terms["联系人"] != a.Cfg.Claims.TenderContact || !strings.Contains(terms["竞标截止日期"], "15 天") {
+		t.Errorf("notice 说明 %q: want 竞标办法, 竞标截止日期 and 联系人", terms)
+	}
+	if explain["运行编号"] == "" || explain["临期"] == "" || keys["临期"] != "claims.due_soon_days" ||
 		explain["生成时间"] != "2026-07-15 17:00:00 +08:00" {
 		t.Errorf("tender 说明: %q", explain)
 	}

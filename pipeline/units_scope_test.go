@@ -218,6 +218,48 @@ func TestEachCentreGetsItsOwnPart(t *testing.T) {
 			}
 		}
 		partition("分成明细", sc["分成明细"], seen)
+		// Two-sided (SPEC §5): 分入 are the city's lines others booked that went to the unit,
+		// 分出 those it booked that went to others; 入账收入 − 分出 + 分入 is its 单位汇总 分成金额
+		// to the fen, and its statement's 单位汇总 row is the city's.
+		us := columns(sc["单位汇总"][0])
+		cityRow := map[string][]string{}
+		for _, row := range sc["单位汇总"][1:] {
+			cityRow[row[0]] = row
+		}
+		flows := 0
+		for _, u := range units {
+			book := unitBook("splits", u.Code)
+			checkPart("splits", "分入", u.Code, sc["分成明细"], func(row []string) bool {
+				return cell(row, col["分成单位编码"]) == u.Code && cell(row, col["收入单位编码"]) != u.Code
+			}, map[string]int{})
+			checkPart("splits", "分出", u.Code, sc["分成明细"], func(row []string) bool {
+				return cell(row, col["收入单位编码"]) == u.Code && cell(row, col["分成单位编码"]) != u.Code
+			}, map[string]int{})
+			var in, out domain.Money
+			for _, row := range book["分入"][1:] {
+				in += money(t, cell(row, col["分成金额"]))
+			}
+			for _, row := range book["分出"][1:] {
+				out += money(t, cell(row, col["分成金额"]))
+			}
+			flows += len(book["分入"]) + len(book["分出"]) - 2
+			c := cityRow[u.Code]
+			booked, net := money(t, cell(c, us["入账收入"])), money(t, cell(c, us["分成金额"]))
+			if booked-out+in != net {
+				t.Errorf("splits of %s: 入账收入 %s − 分出 %s + 分入 %s ≠ 单位汇总 分成金额 %s", u.Code, booked.Yuan(), out.Yuan(), in.Yuan(), net.Yuan())
+			}
+			if own := book["单位汇总"]; len(own) != 2 || !slices.Equal(own[1], c) {
+				t.Errorf("splits of %s: 单位汇总 %q; the city's row is %q", u.Code, own, c)
+			}
+			walk := book["对账单"]
+			if len(walk) != 5 || walk[4][0] != "分成后净额" || money(t, walk[4][2]) != net || money(t, walk[1][2]) != booked ||
+				money(t, walk[2][2]) != out || money(t, walk[3][2]) != in {
+				t.Errorf("splits of %s: 对账单 %q; want %s − %s + %s = %s", u.Code, walk, booked.Yuan(), out.Yuan(), in.Yuan(), net.Yuan())
+			}
+		}
+		if flows == 0 {
+			t.Error("no split crosses units in the test data; the two-sided statements are untested")
+		}
 		var cityTotal domain.Money
 		for _, row := range sc["分成明细"][1:] {
 			cityTotal += money(t, cell(row, col["分成金额"]))

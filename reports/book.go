@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -41,6 +42,7 @@ type Column struct {
 	Title string
 	Kind  ColKind
 	Width float64 // 0: chosen from the title and kind
+	Wrap  bool    // long text wraps within Width instead of widening the column
 }
 
 // Tone colours a cell: 升级 green, 降级 red, warnings amber.
@@ -72,12 +74,12 @@ const (
 // Meta says what a workbook is. The caller fills it; it becomes the document
 // properties, every printed page's header and the 说明 sheet.
 type Meta struct {
-	Report      string      // what the workbook is, e.g. 客户分级结果; the report function sets it when empty
-	Period      string      // e.g. 2026Q2, 2026-06, 2026-07-15
-	GeneratedAt time.Time   // in the configured zone; the document's created time
-	Run         int64       // the run that wrote it; 0 when no run did (an error workbook)
-	DataAsOf    string      // the latest file loaded, as staff know it; "" when unknown
-	Settings    [][2]string // the configuration that shaped the report, as 项目 → 内容
+	Report      string    // what the workbook is, e.g. 客户分级结果; the report function sets it when empty
+	Period      string    // e.g. 2026Q2, 2026-06, 2026-07-15
+	GeneratedAt time.Time // in the configured zone; the document's created time
+	Run         int64     // the run that wrote it; 0 when no run did (an error workbook)
+	DataAsOf    string    // the latest file loaded, as staff know it; "" when unknown
+	Settings    []Setting // the configuration that shaped the report
 	// Unit is set on a centre's own workbook (SPEC §5): its code and name, and
 	// Scope says which rows it holds; the city-wide workbook leaves them empty.
 	Unit, UnitName, Scope string
@@ -91,9 +93,9 @@ type Book struct {
 	f      *excelize.File
 	meta   Meta
 	sheets []*sheetInfo
-	styles map[[2]int]int
+	styles map[[3]int]int // kind, tone, wrapped
 	header int
-	notes  [][2]string // extra 说明 rows the report adds (thresholds, alert rules)
+	notes  []Setting // extra 说明 rows the report adds (thresholds, alert rules)
 	extra  []extraTable
 	dims   map[string]string     // placeholder dimension → the sheet's true used range
 	rows   map[string]*tableRows // placeholder dimension → the table's data rows
@@ -124,7 +126,7 @@ func NewBook(m Meta) *Book {
 		m.Report = "kam 报表"
 	}
 	f := excelize.NewFile()
-	return &Book{f: f, meta: m, styles: map[[2]int]int{}, dims: map[string]string{}, rows: map[string]*tableRows{}}
+	return &Book{f: f, meta: m, styles: map[[3]int]int{}, dims: map[string]string{}, rows: map[string]*tableRows{}}
 }
 
 // About says what a sheet holds, for the 说明 sheet.
@@ -139,7 +141,11 @@ func (b *Book) About(sheet, text string) {
 }
 
 // Note adds a row to the 说明 sheet's first table (a setting, a rule).
-func (b *Book) Note(item, text string) { b.notes = append(b.notes, [2]string{item, text}) }
+func (b *Book) Note(item, text string) { b.notes = append(b.notes, Setting{Item: item, Text: text}) }
+
+// Setting is one row of 说明 in its readers' words: 项目 and 内容 in Chinese,
+// and the configuration key behind it, if any, in a column of its own.
+type Setting struct{ Item, Text, Key string }
 
 // ExplainTable adds a small table below the 说明 sheet's first one (e.g. the quarter's thresholds).
 func (b *Book) ExplainTable(title string, cols []Column, rows [][]any) {
@@ -178,7 +184,7 @@ func (b *Book) ChartSheet(sheet string) error {
 		return err
 	}
 	b.info(sheet).chart = true
-	return b.printSetup(sheet, true)
+	return b.printSetup(sheet, printLayout{landscape: true, fit: true})
 }
 
 // File exposes the workbook for additions such as charts, after the tables.
@@ -188,11 +194,25 @@ var toneFill = map[Tone]string{Good: "C6EFCE", Bad: "FFC7CE", Warn: "FFEB9C"}
 var toneFont = map[Tone]string{Good: "006100", Bad: "9C0006", Warn: "9C5700"}
 
 func (b *Book) style(kind ColKind, tone Tone) (int, error) {
-	key := [2]int{int(kind), int(tone)}
+	return b.styleOf(Column{Kind: kind}, tone)
+}
+
+// styleOf is the style of a cell of column c in tone: its kind's format, and
+// wrapped at the column's width, top-aligned, when c.Wrap.
+func (b *Book) styleOf(c Column, tone Tone) (int, error) {
+	kind := c.Kind
+	wrap := 0
+	if c.Wrap {
+		wrap = 1
+	}
+	key := [3]int{int(kind), int(tone), wrap}
 	if id, ok := b.styles[key]; ok {
 		return id, nil
 	}
-	st := &excelize.Style{}
+	st := &excelize.Style{Border: cellBorder}
+	if c.Wrap {
+		st.Alignment = &excelize.Alignment{WrapText: true, Vertical: "top"}
+	}
 	switch kind {
 	case Amount, WanYuan:
 		st.NumFmt = 4 // #,##0.00
@@ -221,13 +241,14 @@ func (b *Book) style(kind ColKind, tone Tone) (int, error) {
 // putCell writes v as column i of row r in t: in plain, the column's style,
 // unless v is a Cell with a tone. A Cell's comment waits in t for the sheet
 // (addComments). It returns the text written, if any.
-func (b *Book) putCell(t *tableRows, i, r int, kind ColKind, plain int, v any) (string, error) {
+func (b *Book) putCell(t *tableRows, i, r int, col Column, plain int, v any) (string, error) {
+	kind := col.Kind
 	style := plain
 	if c, ok := v.(Cell); ok {
 		v = c.V
 		if c.Tone != Plain {
 			var err error
-			if style, err = b.style(kind, c.Tone); err != nil {
+			if style, err = b.styleOf(col, c.Tone); err != nil {
 				return "", err
 			}
 		}
@@ -266,17 +287,6 @@ func (b *Book) Table(sheet string, cols []Column, rows func(add func(values ...a
 	if err := b.f.SetSheetDimension(sheet, placeholderDim(seq)); err != nil {
 		return err
 	}
-	total := 0.0
-	for _, c := range cols {
-		total += width(c)
-	}
-	if err := b.printSetup(sheet, total > 110); err != nil {
-		return err
-	}
-	sw, err := b.f.NewStreamWriter(sheet)
-	if err != nil {
-		return err
-	}
 	if _, err := b.headerStyle(); err != nil {
 		return err
 	}
@@ -285,21 +295,25 @@ func (b *Book) Table(sheet string, cols []Column, rows func(add func(values ...a
 	// whose widths must reach the stream before its first row, the header.
 	widths := make([]float64, len(cols))
 	for i, c := range cols {
-		widths[i] = width(c)
+		widths[i] = tableWidth(c)
 	}
 	started := false
+	var sw *excelize.StreamWriter
+	var layout printLayout
+	// The stream starts once the widths are known: excelize writes the sheet's
+	// head (fitToPage, which the widths decide) when it is created.
 	start := func() error {
 		started = true
-		total := 0.0
-		for i, w := range widths {
-			total += w
-			if err := sw.SetColWidth(i+1, i+1, w); err != nil {
-				return err
-			}
+		layout = layoutFor(widths, keyColumns(cols))
+		if err := b.printSetup(sheet, layout); err != nil {
+			return err
 		}
-		if total > 110 {
-			landscape := "landscape"
-			if err := b.f.SetPageLayout(sheet, &excelize.PageLayoutOptions{Orientation: &landscape}); err != nil {
+		var err error
+		if sw, err = b.f.NewStreamWriter(sheet); err != nil {
+			return err
+		}
+		for i, w := range widths {
+			if err := sw.SetColWidth(i+1, i+1, w); err != nil {
 				return err
 			}
 		}
@@ -307,16 +321,22 @@ func (b *Book) Table(sheet string, cols []Column, rows func(add func(values ...a
 			return err
 		}
 		head := make([]any, len(cols))
+		wrapped := false // a title wider than its column wraps onto a second line
 		for i, c := range cols {
 			head[i] = excelize.Cell{StyleID: b.header, Value: c.Title}
+			wrapped = wrapped || titleWidth(c.Title) > widths[i]
+		}
+		if wrapped {
+			return sw.SetRow("A1", head, excelize.RowOpts{Height: 2 * lineHeight})
 		}
 		return sw.SetRow("A1", head)
 	}
 	data := newTableRows(len(cols))
 	b.rows[placeholderDim(seq)] = data
 	plain := make([]int, len(cols)) // each column's style for an untoned value
+	var err error
 	for i, c := range cols {
-		if plain[i], err = b.style(c.Kind, Plain); err != nil {
+		if plain[i], err = b.styleOf(c, Plain); err != nil {
 			return err
 		}
 	}
@@ -328,14 +348,14 @@ func (b *Book) Table(sheet string, cols []Column, rows func(add func(values ...a
 		if row++; row > excelize.TotalRows {
 			return fmt.Errorf("reports: sheet %s: more than %d rows, Excel's limit", sheet, excelize.TotalRows)
 		}
-		data.startRow(row)
+		data.startRow(row, 0)
 		for i, v := range values {
-			text, err := b.putCell(data, i, row, cols[i].Kind, plain[i], v)
+			text, err := b.putCell(data, i, row, cols[i], plain[i], v)
 			if err != nil {
 				return fmt.Errorf("reports: sheet %s column %s: %w", sheet, cols[i].Title, err)
 			}
-			if !started && text != "" && cols[i].Kind == Text {
-				widths[i] = max(widths[i], min(float64(displayWidth(text))+2, maxTextWidth))
+			if !started && !cols[i].Wrap {
+				widths[i] = max(widths[i], fitWidth(cols[i].Kind, text, values[i]))
 			}
 		}
 		if err := data.endRow(); err != nil {
@@ -365,7 +385,7 @@ func (b *Book) Table(sheet string, cols []Column, rows func(add func(values ...a
 			return err
 		}
 		lastCol, _ := excelize.ColumnNumberToName(len(cols))
-		if err := b.f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: fmt.Sprintf("'%s'!$1:$1", sheet), Scope: sheet}); err != nil {
+		if err := b.printTitles(sheet, layout); err != nil {
 			return err
 		}
 		if err := b.f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Area", RefersTo: fmt.Sprintf("'%s'!$A$1:$%s$%d", sheet, lastCol, row), Scope: sheet}); err != nil {
@@ -376,27 +396,6 @@ func (b *Book) Table(sheet string, cols []Column, rows func(add func(values ...a
 		return err
 	}
 	return sw.Flush()
-}
-
-// printSetup makes a sheet print one page wide (landscape when wide), with the
-// report, period and generation time at the top and page numbers at the foot.
-func (b *Book) printSetup(sheet string, wide bool) error {
-	fit := true
-	if err := b.f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
-		return err
-	}
-	orient := "portrait"
-	if wide {
-		orient = "landscape"
-	}
-	size, one, down := 9, 1, 0 // A4; one page wide, as many pages down as it takes
-	if err := b.f.SetPageLayout(sheet, &excelize.PageLayoutOptions{Size: &size, Orientation: &orient, FitToWidth: &one, FitToHeight: &down}); err != nil {
-		return err
-	}
-	return b.f.SetHeaderFooter(sheet, &excelize.HeaderFooterOptions{
-		OddHeader: "&L" + hfText(strings.TrimSpace(b.meta.Report+" "+b.meta.unitLabel())) + "&C" + hfText(b.meta.Period) + "&R生成时间 " + hfText(b.generated()),
-		OddFooter: "&C第 &P 页 / 共 &N 页",
-	})
 }
 
 // hfText escapes & in a page header's text.
@@ -413,6 +412,7 @@ func (b *Book) headerStyle() (int, error) {
 	if b.header == 0 {
 		id, err := b.f.NewStyle(&excelize.Style{
 			Font:      &excelize.Font{Bold: true},
+			Border:    cellBorder,
 			Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}},
 			Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center", WrapText: true},
 		})
@@ -459,25 +459,22 @@ func (b *Book) finish() error {
 	if m.GeneratedAt.IsZero() {
 		return errors.New("reports: workbook has no generation time (Meta.GeneratedAt)")
 	}
-	items := [][2]string{{"报表", m.Report}, {"期间", m.Period}}
+	items := []Setting{{Item: "报表", Text: m.Report}, {Item: "期间", Text: m.Period}}
 	if m.Unit != "" {
-		items = append(items, [2]string{"单位", m.unitLabel()}, [2]string{"本单位部分", m.Scope})
+		items = append(items, Setting{Item: "单位", Text: m.unitLabel()}, Setting{Item: "本单位部分", Text: m.Scope})
 	}
 	asOf := m.DataAsOf
 	if asOf == "" {
 		asOf = "未记录"
 	}
-	items = append(items, [2]string{"数据截至", asOf}, [2]string{"生成时间", m.GeneratedAt.Format("2006-01-02 15:04:05 -07:00")})
+	items = append(items, Setting{Item: "数据截至", Text: asOf}, Setting{Item: "生成时间", Text: m.GeneratedAt.Format("2006-01-02 15:04:05 -07:00")})
 	run := "无（不是作业生成的）"
 	if m.Run > 0 {
 		run = fmt.Sprint(m.Run)
 	}
-	items = append(items, [2]string{"运行编号", run}, [2]string{"生成程序", "kam " + domain.Version()})
-	for _, s := range m.Settings {
-		items = append(items, s)
-	}
+	items = append(items, Setting{Item: "运行编号", Text: run}, Setting{Item: "生成程序", Text: "kam " + domain.Version()})
+	items = append(items, m.Settings...)
 	items = append(items, b.notes...)
-	var sheets [][2]string
 	for _, s := range b.sheets {
 		if s.rows < 0 && !s.chart {
 			continue
@@ -486,15 +483,18 @@ func (b *Book) finish() error {
 		if s.rows == 0 {
 			text = "本期无。" + text
 		}
-		sheets = append(sheets, [2]string{"工作表 " + s.name, text})
+		items = append(items, Setting{Item: "工作表 " + s.name, Text: text})
 	}
-	items = append(items, sheets...)
 	const explain = "说明"
 	return b.explainSheet(explain, items)
 }
 
-// explainSheet writes 说明: 项目/内容 rows, then each extra table below a blank row.
-func (b *Book) explainSheet(sheet string, items [][2]string) error {
+// 说明's columns: 项目, 内容 (wrapped in a fixed width, so no line sets the
+// page's width), and 配置项, the key behind a setting, in small print.
+var explainWidths = []float64{20, 62, 26}
+
+// explainSheet writes 说明: 项目/内容/配置项 rows, then each extra table below a blank row.
+func (b *Book) explainSheet(sheet string, items []Setting) error {
 	// 说明 is written by hand, not through Table: it holds more than one table.
 	if err := b.newSheet(sheet); err != nil {
 		return err
@@ -504,24 +504,25 @@ func (b *Book) explainSheet(sheet string, items [][2]string) error {
 	if err := b.f.SetSheetDimension(sheet, placeholderDim(seq)); err != nil {
 		return err
 	}
-	if err := b.printSetup(sheet, false); err != nil {
-		return err
-	}
-	sw, err := b.f.NewStreamWriter(sheet)
-	if err != nil {
-		return err
-	}
-	ncols := 2
+	ncols := len(explainWidths)
 	for _, t := range b.extra {
 		ncols = max(ncols, len(t.cols))
 	}
-	widths := []float64{22, 70}
+	widths := slices.Clone(explainWidths)
 	for _, t := range b.extra {
 		for i, c := range t.cols {
 			if i >= len(widths) {
 				widths = append(widths, max(width(c), 14))
 			}
 		}
+	}
+	layout := layoutFor(widths, 1)
+	if err := b.printSetup(sheet, layout); err != nil {
+		return err
+	}
+	sw, err := b.f.NewStreamWriter(sheet)
+	if err != nil {
+		return err
 	}
 	for i, w := range widths {
 		if err := sw.SetColWidth(i+1, i+1, w); err != nil {
@@ -532,7 +533,12 @@ func (b *Book) explainSheet(sheet string, items [][2]string) error {
 	if err != nil {
 		return err
 	}
-	text, err := b.style(Text, Plain)
+	top := &excelize.Alignment{Vertical: "top", WrapText: true}
+	itemStyle, err := b.f.NewStyle(&excelize.Style{NumFmt: 49, Alignment: top, Border: cellBorder})
+	if err != nil {
+		return err
+	}
+	keyStyle, err := b.f.NewStyle(&excelize.Style{NumFmt: 49, Alignment: top, Border: cellBorder, Font: &excelize.Font{Size: 10, Color: "595959"}})
 	if err != nil {
 		return err
 	}
@@ -545,7 +551,7 @@ func (b *Book) explainSheet(sheet string, items [][2]string) error {
 	row := 0
 	put := func(style int, texts ...string) error {
 		row++
-		data.startRow(row)
+		data.startRow(row, 0)
 		for i, s := range texts {
 			if _, err := data.cell(i, row, style, Text, s); err != nil {
 				return err
@@ -553,11 +559,27 @@ func (b *Book) explainSheet(sheet string, items [][2]string) error {
 		}
 		return data.endRow()
 	}
-	if err := put(hs, "项目", "内容"); err != nil {
+	if err := put(hs, "项目", "内容", "配置项"); err != nil {
 		return err
 	}
 	for _, it := range items {
-		if err := put(text, it[0], it[1]); err != nil {
+		row++
+		// A wrapped row is as tall as its longest cell: set, not left for the reader to find.
+		lines := max(wrappedLines(it.Item, widths[0]), wrappedLines(it.Text, widths[1]), wrappedLines(it.Key, widths[2]))
+		data.startRow(row, lineHeight*float64(lines))
+		for i, c := range []struct {
+			text  string
+			style int
+		}{{it.Item, itemStyle}, {it.Text, itemStyle}, {it.Key, keyStyle}} {
+			var v any
+			if c.text != "" {
+				v = c.text
+			}
+			if _, err := data.cell(i, row, c.style, Text, v); err != nil {
+				return err
+			}
+		}
+		if err := data.endRow(); err != nil {
 			return err
 		}
 	}
@@ -575,13 +597,13 @@ func (b *Book) explainSheet(sheet string, items [][2]string) error {
 		}
 		for _, r := range t.rows {
 			row++
-			data.startRow(row)
+			data.startRow(row, 0)
 			for i, v := range r {
 				plain, err := b.style(t.cols[i].Kind, Plain)
 				if err != nil {
 					return err
 				}
-				if _, err := b.putCell(data, i, row, t.cols[i].Kind, plain, v); err != nil {
+				if _, err := b.putCell(data, i, row, t.cols[i], plain, v); err != nil {
 					return fmt.Errorf("reports: %s table %s: %w", sheet, t.title, err)
 				}
 			}
@@ -593,10 +615,15 @@ func (b *Book) explainSheet(sheet string, items [][2]string) error {
 	info.rows = row - 1
 	last, _ := excelize.CoordinatesToCellName(ncols, row)
 	b.dims[placeholderDim(seq)] = "A1:" + last
-	if err := b.f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: fmt.Sprintf("'%s'!$1:$1", sheet), Scope: sheet}); err != nil {
+	if err := b.printTitles(sheet, layout); err != nil {
 		return err
 	}
-	if err := b.f.AutoFilter(sheet, "A1:B"+fmt.Sprint(len(items)+1), nil); err != nil {
+	lastCol, _ := excelize.ColumnNumberToName(ncols)
+	if err := b.f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Area", RefersTo: fmt.Sprintf("'%s'!$A$1:$%s$%d", sheet, lastCol, row), Scope: sheet}); err != nil {
+		return err
+	}
+	lastItem, _ := excelize.CoordinatesToCellName(len(explainWidths), len(items)+1)
+	if err := b.f.AutoFilter(sheet, "A1:"+lastItem, nil); err != nil {
 		return err
 	}
 	if err := b.addComments(sheet, data); err != nil {

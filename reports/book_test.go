@@ -14,7 +14,7 @@ import (
 
 // testMeta is what a job would say about the workbook it writes.
 var testMeta = Meta{Period: "2026-06", GeneratedAt: time.Date(2026, 7, 1, 8, 30, 0, 0, time.FixedZone("CST", 8*3600)), Run: 42,
-	DataAsOf: "收入_2026-06.csv（2026-07-01 08:00 导入）", Settings: [][2]string{{"配置项", "测试值"}}}
+	DataAsOf: "收入_2026-06.csv（2026-07-01 08:00 导入）", Settings: []Setting{{Item: "配置项", Text: "测试值", Key: "test.key"}}}
 
 func TestTableWritesTypedCellsAndNeverFormulas(t *testing.T) {
 	b := NewBook(testMeta)

@@ -109,7 +109,7 @@ func rejectedBook(m Meta, fileName string) *Book {
 // 行号 empty for an error of the whole file; about says what a row is.
 func errorSheet(b *Book, about string, reasonWidth float64, errs []domain.RowError) error {
 	b.About("错误明细", about)
-	cols := []Column{{Title: "行号", Kind: Count, Width: 8}, {Title: "列", Width: 18}, {Title: "值", Width: 28}, {Title: "错误", Width: reasonWidth}}
+	cols := []Column{{Title: "行号", Kind: Count, Width: 8}, {Title: "列", Width: 18}, {Title: "值", Width: 28}, {Title: "错误", Width: reasonWidth, Wrap: true}}
 	return b.Table("错误明细", cols, func(add func(...any) error) error {
 		for _, e := range errs {
 			var row any
@@ -142,7 +142,7 @@ func fixSheet(b *Book, rows *FileRows, errs []domain.RowError) error {
 	for i, h := range rows.Header {
 		cols[i] = Column{Title: h}
 	}
-	cols[last] = Column{Title: "错误"}
+	cols[last] = Column{Title: "错误", Width: 48, Wrap: true} // every reason of the row, wrapped beside it
 	return b.Table(FixSheet, cols, func(add func(...any) error) error {
 		values := make([]any, len(cols))
 		for _, r := range rows.Rows {

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -143,5 +144,46 @@ func TestErrorWorkbookFixSheet(t *testing.T) {
 	}
 	if !strings.Contains(sheetText(t, f, "说明"), "工作表 "+FixSheet+"\t文件原样的各行") {
 		t.Errorf("说明 does not describe %s", FixSheet)
+	}
+}
+
+// The fix sheet reads like a report (SPEC §5): its true dimension (readers
+// that trust it see every row), columns sized to the file's values, a frozen
+// header with filter buttons, and its 错误 column wrapped in a fixed width.
+func TestFixSheetIsLaidOutLikeAReport(t *testing.T) {
+	rows := &FileRows{Header: []string{"客户编号", "月份", "业务种类", "收入单位编码", "收入金额"}}
+	for i := range 30 {
+		rows.Rows = append(rows.Rows, FileRow{Row: i + 2, Cells: []string{fmt.Sprintf("东莞市某某某某有限公司客户%02d", i), "2026-06", "函件", "ZQ01", "12.00"}})
+	}
+	errs := []domain.RowError{{Row: 5, Column: "月份", Value: "2026-13", Reason: "月份「2026-13」不是有效的月份：请写成 2026-06 这样的年月，月份在 01 到 12 之间；这一行的其余各列也请一并核对"},
+		{Row: 5, Column: "收入金额", Value: "abc", Reason: "收入金额「abc」不是数字"}}
+	data, err := ErrorWorkbook(Meta{GeneratedAt: testMeta.GeneratedAt}, "收入.csv", domain.KindRevenue, errs, len(errs), rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := reportstest.CheckLayout(data); err != nil {
+		t.Error(err)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if w, _ := f.GetColWidth(FixSheet, "A"); w < 30 {
+		t.Errorf("客户编号 column %.1f wide for 26-character values", w)
+	}
+	style, err := f.GetCellStyle(FixSheet, "F5") // row 5 of the file is sheet row 5: the header is row 1
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := f.GetStyle(style)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Alignment == nil || !st.Alignment.WrapText {
+		t.Errorf("错误 is not wrapped: %+v", st.Alignment)
+	}
+	if v, _ := f.GetCellValue(FixSheet, "F5"); !strings.Contains(v, "月份：") || !strings.Contains(v, "收入金额：") {
+		t.Errorf("错误 of the bad row = %q", v)
 	}
 }

@@ -131,7 +131,7 @@ func gradeFixture(t *testing.T) ([]domain.CustomerGrade, []rules.Warning, Direct
 		{Code: "W1", Name: "南城营业窗口", Kind: domain.Window, Parent: "D2"},
 	}
 	customer := func(id, name string, cat domain.Category, line, territory string, status domain.CoopStatus) domain.Customer {
-		return domain.Customer{ID: id, Name: name, Category: cat, MainLine: line, Territory: territory, Status: status}
+		return domain.Customer{ID: id, Name: name, Category: cat, MainLine: line, Territory: territory, Status: status, ManagerA: "M1", ManagerB: "M2"}
 	}
 	C, S, coop, potential := domain.Comprehensive, domain.Specialized, domain.Cooperating, domain.Potential
 	const yuan = 100
@@ -157,7 +157,7 @@ func gradeFixture(t *testing.T) ([]domain.CustomerGrade, []rules.Warning, Direct
 		Units:  units,
 		Scheme: defaultScheme(t),
 	})
-	names := Directory{Units: map[string]string{}}
+	names := Directory{Units: map[string]string{}, Managers: map[string]string{"M1": "张三", "M2": "李四"}}
 	for _, u := range units {
 		names.Units[u.Code] = u.Name
 	}
@@ -253,9 +253,9 @@ func TestReviewDiamondGolden(t *testing.T) {
 		goldenRev("G08", 202606, "代理金融", 5_000),
 	)
 	p := reviewFixture(domain.Diamond, 202606, rules.DiamondWindow, revenue,
-		domain.Customer{ID: "G01", Name: "东莞某制造有限公司"}, domain.Customer{ID: "G02", Name: "某银行东莞分行"},
+		domain.Customer{ID: "G01", Name: "东莞某制造有限公司", Status: domain.Cooperating, ManagerA: "M1", ManagerB: "M2"}, domain.Customer{ID: "G02", Name: "某银行东莞分行"},
 		domain.Customer{ID: "G08", Name: "+某新客户"}, domain.Customer{ID: "G09", Name: "某无收入客户"})
-	b, err := Review(testMeta, p, Directory{Units: map[string]string{"C0": "市局大客户中心"}})
+	b, err := Review(testMeta, p, Directory{Units: map[string]string{"C0": "市局大客户中心"}, Managers: map[string]string{"M1": "张三", "M2": "李四"}})
 	if err != nil {
 		t.Fatal(err)
 	}

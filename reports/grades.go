@@ -9,10 +9,6 @@ import (
 	"kam/rules"
 )
 
-// Grades renders a quarter's grading (第八条, 第九条): 分级结果 (the contract
-// sheet, every graded customer), 等级变动 (the handover list), 汇总 (customers
-// and revenue per responsible unit and tier) and 数据警告. names gives the
-// units' names; customers are named from the grades themselves.
 // GradeBasis is what a quarter was graded against: the configured table (第八条) and the quarter.
 type GradeBasis struct {
 	Scheme  rules.GradeScheme
@@ -22,6 +18,11 @@ type GradeBasis struct {
 	Own func(*domain.CustomerGrade) bool
 }
 
+// Grades renders a quarter's grading (第八条, 第九条): 分级结果 (the contract
+// sheet, every graded customer, with its managers), 等级变动 (the handover
+// list), 汇总 (customers and revenue per responsible unit and tier) and
+// 数据警告. names gives the units' and managers' names; customers are named
+// from the grades themselves.
 func Grades(m Meta, basis GradeBasis, grades []domain.CustomerGrade, warnings []rules.Warning, names Directory) (_ *Book, err error) {
 	if m.Report == "" {
 		m.Report = "大客户分级结果"
@@ -56,7 +57,9 @@ func Grades(m Meta, basis GradeBasis, grades []domain.CustomerGrade, warnings []
 	err = b.Table("分级结果", []Column{
 		{Title: "客户编号"}, {Title: "客户名称", Width: 30}, {Title: "累计收入", Kind: Amount}, {Title: "级别", Kind: Count, Width: 8},
 		{Title: "等级", Width: 8}, {Title: "上季等级", Width: 10}, {Title: "变动", Width: 8}, {Title: "负责单位编码"},
-		{Title: "本级门槛", Kind: Amount}, {Title: "距升级差额", Kind: Amount}, {Title: "负责单位名称", Width: 24}, {Title: "上季累计收入", Kind: Amount}, {Title: "客户类别", Width: 10},
+		{Title: "本级门槛", Kind: Amount}, {Title: "距升级差额", Kind: Amount}, {Title: "负责单位名称", Width: 24},
+		managerColumns[0], managerColumns[1], managerColumns[2],
+		{Title: "上季累计收入", Kind: Amount}, {Title: "客户类别", Width: 10},
 		{Title: "主营业务"}, {Title: "属地单位编码"}, {Title: "合作状态", Width: 10},
 	}, func(add func(...any) error) error {
 		for i := range grades {
@@ -80,9 +83,10 @@ func Grades(m Meta, basis GradeBasis, grades []domain.CustomerGrade, warnings []
 					gap = v
 				}
 			}
-			if err := add(c.ID, c.Name, g.Cumulative, g.Level, g.Tier.Label(), g.PrevTier.Label(), changeCell(g.Change),
-				g.Responsible, bar, gap, unit(g.Responsible), prevCum, domain.LabelOf(domain.Categories, c.Category),
-				c.MainLine, c.Territory, domain.LabelOf(domain.CoopStatuses, c.Status)); err != nil {
+			vals := append([]any{c.ID, c.Name, g.Cumulative, g.Level, g.Tier.Label(), g.PrevTier.Label(), changeCell(g.Change),
+				g.Responsible, bar, gap, unit(g.Responsible)}, names.managers(*c)...)
+			if err := add(append(vals, prevCum, domain.LabelOf(domain.Categories, c.Category),
+				c.MainLine, c.Territory, domain.LabelOf(domain.CoopStatuses, c.Status))...); err != nil {
 				return err
 			}
 		}

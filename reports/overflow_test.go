@@ -111,7 +111,7 @@ func TestSplitStatementTotalsBeyondMoneyAreRefused(t *testing.T) {
 			if c.name == "its change" {
 				city.Booked = map[string]domain.Money{"D01": -1}
 			}
-			b, _, err := SplitStatement(testMeta, in, "D01", &sliceSource{lines: c.lines}, city)
+			b, _, err := SplitStatement(testMeta, in, "D01", statementOf(c.lines, nil), city)
 			if b != nil {
 				b.Close()
 			}

@@ -22,7 +22,35 @@ type ReviewPack struct {
 	Rows      []rules.ReviewRow
 	// Responsible is each customer's responsible unit at that grading.
 	Responsible map[string]string
+	// Loaded says whether any revenue is stored for a month: a comparison
+	// base never loaded is said to be missing, and the trend chart leaves
+	// such months as gaps, never 0 (SPEC §4.6, §5). nil: every month is.
+	Loaded func(domain.Month) bool
 }
+
+// NoBaseWarning is what a pack says when 去年同期 was never loaded.
+const NoBaseWarning = "同比预警未判断：无去年同期数据"
+
+// LastYear is the window 去年同期 covers.
+func (p ReviewPack) LastYear() string { return windowLabel(p.Month.AddMonths(-12), p.Window) }
+
+// NoLastYear reports whether a month of 去年同期 was never loaded: 同比 and
+// its 预警 cannot be judged for anyone.
+func (p ReviewPack) NoLastYear() bool {
+	if p.Loaded == nil {
+		return false
+	}
+	last := p.Month.AddMonths(-12)
+	for m := last.AddMonths(-(p.Window - 1)); m <= last; m = m.AddMonths(1) {
+		if !p.Loaded(m) {
+			return true
+		}
+	}
+	return false
+}
+
+// loaded is p.Loaded, every month when nil.
+func (p ReviewPack) loaded(m domain.Month) bool { return p.Loaded == nil || p.Loaded(m) }
 
 // Period names the pack's window: 2026-06, or 2026-05 至 2026-06.
 func (p ReviewPack) Period() string { return windowLabel(p.Month, p.Window) }
@@ -48,7 +76,11 @@ func Review(m Meta, p ReviewPack, names Directory) (_ *Book, err error) {
 	b := NewBook(m)
 	b.About("用邮分析", "每户一行：本期、上期、去年同期收入，环比、同比、年累计与预警")
 	b.About("分业务", "每户每个业务种类一行，口径同用邮分析")
-	b.About("预警", "同比下降超过预警标准或流失的客户，需负责单位跟进")
+	if p.NoLastYear() {
+		b.About("预警", NoBaseWarning+"（"+p.LastYear()+" 未导入收入），每户列出，待有数据后再判断")
+	} else {
+		b.About("预警", "同比下降超过预警标准或流失的客户，需负责单位跟进")
+	}
 	b.About(trendChart, "收入最多的客户近 12 个月收入折线图（万元）")
 	b.About(trendData, "趋势图的数据：每户近 12 个月每月收入（元），其后同样的月份以万元列出，供趋势图使用")
 	defer func() {
@@ -61,12 +93,15 @@ func Review(m Meta, p ReviewPack, names Directory) (_ *Book, err error) {
 		return code, names.Units[code]
 	}
 	dropLabel := "同比下降超过 " + p.DropAlert.String() + "%"
+	noBase := p.NoLastYear()
 	alert := func(f rules.ReviewFigures) any {
 		switch {
 		case f.Lost:
 			return Cell{V: "流失", Tone: Bad}
 		case f.Alert:
 			return Cell{V: dropLabel, Tone: Bad}
+		case noBase:
+			return Cell{V: "未判断：无去年同期数据", Tone: Warn}
 		}
 		return ""
 	}
@@ -88,12 +123,14 @@ func Review(m Meta, p ReviewPack, names Directory) (_ *Book, err error) {
 
 	cols := append([]Column{{Title: "客户编号"}, {Title: "客户名称", Width: 30}}, figures...)
 	cols = append(cols, Column{Title: "负责单位编码"}, Column{Title: "负责单位名称", Width: 24})
+	cols = append(cols, managerColumns...)
 	err = b.Table("用邮分析", cols, func(add func(...any) error) error {
 		for i := range p.Rows {
 			r := &p.Rows[i]
 			code, name := unit(r.Customer.ID)
 			vals := append([]any{r.Customer.ID, r.Customer.Name}, values(r.ReviewFigures)...)
-			if err := add(append(vals, code, name)...); err != nil {
+			vals = append(vals, code, name)
+			if err := add(append(vals, names.managers(r.Customer)...)...); err != nil {
 				return err
 			}
 		}
@@ -126,7 +163,7 @@ func Review(m Meta, p ReviewPack, names Directory) (_ *Book, err error) {
 	}, func(add func(...any) error) error {
 		for i := range p.Rows {
 			r := &p.Rows[i]
-			if !r.Alert {
+			if !r.Alert && !noBase {
 				continue
 			}
 			var lost []string
@@ -155,12 +192,18 @@ func Review(m Meta, p ReviewPack, names Directory) (_ *Book, err error) {
 	notes := [][2]string{
 		{"本期", windowLabel(to, p.Window)},
 		{"上期（环比基数）", windowLabel(from.AddMonths(-1), p.Window)},
-		{"去年同期（同比基数）", windowLabel(to.AddMonths(-12), p.Window)},
+		{"去年同期（同比基数）", p.LastYear()},
 		{"年累计", windowLabel(to, domain.MonthsBetween(domain.NewMonth(to.Year(), 1), to)+1)},
 		{"客户范围", p.Basis},
 		{"预警标准", fmt.Sprintf("本期收入比去年同期下降超过 %s%%；或去年同期有收入、本期为 0 或负数（流失）", p.DropAlert)},
 		{"百分比", "环比、同比以上期、去年同期收入的绝对值为基数；基数为 0 时显示 —"},
 		{"金额", "元，含全部业务种类与收入单位"},
+	}
+	if noBase {
+		notes = append(notes, [2]string{"同比预警", NoBaseWarning + "：" + p.LastYear() + " 没有导入任何收入，同比与预警无从判断（显示为空和 —），不是没有预警"})
+	}
+	if gaps := p.trendGaps(); len(gaps) > 0 {
+		notes = append(notes, [2]string{"趋势图", strings.Join(gaps, "、") + " 没有导入收入：趋势图在这些月份断开，不画成 0"})
 	}
 	for _, n := range notes {
 		b.Note(n[0], n[1])
@@ -185,6 +228,18 @@ func pct(p *rules.Pct) any {
 }
 
 const trendData, trendChart = "趋势数据", "趋势图"
+
+// trendGaps are the trend's months never loaded.
+func (p ReviewPack) trendGaps() []string {
+	var gaps []string
+	first := p.Month.AddMonths(-(rules.TrendMonths - 1))
+	for i := range rules.TrendMonths {
+		if m := first.AddMonths(i); !p.loaded(m) {
+			gaps = append(gaps, m.String())
+		}
+	}
+	return gaps
+}
 
 // trend writes the largest customers' last 12 months on 趋势数据, one row per
 // customer, and draws them as lines on 趋势图 (categories are the months).
@@ -230,11 +285,14 @@ func trend(b *Book, p ReviewPack) error {
 	err := b.Table(trendData, cols, func(add func(...any) error) error {
 		for _, r := range top {
 			vals := []any{r.Customer.ID, r.Customer.Name}
-			for _, v := range r.Trend {
-				vals = append(vals, v)
-			}
-			for _, v := range r.Trend {
-				vals = append(vals, v)
+			for range 2 { // 元, then 万元
+				for i, v := range r.Trend {
+					if p.loaded(first.AddMonths(i)) {
+						vals = append(vals, v)
+					} else {
+						vals = append(vals, nil) // a gap in the line, not a fall to 0
+					}
+				}
 			}
 			if err := add(vals...); err != nil {
 				return err
@@ -251,7 +309,7 @@ func trend(b *Book, p ReviewPack) error {
 	case len(p.Rows) == 0:
 		return f.SetCellStr(trendChart, "A1", fmt.Sprintf("本期没有%s客户，无趋势图。", p.Tier.Label()))
 	case len(top) == 0:
-		return f.SetCellStr(trendChart, "A1", "趋势图已关闭（配置 review.chart_top_n 为 0）。")
+		return f.SetCellStr(trendChart, "A1", "趋势图已关闭（配置中趋势图客户数 review.chart_top_n 为 0）。")
 	}
 	lastCol, _ := excelize.ColumnNumberToName(2 + rules.TrendMonths)
 	wanFirst, _ := excelize.ColumnNumberToName(3 + rules.TrendMonths)

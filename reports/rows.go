@@ -83,10 +83,15 @@ func (t *tableRows) close() {
 	t.buf = nil
 }
 
-// startRow opens row r.
-func (t *tableRows) startRow(r int) {
+// startRow opens row r; a height above 0 (points) is set, for a row of wrapped text.
+func (t *tableRows) startRow(r int, height float64) {
 	t.buf = append(t.buf, `<row r="`...)
 	t.buf = strconv.AppendInt(t.buf, int64(r), 10)
+	if height > 0 {
+		t.buf = append(t.buf, `" ht="`...)
+		t.buf = strconv.AppendFloat(t.buf, height, 'f', -1, 64)
+		t.buf = append(t.buf, `" customHeight="1`...)
+	}
 	t.buf = append(t.buf, `">`...)
 }
 

@@ -95,6 +95,11 @@ type SplitsTotals struct {
 	Unbalanced int                     // 核对 checks whose difference is not 0.00
 	ByUnit     map[string]domain.Money // Σ 分成金额 per receiving unit
 	Booked     map[string]domain.Money // revenue per unit that booked it
+	// Out is what each unit booked and the splits gave to others (分出), In
+	// what others booked and the splits gave to it (分入), with their lines:
+	// Booked − Out + In = ByUnit, to the fen.
+	Out, In           map[string]domain.Money
+	OutLines, InLines map[string]int64
 }
 
 // splitColumns are the contract columns of 分成明细 and of the CSV (SPEC §5).
@@ -108,11 +113,14 @@ var splitDetailColumns = append(slices.Clip(splitColumns),
 	Column{Title: "月份", Width: 10}, Column{Title: "客户名称", Width: 30}, Column{Title: "分成单位名称", Width: 24})
 
 // splitSheetName is 分成明细, then 分成明细2, 分成明细3, … for the continuations.
-func splitSheetName(n int) string {
+func splitSheetName(n int) string { return continued("分成明细", n) }
+
+// continued names the nth sheet of a detail that continues past SplitSheetRows: base, base2, base3, …
+func continued(base string, n int) string {
 	if n == 1 {
-		return "分成明细"
+		return base
 	}
-	return "分成明细" + strconv.Itoa(n)
+	return base + strconv.Itoa(n)
 }
 
 // Splits renders the month's revenue splits for finance (第十条, 第十二条(二)(四)).
@@ -130,7 +138,7 @@ func Splits(m Meta, in SplitsInput, src SplitSource, csvOut io.Writer) (_ *Book,
 	}
 	b := NewBook(m)
 	b.About("分成明细", "每笔收入每个分成单位一行：按分成协议分到的金额（分到分）")
-	b.About("单位汇总", "每个单位本月分到的金额，旁边是它自己入账的收入和分成带来的增减")
+	b.About("单位汇总", "每个单位本月分到的金额，旁边是它自己入账的收入、分给其他单位的（分出）、其他单位分给它的（分入）和分成带来的增减：入账收入 − 分出 + 分入 = 分成金额")
 	b.About("核对", "分成合计与收入合计的核对，差额应为 0.00")
 	defer func() {
 		if err != nil {
@@ -148,10 +156,13 @@ func Splits(m Meta, in SplitsInput, src SplitSource, csvOut io.Writer) (_ *Book,
 		return nil, SplitsTotals{}, err
 	}
 	split, err := d.checked(report)
+	if err == nil {
+		split, err = d.checkedFlows(report, split)
+	}
 	if err != nil {
 		return nil, SplitsTotals{}, err
 	}
-	if err := unitSummary(b, report, in, rev.byUnit, split.byUnit); err != nil {
+	if err := unitSummary(b, report, in, rev.byUnit, split); err != nil {
 		return nil, SplitsTotals{}, err
 	}
 	unbalanced, err := reconciliation(b, report, in, rev, split)
@@ -159,14 +170,22 @@ func Splits(m Meta, in SplitsInput, src SplitSource, csvOut io.Writer) (_ *Book,
 		return nil, SplitsTotals{}, err
 	}
 	return b, SplitsTotals{Rows: rev.rows, Revenue: rev.total, Lines: d.lines, Sheets: d.sheets, Split: split.total, Unbalanced: unbalanced,
-		ByUnit: split.byUnit, Booked: rev.byUnit}, nil
+		ByUnit: split.byUnit, Booked: rev.byUnit, Out: split.out, In: split.in, OutLines: d.outLines, InLines: d.inLines}, nil
 }
 
-// SplitStatement renders one unit's 分成对账单 (SPEC §5): every line of the
-// month's split credited to it (分成明细, the same columns as the city's),
-// its row of 单位汇总, and 核对 against the city report's 单位汇总 (city),
-// which must agree to the fen.
-func SplitStatement(m Meta, in SplitsInput, unit string, src SplitSource, city SplitsTotals) (_ *Book, _ SplitsTotals, err error) {
+// StatementLines are one unit's lines of the month's split; each call starts a new pass.
+type StatementLines interface {
+	Credited() SplitSource // every line split to the unit, in report order
+	Outgoing() SplitSource // every line of revenue the unit booked that was split to another unit
+}
+
+// SplitStatement renders one unit's two-sided 分成对账单 (SPEC §5): 对账单,
+// from the revenue it booked (本单位入账收入) less what the splits gave to
+// others (分出) plus what they gave it from others' revenue (分入) to what it
+// keeps (分成后净额, its 单位汇总 分成金额); 分入 and 分出 line by line;
+// 分成明细, every line credited to it, with the city's columns; its row of
+// 单位汇总; and 核对 against the city report (city), which must agree to the fen.
+func SplitStatement(m Meta, in SplitsInput, unit string, src StatementLines, city SplitsTotals) (_ *Book, _ SplitsTotals, err error) {
 	if m.Report == "" {
 		m.Report = "收入分成对账单"
 	}
@@ -174,31 +193,79 @@ func SplitStatement(m Meta, in SplitsInput, unit string, src SplitSource, city S
 		m.Period = in.Month.String()
 	}
 	b := NewBook(m)
-	b.About("分成明细", "分给本单位的每一笔：哪笔收入、按哪份协议、什么比例分到多少（分到分）")
-	b.About("单位汇总", "本单位本月分到的金额，旁边是它自己入账的收入和分成带来的增减")
+	b.About("对账单", "本单位入账收入 − 分出 + 分入 = 分成后净额，即全市报表“单位汇总”中本单位的分成金额")
+	b.About("分入", "其他单位入账、按协议分给本单位的每一笔（本单位分成增加的来源）")
+	b.About("分出", "本单位入账、按协议分给其他单位的每一笔（本单位分成减少的去处）")
+	b.About("分成明细", "分给本单位的每一笔（含本单位入账后留下的部分）：哪笔收入、按哪份协议、什么比例分到多少（分到分）")
+	b.About("单位汇总", "本单位本月分到的金额，旁边是它自己入账的收入、分出、分入和分成带来的增减")
 	b.About("核对", "本对账单与全市分成报表的核对，差额应为 0.00")
 	defer func() {
 		if err != nil {
 			b.Close()
 		}
 	}()
-	d := newSplitDetail(src, in)
+	report := fmt.Sprintf("单位 %s %s 分成对账单中", unit, in.Month)
+	booked, out, inward, net := city.Booked[unit], city.Out[unit], city.In[unit], city.ByUnit[unit]
+	walked, ok := domain.Difference(booked, out)
+	if ok {
+		walked, ok = domain.Difference(walked, -inward)
+	}
+	if !ok {
+		return nil, SplitsTotals{}, domain.Overflowf("%s的分成后净额（入账收入 − 分出 + 分入）", report)
+	}
+	err = b.Table("对账单", []Column{{Title: "项目", Width: 18}, {Title: "笔数", Kind: Count, Width: 8}, {Title: "金额", Kind: Amount}, {Title: "说明", Width: 56, Wrap: true}},
+		func(add func(...any) error) error {
+			for _, r := range [][]any{
+				{"本单位入账收入", nil, booked, "本单位入账的全部收入（分成前）"},
+				{"减：分出", city.OutLines[unit], out, "本单位入账、按协议分给其他单位的部分，逐笔见“分出”"},
+				{"加：分入", city.InLines[unit], inward, "其他单位入账、按协议分给本单位的部分，逐笔见“分入”"},
+				{"分成后净额", nil, walked, "入账收入 − 分出 + 分入，即全市“单位汇总”的分成金额"},
+			} {
+				if err := add(r...); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	if err != nil {
+		return nil, SplitsTotals{}, err
+	}
+	// 分入: a pass over the lines credited to the unit, keeping those others booked.
+	incoming := newSplitDetail(src.Credited(), in)
+	incoming.base, incoming.keep = "分入", func(l *SplitLine) bool { return l.Revenue.Unit != unit }
+	if err := incoming.write(b, nil); err != nil {
+		return nil, SplitsTotals{}, err
+	}
+	outgoing := newSplitDetail(src.Outgoing(), in)
+	outgoing.base = "分出"
+	if err := outgoing.write(b, nil); err != nil {
+		return nil, SplitsTotals{}, err
+	}
+	d := newSplitDetail(src.Credited(), in)
+	if err := d.write(b, nil); err != nil {
+		return nil, SplitsTotals{}, err
+	}
+	split, err := d.checked(report)
+	if err != nil {
+		return nil, SplitsTotals{}, err
+	}
+	inFig, err := incoming.checked(report + "分入")
+	if err != nil {
+		return nil, SplitsTotals{}, err
+	}
+	outFig, err := outgoing.checked(report + "分出")
+	if err != nil {
+		return nil, SplitsTotals{}, err
+	}
 	var own []domain.Unit
 	for _, u := range in.Units {
 		if u.Code == unit {
 			own = append(own, u)
 		}
 	}
-	if err := d.write(b, nil); err != nil {
-		return nil, SplitsTotals{}, err
-	}
-	report := fmt.Sprintf("单位 %s %s 分成对账单中", unit, in.Month)
-	split, err := d.checked(report)
-	if err != nil {
-		return nil, SplitsTotals{}, err
-	}
-	booked := map[string]domain.Money{unit: city.Booked[unit]}
-	if err := unitSummary(b, report, SplitsInput{Month: in.Month, Units: own}, booked, map[string]domain.Money{unit: split.byUnit[unit]}); err != nil {
+	mine := splitFigures{byUnit: map[string]domain.Money{unit: split.byUnit[unit]},
+		out: map[string]domain.Money{unit: outFig.total}, in: map[string]domain.Money{unit: inFig.total}}
+	if err := unitSummary(b, report, SplitsInput{Month: in.Month, Units: own}, map[string]domain.Money{unit: booked}, mine); err != nil {
 		return nil, SplitsTotals{}, err
 	}
 	var stray domain.Sum // lines of another unit: never, unless something is badly wrong
@@ -211,20 +278,35 @@ func SplitStatement(m Meta, in SplitsInput, unit string, src SplitSource, city S
 	if !ok {
 		return nil, SplitsTotals{}, domain.Overflowf("%s其他单位的分成", report)
 	}
+	ownWalk, ok := domain.Difference(booked, outFig.total)
+	if ok {
+		ownWalk, ok = domain.Difference(ownWalk, -inFig.total)
+	}
+	if !ok {
+		return nil, SplitsTotals{}, domain.Overflowf("%s的分成后净额（入账收入 − 分出 + 分入）", report)
+	}
 	checks := []check{
-		{fmt.Sprintf("本单位分成合计（%d 行）", d.lines), city.ByUnit[unit], split.byUnit[unit]},
+		{fmt.Sprintf("本单位分成合计（%d 行）", d.lines), net, split.byUnit[unit]},
+		{fmt.Sprintf("分入合计（%d 行）", incoming.lines), inward, inFig.total},
+		{fmt.Sprintf("分出合计（%d 行）", outgoing.lines), out, outFig.total},
+		{"入账收入 − 分出 + 分入", net, ownWalk},
 		{"其他单位的分成（应为 0）", 0, strayTotal},
 	}
 	unbalanced, err := checkTable(b, report, "全市报表", "本对账单", checks)
 	if err != nil {
 		return nil, SplitsTotals{}, err
 	}
-	return b, SplitsTotals{Lines: d.lines, Sheets: d.sheets, Split: split.total, Unbalanced: unbalanced, ByUnit: split.byUnit}, nil
+	b.Note("对账", fmt.Sprintf("入账收入 %s − 分出 %s + 分入 %s = 分成后净额 %s 元（全市报表“单位汇总”中本单位的分成金额 %s 元）",
+		booked.Yuan(), outFig.total.Yuan(), inFig.total.Yuan(), ownWalk.Yuan(), net.Yuan()))
+	return b, SplitsTotals{Lines: d.lines, Sheets: d.sheets, Split: split.total, Unbalanced: unbalanced, ByUnit: split.byUnit,
+		Booked: map[string]domain.Money{unit: booked}, Out: map[string]domain.Money{unit: outFig.total}, In: map[string]domain.Money{unit: inFig.total},
+		OutLines: map[string]int64{unit: outgoing.lines}, InLines: map[string]int64{unit: incoming.lines}}, nil
 }
 
 // newSplitDetail starts a pass over src's lines, naming customers and units from in.
 func newSplitDetail(src SplitSource, in SplitsInput) *splitDetail {
-	d := &splitDetail{src: src, byUnit: sums{}, byLine: sums{},
+	d := &splitDetail{src: src, byUnit: sums{}, byLine: sums{}, out: sums{}, in: sums{},
+		outLines: map[string]int64{}, inLines: map[string]int64{}, base: "分成明细",
 		customers: in.Customers, units: make(map[string]string, len(in.Units))}
 	for _, u := range in.Units {
 		d.units[u.Code] = u.Name
@@ -247,14 +329,20 @@ type splitDetail struct {
 	total  domain.Sum
 	byUnit sums
 	byLine sums
+	// out and in: a line's amount where the unit that booked it is not the one it goes to (分出, 分入)
+	out, in           sums
+	outLines, inLines map[string]int64
+
+	base string                // the sheet's name: 分成明细, 分入, 分出
+	keep func(*SplitLine) bool // nil: every line
 
 	customers, units map[string]string // names for 客户名称 and 分成单位名称
 }
 
 // splitFigures are a split's totals, each one checked.
 type splitFigures struct {
-	total          domain.Money
-	byUnit, byLine map[string]domain.Money
+	total                   domain.Money
+	byUnit, byLine, out, in map[string]domain.Money
 }
 
 // checked is the detail's totals, or the refusal naming the first that does not fit.
@@ -269,6 +357,21 @@ func (d *splitDetail) checked(report string) (splitFigures, error) {
 		return f, err
 	}
 	f.byUnit, err = d.byUnit.checked(func(u string) error { return domain.Overflowf("%s分给单位 %s 的分成金额", report, u) })
+	return f, err
+}
+
+// checkedFlows adds to f what each unit gave (分出) and got (分入) across
+// units, or the refusal naming the first that does not fit.
+func (d *splitDetail) checkedFlows(report string, f splitFigures) (splitFigures, error) {
+	var err error
+	if f.out, err = d.out.checked(func(u string) error {
+		return domain.Overflowf("%s单位 %s 入账、分给其他单位的金额（分出）", report, u)
+	}); err != nil {
+		return f, err
+	}
+	f.in, err = d.in.checked(func(u string) error {
+		return domain.Overflowf("%s其他单位入账、分给单位 %s 的金额（分入）", report, u)
+	})
 	return f, err
 }
 
@@ -336,21 +439,31 @@ func (d *splitDetail) writeSheets(b *Book) error {
 	for {
 		d.sheets++
 		if d.sheets > 1 {
-			b.About(splitSheetName(d.sheets), fmt.Sprintf("%s 的续表（一张工作表最多 %d 行）", splitSheetName(d.sheets-1), SplitSheetRows))
+			b.About(continued(d.base, d.sheets), fmt.Sprintf("%s 的续表（一张工作表最多 %d 行）", continued(d.base, d.sheets-1), SplitSheetRows))
 		}
-		err := b.Table(splitSheetName(d.sheets), splitDetailColumns, func(add func(...any) error) error {
-			for n := 0; n < perSheet; n++ {
+		err := b.Table(continued(d.base, d.sheets), splitDetailColumns, func(add func(...any) error) error {
+			for n := 0; n < perSheet; {
 				more, err := d.more()
 				if err != nil || !more {
 					return err
 				}
 				l := &d.batch[d.pos]
 				d.pos++
+				if d.keep != nil && !d.keep(l) {
+					continue
+				}
+				n++
 				r, s := &l.Revenue, &l.Share
 				d.lines++
 				d.total.Add(s.Amount)
 				d.byUnit.add(s.Unit, s.Amount)
 				d.byLine.add(r.Line, s.Amount)
+				if r.Unit != s.Unit {
+					d.out.add(r.Unit, s.Amount)
+					d.in.add(s.Unit, s.Amount)
+					d.outLines[r.Unit]++
+					d.inLines[s.Unit]++
+				}
 				var agreement any // most rows have none: an empty cell costs less to write than an empty string
 				if s.Agreement != "" {
 					agreement = s.Agreement
@@ -380,10 +493,12 @@ func writeSplitCSV(out io.Writer, batches <-chan []SplitLine) error {
 	}
 	cw := csv.NewWriter(bw)
 	cw.UseCRLF = true
-	rec := make([]string, len(splitColumns))
+	// The contract columns, then 月份 (SPEC §5): a file imported beside other months says which it is.
+	rec := make([]string, len(splitColumns)+1)
 	for i, c := range splitColumns {
 		rec[i] = c.Title
 	}
+	rec[len(splitColumns)] = "月份"
 	if err := cw.Write(rec); err != nil {
 		return err
 	}
@@ -391,7 +506,7 @@ func writeSplitCSV(out io.Writer, batches <-chan []SplitLine) error {
 		for i := range batch {
 			r, s := &batch[i].Revenue, &batch[i].Share
 			rec[0], rec[1], rec[2], rec[3] = r.Customer, r.Line, r.Unit, r.Amount.Plain()
-			rec[4], rec[5], rec[6], rec[7] = s.Unit, s.Ratio.String(), s.Amount.Plain(), s.Agreement
+			rec[4], rec[5], rec[6], rec[7], rec[8] = s.Unit, s.Ratio.String(), s.Amount.Plain(), s.Agreement, r.Month.String()
 			if err := cw.Write(rec); err != nil {
 				return err
 			}
@@ -404,8 +519,10 @@ func writeSplitCSV(out io.Writer, batches <-chan []SplitLine) error {
 	return bw.Flush()
 }
 
-// unitSummary is 单位汇总: every unit's split, beside the revenue it booked and the difference the splits made.
-func unitSummary(b *Book, report string, in SplitsInput, bookedBy, split map[string]domain.Money) error {
+// unitSummary is 单位汇总: every unit's split, beside the revenue it booked,
+// what the splits took from it (分出) and gave it (分入), and the difference:
+// 入账收入 − 分出 + 分入 = 分成金额.
+func unitSummary(b *Book, report string, in SplitsInput, bookedBy map[string]domain.Money, split splitFigures) error {
 	names := make(map[string]string, len(in.Units))
 	codes := make([]string, 0, len(in.Units))
 	for _, u := range in.Units {
@@ -413,7 +530,7 @@ func unitSummary(b *Book, report string, in SplitsInput, bookedBy, split map[str
 		codes = append(codes, u.Code)
 	}
 	// A share or booking for a code no longer in the units list is still money finance must see.
-	for _, m := range []map[string]domain.Money{split, bookedBy} {
+	for _, m := range []map[string]domain.Money{split.byUnit, bookedBy} {
 		for code := range m {
 			if _, ok := names[code]; !ok {
 				names[code] = ""
@@ -424,15 +541,15 @@ func unitSummary(b *Book, report string, in SplitsInput, bookedBy, split map[str
 	slices.Sort(codes)
 	return b.Table("单位汇总", []Column{
 		{Title: "单位编码"}, {Title: "单位名称", Width: 28}, {Title: "分成金额", Kind: Amount},
-		{Title: "入账收入", Kind: Amount}, {Title: "分成增减", Kind: Amount},
+		{Title: "入账收入", Kind: Amount}, {Title: "分出", Kind: Amount}, {Title: "分入", Kind: Amount}, {Title: "分成增减", Kind: Amount},
 	}, func(add func(...any) error) error {
 		for _, code := range codes {
-			got, booked := split[code], bookedBy[code]
+			got, booked := split.byUnit[code], bookedBy[code]
 			change, ok := domain.Difference(got, booked)
 			if !ok {
 				return domain.Overflowf("%s单位 %s 的分成增减（分成金额减入账收入）", report, code)
 			}
-			if err := add(code, names[code], got, booked, change); err != nil {
+			if err := add(code, names[code], got, booked, split.out[code], split.in[code], change); err != nil {
 				return err
 			}
 		}

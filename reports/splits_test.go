@@ -75,6 +75,16 @@ func (s *sliceSource) Next() ([]SplitLine, error) {
 
 func (s *sliceSource) Revenue() RevenueTotals { return s.rev }
 
+// statementOf is a unit's lines for its statement: credited to it, and its 分出.
+func statementOf(credited, outgoing []SplitLine) StatementLines {
+	return statementLines{credited, outgoing}
+}
+
+type statementLines struct{ credited, outgoing []SplitLine }
+
+func (s statementLines) Credited() SplitSource { return &sliceSource{lines: s.credited} }
+func (s statementLines) Outgoing() SplitSource { return &sliceSource{lines: s.outgoing} }
+
 func renderSplits(t *testing.T, in SplitsInput, lines []SplitLine, rev RevenueTotals) ([]byte, string, SplitsTotals) {
 	t.Helper()
 	var csvOut bytes.Buffer
@@ -98,7 +108,11 @@ func TestSplitsGolden(t *testing.T) {
 	xlsx, _, totals := renderSplits(t, in, lines, rev)
 	want := SplitsTotals{Rows: 5, Revenue: 612_30, Lines: 10, Sheets: 1, Split: 612_30,
 		ByUnit: map[string]domain.Money{"D01": 45_64, "D02": 533_33, "U00": 33_35, "P01": -2},
-		Booked: map[string]domain.Money{"D01": 112_29, "D02": 500_01}}
+		Booked: map[string]domain.Money{"D01": 112_29, "D02": 500_01},
+		// D01 gave D02 and U00 their thirds of 100.00 and P01 -0.02 of -0.05; D02 gave D01 0.00 and U00 0.01 of 0.01.
+		Out:      map[string]domain.Money{"D01": 66_65, "D02": 1},
+		In:       map[string]domain.Money{"D01": 0, "D02": 33_33, "U00": 33_35, "P01": -2},
+		OutLines: map[string]int64{"D01": 3, "D02": 2}, InLines: map[string]int64{"D01": 1, "D02": 1, "U00": 2, "P01": 1}}
 	if !reflect.DeepEqual(totals, want) {
 		t.Errorf("totals = %+v; want %+v", totals, want)
 	}
@@ -108,17 +122,17 @@ func TestSplitsGolden(t *testing.T) {
 func TestSplitsCSVIsWhatFinanceImports(t *testing.T) {
 	in, lines, rev := splitFixture(t)
 	_, got, _ := renderSplits(t, in, lines, rev)
-	want := "\uFEFF客户编号,业务种类,收入单位编码,收入金额,分成单位编码,分成比例,分成金额,协议编号\r\n" +
-		"C1,函件,D01,100.00,D01,33.33,33.33,XY01\r\n" +
-		"C1,函件,D01,100.00,D02,33.33,33.33,XY01\r\n" +
-		"C1,函件,D01,100.00,U00,33.34,33.34,XY01\r\n" +
-		"C1,速递,D01,-0.05,D01,60.00,-0.03,XY02\r\n" +
-		"C1,速递,D01,-0.05,P01,40.00,-0.02,XY02\r\n" +
-		"C1,包裹,D02,0.01,D01,33.33,0.00,XY01\r\n" +
-		"C1,包裹,D02,0.01,D02,33.33,0.00,XY01\r\n" +
-		"C1,包裹,D02,0.01,U00,33.34,0.01,XY01\r\n" +
-		"C2,函件,D02,500.00,D02,100.00,500.00,\r\n" +
-		"=C3,其他,D01,12.34,D01,100.00,12.34,\r\n"
+	want := "\uFEFF客户编号,业务种类,收入单位编码,收入金额,分成单位编码,分成比例,分成金额,协议编号,月份\r\n" +
+		"C1,函件,D01,100.00,D01,33.33,33.33,XY01,2026-06\r\n" +
+		"C1,函件,D01,100.00,D02,33.33,33.33,XY01,2026-06\r\n" +
+		"C1,函件,D01,100.00,U00,33.34,33.34,XY01,2026-06\r\n" +
+		"C1,速递,D01,-0.05,D01,60.00,-0.03,XY02,2026-06\r\n" +
+		"C1,速递,D01,-0.05,P01,40.00,-0.02,XY02,2026-06\r\n" +
+		"C1,包裹,D02,0.01,D01,33.33,0.00,XY01,2026-06\r\n" +
+		"C1,包裹,D02,0.01,D02,33.33,0.00,XY01,2026-06\r\n" +
+		"C1,包裹,D02,0.01,U00,33.34,0.01,XY01,2026-06\r\n" +
+		"C2,函件,D02,500.00,D02,100.00,500.00,,2026-06\r\n" +
+		"=C3,其他,D01,12.34,D01,100.00,12.34,,2026-06\r\n"
 	if got != want {
 		t.Errorf("CSV:\n%s\nwant:\n%s", got, want)
 	}
@@ -168,9 +182,9 @@ func TestSplitsContinueOnNewSheets(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				// The sheet's header is the CSV's, then 月份, 客户名称, 分成单位名称.
+				// The sheet's header is the CSV's (the contract columns, then 月份), then 客户名称, 分成单位名称.
 				if len(rows) != n+1 || !reflect.DeepEqual(rows[0][:len(records[0])], records[0]) ||
-					strings.Join(rows[0][len(records[0]):], ",") != "月份,客户名称,分成单位名称" {
+					strings.Join(rows[0][len(records[0]):], ",") != "客户名称,分成单位名称" {
 					t.Fatalf("%s: %d rows, header %v; want %d lines under %v", splitSheetName(i+1), len(rows), rows[0], n, records[0])
 				}
 				detail = append(detail, rows[1:]...)
@@ -239,5 +253,68 @@ func TestSplitsStopsWhenTheCSVCannotBeWritten(t *testing.T) {
 	_, _, err := Splits(testMeta, in, &sliceSource{lines: many, rev: rev}, &failingWriter{after: 1000})
 	if err == nil || !strings.Contains(err.Error(), "磁盘已满") {
 		t.Errorf("err = %v; want the CSV's write error", err)
+	}
+}
+
+// A unit's 分成对账单 is two-sided (SPEC §5): 分入, what others booked and the
+// splits gave it; 分出, what it booked and the splits gave others; and 对账单
+// walks from its 入账收入 to its 分成后净额, its 单位汇总 分成金额, to the fen.
+func TestSplitStatementIsTwoSided(t *testing.T) {
+	in, lines, rev := splitFixture(t)
+	_, _, city := renderSplits(t, in, lines, rev)
+	var credited, outgoing []SplitLine
+	for _, l := range lines {
+		if l.Share.Unit == "D01" {
+			credited = append(credited, l)
+		}
+		if l.Revenue.Unit == "D01" && l.Share.Unit != "D01" {
+			outgoing = append(outgoing, l)
+		}
+	}
+	b, totals, err := SplitStatement(testMeta, in, "D01", statementOf(credited, outgoing), city)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := openBook(t, b)
+	if got, want := strings.Join(f.GetSheetList(), ","), "对账单,分入,分出,分成明细,单位汇总,核对,说明"; got != want {
+		t.Errorf("sheets %s; want %s", got, want)
+	}
+	rows := func(sheet string) [][]string {
+		r, err := f.GetRows(sheet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	// 112.29 booked − 66.65 given away + 0.00 received = 45.64, D01's 单位汇总 分成金额.
+	walk := rows("对账单")
+	for i, want := range [][2]string{{"本单位入账收入", "112.29"}, {"减：分出", "66.65"}, {"加：分入", "0.00"}, {"分成后净额", "45.64"}} {
+		if walk[i+1][0] != want[0] || walk[i+1][2] != want[1] {
+			t.Errorf("对账单 row %d = %q; want %s %s", i+1, walk[i+1], want[0], want[1])
+		}
+	}
+	if n := len(rows("分入")) - 1; n != 1 {
+		t.Errorf("分入: %d lines; want 1 (D02's 包裹, 0.00 to D01)", n)
+	}
+	out := rows("分出")
+	if len(out)-1 != 3 {
+		t.Errorf("分出: %q; want D01's thirds to D02 and U00 and 40%% of -0.05 to P01", out)
+	}
+	for _, r := range out[1:] {
+		if r[2] != "D01" || r[4] == "D01" {
+			t.Errorf("分出 line %q: not D01's revenue given to another unit", r)
+		}
+	}
+	sum := rows("单位汇总")
+	if got := strings.Join(sum[1][:7], ","); got != "D01,莞城镇区局,45.64,112.29,66.65,0.00,-66.65" {
+		t.Errorf("单位汇总 = %s", got)
+	}
+	for _, r := range rows("核对")[1:] {
+		if r[4] != "一致" {
+			t.Errorf("核对 %q", r)
+		}
+	}
+	if totals.Unbalanced != 0 || totals.Out["D01"] != 66_65 || totals.In["D01"] != 0 {
+		t.Errorf("totals %+v", totals)
 	}
 }

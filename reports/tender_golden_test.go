@@ -50,7 +50,10 @@ func TestTenderGolden(t *testing.T) {
 		Announced: map[string]bool{"k01": true},
 		Config:    rules.TenderConfig{DueSoonDays: 7, UnconfirmedDays: 10, ManagerCap: 2},
 	})
-	b, err := Tender(testMeta, r, 2, goldenNames)
+	// k01 was first announced on 07-01; k02 and k04 are new today: 15 days to bid from each.
+	terms := TenderTerms{BidDays: 15, Contact: "市局大客户中心 张三 0769-22220000",
+		BidBy: map[string]domain.Date{"k01": goldenDay("2026-07-16"), "k02": goldenDay("2026-07-30"), "k04": goldenDay("2026-07-30")}}
+	b, err := Tender(testMeta, r, 2, terms, goldenNames)
 	if err != nil {
 		t.Fatal(err)
 	}

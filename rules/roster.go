@@ -136,14 +136,8 @@ func Roster(in RosterInput) (RosterResult, error) {
 		if c.ManagerA != "" && c.ManagerA == c.ManagerB {
 			r.SameAB = append(r.SameAB, c)
 		}
-		primary, assisting := c.PrimaryManager()
-		if primary == "" {
-			// A cooperating customer with no B yet stays with its A until one is named.
-			primary, assisting = assisting, ""
-		}
-		if assisting == primary {
-			assisting = "" // A = B: one person, counted once, as primary
-		}
+		// A cooperating customer with no B yet stays with its A; A = B is one person, counted once.
+		primary, assisting := c.Maintainers()
 		amount := in.Revenue[c.ID]
 		if primary != "" {
 			mr := row(primary)

@@ -77,7 +77,7 @@ func init() {
 	register(&command{
 		name:  "explain",
 		usage: "  kam [--config FILE] explain CUSTOMER [--period P]  说明客户为何是这个等级、负责单位和分成\n",
-		doc:   "CUSTOMER 为客户编号或完整的客户名称；P 为季度（如 2026Q2），默认最近一个完整季度。\n",
+		doc:   "CUSTOMER 为客户编号（大小写、全角均可）、客户名称或名称中的几个字；相符的客户不止一户时列出它们，请用编号再查；P 为季度（如 2026Q2），默认最近一个完整季度。\n",
 		db:    readOnly,
 		parse: func(args []string) (*work, error) {
 			fs := flag.NewFlagSet("explain", flag.ContinueOnError)

@@ -17,10 +17,18 @@ func TestInboxBacklog(t *testing.T) {
 	inbox := filepath.Join(dir, "inbox")
 	a := &core.App{Cfg: config.Config{Paths: config.Paths{Inbox: inbox, Processed: filepath.Join(inbox, "processed"),
 		Rejected: filepath.Join(dir, "rejected"), Reports: filepath.Join(dir, "reports")}}}
-	b, err := InboxBacklog(a)
-	if err == nil {
-		t.Errorf("a missing inbox: %+v, want an error", b)
+	// An inbox the first scan has not made yet holds nothing; one that cannot be read fails, as the scan does.
+	if b, err := InboxBacklog(a); err != nil || b.Files != 0 {
+		t.Errorf("a missing inbox: %+v, %v; want nothing waiting", b, err)
 	}
+	if err := os.WriteFile(filepath.Join(dir, "notadir"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a.Cfg.Paths.Inbox = filepath.Join(dir, "notadir")
+	if b, err := InboxBacklog(a); err == nil {
+		t.Errorf("an inbox that is a file: %+v, want an error", b)
+	}
+	a.Cfg.Paths.Inbox = inbox
 	old := time.Date(2026, 7, 1, 8, 0, 0, 0, time.UTC)
 	for name, mtime := range map[string]time.Time{
 		"a.csv": old.Add(time.Hour), "D1/b.xlsx": old, "确认替换/c.csv": old.Add(2 * time.Hour), "D1/deeper/d.csv": old.Add(-time.Hour),
@@ -37,7 +45,7 @@ func TestInboxBacklog(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	b, err = InboxBacklog(a)
+	b, err := InboxBacklog(a)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -71,19 +71,9 @@ func Explain(ctx context.Context, a *core.App, who, period string) (*Explanation
 	if err != nil {
 		return nil, domain.Failed(err, "读取客户资料")
 	}
-	// An id is read as the store holds it (SPEC §3.3): kh0000001 is KH0000001.
-	id, idErr := domain.ParseCustomerID(who)
-	var c *domain.Customer
-	for i := range customers {
-		if (idErr == nil && customers[i].ID == id) || customers[i].Name == who {
-			if c != nil && c.ID != customers[i].ID {
-				return nil, domain.Usagef("有多个客户名为「%s」（%s、%s）；请用客户编号", who, c.ID, customers[i].ID)
-			}
-			c = &customers[i]
-		}
-	}
-	if c == nil {
-		return nil, domain.Usagef("没有找到客户「%s」：请输入客户编号或完整的客户名称", who)
+	c, err := findCustomer(customers, who)
+	if err != nil {
+		return nil, err
 	}
 	scheme, err := a.GradeScheme()
 	if err != nil {
@@ -461,4 +451,56 @@ func dateOrDash(d domain.Date) string {
 		return "—"
 	}
 	return d.String()
+}
+
+// candidatesListed is how many customers a search that matches several lists.
+const candidatesListed = 20
+
+// findCustomer is the customer who names: its id in any case or width
+// (kh0000001, ＫＨ０００００００１), its full name, or failing both the one
+// customer whose id or name holds who; several are listed for the user to
+// choose by id.
+func findCustomer(customers []domain.Customer, who string) (*domain.Customer, error) {
+	// An id is read as the store holds it (SPEC §3.3): kh0000001 is KH0000001.
+	if id, err := domain.ParseCustomerID(who); err == nil {
+		for i := range customers {
+			if customers[i].ID == id {
+				return &customers[i], nil
+			}
+		}
+	}
+	key := strings.ToUpper(strings.TrimSpace(domain.NormalForm(who)))
+	if key == "" {
+		return nil, domain.Usagef("请输入客户编号或客户名称")
+	}
+	name := func(c *domain.Customer) string { return strings.ToUpper(domain.NormalForm(c.Name)) }
+	var exact, partial []*domain.Customer
+	for i := range customers {
+		c := &customers[i]
+		switch n := name(c); {
+		case n == key:
+			exact = append(exact, c)
+		case strings.Contains(n, key) || strings.Contains(c.ID, key):
+			partial = append(partial, c)
+		}
+	}
+	found := exact
+	if len(found) == 0 {
+		found = partial
+	}
+	switch len(found) {
+	case 0:
+		return nil, domain.Usagef("没有找到客户「%s」：请输入客户编号、客户名称或名称中的几个字", who)
+	case 1:
+		return found[0], nil
+	}
+	lines := make([]string, 0, min(len(found), candidatesListed))
+	for _, c := range found[:min(len(found), candidatesListed)] {
+		lines = append(lines, "  "+c.ID+"  "+c.Name)
+	}
+	more := ""
+	if len(found) > candidatesListed {
+		more = fmt.Sprintf("\n  ……共 %d 户，请把名称写得更完整", len(found))
+	}
+	return nil, domain.Usagef("有 %d 户客户与「%s」相符，请用客户编号指定其中一户：\n%s%s", len(found), who, strings.Join(lines, "\n"), more)
 }

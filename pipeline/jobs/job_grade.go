@@ -54,7 +54,16 @@ func runGrade(ctx context.Context, a *core.App, period string, _ domain.Date, ou
 	for _, w := range out.DataWarnings {
 		g.warnings = append(g.warnings, rules.Warning{Message: "数据不完整（按 --allow-incomplete 生成）：" + w})
 	}
-	book, err := reports.Grades(reportMeta(a, ctx, out), reports.GradeBasis{Scheme: g.scheme, Quarter: q}, g.grades, g.warnings, directoryOf(nil, g.units, nil))
+	// The managers' names: the meetings assign follow-ups by them (第九条(四), 第十一条(一)).
+	managers, err := a.Store.Managers(ctx)
+	if err != nil {
+		return domain.Failed(err, "读取客户经理")
+	}
+	names := directoryOf(nil, g.units, managers)
+	cur, prev := rules.GradingSpans(q)
+	meta := reportMeta(a, ctx, out, reads{kinds: []domain.Kind{domain.KindRevenue, domain.KindCustomers, domain.KindUnits, domain.KindManagers},
+		from: min(cur.From, prev.From), to: cur.To})
+	book, err := reports.Grades(meta, reports.GradeBasis{Scheme: g.scheme, Quarter: q}, g.grades, g.warnings, names)
 	if err != nil {
 		return err
 	}
@@ -62,7 +71,7 @@ func runGrade(ctx context.Context, a *core.App, period string, _ domain.Date, ou
 	if err := out.AddFile("grades_"+q.String()+".xlsx", func(w io.Writer) error { _, err := book.WriteTo(w); return err }); err != nil {
 		return err
 	}
-	if err := gradeParts(ctx, a, out, g, q); err != nil {
+	if err := gradeParts(a, out, g, q, names, meta); err != nil {
 		return err
 	}
 	// Stored with the run's archive and mail, so a run that fails leaves the earlier grading in place.
@@ -74,7 +83,7 @@ func runGrade(ctx context.Context, a *core.App, period string, _ domain.Date, ou
 		perTier[g.grades[i].Tier]++
 		changes[g.grades[i].Change]++
 	}
-	out.Act = gradeActions(g.grades, directoryOf(nil, g.units, nil))
+	out.Act = gradeActions(g.grades, names)
 	out.Count("graded", int64(len(g.grades)))
 	for _, t := range domain.Tiers {
 		out.Count(string(t.Code), perTier[t.Code])
@@ -91,8 +100,7 @@ func runGrade(ctx context.Context, a *core.App, period string, _ domain.Date, ou
 
 // gradeParts writes each centre's own grades workbook (SPEC §5; 第九条): the
 // customers it is responsible for, and every change moving a customer to or from it.
-func gradeParts(ctx context.Context, a *core.App, out *Output, g *grading, q domain.Quarter) error {
-	names := directoryOf(nil, g.units, nil)
+func gradeParts(a *core.App, out *Output, g *grading, q domain.Quarter, names reports.Directory, city reports.Meta) error {
 	parts := unitParts(a, g.units, gradeCentres...)
 	// The quarter's grades stay in memory for the store: collecting at half the
 	// usual growth keeps two units' books on top of them within the jobs' 500 MB
@@ -129,7 +137,7 @@ func gradeParts(ctx context.Context, a *core.App, out *Output, g *grading, q dom
 		p.Count("away", away)
 		p.Headline = fmt.Sprintf("%s %s 负责 %d 户：钻石 %d 户，黄金 %d 户，白银 %d 户，普通 %d 户；转入 %d 户，转出 %d 户",
 			p.label(), q, owned, perTier[domain.Diamond], perTier[domain.Gold], perTier[domain.Silver], perTier[domain.Ordinary], in, away)
-		meta := unitMeta(a, reportMeta(a, ctx, out), p, "分级结果、汇总只含本单位负责的客户；等级变动含转入、转出本单位的客户（交接双方各有一行）")
+		meta := unitMeta(a, city, p, "分级结果、汇总只含本单位负责的客户；等级变动含转入、转出本单位的客户（交接双方各有一行）")
 		return reports.Grades(meta, reports.GradeBasis{Scheme: g.scheme, Quarter: q, Own: scope.Graded}, mine, warnings, names)
 	})
 }

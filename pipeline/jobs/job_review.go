@@ -37,6 +37,9 @@ var (
 
 // alertsFigure is a review pack's subject figure: its 预警 customers.
 func alertsFigure(c map[string]int64) (string, bool) {
+	if c["no_base"] > 0 {
+		return reports.NoBaseWarning, true
+	}
 	if !has(c, "alerts") {
 		return "", false
 	}
@@ -103,9 +106,15 @@ func reviewJob(name string, tier domain.Tier, window int, centres []domain.UnitK
 		}
 		pack := reports.ReviewPack{
 			Tier: tier, Month: m, Window: window, Basis: basis, DropAlert: drop, ChartTopN: a.Cfg.Review.ChartTopN,
-			Rows: rows, Responsible: responsible,
+			Rows: rows, Responsible: responsible, Loaded: func(m domain.Month) bool { return loaded[m] },
 		}
-		book, err := reports.Review(reportMeta(a, ctx, out), pack, directoryOf(nil, units, nil))
+		managers, err := a.Store.Managers(ctx)
+		if err != nil {
+			return domain.Failed(err, "读取客户经理")
+		}
+		names := directoryOf(nil, units, managers)
+		meta := reportMeta(a, ctx, out, reads{kinds: []domain.Kind{domain.KindRevenue, domain.KindCustomers, domain.KindUnits, domain.KindManagers}, from: from, to: to})
+		book, err := reports.Review(meta, pack, names)
 		if err != nil {
 			return err
 		}
@@ -113,12 +122,12 @@ func reviewJob(name string, tier domain.Tier, window int, centres []domain.UnitK
 			return err
 		}
 
-		names := directoryOf(nil, units, nil)
 		sum, err := summarizeReview(rows, tier.Label()+"客户用邮分析 "+pack.Period())
 		if err != nil {
 			return err
 		}
-		out.Act = reviewActions(rows, responsible, names)
+		sum.noBase = pack.NoLastYear()
+		out.Act = reviewActions(rows, responsible, names, pack)
 		sum.count(out.Count)
 		out.Headline = fmt.Sprintf("%s客户用邮分析 %s：%s", tier.Label(), pack.Period(), sum)
 		if tier == domain.Diamond {
@@ -143,10 +152,11 @@ func reviewJob(name string, tier domain.Tier, window int, centres []domain.UnitK
 			if err != nil {
 				return nil, err
 			}
-			p.Act = reviewActions(mine, responsible, names)
+			s.noBase = pack.NoLastYear()
+			p.Act = reviewActions(mine, responsible, names, pack)
 			s.count(p.Count)
 			p.Headline = fmt.Sprintf("%s %s客户用邮分析 %s：%s", p.label(), tier.Label(), pack.Period(), s)
-			return reports.Review(unitMeta(a, reportMeta(a, ctx, out), p, "只含本单位负责的"+tier.Label()+"客户"), own, names)
+			return reports.Review(unitMeta(a, meta, p, "只含本单位负责的"+tier.Label()+"客户"), own, names)
 		})
 	}
 }
@@ -155,6 +165,7 @@ func reviewJob(name string, tier domain.Tier, window int, centres []domain.UnitK
 type reviewSummary struct {
 	customers, alerts, lost int64
 	current                 domain.Money
+	noBase                  bool // 去年同期 never loaded: 预警 could not be judged
 }
 
 // summarizeReview counts a pack's rows and adds up their 本期 (pack names it, should the sum not fit).
@@ -181,17 +192,28 @@ func (s reviewSummary) count(put func(string, int64)) {
 	put("customers", s.customers)
 	put("alerts", s.alerts)
 	put("lost", s.lost)
+	if s.noBase {
+		put("no_base", 1)
+	}
 }
 
 func (s reviewSummary) String() string {
+	if s.noBase { // "预警 0 户" would read as all fine
+		return fmt.Sprintf("%d 户，本期收入 %s 元，%s", s.customers, s.current.Yuan(), reports.NoBaseWarning)
+	}
 	return fmt.Sprintf("%d 户，本期收入 %s 元，预警 %d 户（流失 %d 户）", s.customers, s.current.Yuan(), s.alerts, s.lost)
 }
 
 // reviewActions lists the 预警 customers: the ones their centre must call on (第九条(三)(四)).
-func reviewActions(rows []rules.ReviewRow, responsible map[string]string, names reports.Directory) *mail.Table {
+func reviewActions(rows []rules.ReviewRow, responsible map[string]string, names reports.Directory, pack reports.ReviewPack) *mail.Table {
 	t := &mail.Table{Caption: "预警客户：同比下降超过预警标准或流失，请负责单位跟进",
 		Head:  []string{"客户编号", "客户名称", "预警", "本期收入（元）", "去年同期收入（元）", "同比", "负责单位"},
 		Empty: "本期没有预警客户（同比下降超过预警标准或流失）。"}
+	if pack.NoLastYear() {
+		t.Empty = fmt.Sprintf("%s：去年同期（%s）没有导入任何收入，同比下降与流失无从判断；这不是“没有预警”。导入去年同期的收入后重新生成即可判断。",
+			reports.NoBaseWarning, pack.LastYear())
+		return t
+	}
 	for i := range rows {
 		r := &rows[i]
 		if !r.Alert {

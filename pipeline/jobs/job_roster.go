@@ -82,9 +82,10 @@ func runRoster(ctx context.Context, a *core.App, period string, asOf domain.Date
 		return err
 	}
 
-	meta := reportMeta(a, ctx, out,
-		[2]string{"集中度（roster.concentration_percent）", fmt.Sprintf("主维护收入占负责单位收入超过 %d%%", a.Cfg.Roster.ConcentrationPct)},
-		[2]string{"目标截止（roster.targets_due_day）", fmt.Sprintf("下月目标每月 %d 日前报", a.Cfg.Roster.TargetsDueDay)})
+	meta := reportMeta(a, ctx, out, reads{kinds: []domain.Kind{domain.KindManagers, domain.KindCustomers, domain.KindUnits, domain.KindTargets,
+		domain.KindClaims, domain.KindRevenue}, from: month, to: month},
+		reports.Setting{Item: "集中度", Text: fmt.Sprintf("主维护收入占负责单位收入超过 %d%%", a.Cfg.Roster.ConcentrationPct), Key: "roster.concentration_percent"},
+		reports.Setting{Item: "目标截止", Text: fmt.Sprintf("下月目标每月 %d 日前报", a.Cfg.Roster.TargetsDueDay), Key: "roster.targets_due_day"})
 	names := directoryOf(customers, units, managers)
 	book, err := reports.Roster(meta, r, revenue, names)
 	if err != nil {

@@ -81,7 +81,8 @@ func runSplits(ctx context.Context, a *core.App, period string, _ domain.Date, o
 		return domain.Failed(err, "创建分成明细暂存文件")
 	}
 	defer spool.close()
-	meta := reportMeta(a, ctx, out, [2]string{"业务种类（business_lines）", strings.Join(a.Cfg.BusinessLines, "、")})
+	meta := reportMeta(a, ctx, out, reads{kinds: []domain.Kind{domain.KindRevenue, domain.KindSplits, domain.KindCustomers, domain.KindUnits}, from: month, to: month},
+		reports.Setting{Item: "业务种类", Text: strings.Join(a.Cfg.BusinessLines, "、"), Key: "business_lines"})
 	err = a.Store.ReadMonthRevenue(ctx, month, func(rows *store.RevenueCursor) error {
 		// The CSV is written during the pass; the workbook's sheets wait in excelize's temp files.
 		return out.AddFile("splits_"+period+".csv", func(w io.Writer) error {
@@ -215,7 +216,7 @@ func (f *lineFeed) stop() {
 func splitStatements(a *core.App, out *Output, meta reports.Meta, in reports.SplitsInput,
 	parts []*UnitPart, spool *lineSpool, city reports.SplitsTotals) error {
 	return writeParts(out, parts, "splits_"+in.Month.String(), func(p *UnitPart) (*reports.Book, error) {
-		book, t, err := reports.SplitStatement(unitMeta(a, meta, p, "分成明细只含分给本单位的分成（本单位的分成对账单）"), in, p.Unit.Code, spool.source(p.Unit.Code), city)
+		book, t, err := reports.SplitStatement(unitMeta(a, meta, p, "本单位的分成对账单：分成明细只含分给本单位的分成；分入、分出是本单位与其他单位之间的分成"), in, p.Unit.Code, spool.statement(p.Unit.Code), city)
 		if err != nil {
 			return nil, err
 		}
@@ -226,7 +227,9 @@ func splitStatements(a *core.App, out *Output, meta reports.Meta, in reports.Spl
 		p.Count("lines", t.Lines)
 		p.Count("split_fen", int64(t.Split))
 		p.Count("difference_fen", 0)
-		p.Headline = fmt.Sprintf("%s %s 分到 ¥%s，明细 %s 行，与全市报表一致", p.label(), in.Month, t.Split.Yuan(), domain.Grouped(t.Lines))
+		u := p.Unit.Code
+		p.Headline = fmt.Sprintf("%s %s 入账收入 ¥%s − 分出 ¥%s + 分入 ¥%s = 分成后净额 ¥%s，与全市报表一致", p.label(), in.Month,
+			t.Booked[u].Yuan(), t.Out[u].Yuan(), t.In[u].Yuan(), t.Split.Yuan())
 		p.Act, err = splitActions(reports.SplitsTotals{ByUnit: map[string]domain.Money{p.Unit.Code: t.Split},
 			Booked: map[string]domain.Money{p.Unit.Code: city.Booked[p.Unit.Code]}}, in.Units)
 		if err != nil {

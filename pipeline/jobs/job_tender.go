@@ -42,9 +42,13 @@ func runTender(ctx context.Context, a *core.App, period string, _ domain.Date, o
 		return domain.Refusedf("还没有导入任何项目报备，无法生成 %s 竞标公告；请先导入项目报备", asOf)
 	}
 	// 新增 is what no earlier day announced: a rerun of the same day keeps its marks.
-	announced, err := a.Store.AnnouncedBefore(ctx, asOf)
+	first, err := a.Store.FirstAnnounced(ctx, asOf)
 	if err != nil {
 		return err
+	}
+	announced := make(map[string]bool, len(first))
+	for id := range first {
+		announced[id] = true
 	}
 	names, err := nameDirectory(ctx, a)
 	if err != nil {
@@ -56,9 +60,19 @@ func runTender(ctx context.Context, a *core.App, period string, _ domain.Date, o
 		ManagerCap:      a.Cfg.Claims.ManagerCap,
 	}
 	r := rules.Tender(rules.TenderInput{AsOf: asOf, Claims: claims, Announced: announced, Config: cfg})
+	// Units bid within claims.bid_days of a claim's first announcement: today's for a new one.
+	terms := reports.TenderTerms{BidDays: a.Cfg.Claims.BidDays, Contact: a.Cfg.Claims.TenderContact, BidBy: map[string]domain.Date{}}
+	for _, o := range r.Overdue {
+		from, ok := first[o.Claim.ID]
+		if !ok {
+			from = asOf
+		}
+		terms.BidBy[o.Claim.ID] = from + domain.Date(a.Cfg.Claims.BidDays) // a Date counts days
+	}
 
-	meta := reportMeta(a, ctx, out, [2]string{"临期（claims.due_soon_days）", fmt.Sprintf("开发截止日期前 %d 天内", cfg.DueSoonDays)},
-		[2]string{"待确认（claims.unconfirmed_days）", fmt.Sprintf("申报后超过 %d 天未确认", cfg.UnconfirmedDays)})
+	meta := reportMeta(a, ctx, out, reads{kinds: []domain.Kind{domain.KindClaims, domain.KindCustomers, domain.KindUnits, domain.KindManagers}},
+		reports.Setting{Item: "临期", Text: fmt.Sprintf("开发截止日期前 %d 天内", cfg.DueSoonDays), Key: "claims.due_soon_days"},
+		reports.Setting{Item: "待确认", Text: fmt.Sprintf("申报后超过 %d 天未确认", cfg.UnconfirmedDays), Key: "claims.unconfirmed_days"})
 	// The announcement is public (电子发文公告): every unit with a mailbox gets it,
 	// beside its own workbook of the claims its units registered (临期 and the rest).
 	units, err := a.Store.Units(ctx)
@@ -68,7 +82,7 @@ func runTender(ctx context.Context, a *core.App, period string, _ domain.Date, o
 	parts := unitParts(a, units)
 	// The city's workbook is built and written on one core while the units' take the other.
 	city := func() error {
-		book, err := reports.Tender(meta, r, cfg.ManagerCap, names)
+		book, err := reports.Tender(meta, r, cfg.ManagerCap, terms, names)
 		if err != nil {
 			return err
 		}
@@ -78,7 +92,7 @@ func runTender(ctx context.Context, a *core.App, period string, _ domain.Date, o
 		if len(parts) == 0 {
 			return nil
 		}
-		notice, err := reports.TenderNotice(meta, r, names)
+		notice, err := reports.TenderNotice(meta, r, terms, names)
 		if err != nil {
 			return err
 		}
@@ -93,7 +107,7 @@ func runTender(ctx context.Context, a *core.App, period string, _ domain.Date, o
 			p.Headline = fmt.Sprintf("%s：本单位申报逾期转公开竞标 %d 项（新增 %d 项），临期 %d 项，待确认 %d 项，争议 %d 项，超额 %d 项；全市公告 %d 项见附件 tender-notice",
 				p.label(), len(mine.Overdue), countNew(mine.Overdue), len(mine.DueSoon), len(mine.Unconfirmed), len(mine.Conflicts), len(mine.OverCap), len(r.Overdue))
 			return reports.Tender(unitMeta(a, meta, p, "只含本单位（镇区局含其营投班组、营业窗口）申报的项目；全市竞标公告是公开公告，另附 tender-notice 工作簿"),
-				mine, cfg.ManagerCap, names)
+				mine, cfg.ManagerCap, terms, names)
 		})
 	})
 	if err != nil {

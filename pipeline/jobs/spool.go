@@ -17,12 +17,20 @@ import (
 // lineSpool keeps the month's split lines of the units that get a statement
 // of their own, grouped by unit, in a temporary file: the city's pass over
 // the revenue writes them once, and each unit's statement reads back its own
-// in order, with memory bounded by a small buffer per unit.
+// in order, with memory bounded by a small buffer per unit. A unit's lines
+// are those credited to it and, apart, those of revenue it booked that went
+// to another unit (its 分出).
 type lineSpool struct {
 	f      *os.File
 	off    int64
-	pend   map[string][]byte     // lines of a unit not yet written, encoded
-	chunks map[string][][2]int64 // where a unit's written lines lie: offset, length
+	pend   map[spoolKey][]byte     // lines of a unit not yet written, encoded
+	chunks map[spoolKey][][2]int64 // where a unit's written lines lie: offset, length
+}
+
+// spoolKey is a unit's credited lines, or with out its outgoing ones.
+type spoolKey struct {
+	unit string
+	out  bool
 }
 
 // spoolChunk is how many encoded bytes of one unit are gathered before they go to the file.
@@ -33,24 +41,36 @@ func newLineSpool(dir string, units []string) (*lineSpool, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &lineSpool{f: f, pend: map[string][]byte{}, chunks: map[string][][2]int64{}}
+	s := &lineSpool{f: f, pend: map[spoolKey][]byte{}, chunks: map[spoolKey][][2]int64{}}
 	for _, u := range units {
-		s.pend[u] = nil
+		s.pend[spoolKey{unit: u}] = nil
+		s.pend[spoolKey{unit: u, out: true}] = nil
 	}
 	return s, nil
 }
 
-// add keeps l when its receiving unit gets a statement; a nil spool keeps nothing.
+// add keeps l for its receiving unit and, when another unit booked it, for
+// that unit's 分出, where they get a statement; a nil spool keeps nothing.
 func (s *lineSpool) add(l *reports.SplitLine) error {
 	if s == nil {
 		return nil
 	}
-	buf, ok := s.pend[l.Share.Unit]
+	if err := s.keep(spoolKey{unit: l.Share.Unit}, l); err != nil {
+		return err
+	}
+	if l.Revenue.Unit != l.Share.Unit {
+		return s.keep(spoolKey{unit: l.Revenue.Unit, out: true}, l)
+	}
+	return nil
+}
+
+func (s *lineSpool) keep(k spoolKey, l *reports.SplitLine) error {
+	buf, ok := s.pend[k]
 	if !ok {
 		return nil
 	}
 	r, sh := &l.Revenue, &l.Share
-	for _, str := range []string{r.Customer, r.Line, r.Unit, sh.Agreement} {
+	for _, str := range []string{r.Customer, r.Line, r.Unit, sh.Agreement, sh.Unit} {
 		buf = binary.AppendUvarint(buf, uint64(len(str)))
 		buf = append(buf, str...)
 	}
@@ -59,27 +79,40 @@ func (s *lineSpool) add(l *reports.SplitLine) error {
 	buf = binary.AppendVarint(buf, int64(sh.Ratio))
 	buf = binary.AppendVarint(buf, int64(sh.Amount))
 	if len(buf) >= spoolChunk {
-		if err := s.flush(sh.Unit, buf); err != nil {
+		if err := s.flush(k, buf); err != nil {
 			return err
 		}
 		buf = buf[:0]
 	}
-	s.pend[sh.Unit] = buf
+	s.pend[k] = buf
 	return nil
 }
 
-func (s *lineSpool) flush(unit string, buf []byte) error {
+func (s *lineSpool) flush(k spoolKey, buf []byte) error {
 	if _, err := s.f.WriteAt(buf, s.off); err != nil {
 		return fmt.Errorf("写入分成明细暂存文件: %w", err)
 	}
-	s.chunks[unit] = append(s.chunks[unit], [2]int64{s.off, int64(len(buf))})
+	s.chunks[k] = append(s.chunks[k], [2]int64{s.off, int64(len(buf))})
 	s.off += int64(len(buf))
 	return nil
 }
 
-// source gives back one unit's lines in the order they were added.
+// source gives back one unit's lines credited to it, in the order they were added.
 func (s *lineSpool) source(unit string) *spooledLines {
-	return &spooledLines{s: s, unit: unit, strs: map[string]string{}}
+	return &spooledLines{s: s, key: spoolKey{unit: unit}, strs: map[string]string{}}
+}
+
+// statement is a unit's lines for its 分成对账单: each call a new pass.
+func (s *lineSpool) statement(unit string) unitLines { return unitLines{s, unit} }
+
+type unitLines struct {
+	s    *lineSpool
+	unit string
+}
+
+func (u unitLines) Credited() reports.SplitSource { return u.s.source(u.unit) }
+func (u unitLines) Outgoing() reports.SplitSource {
+	return &spooledLines{s: u.s, key: spoolKey{unit: u.unit, out: true}, strs: map[string]string{}}
 }
 
 // close removes the file.
@@ -91,7 +124,7 @@ func (s *lineSpool) close() {
 // spooledLines is a reports.SplitSource over one unit's spooled lines.
 type spooledLines struct {
 	s     *lineSpool
-	unit  string
+	key   spoolKey
 	chunk int
 	r     *bufio.Reader // over the chunk being read, when open
 	open  bool
@@ -110,14 +143,14 @@ func (p *spooledLines) Next() ([]reports.SplitLine, error) {
 				p.r = bufio.NewReaderSize(nil, spoolChunk)
 			}
 			switch {
-			case p.chunk < len(p.s.chunks[p.unit]):
-				c := p.s.chunks[p.unit][p.chunk]
+			case p.chunk < len(p.s.chunks[p.key]):
+				c := p.s.chunks[p.key][p.chunk]
 				p.chunk++
 				p.r.Reset(io.NewSectionReader(p.s.f, c[0], c[1]))
 				p.open = true
 			case !p.tail:
 				p.tail = true
-				p.r.Reset(bytes.NewReader(p.s.pend[p.unit]))
+				p.r.Reset(bytes.NewReader(p.s.pend[p.key]))
 				p.open = true
 			default:
 				if len(batch) == 0 {
@@ -134,7 +167,6 @@ func (p *spooledLines) Next() ([]reports.SplitLine, error) {
 		if err != nil {
 			return nil, fmt.Errorf("读取分成明细暂存文件: %w", err)
 		}
-		l.Share.Unit = p.unit
 		batch = append(batch, l)
 	}
 	return batch, nil
@@ -146,7 +178,7 @@ func (p *spooledLines) Revenue() reports.RevenueTotals { return reports.RevenueT
 // decodeLine reads the next line; its strings come from p.strs, so a
 // customer, line or unit seen before costs no allocation.
 func (p *spooledLines) decodeLine(r *bufio.Reader) (reports.SplitLine, error) {
-	var strs [4]string
+	var strs [5]string
 	for i := range strs {
 		n, err := binary.ReadUvarint(r)
 		if err != nil {
@@ -179,6 +211,6 @@ func (p *spooledLines) decodeLine(r *bufio.Reader) (reports.SplitLine, error) {
 	}
 	return reports.SplitLine{
 		Revenue: domain.Revenue{Customer: strs[0], Line: strs[1], Unit: strs[2], Month: domain.Month(nums[0]), Amount: domain.Money(nums[1])},
-		Share:   rules.Share{Agreement: strs[3], Ratio: domain.Ratio(nums[2]), Amount: domain.Money(nums[3])},
+		Share:   rules.Share{Agreement: strs[3], Unit: strs[4], Ratio: domain.Ratio(nums[2]), Amount: domain.Money(nums[3])},
 	}, nil
 }

@@ -10,16 +10,17 @@ import (
 	"kam/rules"
 )
 
-// The spool gives each unit back exactly its lines, in the order they were
-// added, across many chunks of its file and the unflushed tail; units without
-// a statement keep nothing.
+// The spool gives each unit back exactly its lines — those credited to it,
+// and apart those of revenue it booked that went to another unit (分出) — in
+// the order they were added, across many chunks of its file and the
+// unflushed tail; units without a statement keep nothing.
 func TestLineSpoolGivesEachUnitItsLinesInOrder(t *testing.T) {
 	spool, err := newLineSpool(t.TempDir(), []string{"D01", "D02", "P01"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer spool.close()
-	want := map[string][]reports.SplitLine{}
+	want, wantOut := map[string][]reports.SplitLine{}, map[string][]reports.SplitLine{}
 	units := []string{"D01", "D02", "P01", "X99"}
 	for i := range 60_000 { // D01 alone passes spoolChunk many times
 		l := reports.SplitLine{
@@ -39,12 +40,14 @@ func TestLineSpoolGivesEachUnitItsLinesInOrder(t *testing.T) {
 		if l.Share.Unit != "X99" {
 			want[l.Share.Unit] = append(want[l.Share.Unit], l)
 		}
+		if l.Revenue.Unit != "X99" && l.Revenue.Unit != l.Share.Unit {
+			wantOut[l.Revenue.Unit] = append(wantOut[l.Revenue.Unit], l)
+		}
 	}
-	if len(spool.chunks["D01"]) < 3 {
-		t.Fatalf("D01 has %d chunks in the file; the test means to read across several", len(spool.chunks["D01"]))
+	if n := len(spool.chunks[spoolKey{unit: "D01"}]); n < 3 {
+		t.Fatalf("D01 has %d chunks in the file; the test means to read across several", n)
 	}
-	for _, u := range []string{"D01", "D02", "P01", "X99"} {
-		src := spool.source(u)
+	all := func(src reports.SplitSource) []reports.SplitLine {
 		var got []reports.SplitLine
 		for {
 			batch, err := src.Next()
@@ -52,12 +55,20 @@ func TestLineSpoolGivesEachUnitItsLinesInOrder(t *testing.T) {
 				t.Fatal(err)
 			}
 			if batch == nil {
-				break
+				return got
 			}
 			got = append(got, batch...)
 		}
-		if !reflect.DeepEqual(got, want[u]) {
-			t.Errorf("%s: %d lines back, want %d (first difference at %d)", u, len(got), len(want[u]), firstDiff(got, want[u]))
+	}
+	for _, u := range []string{"D01", "D02", "P01", "X99"} {
+		lines := spool.statement(u)
+		for _, c := range []struct {
+			what      string
+			got, want []reports.SplitLine
+		}{{"credited", all(lines.Credited()), want[u]}, {"credited again", all(lines.Credited()), want[u]}, {"分出", all(lines.Outgoing()), wantOut[u]}} {
+			if !reflect.DeepEqual(c.got, c.want) {
+				t.Errorf("%s %s: %d lines back, want %d (first difference at %d)", u, c.what, len(c.got), len(c.want), firstDiff(c.got, c.want))
+			}
 		}
 	}
 }

@@ -15,13 +15,17 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
+// MinPrintScale is the least scale, in percent, a sheet printed across pages may use.
+const MinPrintScale = 80
+
 // CheckLayout reads a workbook kam wrote back as its readers do and returns
 // every way it breaks SPEC §5's promises to people and programs: each sheet's
 // declared dimension is its true used range (read from the sheet XML, as
 // openpyxl and ExcelDataReader trust it); each table sheet has a filter, a
-// frozen header, print titles, fit-to-one-page-wide and a page header and
-// footer; there is a 说明 sheet; the document properties name kam and the
-// generation time. nil means all hold.
+// frozen header, print titles and a page header and footer, and prints on
+// A4 one page wide or across pages at MinPrintScale or more with its key
+// columns repeated; there is a 说明 sheet; the document properties name kam
+// and the generation time. nil means all hold.
 func CheckLayout(xlsx []byte) error {
 	zr, err := zip.NewReader(bytes.NewReader(xlsx), int64(len(xlsx)))
 	if err != nil {
@@ -39,10 +43,18 @@ func CheckLayout(xlsx []byte) error {
 	var problems []string
 	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 
-	titles := map[string]bool{}
+	titles := map[string]bool{}  // the header row repeats on every page
+	keyCols := map[string]bool{} // and the key columns on every page across
 	for _, d := range f.GetDefinedName() {
-		if d.Name == "_xlnm.Print_Titles" && d.RefersTo == fmt.Sprintf("'%s'!$1:$1", d.Scope) {
+		if d.Name != "_xlnm.Print_Titles" {
+			continue
+		}
+		rows := fmt.Sprintf("'%s'!$1:$1", d.Scope)
+		switch {
+		case d.RefersTo == rows:
 			titles[d.Scope] = true
+		case strings.HasPrefix(d.RefersTo, fmt.Sprintf("'%s'!$A:$", d.Scope)) && strings.HasSuffix(d.RefersTo, ","+rows):
+			titles[d.Scope], keyCols[d.Scope] = true, true
 		}
 	}
 	sheets := f.GetSheetList()
@@ -83,11 +95,17 @@ func CheckLayout(xlsx []byte) error {
 		if !titles[sheet] {
 			bad("%s: header row not repeated on printed pages (no print titles)", sheet)
 		}
-		if props, _ := f.GetSheetProps(sheet); props.FitToPage == nil || !*props.FitToPage {
-			bad("%s: not fit to page", sheet)
+		// One page wide, or — too wide for that at 8 pt — across pages at a readable scale, key columns repeated.
+		props, _ := f.GetSheetProps(sheet)
+		pl, _ := f.GetPageLayout(sheet)
+		switch fit := props.FitToPage != nil && *props.FitToPage; {
+		case fit && (pl.FitToWidth == nil || *pl.FitToWidth != 1 || pl.FitToHeight == nil || *pl.FitToHeight != 0):
+			bad("%s: fit to page, but not one page wide", sheet)
+		case !fit && (pl.AdjustTo == nil || *pl.AdjustTo < MinPrintScale || !keyCols[sheet]):
+			bad("%s: neither one page wide nor printed across pages at %d%% or more with its key columns repeated", sheet, MinPrintScale)
 		}
-		if pl, _ := f.GetPageLayout(sheet); pl.FitToWidth == nil || *pl.FitToWidth != 1 || pl.FitToHeight == nil || *pl.FitToHeight != 0 {
-			bad("%s: not one page wide", sheet)
+		if pl.Size == nil || *pl.Size != 9 {
+			bad("%s: not printed on A4", sheet)
 		}
 		hf, _ := f.GetHeaderFooter(sheet)
 		if hf == nil || !strings.Contains(hf.OddHeader, "生成时间") || !strings.Contains(hf.OddFooter, "&P") || !strings.Contains(hf.OddFooter, "&N") {
