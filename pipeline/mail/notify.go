@@ -133,7 +133,7 @@ func queueReports(a *core.App, tx *store.Tx, r Run, m reportMail, rcpts []string
 		name := m.unit.Named()
 		lead = fmt.Sprintf("%s（%s）已生成，这是%s的部分。", title, label, name)
 		if m.sharedOnly {
-			lead = fmt.Sprintf("%s（%s）已生成。%s本次没有需要处理的事项，随信附上全市公开的部分。", title, label, name)
+			lead = fmt.Sprintf("%s（%s）已生成。%s本次没有需要处理的事项，随信附上全市公开的文件。", title, label, name)
 		}
 		facts = append(facts, [2]string{"单位", name})
 	}
