@@ -106,6 +106,22 @@ func (u Unit) Mailboxes() []string {
 	return out
 }
 
+// Named is how people are shown a unit or a manager: by name, with the code in
+// brackets (东莞市邮政局万江分局（ZQ14）, 张三（DG10001）); the code alone when no name is known.
+func Named(name, code string) string {
+	name, code = strings.TrimSpace(name), strings.TrimSpace(code)
+	switch {
+	case name == "":
+		return code
+	case code == "":
+		return name
+	}
+	return name + "（" + code + "）"
+}
+
+// Named is the unit as people are shown it: 东莞市邮政局万江分局（ZQ14）.
+func (u Unit) Named() string { return Named(u.Name, u.Code) }
+
 // Manager is a 客户经理.
 type Manager struct {
 	StaffID string        `db:"staff_id"`

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -12,6 +14,7 @@ import (
 	"kam/domain"
 	"kam/gen"
 	"kam/pipeline/ingest"
+	"kam/pipeline/jobs"
 	"kam/store"
 	"kam/store/storetest"
 )
@@ -291,25 +294,47 @@ func TestEachCentreGetsItsOwnPart(t *testing.T) {
 			}
 		}
 
-		// One mail per unit mailbox with that unit's workbook; the city's to the report's recipients.
+		// A unit is mailed its part only when the part has something for it (SPEC §5.1), read
+		// from its own workbook; the city's goes to the report's recipients.
 		res, err := a.Deliver(ctx)
 		mustDo(t, err)
 		if res.Retry > 0 || res.Dead > 0 || res.Waiting > 0 {
 			t.Fatalf("delivery: %+v", res)
 		}
 		attached := map[string][]string{}
+		subjects := map[string][]string{} // a unit mailbox's subjects
+		named := map[string]string{}      // a unit mailbox's unit, as its mails must name it
+		for _, u := range units {
+			named[box[u.Code]] = u.Named()
+		}
+		tenderTables := 0
 		for _, msg := range srv.messages() {
 			m := parseMail(t, msg.data)
+			if unit, ok := named[msg.to[0]]; ok && !strings.HasPrefix(m.Subject, "钻石客户用邮分析") { // the city's pack, not a part
+				subjects[msg.to[0]] = append(subjects[msg.to[0]], m.Subject)
+				// Named by name with the code in brackets, never a bare code first.
+				if !strings.HasPrefix(m.Subject, unit) || !strings.Contains(m.Text, "单位："+unit) {
+					t.Errorf("%s: subject %q does not start with %s, or the body does not name it", msg.to[0], m.Subject, unit)
+				}
+				if strings.Contains(m.Subject, "竞标公告") && strings.Contains(m.HTML, "<td>新增逾期</td>") {
+					tenderTables++
+					if !regexp.MustCompile(`<td>[^<>（]+（[^<>]+）</td><td>[^<>（]+（[^<>]+）</td><td>\d{4}-\d\d-\d\d</td>`).MatchString(m.HTML) {
+						t.Errorf("%s: the tender table does not name units and managers:\n%s", msg.to[0], m.HTML)
+					}
+				}
+			}
 			for name, data := range m.Files {
 				attached[msg.to[0]] = append(attached[msg.to[0]], name)
-				if code := strings.TrimSuffix(name[strings.LastIndex(name, "_")+1:], ".xlsx"); strings.HasPrefix(name, "grades_") && name != "grades_2026Q2.xlsx" &&
-					(!strings.HasPrefix(m.Subject, code+" 季度客户分级") || !strings.Contains(m.Subject, "转入")) {
-					t.Errorf("%s: subject %q; want the unit and its handovers", msg.to[0], m.Subject)
+				if strings.HasPrefix(name, "grades_") && name != "grades_2026Q2.xlsx" && !strings.Contains(m.Subject, "季度客户分级") {
+					t.Errorf("%s: subject %q; want the grades", msg.to[0], m.Subject)
 				}
 				if !bytes.Equal(data, readReport(t, a, name)) {
 					t.Errorf("%s: attachment %s differs from the published workbook", msg.to[0], name)
 				}
 			}
+		}
+		if tenderTables == 0 {
+			t.Error("no unit's tender mail lists a newly overdue claim")
 		}
 		for rcpt, want := range map[string][]string{
 			"g@x.cn": {"grades_2026Q2.xlsx"}, "o@x.cn": {"review-gold_2026-06.xlsx"}, "r@x.cn": {"roster_2026-06.xlsx"},
@@ -319,19 +344,121 @@ func TestEachCentreGetsItsOwnPart(t *testing.T) {
 				t.Errorf("%s received %q, want %q", rcpt, got, want)
 			}
 		}
+		// hasRows says whether any of a unit's sheets holds a row that keep accepts.
+		hasRows := func(book map[string][][]string, keep func(sheet string, head, row []string) bool, sheets ...string) bool {
+			for _, sheet := range sheets {
+				for _, row := range book[sheet][min(1, len(book[sheet])):] {
+					if keep(sheet, book[sheet][0], row) {
+						return true
+					}
+				}
+			}
+			return false
+		}
+		anyRow := func(string, []string, []string) bool { return true }
+		newlyOverdue := func(sheet string, head, row []string) bool {
+			return sheet != "竞标公告" || cell(row, columns(head)["新增"]) == "是"
+		}
+		if !hasRows(tc, newlyOverdue, "竞标公告") {
+			t.Fatal("no claim is newly overdue in the test data; the public notice would go to nobody")
+		}
+		before, after := map[string]int{}, map[string]int{}
 		for _, u := range units {
-			want := []string{"roster_2026-06_" + u.Code + ".xlsx", "splits_2026-06_" + u.Code + ".xlsx", "tender_2026-07-15_" + u.Code + ".xlsx",
-				"tender-notice_2026-07-15.xlsx"}
+			want := []string{"splits_2026-06_" + u.Code + ".xlsx", "tender-notice_2026-07-15.xlsx"}
+			before["splits"]++
+			before["tender"]++
+			before["roster"]++
+			if hasRows(unitBook("roster", u.Code), anyRow, "无B角", "A等于B", "离职待交接", "集中度", "目标未报") {
+				want = append(want, "roster_2026-06_"+u.Code+".xlsx")
+			}
+			if hasRows(unitBook("tender", u.Code), newlyOverdue, "竞标公告", "临期", "待确认", "争议") {
+				want = append(want, "tender_2026-07-15_"+u.Code+".xlsx")
+			}
 			switch u.Kind {
 			case domain.CityCenter: // and the diamond pack, the city centre's (第九条(三))
 				want = append(want, "grades_2026Q2_"+u.Code+".xlsx", "review-diamond_2026-06.xlsx")
+				before["grade"]++
 			case domain.Professional, domain.District:
-				want = append(want, "grades_2026Q2_"+u.Code+".xlsx", "review-gold_2026-06_"+u.Code+".xlsx")
+				want = append(want, "grades_2026Q2_"+u.Code+".xlsx")
+				before["grade"]++
+				before["review-gold"]++
+				if hasRows(unitBook("review-gold", u.Code), anyRow, "用邮分析") {
+					want = append(want, "review-gold_2026-06_"+u.Code+".xlsx")
+				}
 			}
 			if got := sorted(attached[box[u.Code]]); !slices.Equal(got, sorted(want)) {
 				t.Errorf("%s (%s) received %q, want %q", box[u.Code], u.Code, got, sorted(want))
 			}
+			for _, subject := range subjects[box[u.Code]] {
+				for _, job := range []struct{ name, title string }{{"grade", "季度客户分级"}, {"review-gold", "黄金客户用邮分析"},
+					{"roster", "客户经理名册"}, {"splits", "收入分成"}, {"tender", "竞标公告"}} {
+					if strings.HasPrefix(subject, u.Named()+job.title) {
+						after[job.name]++
+						// A mail that says nothing to act on is not sent: its figure is never all zeros.
+						if fig := subject[strings.LastIndex(subject, " · ")+len(" · "):]; job.name != "splits" && job.name != "grade" &&
+							!strings.ContainsAny(fig, "123456789") {
+							t.Errorf("%s: %q says nothing to act on", box[u.Code], subject)
+						}
+					}
+				}
+			}
 		}
+		// Silence cuts the mail of every job but grades and splits, which still go to every unit with a mailbox.
+		t.Logf("unit mails before → after: %v → %v", before, after)
+		for _, job := range []string{"grade", "splits"} {
+			if after[job] != before[job] {
+				t.Errorf("%s: %d unit mails, want one to each of the %d units", job, after[job], before[job])
+			}
+		}
+		for _, job := range []string{"review-gold", "roster"} {
+			if after[job] >= before[job] {
+				t.Errorf("%s: %d unit mails of %d units; the test data should leave some with nothing", job, after[job], before[job])
+			}
+		}
+
+		// On a later day with no claim newly overdue, the public notice goes to nobody and
+		// only the units with a claim at stake hear of the tender; every unit's workbook is archived.
+		var quiet *jobs.Output
+		for d := 16; d <= 20 && quiet == nil; d++ {
+			a.Now = func() time.Time { return time.Date(2026, 7, d, 9, 0, 0, 0, time.UTC) }
+			out, err := a.RunJob(ctx, "tender", jobs.RunRequest{AsOf: day(2026, 7, d)})
+			mustDo(t, err)
+			if out.Counts["new"] == 0 {
+				quiet = out
+			}
+		}
+		if quiet == nil {
+			t.Fatal("every day of 16–20 July has a claim newly overdue; the test data should leave one quiet")
+		}
+		var queued []struct {
+			Recipient string `db:"recipient"`
+			Subject   string `db:"subject"`
+			File      string `db:"file_name"`
+		}
+		mustDo(t, s.DB().Select(&queued, s.DB().Rebind(`SELECT o.recipient, o.subject, r.file_name FROM outbox o
+			JOIN outbox_reports x ON x.outbox_id = o.id JOIN reports r ON r.id = x.report_id WHERE r.run_id = ?`), quiet.RunID))
+		got := map[string][]string{}
+		for _, q := range queued {
+			got[q.Recipient] = append(got[q.Recipient], q.File)
+			if strings.Contains(q.File, "tender-notice_") {
+				t.Errorf("%s: the public notice went on %s, when no claim was newly overdue", q.Recipient, quiet.Period)
+			}
+		}
+		if len(quiet.UnitPaths) != len(units) {
+			t.Errorf("%s: %d units' workbooks archived, want all %d", quiet.Period, len(quiet.UnitPaths), len(units))
+		}
+		wantQuiet := map[string][]string{}
+		for _, p := range quiet.UnitPaths {
+			code := filepath.Base(filepath.Dir(p))
+			if hasRows(tenderSheets(t, p), newlyOverdue, "竞标公告", "临期", "待确认", "争议") {
+				wantQuiet[box[code]] = []string{filepath.Base(p)}
+			}
+		}
+		delete(got, "t@x.cn")
+		if len(wantQuiet) == 0 || !reflect.DeepEqual(got, wantQuiet) {
+			t.Errorf("tender %s mailed %v, want %v", quiet.Period, got, wantQuiet)
+		}
+		t.Logf("tender unit mails on a day with nothing newly overdue (%s): %d of %d units", quiet.Period, len(got), len(units))
 
 		// The archive lists a unit's own workbooks.
 		reps, err := s.ListReports(ctx, store.ReportFilter{Unit: centres[1].Code}, 50)

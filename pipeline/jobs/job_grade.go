@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"sort"
-	"strings"
 
 	"kam/domain"
 	"kam/pipeline/core"
@@ -22,14 +21,17 @@ var gradeJob = Job{
 	Share:   "它负责的客户（第九条），交接的客户在转出与转入的单位各有一份",
 	KeyFigure: func(c map[string]int64) (string, bool) {
 		switch {
-		case has(c, "graded", "in", "away"): // a centre's own part
-			return fmt.Sprintf("负责 %d 户，转入 %d 户，转出 %d 户", c["graded"], c["in"], c["away"]), true
+		case has(c, "graded", "in", "away") && c["in"]+c["away"] == 0: // a centre's own part
+			return fmt.Sprintf("负责 %d 户，本季无交接", c["graded"]), true
+		case has(c, "graded", "in", "away"): // its handovers first: a subject after the centre's name is short
+			return fmt.Sprintf("转入 %d 户，转出 %d 户，负责 %d 户", c["in"], c["away"], c["graded"]), true
 		case has(c, "graded", "up", "down"):
 			return fmt.Sprintf("分级 %d 户，升级 %d 户，降级 %d 户", c["graded"], c["up"], c["down"]), true
 		}
 		return "", false
 	},
-	Run: runGrade,
+	MailPart: always, // a centre's list of the quarter, handovers or none
+	Run:      runGrade,
 }
 
 // gradeCentres are the units responsible for customers (第九条): they get their own grades.
@@ -168,7 +170,7 @@ func gradeActions(grades []domain.CustomerGrade, names reports.Directory) *mail.
 	for _, code := range order {
 		label := "（未能确定负责单位）"
 		if code != "" {
-			label = strings.TrimSpace(code + " " + names.Units[code])
+			label = unitNamed(names, code)
 		}
 		row := []string{label}
 		for _, tier := range domain.Tiers {
@@ -187,7 +189,6 @@ func handoverActions(grades []domain.CustomerGrade, scope rules.Scope, names rep
 	t := &mail.Table{Caption: "本单位需交接的客户：转入本单位的请接手，转出的请交给新负责单位",
 		Head:  []string{"交接", "客户编号", "客户名称", "变动", "上季等级", "等级", "原负责单位", "新负责单位"},
 		Empty: "本季没有转入或转出本单位的客户。"}
-	unit := func(code string) string { return strings.TrimSpace(code + " " + names.Units[code]) }
 	for i := range grades {
 		g := &grades[i]
 		if g.PrevLevel == 0 || g.PrevResponsible == g.Responsible || !scope.Handover(g) {
@@ -198,7 +199,7 @@ func handoverActions(grades []domain.CustomerGrade, scope rules.Scope, names rep
 			way = "转出"
 		}
 		t.Rows = append(t.Rows, []string{way, g.Customer.ID, g.Customer.Name, g.Change, g.PrevTier.Label(), g.Tier.Label(),
-			unit(g.PrevResponsible), unit(g.Responsible)})
+			unitNamed(names, g.PrevResponsible), unitNamed(names, g.Responsible)})
 	}
 	return t.CapRows("等级变动")
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 
 	"kam/domain"
 	"kam/pipeline/core"
@@ -18,6 +17,7 @@ var reviewDiamondJob = Job{
 	ScheduleKey: "review_diamond", RecipientsKey: "review_diamond", DefaultSchedule: "0 4 8 * *",
 	Centres: diamondCentres, Share: "全市一份：钻石客户由市中心维护，市中心的邮箱收到全市的分析",
 	KeyFigure: alertsFigure,
+	MailPart:  anyOf("customers"),
 	Run:       reviewJob("review-diamond", domain.Diamond, rules.DiamondWindow, diamondCentres),
 }
 
@@ -25,7 +25,9 @@ var reviewGoldJob = Job{
 	Name: "review-gold", Title: "黄金客户用邮分析", Period: Bimonthly,
 	ScheduleKey: "review_gold", RecipientsKey: "review_gold", DefaultSchedule: "30 4 8 1,3,5,7,9,11 *",
 	Centres: goldCentres, Share: "它负责的黄金客户（专业局与区县中心）",
+	// A centre without gold customers holds no meeting: it is not mailed an empty pack.
 	KeyFigure: alertsFigure,
+	MailPart:  anyOf("customers"),
 	Run:       reviewJob("review-gold", domain.Gold, rules.GoldWindow, goldCentres),
 }
 
@@ -35,15 +37,15 @@ var (
 	goldCentres    = []domain.UnitKind{domain.Professional, domain.District}
 )
 
-// alertsFigure is a review pack's subject figure: its 预警 customers.
+// alertsFigure is a review pack's subject figure: its customers and their 预警.
 func alertsFigure(c map[string]int64) (string, bool) {
 	if c["no_base"] > 0 {
 		return reports.NoBaseWarning, true
 	}
-	if !has(c, "alerts") {
+	if !has(c, "customers", "alerts") {
 		return "", false
 	}
-	return fmt.Sprintf("预警 %d 户", c["alerts"]), true
+	return fmt.Sprintf("%d 户，预警 %d 户", c["customers"], c["alerts"]), true
 }
 
 // reviewJob writes a tier's review pack (第九条(三)(四)) for the window of
@@ -228,7 +230,7 @@ func reviewActions(rows []rules.ReviewRow, responsible map[string]string, names 
 		}
 		code := responsible[r.Customer.ID]
 		t.Rows = append(t.Rows, []string{r.Customer.ID, r.Customer.Name, state, r.Current.Yuan(), r.LastYear.Yuan(), yoy,
-			strings.TrimSpace(code + " " + names.Units[code])})
+			unitNamed(names, code)})
 	}
 	return t.CapRows("预警")
 }

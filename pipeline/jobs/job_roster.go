@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"kam/domain"
 	"kam/pipeline/core"
@@ -19,9 +20,11 @@ var rosterJob = Job{
 		if !has(c, "handover") {
 			return "", false
 		}
-		return fmt.Sprintf("离职待交接 %d 户次", c["handover"]), true
+		return rosterFigure(c), true
 	},
-	Run: runRoster,
+	// A unit hears of its roster only when one of its flags is set.
+	MailPart: anyOf(rosterFlags...),
+	Run:      runRoster,
 }
 
 // runRoster writes the account-manager roster of one month (第十一条(一), 第十二条(七)).
@@ -104,6 +107,10 @@ func runRoster(ctx context.Context, a *core.App, period string, asOf domain.Date
 		handover := len(mine.Departed) + len(mine.UnknownManagers)
 		p.Count("managers", int64(len(mine.Managers)))
 		p.Count("handover", int64(handover))
+		p.Count("no_b", int64(len(mine.NoB)))
+		p.Count("same_ab", int64(len(mine.SameAB)))
+		p.Count("concentration", int64(len(mine.OverShare)))
+		p.Count("no_targets", int64(len(mine.NoTargets)))
 		p.Headline = fmt.Sprintf("%s 客户经理 %d 人，无B角 %d 户，A等于B %d 户，离职待交接 %d 户次，集中度超标 %d 项，目标未报 %d 人",
 			p.label(), len(mine.Managers), len(mine.NoB), len(mine.SameAB), handover, len(mine.OverShare), len(mine.NoTargets))
 		return reports.Roster(unitMeta(a, meta, p, "客户经理、目标未报、目标达成只含本单位（镇区局含其营投班组、营业窗口）的客户经理；"+
@@ -131,6 +138,26 @@ func runRoster(ctx context.Context, a *core.App, period string, asOf domain.Date
 		out.Headline += fmt.Sprintf("（%s 尚无收入数据）", month)
 	}
 	return nil
+}
+
+// rosterFlags are the roster's counts that ask someone to act, most pressing first, as the figure says them.
+var rosterFlags = []string{"handover", "concentration", "no_b", "same_ab", "no_targets"}
+
+var rosterFlagFormats = map[string]string{"handover": "离职待交接 %d 户次", "concentration": "集中度超标 %d 项",
+	"no_b": "无B角 %d 户", "same_ab": "A等于B %d 户", "no_targets": "目标未报 %d 人"}
+
+// rosterFigure names the flags that are set, most pressing first; 离职待交接 0 户次 when none is.
+func rosterFigure(c map[string]int64) string {
+	var set []string
+	for _, k := range rosterFlags {
+		if c[k] > 0 {
+			set = append(set, fmt.Sprintf(rosterFlagFormats[k], c[k]))
+		}
+	}
+	if len(set) == 0 {
+		return fmt.Sprintf(rosterFlagFormats["handover"], 0)
+	}
+	return strings.Join(set, "，")
 }
 
 // rosterCentres names each customer's responsible centre (第九条) under the

@@ -30,7 +30,8 @@ var splitsJob = Job{
 		}
 		return "分成合计 ¥" + domain.Money(c["split_fen"]).Yuan() + "，已平衡", true
 	},
-	Run: runSplits,
+	MailPart: always, // a unit's 分成对账单 of the month, even when nothing was split to it
+	Run:      runSplits,
 }
 
 // runSplits writes the month's revenue splits for finance (第十条, 第十二条(二)(四)):
@@ -264,7 +265,7 @@ func splitActions(totals reports.SplitsTotals, units []domain.Unit) (*mail.Table
 		if !ok {
 			return nil, domain.Overflowf("单位 %s 的分成增减（分成金额减入账收入）", code)
 		}
-		t.Rows = append(t.Rows, []string{strings.TrimSpace(code + " " + names[code]), got.Yuan(), booked.Yuan(), change.Yuan()})
+		t.Rows = append(t.Rows, []string{domain.Named(names[code], code), got.Yuan(), booked.Yuan(), change.Yuan()})
 	}
 	return t, nil
 }

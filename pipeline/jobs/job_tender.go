@@ -16,14 +16,21 @@ import (
 var tenderJob = Job{
 	Name: "tender", Title: "竞标公告", Period: Daily,
 	ScheduleKey: "tender", RecipientsKey: "tender", DefaultSchedule: "30 7 * * *",
-	Share: "它的单位登记的申报（含临期），全市的竞标公告随每个单位的邮件同发",
+	Share: "它的单位登记的申报（含临期）；有新增逾期时，全市的竞标公告发给每个单位",
 	KeyFigure: func(c map[string]int64) (string, bool) {
-		if !has(c, "new", "due_soon") {
+		switch {
+		case !has(c, "new", "due_soon"):
 			return "", false
+		case c["new"] == 0 && c["due_soon"] == 0 && c["unconfirmed"]+c["conflicts"] > 0:
+			return fmt.Sprintf("待确认 %d 项，争议 %d 项", c["unconfirmed"], c["conflicts"]), true
 		}
 		return fmt.Sprintf("新增逾期 %d 项，临期 %d 项", c["new"], c["due_soon"]), true
 	},
-	Run: runTender,
+	// A unit hears of its claims only when one needs it: newly overdue, 临期, 待确认 or 争议;
+	// the public announcement goes to every unit only when a claim is newly overdue.
+	MailPart:   anyOf("new", "due_soon", "unconfirmed", "conflicts"),
+	MailShared: func(c map[string]int64) bool { return c["new"] > 0 },
+	Run:        runTender,
 }
 
 // runTender writes the public tender announcement for one as-of day
@@ -80,6 +87,11 @@ func runTender(ctx context.Context, a *core.App, period string, _ domain.Date, o
 		return err
 	}
 	parts := unitParts(a, units)
+	newCount := countNew(r.Overdue)
+	notice := ""
+	if newCount > 0 {
+		notice = fmt.Sprintf("；全市公告 %d 项见附件 tender-notice", len(r.Overdue))
+	}
 	// The city's workbook is built and written on one core while the units' take the other.
 	city := func() error {
 		book, err := reports.Tender(meta, r, cfg.ManagerCap, terms, names)
@@ -104,8 +116,10 @@ func runTender(ctx context.Context, a *core.App, period string, _ domain.Date, o
 			p.Act = tenderActions(mine, names)
 			p.Count("new", int64(countNew(mine.Overdue)))
 			p.Count("due_soon", int64(len(mine.DueSoon)))
-			p.Headline = fmt.Sprintf("%s：本单位申报逾期转公开竞标 %d 项（新增 %d 项），临期 %d 项，待确认 %d 项，争议 %d 项，超额 %d 项；全市公告 %d 项见附件 tender-notice",
-				p.label(), len(mine.Overdue), countNew(mine.Overdue), len(mine.DueSoon), len(mine.Unconfirmed), len(mine.Conflicts), len(mine.OverCap), len(r.Overdue))
+			p.Count("unconfirmed", int64(len(mine.Unconfirmed)))
+			p.Count("conflicts", int64(len(mine.Conflicts)))
+			p.Headline = fmt.Sprintf("%s：本单位申报逾期转公开竞标 %d 项（新增 %d 项），临期 %d 项，待确认 %d 项，争议 %d 项，超额 %d 项%s",
+				p.label(), len(mine.Overdue), countNew(mine.Overdue), len(mine.DueSoon), len(mine.Unconfirmed), len(mine.Conflicts), len(mine.OverCap), notice)
 			return reports.Tender(unitMeta(a, meta, p, "只含本单位（镇区局含其营投班组、营业窗口）申报的项目；全市竞标公告是公开公告，另附 tender-notice 工作簿"),
 				mine, cfg.ManagerCap, terms, names)
 		})
@@ -114,13 +128,20 @@ func runTender(ctx context.Context, a *core.App, period string, _ domain.Date, o
 		return err
 	}
 
-	newCount := countNew(r.Overdue)
 	listed := make([]string, len(r.Overdue))
 	for i, o := range r.Overdue {
 		listed[i] = o.Claim.ID
 	}
 	out.OnPublish(func(tx *store.Tx) error { return tx.RecordAnnouncement(asOf, out.RunID, listed) })
 	out.Act = tenderActions(r, names)
+	// A unit with no claim of its own at stake is mailed the public announcement alone.
+	out.Notice = Notice{
+		Headline: fmt.Sprintf("全市新增逾期 %d 项，已转公开竞标（公告共 %d 项，见附件 tender-notice）；本单位没有新增逾期、临期、待确认或争议的申报",
+			newCount, len(r.Overdue)),
+		Figure: fmt.Sprintf("全市新增逾期 %d 项，公开竞标", newCount),
+		Act:    tenderActions(rules.TenderResult{Overdue: r.Overdue}, names),
+	}
+	out.Notice.Act.Caption = "全市新增逾期、已转公开竞标的申报（公开公告，各单位均可参与竞标）"
 
 	out.Count("overdue", int64(len(r.Overdue)))
 	out.Count("new", int64(newCount))
@@ -188,13 +209,13 @@ func tenderActions(r rules.TenderResult, names reports.Directory) *mail.Table {
 	for _, o := range r.Overdue {
 		if o.New {
 			c := o.Claim
-			t.Rows = append(t.Rows, []string{"新增逾期", c.ID, c.Customer, names.Customers[c.Customer], c.Unit, c.Manager,
+			t.Rows = append(t.Rows, []string{"新增逾期", c.ID, c.Customer, names.Customers[c.Customer], unitNamed(names, c.Unit), managerNamed(names, c.Manager),
 				o.Deadline.String(), fmt.Sprintf("逾期 %d 天", o.DaysOverdue)})
 		}
 	}
 	for _, d := range r.DueSoon {
 		c := d.Claim
-		t.Rows = append(t.Rows, []string{"临期", c.ID, c.Customer, names.Customers[c.Customer], c.Unit, c.Manager,
+		t.Rows = append(t.Rows, []string{"临期", c.ID, c.Customer, names.Customers[c.Customer], unitNamed(names, c.Unit), managerNamed(names, c.Manager),
 			d.Deadline.String(), fmt.Sprintf("剩 %d 天", d.DaysLeft)})
 	}
 	return t

@@ -65,8 +65,11 @@ type Output struct {
 	allowIncomplete bool
 	// Parts are the units' own workbooks (SPEC §5), in the order the job added them;
 	// AlsoTo are mailboxes that get the city-wide mail beside the report's recipients.
-	Parts    []*UnitPart
-	AlsoTo   []string
+	Parts  []*UnitPart
+	AlsoTo []string
+	// Notice is what a unit whose own part has nothing for it is told when the
+	// run's shared files go to every unit all the same (Job.MailShared).
+	Notice   Notice
 	mu       sync.Mutex // guards files and Parts while units' books are written beside the city's
 	files    []artifact
 	shared   []store.Report          // the archived copies of the shared files (AddSharedFile)
@@ -74,6 +77,13 @@ type Output struct {
 	tmp      string
 	unitsDir string // where the units' own folders go: reports/, or a dry run's 各单位/
 	archived bool   // the run is recorded as succeeded, its files archived and its mail queued
+}
+
+// Notice is the mail of a unit that gets only the run's shared files: the
+// public announcement's headline, subject figure and table.
+type Notice struct {
+	Headline, Figure string
+	Act              *mail.Table
 }
 
 type artifact struct {
@@ -420,7 +430,8 @@ func publish(a *core.App, ctx context.Context, runID int64, job *Job, period str
 }
 
 // mailRun is what the run's mail says: its city files to the job's recipients
-// (and AlsoTo), each unit's own files to its mailboxes, with the job's key figure.
+// (and AlsoTo), each unit's own files to its mailboxes when its part has something
+// for it (Job.MailPart), with the job's key figure.
 func mailRun(a *core.App, job *Job, out *Output) mail.Run {
 	figure := func(counts map[string]int64) string {
 		if job.KeyFigure == nil {
@@ -431,7 +442,11 @@ func mailRun(a *core.App, job *Job, out *Output) mail.Run {
 	}
 	r := mail.Run{Job: job.Name, Title: job.Title, Period: out.Period, Label: job.Period.Label(out.Period),
 		Recipients: append(slices.Clone(job.Recipients(a.Cfg)), out.AlsoTo...),
-		Headline:   out.Headline, Figure: figure(out.Counts), Act: out.Act, Shared: out.shared}
+		Headline:   out.Headline, Figure: figure(out.Counts), Act: out.Act}
+	// Silence when there is nothing (SPEC §5.1): the shared files go only when the job says they matter.
+	if job.MailShared == nil || job.MailShared(out.Counts) {
+		r.Shared = out.shared
+	}
 	own := map[string][]store.Report{}
 	for _, rep := range out.Reports {
 		switch {
@@ -443,8 +458,14 @@ func mailRun(a *core.App, job *Job, out *Output) mail.Run {
 		}
 	}
 	for _, p := range out.Parts {
-		r.Parts = append(r.Parts, mail.Part{Unit: p.Unit, Mailboxes: p.Mailboxes, Reports: own[p.Unit.Code],
-			Headline: p.Headline, Figure: figure(p.Counts), Act: p.Act})
+		switch {
+		case job.MailPart(p):
+			r.Parts = append(r.Parts, mail.Part{Unit: p.Unit, Mailboxes: p.Mailboxes, Reports: own[p.Unit.Code],
+				Headline: p.Headline, Figure: figure(p.Counts), Act: p.Act})
+		case len(r.Shared) > 0: // nothing of its own, but the public announcement goes to every unit
+			r.Parts = append(r.Parts, mail.Part{Unit: p.Unit, Mailboxes: p.Mailboxes,
+				Headline: out.Notice.Headline, Figure: out.Notice.Figure, Act: out.Notice.Act})
+		}
 	}
 	return r
 }

@@ -39,8 +39,8 @@ func (p *UnitPart) Count(key string, n int64) {
 	p.Counts[key] = n
 }
 
-// label is "D01 东城镇区局".
-func (p *UnitPart) label() string { return strings.TrimSpace(p.Unit.Code + " " + p.Unit.Name) }
+// label is the unit as people are shown it: 东莞市邮政局万江分局（ZQ14）.
+func (p *UnitPart) label() string { return p.Unit.Named() }
 
 // unitMeta is reportMeta for a unit's own workbook: its code, name and what part it holds.
 func unitMeta(a *core.App, m reports.Meta, p *UnitPart, scope string) reports.Meta {
@@ -118,4 +118,14 @@ func beside(city, parts func() error) error {
 	go func() { done <- parts() }()
 	err := city()
 	return errors.Join(err, <-done)
+}
+
+// unitNamed and managerNamed show a code the way people know it (SPEC §5.1):
+// 东莞市邮政局万江分局（ZQ14）, 杨秀振（DG10001）.
+func unitNamed(names reports.Directory, code string) string {
+	return domain.Named(names.Units[code], code)
+}
+
+func managerNamed(names reports.Directory, staff string) string {
+	return domain.Named(names.Managers[staff], staff)
 }

@@ -38,6 +38,12 @@ type Job struct {
 	// KeyFigure is the one figure its mail's subject carries, read from the run's
 	// counts (the city's or a unit's); false when the counts lack it.
 	KeyFigure func(counts map[string]int64) (string, bool)
+	// MailPart says whether a unit is mailed its part: only when the part has
+	// something for it (SPEC §5.1); the archive keeps every unit's workbook all the same.
+	MailPart func(p *UnitPart) bool
+	// MailShared says, from the city's counts, whether the run's shared files (the
+	// public 竞标公告) go to every unit with a mailbox; nil: the job shares no file.
+	MailShared func(counts map[string]int64) bool
 	// Run computes the report for period and adds its files, counts and the
 	// table its readers act on (Output.Act) to out.
 	Run func(ctx context.Context, a *core.App, period string, asOf domain.Date, out *Output) error
@@ -119,6 +125,21 @@ func PeriodLabel(name, period string) string {
 		return j.Period.Label(period)
 	}
 	return anyPeriodLabel(period)
+}
+
+// always mails every unit its part: the centre's list or statement of the period.
+func always(*UnitPart) bool { return true }
+
+// anyOf says whether a part counted something under one of keys.
+func anyOf(keys ...string) func(p *UnitPart) bool {
+	return func(p *UnitPart) bool {
+		for _, k := range keys {
+			if p.Counts[k] > 0 {
+				return true
+			}
+		}
+		return false
+	}
 }
 
 // has says whether counts hold every key (a key figure needs them all).

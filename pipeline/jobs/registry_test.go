@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
@@ -31,8 +32,8 @@ func TestRegistryDeclaresEveryPartOfEveryJob(t *testing.T) {
 					t.Errorf("%s is empty", what)
 				}
 			}
-			if j.Run == nil || j.KeyFigure == nil || j.Period.Parse == nil || j.Period.Label == nil {
-				t.Errorf("Run, KeyFigure, Period.Parse and Period.Label must all be set")
+			if j.Run == nil || j.KeyFigure == nil || j.MailPart == nil || j.Period.Parse == nil || j.Period.Label == nil {
+				t.Errorf("Run, KeyFigure, MailPart, Period.Parse and Period.Label must all be set")
 			}
 			if _, err := cron.ParseStandard(j.DefaultSchedule); err != nil {
 				t.Errorf("default schedule %q: %v", j.DefaultSchedule, err)
@@ -102,5 +103,42 @@ func TestConfigurationKeysComeFromTheRegistry(t *testing.T) {
 	}
 	if len(example.Schedule.Jobs) != len(All()) || !reflect.DeepEqual(fmt.Sprint(example.Schedule.Jobs), fmt.Sprint(def.Schedule.Jobs)) {
 		t.Errorf("schedule: example %v, defaults %v", example.Schedule.Jobs, def.Schedule.Jobs)
+	}
+}
+
+// Silence when there is nothing (SPEC §5.1): each job's rule mails a unit its
+// part only when the part has something for it; grades and splits always go.
+func TestEachJobSaysWhenAUnitIsMailedItsPart(t *testing.T) {
+	part := func(counts map[string]int64) *UnitPart { return &UnitPart{Counts: counts} }
+	for _, c := range []struct {
+		job    string
+		counts map[string]int64
+		mail   bool
+	}{
+		{"grade", map[string]int64{"graded": 0, "in": 0, "away": 0}, true},
+		{"splits", map[string]int64{"lines": 0, "split_fen": 0, "difference_fen": 0}, true},
+		{"review-gold", map[string]int64{"customers": 0, "alerts": 0, "lost": 0}, false},
+		{"review-gold", map[string]int64{"customers": 3, "alerts": 0, "lost": 0}, true},
+		{"roster", map[string]int64{"managers": 4, "handover": 0, "no_b": 0, "same_ab": 0, "concentration": 0, "no_targets": 0}, false},
+		{"roster", map[string]int64{"managers": 4, "handover": 0, "no_b": 1, "same_ab": 0, "concentration": 0, "no_targets": 0}, true},
+		{"roster", map[string]int64{"managers": 0, "handover": 2, "no_b": 0, "same_ab": 0, "concentration": 0, "no_targets": 0}, true},
+		{"tender", map[string]int64{"new": 0, "due_soon": 0, "unconfirmed": 0, "conflicts": 0}, false},
+		{"tender", map[string]int64{"new": 0, "due_soon": 0, "unconfirmed": 1, "conflicts": 0}, true},
+		{"tender", map[string]int64{"new": 0, "due_soon": 0, "unconfirmed": 0, "conflicts": 1}, true},
+		{"tender", map[string]int64{"new": 0, "due_soon": 2, "unconfirmed": 0, "conflicts": 0}, true},
+		{"tender", map[string]int64{"new": 1, "due_soon": 0, "unconfirmed": 0, "conflicts": 0}, true},
+	} {
+		j, _ := Lookup(c.job)
+		if got := j.MailPart(part(c.counts)); got != c.mail {
+			t.Errorf("%s %v: mailed %v, want %v", c.job, c.counts, got, c.mail)
+		}
+		// A part that is mailed never has a subject figure of nothing but zeros.
+		if fig, _ := j.KeyFigure(c.counts); c.mail && c.job != "grade" && c.job != "splits" && !strings.ContainsAny(fig, "123456789") {
+			t.Errorf("%s %v is mailed with the figure %q", c.job, c.counts, fig)
+		}
+	}
+	tender, _ := Lookup("tender")
+	if tender.MailShared == nil || tender.MailShared(map[string]int64{"new": 0, "overdue": 5}) || !tender.MailShared(map[string]int64{"new": 1}) {
+		t.Error("the public 竞标公告 goes to every unit when, and only when, a claim is newly overdue")
 	}
 }

@@ -75,7 +75,8 @@ type Run struct {
 	Shared           []store.Report // go with every unit's mail (the public announcement)
 }
 
-// Part is one unit's own share of a run's mail.
+// Part is one unit's own share of a run's mail. A part without Reports is
+// mailed the run's Shared files alone (its own workbook had nothing for it).
 type Part struct {
 	Unit             domain.Unit
 	Mailboxes        []string
@@ -93,7 +94,8 @@ func QueueReports(tx *store.Tx, a *core.App, r Run) error {
 		return err
 	}
 	for _, p := range r.Parts {
-		m := reportMail{reports: append(slices.Clone(p.Reports), r.Shared...), headline: p.Headline, figure: p.Figure, act: p.Act, unit: p.Unit}
+		m := reportMail{reports: append(slices.Clone(p.Reports), r.Shared...), headline: p.Headline, figure: p.Figure, act: p.Act, unit: p.Unit,
+			sharedOnly: len(p.Reports) == 0}
 		if err := queueReports(a, tx, r, m, uniqueAddresses(p.Mailboxes)); err != nil {
 			return err
 		}
@@ -107,6 +109,7 @@ type reportMail struct {
 	headline, figure string
 	act              *Table
 	unit             domain.Unit // set for a unit's own workbook
+	sharedOnly       bool        // the unit gets the shared files alone: its own part had nothing for it
 }
 
 // queueReports queues one mail per recipient for m's reports. Workbooks
@@ -127,8 +130,11 @@ func queueReports(a *core.App, tx *store.Tx, r Run, m reportMail, rcpts []string
 	lead := fmt.Sprintf("%s（%s）已生成。", title, label)
 	facts := [][2]string{{"报表", title}, {"期间", label}}
 	if m.unit.Code != "" {
-		name := strings.TrimSpace(m.unit.Code + " " + m.unit.Name)
+		name := m.unit.Named()
 		lead = fmt.Sprintf("%s（%s）已生成，这是%s的部分。", title, label, name)
+		if m.sharedOnly {
+			lead = fmt.Sprintf("%s（%s）已生成。%s本次没有需要处理的事项，随信附上全市公开的文件。", title, label, name)
+		}
 		facts = append(facts, [2]string{"单位", name})
 	}
 	body := mailBody{
@@ -153,7 +159,7 @@ func queueReports(a *core.App, tx *store.Tx, r Run, m reportMail, rcpts []string
 	body.Act = m.act
 	subject := Subject(title, label, cmp.Or(m.figure, m.headline))
 	if m.unit.Code != "" {
-		subject = clip(m.unit.Code+" "+subject, maxSubjectRunes)
+		subject = clip(m.unit.Named()+subject, maxSubjectRunes)
 	}
 	html, text, err := body.render()
 	if err != nil {
