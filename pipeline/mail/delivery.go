@@ -43,7 +43,10 @@ func Deliver(ctx context.Context, a *core.App) (DeliveryResult, error) {
 	if a.Cfg.SMTP.Host == "" {
 		return res, nil
 	}
-	lock, err := a.Store.LockRun(ctx, Task, nil)
+	// A delivery whose lease is lost stops before its next mail: the instance that takes over sends the rest.
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	lock, err := a.Store.LockRun(ctx, Task, cancel)
 	if errors.Is(err, store.ErrBusy) {
 		return res, nil // another instance is delivering
 	}
@@ -71,6 +74,9 @@ func Deliver(ctx context.Context, a *core.App) (DeliveryResult, error) {
 			break
 		}
 		for i, m := range due {
+			if err := lock.Err(); err != nil {
+				cancel(err) // not surely ours any more: a mail sent now might go twice
+			}
 			if ctx.Err() != nil {
 				break
 			}
