@@ -25,6 +25,8 @@ type App struct {
 
 	// FailPublish, when set (tests), fails the publish transaction after a run's own writes.
 	FailPublish func() error
+	// FailLoad, when set (tests), fails a file's load transaction after its rows are written.
+	FailLoad func() error
 }
 
 // Clock is the current time in the configured zone.

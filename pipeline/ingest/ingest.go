@@ -733,6 +733,11 @@ func loadFile(a *core.App, ctx context.Context, c *candidate, x *loaders.Extract
 		if checkOnly {
 			return errCheckOnly
 		}
+		if a.FailLoad != nil {
+			if err := a.FailLoad(); err != nil {
+				return err
+			}
+		}
 		// Last, before the commit: the file kam read must still be the one it hashed.
 		if err := c.unchanged(); err != nil {
 			return err
