@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -125,11 +126,48 @@ func (s *Store) writeSetLimit(err error) error {
 	if s.db.GetContext(ctx, &v, "SHOW GLOBAL VARIABLES LIKE '"+setting+"'") == nil {
 		current = v.Value
 	}
-	advice := "调大到能容纳整个文件（0 为不限行数）"
+	advice := "调大到能容纳整个文件（0 为不限行数；收入文件替换已有的月份时，要写的行数是新旧行数之和）"
 	if setting == "wsrep_max_ws_size" {
 		advice = "调大（上限 2147483647 字节，即 2 GB）；仍不够时请把文件按月份分开提交"
 	}
 	return &domain.Error{Kind: domain.EInternal, Err: err, Msg: fmt.Sprintf(
 		"数据库集群（Galera）拒绝了这个事务：它超出了写集上限 %s（现为 %s）。一个文件在一个事务中整体导入，不能拆开；"+
-			"请数据库管理员在每个节点上把 %s %s，然后重新扫描（文件仍留在收件目录中）", setting, current, setting, advice)}
+			"请数据库管理员在每个节点上把 %s %s；文件仍在收件目录中，kam 下次扫描时会重新导入", setting, current, setting, advice)}
+}
+
+// checkCluster reads a Galera node's settings that bear on kam's one-file
+// transactions: with wsrep_load_data_splitting on, the node would commit a
+// LOAD DATA every 10,000 rows, so a file could be kept in part; revenue is then
+// written with INSERTs. Write-set limits that a large month may exceed are logged.
+func (s *Store) checkCluster(ctx context.Context) error {
+	vars := map[string]string{}
+	rows, err := s.db.QueryContext(ctx, "SHOW GLOBAL VARIABLES LIKE 'wsrep%'")
+	if err != nil {
+		return fmt.Errorf("读取 Galera 设置: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			return fmt.Errorf("读取 Galera 设置: %w", err)
+		}
+		vars[strings.ToLower(k)] = v
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("读取 Galera 设置: %w", err)
+	}
+	if vars["wsrep_on"] != "ON" {
+		return nil
+	}
+	if vars["wsrep_load_data_splitting"] == "ON" && s.loadData {
+		s.loadData = false
+		s.log.Warn().Msg("Galera 的 wsrep_load_data_splitting 已开启（LOAD DATA 会每 10,000 行提交一次，文件可能只导入一部分）：收入改用批量 INSERT 写入；建议关闭该设置")
+	}
+	if n, err := strconv.ParseInt(vars["wsrep_max_ws_rows"], 10, 64); err == nil && n > 0 && n < 2_000_000 {
+		s.log.Warn().Int64("wsrep_max_ws_rows", n).Msg("Galera 的 wsrep_max_ws_rows 限制了一个事务的行数：一个月的收入文件（连同它替换的旧行）超过时无法导入；建议设为 0（不限）")
+	}
+	if n, err := strconv.ParseInt(vars["wsrep_max_ws_size"], 10, 64); err == nil && n < 1<<30 {
+		s.log.Warn().Int64("wsrep_max_ws_size", n).Msg("Galera 的 wsrep_max_ws_size 小于 1 GB：一个大的收入文件可能超过它而无法导入；建议设为 2147483647")
+	}
+	return nil
 }

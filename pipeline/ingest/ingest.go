@@ -630,6 +630,8 @@ func ingestFile(a *core.App, ctx context.Context, c *candidate, refs *store.RefS
 		// The file's own fault (a value the database refused, a workbook that broke the reader): reject it, go on.
 		rec.ID = 0
 		return reject(a, ctx, c, rec, fr, []domain.RowError{wholeFile(name, fileFault(err))}, 1, start)
+	case err != nil && domain.KindOf(err) == domain.EInternal && !store.Unavailable(err) && errors.As(err, new(*domain.Error)):
+		return fr, domain.Failed(err, "导入 %s ", name) // says what to do (retries spent, a cluster's limit): name the file
 	case err != nil:
 		return fr, fmt.Errorf("load %s: %w", name, err)
 	}
