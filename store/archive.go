@@ -178,7 +178,11 @@ func (s *Store) MarkCopied(ctx context.Context, ids []int64, at time.Time) error
 		for _, id := range part {
 			args = append(args, id)
 		}
-		if _, err := s.db.ExecContext(ctx, `UPDATE reports SET copied_at = ? WHERE id IN (`+placeholders(len(part))+`)`, args...); err != nil {
+		err := s.Retry(ctx, "记录报表副本已写入", func() error {
+			_, err := s.db.ExecContext(ctx, `UPDATE reports SET copied_at = ? WHERE id IN (`+placeholders(len(part))+`)`, args...)
+			return err
+		})
+		if err != nil {
 			return wrap(err, "记录报表副本已写入")
 		}
 	}

@@ -101,8 +101,12 @@ func (s *Store) LastScanFiles(ctx context.Context) ([]FileRecord, error) {
 
 // RecordFile saves a file record on its own (rejected and duplicate files):
 // inserted when rec.ID is 0, else updated. It returns the record's id.
-func (s *Store) RecordFile(ctx context.Context, rec FileRecord) (int64, error) {
-	return recordFile(ctx, s.db, rec, s.now)
+func (s *Store) RecordFile(ctx context.Context, rec FileRecord) (id int64, err error) {
+	err = s.InTx(ctx, func(t *Tx) error {
+		id, err = recordFile(ctx, t.tx, rec, s.now)
+		return err
+	})
+	return id, err
 }
 
 // RecordFile saves the record of the file this transaction loads, so it
@@ -216,6 +220,7 @@ type UnreadFile struct {
 // stored and returned (to be reported once), entries no longer there are dropped.
 func (s *Store) SyncUnreadFiles(ctx context.Context, found []UnreadFile) (fresh []UnreadFile, err error) {
 	err = s.InTx(ctx, func(t *Tx) error {
+		fresh = nil // run again after a conflict: gathered anew
 		known := map[string]bool{}
 		rows, err := t.tx.QueryxContext(t.ctx, `SELECT path_key FROM unread_files`)
 		if err != nil {

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -40,33 +39,78 @@ func (e *BusyError) Error() string {
 // Is makes errors.Is(err, ErrBusy) hold.
 func (e *BusyError) Is(target error) bool { return target == ErrBusy }
 
-// lockCheckEvery is how often a held MySQL lock's connection is checked; a var so tests can shorten it.
-var lockCheckEvery = 2 * time.Second
-
 // RunLock is held while one job runs for one period (or while mail is being
 // delivered), so two kam instances never do the same work at once.
 type RunLock struct {
 	release func()
 	once    sync.Once
+	lease   *lease // MySQL; nil for a file lock
 }
 
 // Release gives the lock up; calling it again does nothing.
 func (l *RunLock) Release() { l.once.Do(l.release) }
+
+// Err is nil while the lock is surely held, else why it is lost (ErrLeaseLost):
+// work that cannot be undone (a mail sent) checks it first. A file lock is held
+// until released.
+func (l *RunLock) Err() error {
+	if l == nil || l.lease == nil {
+		return nil
+	}
+	return l.lease.lostErr()
+}
+
+// Check is the fence of the transaction that publishes a holder's work: on
+// MySQL it renews the lease in tx, or fails with ErrLeaseLost when the lease has
+// expired or another kam took it over, and the transaction cannot commit after
+// such a takeover. Call it last before the commit (it holds the lease's row
+// until then). A file lock cannot be lost while its process lives: nil.
+func (l *RunLock) Check(tx *Tx) error {
+	if l == nil || l.lease == nil {
+		return nil
+	}
+	return l.lease.check(tx)
+}
 
 // JobLockName is the run lock of one job for one period, the name LockRun is
 // given for it (so a stale-run check can test the same lock).
 func JobLockName(job, period string) string { return "job:" + job + ":" + period }
 
 // LockRun takes the lock called name without waiting; a *BusyError (errors.Is
-// ErrBusy) when it is held. On MySQL it is GET_LOCK on a connection of its own,
-// held until Release; if that connection dies the server frees the lock, so
-// lost is called and the run must give up. On SQLite it is an exclusive file
-// lock in <database>.locks/, held by this open file until Release or until the
-// process ends (a killed kam frees it), so it keeps processes apart as well as
-// goroutines.
+// ErrBusy) when it is held. On MySQL it is a lease (lease.go): a row of the
+// leases table, renewed on a connection of its own until Release and taken over
+// by another kam once it has expired or its holder's connection is gone; when
+// this holder loses it (taken over, its connection dead, or not renewed in
+// time) lost is called and the work must give up before it publishes
+// (RunLock.Check). On SQLite it is an exclusive file lock in <database>.locks/,
+// held by this open file until Release or until the process ends (a killed kam
+// frees it), so it keeps processes apart as well as goroutines.
+//
+// Whoever holds a job's lock (JobLockName) is the only one running it, so a run
+// of that job and period still recorded running is of a kam that is gone: it is
+// recorded as interrupted (中断) as the lock is taken.
 func (s *Store) LockRun(ctx context.Context, name string, lost func(error)) (*RunLock, error) {
+	l, err := s.lock(ctx, name, lost)
+	if err != nil {
+		return nil, err
+	}
+	if job, period, ok := jobOfLock(name); ok {
+		if _, err := s.interruptOrphans(ctx, job, period); err != nil {
+			l.Release()
+			return nil, err
+		}
+	}
+	return l, nil
+}
+
+// lock is LockRun without recording orphaned runs.
+func (s *Store) lock(ctx context.Context, name string, lost func(error)) (*RunLock, error) {
 	if s.dialect == MySQL {
-		return s.lockMySQL(ctx, name, lost)
+		ls, err := s.takeLease(ctx, name, lost)
+		if err != nil {
+			return nil, err
+		}
+		return &RunLock{release: ls.release, lease: ls}, nil
 	}
 	path, err := s.lockPath(lockFileName(name))
 	if err != nil {
@@ -80,6 +124,16 @@ func (s *Store) LockRun(ctx context.Context, name string, lost func(error)) (*Ru
 		return nil, &BusyError{Lock: name, Holder: holder}
 	}
 	return &RunLock{release: release}, nil
+}
+
+// jobOfLock is the job and period a job's lock (JobLockName) is for.
+func jobOfLock(name string) (job, period string, ok bool) {
+	rest, ok := strings.CutPrefix(name, "job:")
+	if !ok {
+		return "", "", false
+	}
+	job, period, ok = strings.Cut(rest, ":")
+	return job, period, ok
 }
 
 // lockFileName turns a lock name into a file name any OS accepts: job:grade:2026Q2 → job-grade-2026Q2.lock.
@@ -147,102 +201,6 @@ func (s *Store) tryFileLock(path string) (release func(), holder string, err err
 		_ = fl.Unlock()
 		_ = fl.Close()
 	}, "", nil
-}
-
-func (s *Store) lockMySQL(ctx context.Context, name string, lost func(error)) (*RunLock, error) {
-	conn, err := s.db.Conn(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("取得加锁连接: %w", err)
-	}
-	var database string
-	if err := conn.QueryRowContext(ctx, "SELECT DATABASE()").Scan(&database); err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("取得加锁连接: %w", err)
-	}
-	key := lockKey(database, name)
-	var got sql.NullInt64
-	if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK(?, 0)", key).Scan(&got); err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("加锁 %s: %w", key, err)
-	}
-	if got.Int64 != 1 {
-		conn.Close()
-		return nil, &BusyError{Lock: name, Holder: s.runHolder(ctx, name)}
-	}
-	stop, watching := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(watching)
-		tick := time.NewTicker(lockCheckEvery)
-		defer tick.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-tick.C:
-			}
-			if err := stillHeld(conn, key); err != nil {
-				s.log.Error().Err(err).Str("lock", key).Msg("运行锁丢失，放弃本次运行")
-				if lost != nil {
-					lost(fmt.Errorf("与数据库的加锁连接中断，锁 %s 已失去，放弃本次运行: %w", key, err))
-				}
-				return
-			}
-		}
-	}()
-	return &RunLock{release: func() {
-		close(stop)
-		<-watching
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_, _ = conn.ExecContext(ctx, "DO RELEASE_LOCK(?)", key) // a dead connection has released it already
-		conn.Close()
-	}}, nil
-}
-
-// runHolder names the kam running the job a job lock is for, from its run
-// record (MySQL's lock says only which connection holds it); empty when the lock
-// is not a job's or its run is not recorded yet.
-func (s *Store) runHolder(ctx context.Context, name string) string {
-	rest, ok := strings.CutPrefix(name, "job:")
-	job, period, ok2 := strings.Cut(rest, ":")
-	if !ok || !ok2 {
-		return ""
-	}
-	var r struct {
-		Instance  string    `db:"instance"`
-		StartedAt time.Time `db:"started_at"`
-	}
-	err := s.db.GetContext(ctx, &r, `SELECT instance, started_at FROM job_runs
-		WHERE job = ? AND period = ? AND outcome = 'running' ORDER BY id DESC LIMIT 1`, job, period)
-	if err != nil {
-		return ""
-	}
-	host, pid, _ := strings.Cut(r.Instance, ":")
-	return "进程 " + pid + "@" + host + "，始于 " + r.StartedAt.In(time.Local).Format(time.DateTime)
-}
-
-// stillHeld checks that the lock's own connection is alive and still owns it.
-func stillHeld(conn *sql.Conn, key string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), lockCheckEvery+5*time.Second)
-	defer cancel()
-	var mine sql.NullInt64
-	if err := conn.QueryRowContext(ctx, "SELECT IS_USED_LOCK(?) = CONNECTION_ID()", key).Scan(&mine); err != nil {
-		return err
-	}
-	if mine.Int64 != 1 {
-		return errors.New("锁已不属于本连接")
-	}
-	return nil
-}
-
-// lockKey names a server-wide MySQL lock for one database (GET_LOCK names are limited to 64 characters).
-func lockKey(database, name string) string {
-	k := "kam:" + database + ":" + name
-	if len(k) <= 64 {
-		return k
-	}
-	sum := sha256.Sum256([]byte(k))
-	return "kam:" + hex.EncodeToString(sum[:])[:60]
 }
 
 // waitFileLock takes the file lock called file beside the SQLite database,

@@ -56,7 +56,7 @@ func openSecond(t *testing.T, s *store.Store) *store.Store {
 func TestRunLockSpansInstancesAndIsGivenUpWithItsConnection(t *testing.T) {
 	s := storetest.OpenMySQL(t)
 	s2 := openSecond(t, s)
-	defer store.SetLockCheckEvery(50 * time.Millisecond)()
+	defer store.SetLeaseTiming(3*time.Second, 50*time.Millisecond, time.Second)()
 
 	lost := make(chan error, 1)
 	l, err := s.LockRun(ctx, "job:splits:2026-06", func(err error) { lost <- err })
@@ -66,15 +66,15 @@ func TestRunLockSpansInstancesAndIsGivenUpWithItsConnection(t *testing.T) {
 		t.Fatalf("the other instance took a held lock: %v", err)
 	}
 
-	// The server drops the lock's connection: the holder must hear of it and the other instance may take over.
+	// The server drops the lease's connection: the holder must hear of it and the other instance may take over at once.
 	var holder int64
-	must(t, s2.DB().Get(&holder, "SELECT IS_USED_LOCK(CONCAT('kam:', DATABASE(), ':job:splits:2026-06'))"))
+	must(t, s2.DB().Get(&holder, "SELECT conn_id FROM leases WHERE name = 'job:splits:2026-06'"))
 	if _, err := s2.DB().Exec("KILL ?", holder); err != nil {
 		t.Fatal(err)
 	}
 	select {
 	case err := <-lost:
-		if !strings.Contains(err.Error(), "放弃本次运行") {
+		if !errors.Is(err, store.ErrLeaseLost) || !strings.Contains(err.Error(), "放弃本次运行") {
 			t.Errorf("lost error %q", err)
 		}
 	case <-time.After(5 * time.Second):

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"embed"
-	"errors"
 	"fmt"
 	"io/fs"
 	"time"
@@ -21,8 +20,8 @@ var migrations embed.FS
 const migrateWait = 5 * time.Minute
 
 // Migrate applies pending migrations; running it again does nothing. Two kam
-// starting at once: one migrates, the other waits for it (MySQL: GET_LOCK;
-// SQLite: a file lock beside the database). A kill mid-migration is resumed
+// starting at once: one migrates, the other waits for it (MySQL: the migrate
+// lease, on every node of a cluster; SQLite: a file lock beside the database). A kill mid-migration is resumed
 // by the next start: SQLite applies each migration in a transaction, and on
 // MySQL, where DDL commits at once, every step can run again (see
 // migrations/README.md and migrate_mysql.go).
@@ -30,7 +29,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 	var opts []goose.ProviderOption
 	if s.dialect == MySQL {
 		// Two daemons starting together must not both apply the same migration.
-		opts = append(opts, goose.WithSessionLocker(mysqlMigrationLock{}))
+		opts = append(opts, goose.WithSessionLocker(&mysqlMigrationLock{s: s}))
 	} else {
 		release, err := s.waitFileLock(ctx, "migrate.lock", migrateWait)
 		if err != nil {
@@ -78,17 +77,31 @@ func (s *Store) migrationProvider(opts ...goose.ProviderOption) (*goose.Provider
 // by Migrate since), oldest first; empty when the schema was already current.
 func (s *Store) Applied() []int64 { return append([]int64(nil), s.applied...) }
 
-// mysqlMigrationLock serialises migrations across processes with a named server lock per database.
-type mysqlMigrationLock struct{}
+// mysqlMigrationLock serialises migrations across processes, and across the
+// nodes of a cluster, with the lease called migrate. Its table is created
+// first, outside the migrations: the lock must exist before they run.
+type mysqlMigrationLock struct {
+	s     *Store
+	lease *lease
+}
 
-func (mysqlMigrationLock) SessionLock(ctx context.Context, conn *sql.Conn) error {
-	var got sql.NullInt64
-	if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK(CONCAT('kam_migrate:', DATABASE()), 300)").Scan(&got); err != nil {
+func (m *mysqlMigrationLock) SessionLock(ctx context.Context, conn *sql.Conn) error {
+	if _, err := conn.ExecContext(ctx, leasesTable); err != nil {
+		return fmt.Errorf("创建租约表: %w", err)
+	}
+	l, err := m.s.waitLease(ctx, "migrate", migrateWait, nil)
+	if err != nil {
 		return fmt.Errorf("获取迁移锁: %w", err)
 	}
-	if got.Int64 != 1 {
-		return errors.New("获取迁移锁超时：另一个 kam 正在迁移数据库")
+	if err := recordZeroVersion(ctx, conn); err != nil {
+		l.release()
+		return err
 	}
+	m.lease = l
+	return nil
+}
+
+func recordZeroVersion(ctx context.Context, conn *sql.Conn) error {
 	// goose creates its version table and then records version 0; on MySQL the
 	// CREATE commits alone, so a kill between the two leaves a table goose refuses
 	// for ever ("missing zero version migration"). Record it here, under the lock.
@@ -106,7 +119,10 @@ func (mysqlMigrationLock) SessionLock(ctx context.Context, conn *sql.Conn) error
 	return nil
 }
 
-func (mysqlMigrationLock) SessionUnlock(ctx context.Context, conn *sql.Conn) error {
-	_, err := conn.ExecContext(ctx, "SELECT RELEASE_LOCK(CONCAT('kam_migrate:', DATABASE()))")
-	return err
+func (m *mysqlMigrationLock) SessionUnlock(ctx context.Context, conn *sql.Conn) error {
+	if m.lease != nil {
+		m.lease.release()
+		m.lease = nil
+	}
+	return nil
 }

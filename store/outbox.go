@@ -120,8 +120,12 @@ func (s *Store) DueMail(ctx context.Context, now time.Time, n int) ([]Mail, erro
 
 // MailSent records that the server accepted m.
 func (s *Store) MailSent(ctx context.Context, id int64, at time.Time) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_error = ''
-		WHERE id = ?`, at.UTC(), id)
+	// Run again on a conflict: a sent mail not recorded would go out twice.
+	err := s.Retry(ctx, "记录邮件已发送", func() error {
+		_, err := s.db.ExecContext(ctx, `UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_error = ''
+			WHERE id = ?`, at.UTC(), id)
+		return err
+	})
 	return wrap(err, "记录邮件已发送")
 }
 
@@ -132,8 +136,11 @@ func (s *Store) MailAttemptFailed(ctx context.Context, id int64, errText string,
 	if dead {
 		status = MailDead
 	}
-	_, err := s.db.ExecContext(ctx, `UPDATE outbox SET status = ?, attempts = attempts + 1, next_attempt_at = ?, last_error = ?
-		WHERE id = ?`, status, next.UTC(), errText, id)
+	err := s.Retry(ctx, "记录邮件发送失败", func() error {
+		_, err := s.db.ExecContext(ctx, `UPDATE outbox SET status = ?, attempts = attempts + 1, next_attempt_at = ?, last_error = ?
+			WHERE id = ?`, status, next.UTC(), errText, id)
+		return err
+	})
 	return wrap(err, "记录邮件发送失败")
 }
 

@@ -414,7 +414,7 @@ func (t *Tx) RecordImpacts(fileID int64, im []RevenueImpact) error {
 
 // RecordImpacts keeps a rejected revenue file's impact with its record.
 func (s *Store) RecordImpacts(ctx context.Context, fileID int64, im []RevenueImpact) error {
-	return recordImpacts(ctx, s.db, fileID, im)
+	return s.InTx(ctx, func(t *Tx) error { return recordImpacts(ctx, t.tx, fileID, im) })
 }
 
 func recordImpacts(ctx context.Context, ex sqlx.ExecerContext, fileID int64, im []RevenueImpact) error {

@@ -55,7 +55,10 @@ func (s *Store) MailSuperseded(ctx context.Context, m Mail, at time.Time) (bool,
 	if err != nil || n == 0 {
 		return false, wrap(err, "检查邮件是否已过时")
 	}
-	_, err = s.db.ExecContext(ctx, `UPDATE outbox SET status = ?, last_error = ?, next_attempt_at = ? WHERE id = ?`,
-		MailSuperseded, "较新期间的报表已经发出，本邮件不再发送", at.UTC(), m.ID)
+	err = s.Retry(ctx, "记录邮件已过时", func() error {
+		_, err := s.db.ExecContext(ctx, `UPDATE outbox SET status = ?, last_error = ?, next_attempt_at = ? WHERE id = ?`,
+			MailSuperseded, "较新期间的报表已经发出，本邮件不再发送", at.UTC(), m.ID)
+		return err
+	})
 	return err == nil, wrap(err, "记录邮件已过时")
 }

@@ -124,6 +124,10 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		if !s.loadData {
 			s.log.Info().Msg("MySQL local_infile 未开启，收入改用批量 INSERT 写入（较慢）")
 		}
+		if err := s.checkCluster(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	s.log.Debug().Str("dialect", s.dialect).Str("db", src.redacted).Msg("数据库已打开")
 	return s, nil

@@ -57,8 +57,19 @@ const (
 )
 
 // InTx runs fn in one transaction, committed when fn returns nil and rolled
-// back otherwise (or on panic). Do not nest InTx calls.
-func (s *Store) InTx(ctx context.Context, fn func(*Tx) error) (err error) {
+// back otherwise (or on panic). Do not nest InTx calls. A transaction the
+// database refuses for a conflict (a Galera certification conflict, a deadlock:
+// see Conflict) is rolled back and fn runs again in a new one (Retry), so fn
+// must start from nothing each time: reset what it gathers in memory, and never
+// read a stream it cannot read again — such a caller uses InTxOnce and retries
+// from where it can start over.
+func (s *Store) InTx(ctx context.Context, fn func(*Tx) error) error {
+	return s.Retry(ctx, "写入数据库", func() error { return s.InTxOnce(ctx, fn) })
+}
+
+// InTxOnce is InTx without running fn again: a conflict is returned (Conflict
+// tells it apart) for the caller to start over from its source.
+func (s *Store) InTxOnce(ctx context.Context, fn func(*Tx) error) (err error) {
 	var sqltx *sqlx.Tx
 	if s.dialect == SQLite {
 		s.writeMu.Lock()
@@ -99,13 +110,22 @@ func (s *Store) InTx(ctx context.Context, fn func(*Tx) error) (err error) {
 		if !errors.As(err, &de) && Unavailable(err) {
 			return wrap(err, "写入")
 		}
+		if limit := s.writeSetLimit(err); limit != nil {
+			return limit
+		}
 		return err
 	}
 	if err := t.flushRevenue(true); err != nil {
 		_ = sqltx.Rollback()
+		if limit := s.writeSetLimit(err); limit != nil {
+			return limit
+		}
 		return err
 	}
 	if err := sqltx.Commit(); err != nil {
+		if limit := s.writeSetLimit(err); limit != nil {
+			return limit
+		}
 		return wrap(err, "提交事务")
 	}
 	return nil

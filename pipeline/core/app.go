@@ -27,6 +27,8 @@ type App struct {
 	FailPublish func() error
 	// FailErrorBook, when set (tests), fails writing a rejected file's error workbook to path, as a full disk would.
 	FailErrorBook func(path string) error
+	// FailLoad, when set (tests), fails a file's load transaction after its rows are written.
+	FailLoad func() error
 }
 
 // Clock is the current time in the configured zone.

@@ -120,6 +120,13 @@ func (s *Scheduler) Serve(ctx context.Context) error {
 	for _, e := range s.Plan.Entries {
 		c.Schedule(e.Schedule, s.wrap(e.Name, func() { s.Fire(runCtx, e.Name) }))
 	}
+	// Another instance may die mid-run while this one serves (its lease expires, or its
+	// connection is gone): its run is recorded 中断 and its period caught up here, now.
+	c.Schedule(cron.Every(RecoverEvery), s.wrap("recover", func() {
+		if s.abandonStale(ctx) > 0 {
+			s.CatchUp(ctx, runCtx)
+		}
+	}))
 	s.abandonStale(ctx)
 	c.Start()
 	s.running.Store(true)
@@ -269,18 +276,25 @@ func (s *Scheduler) Missed(ctx context.Context) ([]Firing, error) {
 	return s.Plan.pickCatchUp(due, last, succeeded), nil
 }
 
+// RecoverEvery is how often kam serve looks for runs of a kam that died mid-run
+// (abandonStale): as often as a lease lives, so a period waits at most about
+// twice that for another instance to take it over.
+const RecoverEvery = 30 * time.Second
+
 // abandonStale records runs left "running" by a kam that died mid-run (their
-// lock is free) as interrupted, so catch-up runs their periods again.
-func (s *Scheduler) abandonStale(ctx context.Context) {
+// lock is free: on MySQL, their lease expired or its connection is gone) as
+// interrupted, so catch-up runs their periods again; it returns how many.
+func (s *Scheduler) abandonStale(ctx context.Context) int {
 	a := s.App
 	n, err := a.Store.MarkInterrupted(ctx)
 	if err != nil {
 		a.Log.Error().Err(err).Msg("记录中断的运行失败")
-		return
+		return 0
 	}
 	if n > 0 {
-		a.Log.Warn().Int("runs", n).Msg("上次未结束的运行已记为中断")
+		a.Log.Warn().Int("runs", n).Msg("未结束的运行已记为中断（运行它的 kam 已退出）")
 	}
+	return n
 }
 
 // cronLog passes robfig/cron's log lines to zerolog: skips and panics stand

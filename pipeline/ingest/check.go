@@ -81,7 +81,7 @@ func checkFile(a *core.App, ctx context.Context, path string, refs *store.RefSna
 		c.replaces = &prev // loading it again would undo the files that replaced its data
 	}
 	rec := store.FileRecord{Name: name, SHA256: c.sha, Size: c.size, Kind: c.kind, StartedAt: a.Clock().UTC(), Confirmed: c.confirmed}
-	v := loadFile(a, ctx, c, x, refs, &rec, time.Now(), nil, true)
+	v := loadFile(a, ctx, c, x, refs, &rec, time.Now(), nil, true, nil)
 	res.Rows, res.Impacts = v.result.Rows, v.impacts
 	switch {
 	case errors.Is(v.err, errCheckOnly):

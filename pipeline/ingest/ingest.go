@@ -202,7 +202,7 @@ func Scan(ctx context.Context, a *core.App) (_ ScanResult, err error) {
 				return res, err
 			}
 		}
-		fr, err := ingestFile(a, ctx, c, refs, scanID)
+		fr, err := ingestFile(a, ctx, c, refs, scanID, lock)
 		if err != nil {
 			return res, err
 		}
@@ -549,8 +549,9 @@ func changedSinceLoad(a *core.App, ctx context.Context) (changed []inboxFile, mo
 	return changed, moving, nil
 }
 
-// ingestFile loads one file in one transaction, or rejects it whole.
-func ingestFile(a *core.App, ctx context.Context, c *candidate, refs *store.RefSnapshot, scanID int64) (FileResult, error) {
+// ingestFile loads one file in one transaction, or rejects it whole. The load
+// commits only while the scan holds the ingest lock (lock.Check).
+func ingestFile(a *core.App, ctx context.Context, c *candidate, refs *store.RefSnapshot, scanID int64, lock *store.RunLock) (FileResult, error) {
 	start := time.Now()
 	name := filepath.Base(c.path)
 	fr := FileResult{Name: name, Kind: c.kind}
@@ -586,9 +587,11 @@ func ingestFile(a *core.App, ctx context.Context, c *candidate, refs *store.RefS
 	if fe == nil && x == nil {
 		x, fe = openExtract(c.path)
 	}
-	if x != nil {
-		defer x.Close()
-	}
+	defer func() {
+		if x != nil {
+			x.Close()
+		}
+	}()
 	if fe != nil {
 		return reject(a, ctx, c, rec, fr, []domain.RowError{wholeFile(name, fe.Reason)}, 1, start)
 	}
@@ -600,8 +603,25 @@ func ingestFile(a *core.App, ctx context.Context, c *candidate, refs *store.RefS
 	}
 	bar := progressBar(a, c, x)
 	defer bar.finish()
-	v := loadFile(a, ctx, c, x, refs, &rec, start, bar.update(), false)
-	result, impacts, shrunk, err := v.result, v.impacts, v.shrunk, v.err
+	// The load streams the file through its transaction, so a transaction the
+	// database refused for a conflict cannot simply run again: each attempt
+	// reads the file anew from its start, with the record as it was before.
+	var v loadVerdict
+	base, attempt := rec, 0
+	err = a.Store.Retry(ctx, "导入文件 "+name, func() error {
+		if attempt++; attempt > 1 {
+			x.Close()
+			if x, fe = openExtract(c.path); fe != nil {
+				x = nil
+				v = loadVerdict{err: errChanged} // no longer readable as it was: the next scan looks again
+				return v.err
+			}
+		}
+		rec = base
+		v = loadFile(a, ctx, c, x, refs, &rec, start, bar.update(), false, lock)
+		return v.err
+	})
+	result, impacts, shrunk := v.result, v.impacts, v.shrunk
 	fr.Rows = result.Rows
 	switch {
 	case errors.Is(err, errChanged):
@@ -618,6 +638,8 @@ func ingestFile(a *core.App, ctx context.Context, c *candidate, refs *store.RefS
 		// The file's own fault (a value the database refused, a workbook that broke the reader): reject it, go on.
 		rec.ID = 0
 		return reject(a, ctx, c, rec, fr, []domain.RowError{wholeFile(name, fileFault(err))}, 1, start)
+	case err != nil && domain.KindOf(err) == domain.EInternal && !store.Unavailable(err) && errors.As(err, new(*domain.Error)):
+		return fr, domain.Failed(err, "导入 %s ", name) // says what to do (retries spent, a cluster's limit): name the file
 	case err != nil:
 		return fr, fmt.Errorf("load %s: %w", name, err)
 	}
@@ -679,9 +701,10 @@ type loadVerdict struct {
 // revenue impact and the shrink guard. With checkOnly the transaction always
 // rolls back (errCheckOnly when the file would load): kam check's verdict.
 func loadFile(a *core.App, ctx context.Context, c *candidate, x *loaders.Extract, refs *store.RefSnapshot, rec *store.FileRecord,
-	start time.Time, progress func(int), checkOnly bool) loadVerdict {
+	start time.Time, progress func(int), checkOnly bool, lock *store.RunLock) loadVerdict {
 	var v loadVerdict
-	v.err = a.Store.InTx(ctx, func(tx *store.Tx) error {
+	// Once: x is read as the rows go in (the caller reopens it to try again).
+	v.err = a.Store.InTxOnce(ctx, func(tx *store.Tx) error {
 		for _, old := range []*store.FileRecord{c.replaces, c.reload} {
 			if old != nil {
 				if err := tx.RetireFile(old.ID); err != nil {
@@ -720,13 +743,20 @@ func loadFile(a *core.App, ctx context.Context, c *candidate, x *loaders.Extract
 		if checkOnly {
 			return errCheckOnly
 		}
+		if a.FailLoad != nil {
+			if err := a.FailLoad(); err != nil {
+				return err
+			}
+		}
 		// Last, before the commit: the file kam read must still be the one it hashed.
 		if err := c.unchanged(); err != nil {
 			return err
 		}
 		rec.Rows, rec.FinishedAt, rec.DurationMS = v.result.Rows, a.Clock().UTC(), time.Since(start).Milliseconds()
-		_, err = tx.RecordFile(*rec)
-		return err
+		if _, err = tx.RecordFile(*rec); err != nil {
+			return err
+		}
+		return lock.Check(tx) // a scan whose ingest lease was taken over keeps nothing
 	})
 	return v
 }

@@ -260,13 +260,21 @@ func RunJob(ctx context.Context, a *core.App, job *Job, req RunRequest) (*Output
 	runErr := job.Run(runCtx, a, period, asOf, out)
 	out.Headline += out.incompleteNote()
 	if runErr == nil {
-		runErr = publish(a, runCtx, runID, job, period, out, log)
+		runErr = publish(a, runCtx, runID, job, period, out, lock, log)
 	}
 	if cause := context.Cause(runCtx); runErr != nil && cause != nil && !errors.Is(runErr, cause) {
 		runErr = fmt.Errorf("%w（%v）", cause, runErr)
 	}
 	outcome := store.RunSucceeded
-	if runErr != nil && !out.archived {
+	switch {
+	case runErr != nil && !out.archived && errors.Is(runErr, store.ErrLeaseLost):
+		// Another kam took the period over (or will, once the lease expires): this run published nothing and is 中断, as if killed.
+		outcome = store.RunInterrupted
+		why := "运行中断：" + domain.Message(runErr)
+		if err := a.Store.InterruptRun(context.WithoutCancel(ctx), runID, why); err != nil {
+			log.Error().Err(err).Msg("记录运行结果失败")
+		}
+	case runErr != nil && !out.archived:
 		outcome = store.RunFailed
 		if domain.KindOf(runErr) == domain.ERefused {
 			outcome = store.RunRefused
@@ -290,6 +298,8 @@ func RunJob(ctx context.Context, a *core.App, job *Job, req RunRequest) (*Output
 			Int("missing_copies", out.MissingCopies).Dur("duration", took).Msg(out.Headline)
 	case outcome == store.RunRefused:
 		log.Warn().Str("outcome", outcome).Dur("duration", took).Msg("作业被拒绝：" + domain.Message(runErr))
+	case outcome == store.RunInterrupted:
+		log.Warn().Err(runErr).Str("outcome", outcome).Dur("duration", took).Msg("运行锁已失去，本次运行中断，未发布")
 	default:
 		log.Error().Err(runErr).Str("outcome", outcome).Dur("duration", took).Msg("作业失败")
 	}
@@ -378,8 +388,10 @@ func periodEnd(period string) domain.Date {
 // publish archives each file and queues its mail in the one transaction that
 // marks the run succeeded, then writes the copies into the reports folder
 // (placeCopies: each replaces an earlier run's copy atomically; one that cannot
-// be written is written later from the archive).
-func publish(a *core.App, ctx context.Context, runID int64, job *Job, period string, out *Output, log zerolog.Logger) error {
+// be written is written later from the archive). The transaction runs again
+// after a conflict (store.InTx), and commits only while the run still holds
+// its lock (lock.Check, last): a run whose lease another kam took over publishes nothing.
+func publish(a *core.App, ctx context.Context, runID int64, job *Job, period string, out *Output, lock *store.RunLock, log zerolog.Logger) error {
 	err := a.Store.InTx(ctx, func(tx *store.Tx) error {
 		for _, write := range out.writes {
 			if err := write(tx); err != nil {
@@ -418,7 +430,10 @@ func publish(a *core.App, ctx context.Context, runID int64, job *Job, period str
 				return err
 			}
 		}
-		return tx.SucceedRun(runID, out.Counts, out.Headline, a.Clock().UTC())
+		if err := tx.SucceedRun(runID, out.Counts, out.Headline, a.Clock().UTC()); err != nil {
+			return err
+		}
+		return lock.Check(tx)
 	})
 	if err != nil {
 		return err

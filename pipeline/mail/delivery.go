@@ -69,7 +69,10 @@ func Deliver(ctx context.Context, a *core.App) (DeliveryResult, error) {
 	if a.Cfg.SMTP.Host == "" {
 		return res, nil
 	}
-	lock, err := a.Store.LockRun(ctx, Task, nil)
+	// A delivery whose lease is lost stops before its next mail: the instance that takes over sends the rest.
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	lock, err := a.Store.LockRun(ctx, Task, cancel)
 	if errors.Is(err, store.ErrBusy) {
 		res.Busy = true // another instance is delivering
 		return res, nil
@@ -83,7 +86,7 @@ func Deliver(ctx context.Context, a *core.App) (DeliveryResult, error) {
 	if err != nil {
 		return res, err
 	}
-	d := &sender{a: a, client: client, res: &res}
+	d := &sender{a: a, client: client, res: &res, lease: lock.Err, cancel: cancel}
 	defer d.hangUp()
 	if err := d.sendDue(ctx); err != nil {
 		return res, err
@@ -105,6 +108,8 @@ type sender struct {
 	client *mail.Client
 	conn   *gmsmtp.Client // nil until the first mail, and after a failure
 	res    *DeliveryResult
+	lease  func() error            // non-nil once the delivery's lease is no longer surely held
+	cancel context.CancelCauseFunc // ends the pass
 }
 
 // serverError is the server failing, not the mail: kam could not connect or
@@ -127,6 +132,9 @@ func (d *sender) sendDue(ctx context.Context) error {
 			return nil
 		}
 		for _, m := range due {
+			if err := d.lease(); err != nil {
+				d.cancel(err) // not surely ours any more: a mail sent now might go twice
+			}
 			if ctx.Err() != nil {
 				return nil
 			}
