@@ -174,6 +174,8 @@ type headerMatch struct {
 	// misfit is, per column of the kind, the file column whose header names it
 	// with a unit in brackets kam does not read it in (收入金额（万元）), -1 for none.
 	misfit []int
+	row    int    // the row's spreadsheet row number (kept with cells)
+	sheet  string // the workbook sheet it is on, "" in a CSV
 }
 
 // unitProblem is the reason a column present only under a wrong unit rejects the file, "" when none is.
@@ -248,7 +250,7 @@ func matchHeader(cells []string) []headerMatch {
 // recognizeHeader picks the kind a row is the header of: every required
 // column present; between two such kinds the one with more of its columns
 // present wins, and a tie is an error. ok is false when no kind is complete.
-func recognizeHeader(cells []string) (best headerMatch, ok bool, err error) {
+func recognizeHeader(cells []string) (best headerMatch, ok bool, err *headerError) {
 	ms := matchHeader(cells)
 	var tie *headerMatch
 	for i := range ms {
@@ -267,17 +269,17 @@ func recognizeHeader(cells []string) (best headerMatch, ok bool, err error) {
 		return closest(ms), false, nil
 	}
 	if tie != nil {
-		return best, true, &FileError{Reason: fmt.Sprintf("表头同时符合「%s」和「%s」两种文件，无法判断文件类型；请删去多余的列",
-			domain.KindLabels[best.kind], domain.KindLabels[tie.kind])}
+		return best, true, &headerError{FileError: &FileError{Reason: fmt.Sprintf("表头同时符合「%s」和「%s」两种文件，无法判断文件类型；请删去多余的列",
+			domain.KindLabels[best.kind], domain.KindLabels[tie.kind])}, ambiguous: true}
 	}
 	if best.dup != "" {
-		return best, true, &FileError{Reason: best.dup}
+		return best, true, &headerError{FileError: &FileError{Reason: best.dup}}
 	}
 	if reason := best.unitProblem(cells); reason != "" { // an optional column kam cannot read as written
-		return best, true, &FileError{Reason: reason}
+		return best, true, &headerError{FileError: &FileError{Reason: reason}}
 	}
 	if best.kind == domain.KindTargets && best.pos[tCustomer] < 0 && best.pos[tCustomerName] < 0 {
-		return best, true, &FileError{Reason: "目标文件需要「客户编号」或「客户名称」列（至少一列）"}
+		return best, true, &headerError{FileError: &FileError{Reason: "目标文件需要「客户编号」或「客户名称」列（至少一列）"}}
 	}
 	return best, true, nil
 }
@@ -310,7 +312,7 @@ func unrecognizedHeader(near headerMatch) *FileError {
 		}
 	}
 	return &FileError{Reason: fmt.Sprintf("无法识别文件类型：前 %d 行中没有完整的表头；最接近「%s」文件，缺少列：%s",
-		headerScanRows, domain.KindLabels[near.kind], strings.Join(missing, "、"))}
+		headerScanRows, domain.KindLabels[near.kind], strings.Join(missing, "、")), Header: near.fault()}
 }
 
 // misfitOf is the file column that names the kind's column label with a unit kam does not read it in.

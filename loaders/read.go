@@ -22,7 +22,12 @@ import (
 
 // FileError rejects a whole file (unreadable, unrecognised header); the
 // pipeline writes its Reason as the one row of the error workbook.
-type FileError struct{ Reason string }
+type FileError struct {
+	Reason string
+	// Header, for a file rejected for its header row, is that row as the fix
+	// sheet shows it; nil for any other reason.
+	Header *HeaderFault
+}
 
 func (e *FileError) Error() string { return e.Reason }
 
@@ -111,7 +116,7 @@ func Open(path string) (*Extract, error) {
 }
 
 // findHeader reads up to headerScanRows rows for a recognised header and leaves src just below it.
-func findHeader(src rowSource, near *headerMatch, seen *bool) (headerMatch, []string, int, error) {
+func findHeader(src rowSource, sheet string, near *headerMatch, seen *bool) (headerMatch, []string, int, error) {
 	for {
 		cells, row, err := src.next()
 		if err == io.EOF || (err == nil && row > headerScanRows) {
@@ -126,13 +131,18 @@ func findHeader(src rowSource, near *headerMatch, seen *bool) (headerMatch, []st
 		}
 		m, ok, ferr := recognizeHeader(cells)
 		if ferr != nil {
-			return m, nil, 0, ferr
+			if !ferr.ambiguous {
+				m.cells, m.row, m.sheet = cells, row, sheet
+				ferr.Header = m.fault()
+			}
+			return m, nil, 0, ferr.FileError
 		}
 		if ok {
 			return m, append([]string(nil), cells...), row, nil
 		}
 		if !*seen || m.required > near.required || (m.required == near.required && len(m.missing) < len(near.missing)) {
 			m.cells = append([]string(nil), cells...) // the source reuses its row
+			m.row, m.sheet = row, sheet
 			*near, *seen = m, true
 		}
 	}
@@ -143,9 +153,28 @@ func findHeader(src rowSource, near *headerMatch, seen *bool) (headerMatch, []st
 const sniffSize = 64 << 10
 
 func openCSV(path string) (*Extract, error) {
-	f, err := os.Open(path)
+	src, enc, err := csvRows(path)
 	if err != nil {
 		return nil, err
+	}
+	var near headerMatch
+	var seen bool
+	m, header, row, err := findHeader(src, "", &near, &seen)
+	if err == nil && header == nil {
+		err = unrecognizedHeader(near)
+	}
+	if err != nil {
+		src.close()
+		return nil, err
+	}
+	return &Extract{kind: m.kind, header: header, headerRow: row, pos: m.pos, encoding: enc, src: src}, nil
+}
+
+// csvRows opens a CSV file's rows in its encoding ("UTF-8" or "GB18030").
+func csvRows(path string) (*csvSource, string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, "", err
 	}
 	gb, bom, err := detectEncoding(f)
 	if err == nil {
@@ -153,7 +182,7 @@ func openCSV(path string) (*Extract, error) {
 	}
 	if err != nil {
 		f.Close()
-		return nil, err
+		return nil, "", err
 	}
 	var r io.Reader = bufio.NewReaderSize(f, sniffSize)
 	if onlyCR(f) {
@@ -167,18 +196,7 @@ func openCSV(path string) (*Extract, error) {
 	cr.FieldsPerRecord = -1
 	cr.LazyQuotes = true // staff files carry stray quotes in names; tolerate them
 	cr.ReuseRecord = true
-	src := &csvSource{f: f, r: cr}
-	var near headerMatch
-	var seen bool
-	m, header, row, err := findHeader(src, &near, &seen)
-	if err == nil && header == nil {
-		err = unrecognizedHeader(near)
-	}
-	if err != nil {
-		src.close()
-		return nil, err
-	}
-	return &Extract{kind: m.kind, header: header, headerRow: row, pos: m.pos, encoding: enc, src: src}, nil
+	return &csvSource{f: f, r: cr}, enc, nil
 }
 
 // detectEncoding tells UTF-8 (with or without BOM) from GB18030 by the first
@@ -408,7 +426,7 @@ func openXLSX(path string) (x *Extract, err error) {
 			continue
 		}
 		src := &xlsxSource{f: f, sheet: name, rows: rows}
-		m, header, row, herr := findHeader(src, &near, &seen)
+		m, header, row, herr := findHeader(src, name, &near, &seen)
 		if herr != nil || header == nil {
 			rows.Close()
 			rows = nil

@@ -43,6 +43,9 @@ type Column struct {
 	Kind  ColKind
 	Width float64 // 0: chosen from the title and kind
 	Wrap  bool    // long text wraps within Width instead of widening the column
+	// Problem, when not "", marks the header cell red with it as its comment
+	// (a fix sheet's header cell that kam could not read).
+	Problem string
 }
 
 // Tone colours a cell: 升级 green, 降级 red, warnings amber.
@@ -90,16 +93,17 @@ func (m Meta) unitLabel() string { return strings.TrimSpace(m.Unit + " " + m.Uni
 
 // Book is a workbook being written; sheets appear in the order Table is called.
 type Book struct {
-	f      *excelize.File
-	meta   Meta
-	sheets []*sheetInfo
-	styles map[[3]int]int // kind, tone, wrapped
-	header int
-	notes  []Setting // extra 说明 rows the report adds (thresholds, alert rules)
-	extra  []extraTable
-	dims   map[string]string     // placeholder dimension → the sheet's true used range
-	rows   map[string]*tableRows // placeholder dimension → the table's data rows
-	closed bool
+	f         *excelize.File
+	meta      Meta
+	sheets    []*sheetInfo
+	styles    map[[3]int]int // kind, tone, wrapped
+	header    int
+	badHeader int       // badHeaderStyle's
+	notes     []Setting // extra 说明 rows the report adds (thresholds, alert rules)
+	extra     []extraTable
+	dims      map[string]string     // placeholder dimension → the sheet's true used range
+	rows      map[string]*tableRows // placeholder dimension → the table's data rows
+	closed    bool
 }
 
 type sheetInfo struct {
@@ -325,6 +329,13 @@ func (b *Book) Table(sheet string, cols []Column, rows func(add func(values ...a
 		for i, c := range cols {
 			head[i] = excelize.Cell{StyleID: b.header, Value: c.Title}
 			wrapped = wrapped || titleWidth(c.Title) > widths[i]
+			if c.Problem != "" {
+				bad, err := b.badHeaderStyle()
+				if err != nil {
+					return err
+				}
+				head[i] = excelize.Cell{StyleID: bad, Value: c.Title}
+			}
 		}
 		if wrapped {
 			return sw.SetRow("A1", head, excelize.RowOpts{Height: 2 * lineHeight})
@@ -392,6 +403,13 @@ func (b *Book) Table(sheet string, cols []Column, rows func(add func(values ...a
 			return err
 		}
 	}
+	var heads []excelize.Comment // the header's comments come first, as the sheet's rows
+	for i, c := range cols {
+		if c.Problem != "" {
+			heads = append(heads, excelize.Comment{Cell: data.cols[i] + "1", Author: commentAuthor, Text: c.Problem})
+		}
+	}
+	data.comments = append(heads, data.comments...)
 	if err := b.addComments(sheet, data); err != nil {
 		return err
 	}
@@ -422,6 +440,23 @@ func (b *Book) headerStyle() (int, error) {
 		b.header = id
 	}
 	return b.header, nil
+}
+
+// badHeaderStyle is the header style of a column whose header kam could not read: red, as a bad cell.
+func (b *Book) badHeaderStyle() (int, error) {
+	if b.badHeader == 0 {
+		id, err := b.f.NewStyle(&excelize.Style{
+			Font:      &excelize.Font{Bold: true, Color: toneFont[Bad]},
+			Border:    cellBorder,
+			Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{toneFill[Bad]}},
+			Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center", WrapText: true},
+		})
+		if err != nil {
+			return 0, err
+		}
+		b.badHeader = id
+	}
+	return b.badHeader, nil
 }
 
 func width(c Column) float64 {

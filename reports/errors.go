@@ -16,7 +16,15 @@ const FixSheet = "改正后重新导入"
 type FileRows struct {
 	Header []string  // the file's header, as its loader recognised it
 	Rows   []FileRow // the data rows below it, in order
+	// For a file rejected for its header row: what is wrong with each of
+	// its cells kam could not read (by column of Header), and the columns it
+	// lacks, added after its own with why.
+	HeaderProblems map[int]string
+	Added          []AddedColumn
 }
+
+// AddedColumn is a column a file lacks, added to its fix sheet for staff to fill.
+type AddedColumn struct{ Title, Reason string }
 
 // FileRow is one data row of a file.
 type FileRow struct {
@@ -129,18 +137,27 @@ func errorSheet(b *Book, about string, reasonWidth float64, errs []domain.RowErr
 // and an 错误 column at the end with each row's reasons (the loaders do not
 // read it). Cells past the header, which no loader reads, are left out.
 func fixSheet(b *Book, rows *FileRows, errs []domain.RowError) error {
-	b.About(FixSheet, "文件原样的各行：出错的单元格标红，批注写明原因，末列“错误”汇总该行的问题；"+
-		"在此表改正后保存，把整个工作簿放回收件目录即可导入（“错误”列不读）")
+	if len(rows.HeaderProblems) > 0 || len(rows.Added) > 0 {
+		b.About(FixSheet, "文件原样的各行：表头中 kam 读不懂的单元格标红，批注写明原因；文件缺少的列加在后面（表头标红），"+
+			"请逐行填写；改好表头和缺少的列后保存，把整个工作簿放回收件目录即可导入（“错误”列不读）")
+	} else {
+		b.About(FixSheet, "文件原样的各行：出错的单元格标红，批注写明原因，末列“错误”汇总该行的问题；"+
+			"在此表改正后保存，把整个工作簿放回收件目录即可导入（“错误”列不读）")
+	}
 	byRow := map[int][]domain.RowError{}
 	for _, e := range errs {
 		if e.Row > 0 {
 			byRow[e.Row] = append(byRow[e.Row], e)
 		}
 	}
-	last := len(rows.Header) // the 错误 column
+	own := len(rows.Header)
+	last := own + len(rows.Added) // the 错误 column
 	cols := make([]Column, last+1)
 	for i, h := range rows.Header {
-		cols[i] = Column{Title: h}
+		cols[i] = Column{Title: h, Problem: rows.HeaderProblems[i]}
+	}
+	for i, a := range rows.Added {
+		cols[own+i] = Column{Title: a.Title, Problem: a.Reason}
 	}
 	cols[last] = Column{Title: "错误", Width: 48, Wrap: true} // every reason of the row, wrapped beside it
 	return b.Table(FixSheet, cols, func(add func(...any) error) error {
@@ -148,7 +165,7 @@ func fixSheet(b *Book, rows *FileRows, errs []domain.RowError) error {
 		for _, r := range rows.Rows {
 			for i := range last {
 				values[i] = nil // an empty cell, for staff to fill
-				if i < len(r.Cells) && r.Cells[i] != "" {
+				if i < own && i < len(r.Cells) && r.Cells[i] != "" {
 					values[i] = r.Cells[i]
 				}
 			}
