@@ -160,7 +160,7 @@ const (
 )
 
 // triggerLabels says what started a run.
-var triggerLabels = map[string]string{TriggerManual: "手动", TriggerSchedule: "计划", TriggerCatchUp: "补跑"}
+var triggerLabels = map[string]string{TriggerManual: "手动", TriggerSchedule: "计划", TriggerCatchUp: "补跑", TriggerCorrection: "更正"}
 
 // TriggerLabel is the Chinese word for a run's trigger.
 func TriggerLabel(t string) string {
