@@ -138,9 +138,9 @@ func (b *Book) captureFor(sheet string, cols []Column) *capture {
 // Change is one row of 变更.
 type Change struct {
 	Sheet, Kind, Key, Column string
-	Old, New             string
-	Diff                 domain.Money
-	HasDiff              bool
+	Old, New                 string
+	Diff                     domain.Money
+	HasDiff                  bool
 }
 
 // diffTables compares one logical table's rows, keyed by its key columns
