@@ -20,8 +20,9 @@ import (
 // Reads is what a report reads (SPEC §5.2): the kinds of extract, and for
 // revenue the months from … to (both 0: none).
 type Reads struct {
-	Kinds    []domain.Kind `json:"kinds"`
-	From, To domain.Month  `json:"from,omitempty"`
+	Kinds []domain.Kind `json:"kinds"`
+	From  domain.Month  `json:"from,omitempty"`
+	To    domain.Month  `json:"to,omitempty"`
 }
 
 // Input is one piece of what a report read: a (month, business line) of
