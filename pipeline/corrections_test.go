@@ -380,3 +380,98 @@ func mergeKeys[V any](ms ...map[string]V) map[string]bool {
 	}
 	return out
 }
+
+// A grade correction (SPEC §5.2): more June revenue for one district
+// customer lifts it across the diamond threshold, which moves it from its
+// district to the city centre (第九条); the re-issued grades go to those two
+// centres and the grades' recipients only, as 【更正】.
+func TestGradeCorrectionMailsTheTwoCentres(t *testing.T) {
+	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		a, box := correctionApp(t, s)
+		_, last := newMail(t, s, 0)
+		v1, err := a.RunJob(ctx, "grade", jobs.RunRequest{Period: "2026Q2"})
+		mustDo(t, err)
+		_, last = newMail(t, s, last)
+		var city store.Report
+		for _, r := range v1.Reports {
+			if r.Unit == "" {
+				city = r
+			}
+		}
+		units, err := s.Units(ctx)
+		mustDo(t, err)
+		kind := map[string]domain.UnitKind{}
+		centre := ""
+		for _, u := range units {
+			kind[u.Code] = u.Kind
+			if u.Kind == domain.CityCenter {
+				centre = u.Code
+			}
+		}
+		// A customer below diamond a district is responsible for.
+		rows := rawBook(t, s, city.ID)["分级结果"]
+		id, tier, unit := column(t, rows, "客户编号"), column(t, rows, "等级"), column(t, rows, "负责单位编码")
+		customer, district := "", ""
+		for _, r := range rows[1:] {
+			if r[tier] != "钻石" && kind[r[unit]] == domain.District {
+				customer, district = r[id], r[unit]
+				break
+			}
+		}
+		if customer == "" {
+			t.Fatal("no district customer below diamond in the test data")
+		}
+		seedRevenue(t, s, "revenue_2026-06_补录.csv", []domain.Revenue{{Customer: customer, Month: 202606, Line: "函件", Unit: district, Amount: 60_000_000 * 100}})
+		n, err := jobs.MarkStale(ctx, a.App)
+		mustDo(t, err)
+		if n != 1 {
+			t.Fatalf("待更正 after the correction: %d, want the grades", n)
+		}
+		outs, err := jobs.ReissueStale(ctx, a.App)
+		mustDo(t, err)
+		if len(outs) != 1 || outs[0].Version != 2 {
+			t.Fatalf("re-issued %d reports", len(outs))
+		}
+		mailed, _ := newMail(t, s, last)
+		var got []string
+		for rcpt, subjects := range mailed {
+			got = append(got, rcpt)
+			if !strings.HasPrefix(subjects[0], "【更正】") {
+				t.Errorf("mail to %s: %q", rcpt, subjects[0])
+			}
+		}
+		var want []string
+		for m, u := range box {
+			if u == district || u == centre {
+				want = append(want, m)
+			}
+		}
+		want = append(want, "g@x.cn")
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("the grade correction mailed %q, want the two centres %s and %s and the grades' recipients: %q", got, district, centre, want)
+		}
+		for _, r := range outs[0].Reports {
+			changes := rawBook(t, s, r.ID)[reports.ChangesSheet]
+			switch {
+			case r.Unit == "" && strings.HasSuffix(r.FileName, ".xlsx"):
+				if !slices.ContainsFunc(changes, func(row []string) bool {
+					return row[0] == "分级结果" && row[1] == "修改" && row[2] == customer && row[3] == "等级" && row[5] == "钻石"
+				}) {
+					t.Errorf("the city's 变更 does not show %s's tier change: %q", customer, changes)
+				}
+			case r.Unit == district || r.Unit == centre:
+				if !slices.ContainsFunc(changes, func(row []string) bool { return row[0] == "等级变动" && row[1] == "新增" && row[2] == customer }) {
+					t.Errorf("%s's 变更 does not show %s's move: %q", r.Unit, customer, changes)
+				}
+			}
+		}
+		stale, err := s.StaleIssues(ctx)
+		mustDo(t, err)
+		if len(stale) != 0 {
+			t.Errorf("待更正 after the re-issue: %+v", stale)
+		}
+	})
+}

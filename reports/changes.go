@@ -227,6 +227,9 @@ func diffTables(sheet string, was, now *sheetRows) (changes []Change, rows int, 
 			if err != nil {
 				return fmt.Errorf("%s %s %s: %w", sheet, key, c.title, err)
 			}
+			if m == 0 {
+				continue // an empty or zero amount added or removed changes no sum
+			}
 			ch := Change{Sheet: sheet, Kind: kind, Key: key, Column: c.title, HasDiff: true, Diff: m}
 			if side > 0 {
 				ch.New = display(c.kind, v)
