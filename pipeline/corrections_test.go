@@ -224,7 +224,7 @@ func TestRevenueCorrectionReissuesSplits(t *testing.T) {
 		// Nothing changed: nothing issued, nobody mailed.
 		again, err := a.RunJob(ctx, "splits", jobs.RunRequest{Period: "2026-06"})
 		mustDo(t, err)
-		if !again.Unchanged || len(again.Reports) != 0 || !strings.Contains(again.Headline, "没有变化") {
+		if !again.Unchanged || len(again.Reports) != 0 || !strings.Contains(again.Headline, "自第 1 版发布以来没有变化") {
 			t.Errorf("rerun on unchanged data: unchanged %v, %d reports, %q", again.Unchanged, len(again.Reports), again.Headline)
 		}
 		if m, _ := newMail(t, s, last); len(m) != 0 {

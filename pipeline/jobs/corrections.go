@@ -35,6 +35,13 @@ func prepareVersions(ctx context.Context, a *core.App, job *Job, period string, 
 	if err != nil {
 		return nil, false, domain.Failed(err, "读取 %s（%s）的发布记录", job.Name, period)
 	}
+	reps, err := a.Store.CurrentVersions(ctx, job.Name, period)
+	if err != nil {
+		return nil, false, domain.Failed(err, "读取 %s（%s）已发布的版本", job.Name, period)
+	}
+	for _, rep := range reps {
+		v.current[[2]string{rep.Unit, rep.FileName}] = rep.Version
+	}
 	if ok {
 		now, err := a.Store.Inputs(ctx, issue.Reads, issue.Inputs)
 		if err != nil {
@@ -45,16 +52,11 @@ func prepareVersions(ctx context.Context, a *core.App, job *Job, period string, 
 			return v, true, nil
 		}
 	}
-	reps, err := a.Store.CurrentVersions(ctx, job.Name, period)
-	if err != nil {
-		return nil, false, domain.Failed(err, "读取 %s（%s）已发布的版本", job.Name, period)
-	}
 	why := v.why
 	if len(why) == 0 && len(reps) > 0 {
 		why = []string{"数据没有变化，按 --force 重新发布"}
 	}
 	for _, rep := range reps {
-		v.current[[2]string{rep.Unit, rep.FileName}] = rep.Version
 		if !strings.HasSuffix(rep.FileName, ".xlsx") {
 			continue
 		}
