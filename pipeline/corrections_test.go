@@ -15,6 +15,7 @@ import (
 
 	"kam/domain"
 	"kam/gen"
+	"kam/pipeline/daemon"
 	"kam/pipeline/ingest"
 	"kam/pipeline/jobs"
 	"kam/reports"
@@ -428,11 +429,22 @@ func TestGradeCorrectionMailsTheTwoCentres(t *testing.T) {
 		if n != 1 {
 			t.Fatalf("待更正 after the correction: %d, want the grades", n)
 		}
-		outs, err := jobs.ReissueStale(ctx, a.App)
+		// kam serve re-issues it at its delivery window.
+		sched, err := a.NewScheduler()
 		mustDo(t, err)
-		if len(outs) != 1 || outs[0].Version != 2 {
-			t.Fatalf("re-issued %d reports", len(outs))
+		sched.Fire(ctx, daemon.TaskDelivery)
+		reissued, err := s.ListReports(ctx, store.ReportFilter{Job: "grade", Period: "2026Q2"}, 1000)
+		mustDo(t, err)
+		var current []store.Report
+		for _, r := range reissued {
+			if r.Current {
+				current = append(current, r)
+				if r.Version != 2 {
+					t.Errorf("current %s is version %d after the re-issue", r.FileName, r.Version)
+				}
+			}
 		}
+		outs := []*jobs.Output{{Reports: current}}
 		mailed, _ := newMail(t, s, last)
 		var got []string
 		for rcpt, subjects := range mailed {
