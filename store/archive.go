@@ -33,7 +33,7 @@ type Report struct {
 	CreatedAt time.Time `db:"created_at"`
 	// Version is its 第 N 版 among its job, period, unit and file name's (SPEC §5.2); 0 when not numbered (before versions were kept).
 	Version int  `db:"version"`
-	Current bool `db:"current"` // no later version of it is archived
+	Current bool `db:"is_current"` // no later version of it is archived
 }
 
 // ArchiveReport stores a report's bytes, read from r in chunks so memory stays
@@ -94,7 +94,7 @@ func (s *Store) ListReports(ctx context.Context, f ReportFilter, limit int) ([]R
 	err := s.db.SelectContext(ctx, &out, `SELECT r.id, COALESCE(r.run_id, 0) AS run_id, r.job, r.period, r.unit, r.file_name, r.sha256, r.size, r.created_at,
 		COALESCE(v.version, 0) AS version,
 		CASE WHEN EXISTS (SELECT 1 FROM reports n WHERE n.job = r.job AND n.period = r.period AND n.unit = r.unit
-			AND n.file_name = r.file_name AND n.id > r.id) THEN 0 ELSE 1 END AS current
+			AND n.file_name = r.file_name AND n.id > r.id) THEN 0 ELSE 1 END AS is_current
 		FROM reports r LEFT JOIN report_versions v ON v.report_id = r.id
 		WHERE (? = '' OR r.job = ?) AND (? = '' OR r.period = ?) AND (? = '' OR r.unit = ?) AND (? = 0 OR r.unit = '')
 		ORDER BY r.id DESC LIMIT ?`, f.Job, f.Job, f.Period, f.Period, f.Unit, f.Unit, f.CityOnly, limit)

@@ -142,6 +142,19 @@ func (s *Store) StaleIssues(ctx context.Context) ([]Issue, error) {
 	return slices.DeleteFunc(all, func(is Issue) bool { return is.StaleReason == "" }), nil
 }
 
+// CorrectionFailedSince says whether a re-issue of a job's period (a run
+// triggered by trigger) started at or after since and did not succeed: kam
+// serve then waits for new data rather than failing it again every minute.
+func (s *Store) CorrectionFailedSince(ctx context.Context, job, period, trigger string, since time.Time) (bool, error) {
+	var n int
+	err := s.db.GetContext(ctx, &n, `SELECT COUNT(*) FROM job_runs WHERE job = ? AND period = ? AND triggered_by = ?
+		AND started_at >= ? AND outcome IN (?, ?)`, job, period, trigger, since.UTC(), RunFailed, RunRefused)
+	if err != nil {
+		return false, fmt.Errorf("读取 %s（%s）的更正记录: %w", job, period, err)
+	}
+	return n > 0, nil
+}
+
 // MarkStale records why an issued run's reports are 待更正 ("" clears the mark).
 func (s *Store) MarkStale(ctx context.Context, runID int64, reason string, at time.Time) error {
 	var when any

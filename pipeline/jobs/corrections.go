@@ -153,6 +153,13 @@ func ReissueStale(ctx context.Context, a *core.App) ([]*Output, error) {
 		if !ok || !inMaxAge(a, is.Period) {
 			continue
 		}
+		// A re-issue refused or failed since the mark waits for the data to change again (MarkStale renews the mark).
+		if failed, err := a.Store.CorrectionFailedSince(ctx, is.Job, is.Period, TriggerCorrection, is.StaleAt); err != nil {
+			errs = append(errs, err)
+			continue
+		} else if failed {
+			continue
+		}
 		req := RunRequest{Period: is.Period, Trigger: TriggerCorrection}
 		if job.Period.Example == Daily.Example {
 			req.AsOf = periodEnd(is.Period) // a day's report is as of its day
