@@ -23,6 +23,8 @@ type Reads struct {
 	Kinds []domain.Kind `json:"kinds"`
 	From  domain.Month  `json:"from,omitempty"`
 	To    domain.Month  `json:"to,omitempty"`
+	// Basis is what besides the data the report depended on (the day it was read as of); "" when nothing.
+	Basis string `json:"basis,omitempty"`
 }
 
 // Input is one piece of what a report read: a (month, business line) of

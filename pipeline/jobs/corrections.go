@@ -24,13 +24,17 @@ type versions struct {
 	revisions map[string]*reports.Revision // by unit ("" the city's): 第 N 版 and the baseline
 	current   map[[2]string]int            // (unit, file name) → its current version
 	force     bool                         // --force: a new version although nothing changed
+	basis     string                       // what besides the data the run depends on (Job.Basis)
 }
 
 // prepareVersions reads what the period's current version read and how its
 // data stands now. unchanged: the data is as it was, and without --force the
 // run issues nothing.
-func prepareVersions(ctx context.Context, a *core.App, job *Job, period string, force bool) (v *versions, unchanged bool, err error) {
+func prepareVersions(ctx context.Context, a *core.App, job *Job, period string, asOf domain.Date, force bool) (v *versions, unchanged bool, err error) {
 	v = &versions{revisions: map[string]*reports.Revision{}, current: map[[2]string]int{}, force: force}
+	if job.Basis != nil {
+		v.basis = job.Basis(a, period, asOf)
+	}
 	issue, ok, err := a.Store.CurrentIssue(ctx, job.Name, period)
 	if err != nil {
 		return nil, false, domain.Failed(err, "读取 %s（%s）的发布记录", job.Name, period)
@@ -48,6 +52,9 @@ func prepareVersions(ctx context.Context, a *core.App, job *Job, period string, 
 			return nil, false, domain.Failed(err, "读取 %s（%s）所用的数据", job.Name, period)
 		}
 		v.prior, v.why = &issue, store.InputChanges(issue.Inputs, now)
+		if issue.Reads.Basis != v.basis {
+			v.why = append(v.why, fmt.Sprintf("口径由“%s”变为“%s”", issue.Reads.Basis, v.basis))
+		}
 		if len(v.why) == 0 && !force {
 			return v, true, nil
 		}

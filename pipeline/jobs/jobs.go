@@ -259,7 +259,7 @@ func RunJob(ctx context.Context, a *core.App, job *Job, req RunRequest) (*Output
 		}
 	}
 
-	vers, unchanged, err := prepareVersions(ctx, a, job, period, req.Force)
+	vers, unchanged, err := prepareVersions(ctx, a, job, period, asOf, req.Force)
 	if err != nil {
 		return nil, err
 	}

@@ -26,8 +26,11 @@ func reportMeta(a *core.App, ctx context.Context, out *Output, r reads, settings
 		// What the report reads is recorded as the job begins to read it: a file loaded meanwhile marks it 待更正.
 		out.reads = &store.Reads{Kinds: r.kinds, From: r.from, To: r.to}
 		var known []store.Input
-		if out.versions != nil && out.versions.prior != nil {
-			known = out.versions.prior.Inputs
+		if out.versions != nil {
+			out.reads.Basis = out.versions.basis
+			if out.versions.prior != nil {
+				known = out.versions.prior.Inputs
+			}
 		}
 		out.inputs, out.inputErr = a.Store.Inputs(ctx, *out.reads, known)
 	}
