@@ -25,20 +25,21 @@ import (
 
 // Config is the whole configuration. YAML keys are the snake_case tags.
 type Config struct {
-	Timezone      string     `yaml:"timezone"`
-	DB            DB         `yaml:"db"`
-	Paths         Paths      `yaml:"paths"`
-	Ingest        Ingest     `yaml:"ingest"`
-	BusinessLines []string   `yaml:"business_lines"`
-	Grading       Grading    `yaml:"grading"`
-	Review        Review     `yaml:"review"`
-	Claims        Claims     `yaml:"claims"`
-	Roster        Roster     `yaml:"roster"`
-	Schedule      Schedule   `yaml:"schedule"`
-	SMTP          SMTP       `yaml:"smtp"`
-	Recipients    Recipients `yaml:"recipients"`
-	Log           Log        `yaml:"log"`
-	HTTP          HTTP       `yaml:"http"`
+	Timezone      string      `yaml:"timezone"`
+	DB            DB          `yaml:"db"`
+	Paths         Paths       `yaml:"paths"`
+	Ingest        Ingest      `yaml:"ingest"`
+	BusinessLines []string    `yaml:"business_lines"`
+	Grading       Grading     `yaml:"grading"`
+	Review        Review      `yaml:"review"`
+	Claims        Claims      `yaml:"claims"`
+	Roster        Roster      `yaml:"roster"`
+	Corrections   Corrections `yaml:"corrections"`
+	Schedule      Schedule    `yaml:"schedule"`
+	SMTP          SMTP        `yaml:"smtp"`
+	Recipients    Recipients  `yaml:"recipients"`
+	Log           Log         `yaml:"log"`
+	HTTP          HTTP        `yaml:"http"`
 
 	jobs []JobKeys // the jobs whose keys schedule: and recipients: take
 
@@ -81,6 +82,12 @@ type Grading struct {
 type Review struct {
 	YoYDropPct int `yaml:"yoy_drop_percent"` // a fall beyond this against the same period last year is flagged 预警
 	ChartTopN  int `yaml:"chart_top_n"`      // customers drawn on the 12-month trend chart
+}
+
+// Corrections is how far back a later file marks a published report 待更正 and
+// kam serve re-issues it (SPEC §5.2).
+type Corrections struct {
+	MaxAgeMonths int `yaml:"max_age_months"` // reports of periods ending within this many months
 }
 
 type Claims struct {
@@ -183,9 +190,10 @@ func Default(jobs ...JobKeys) Config {
 			Progress:   []string{"25", "50", "75", "100"},
 			Tiers:      []string{"钻石", "钻石", "黄金", "黄金", "白银", "白银", "普通", "普通"},
 		},
-		Review: Review{YoYDropPct: 10, ChartTopN: 10},
-		Claims: Claims{DueSoonDays: 7, UnconfirmedDays: 10, ManagerCap: 20, BidDays: 15, TenderContact: "市局大客户中心"},
-		Roster: Roster{ConcentrationPct: 30, TargetsDueDay: 25},
+		Review:      Review{YoYDropPct: 10, ChartTopN: 10},
+		Claims:      Claims{DueSoonDays: 7, UnconfirmedDays: 10, ManagerCap: 20, BidDays: 15, TenderContact: "市局大客户中心"},
+		Roster:      Roster{ConcentrationPct: 30, TargetsDueDay: 25},
+		Corrections: Corrections{MaxAgeMonths: 3},
 		Schedule: Schedule{
 			Ingest:        "@every 2m",
 			Delivery:      "@every 1m",
@@ -389,6 +397,9 @@ func (c *Config) Validate() error {
 	}
 	if strings.TrimSpace(c.Claims.TenderContact) == "" {
 		return bad("claims.tender_contact", "不能为空：公开竞标公告要写明向谁竞标")
+	}
+	if c.Corrections.MaxAgeMonths < 1 || c.Corrections.MaxAgeMonths > 120 {
+		return bad("corrections.max_age_months", "应在 1–120 之间：更正最近几个月的报表")
 	}
 	if c.Roster.TargetsDueDay < 1 || c.Roster.TargetsDueDay > 28 {
 		return bad("roster.targets_due_day", "应在 1–28 之间")

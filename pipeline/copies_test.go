@@ -144,7 +144,8 @@ func TestAnOlderCopyNeverReplacesANewerOne(t *testing.T) {
 		a := copiesApp(t, s)
 		run := func() int64 {
 			t.Helper()
-			out, err := a.RunJob(ctx, "grade", jobs.RunRequest{Period: "2026Q2"})
+			// Forced: the data stay the same, and each run must publish a version of its own (SPEC §5.2).
+			out, err := a.RunJob(ctx, "grade", jobs.RunRequest{Period: "2026Q2", Force: true})
 			mustDo(t, err)
 			return out.RunID
 		}

@@ -101,7 +101,11 @@ func TestTenderMarksOnlyNewlyOverdue(t *testing.T) {
 			t.Errorf("headline %q", out.Headline)
 		}
 
-		out, err = a.RunJob(ctx, "tender", jobs.RunRequest{AsOf: day(2026, 7, 15)})
+		// Nothing changed, so only a forced rerun issues anything (SPEC §5.2).
+		if again, err := a.RunJob(ctx, "tender", jobs.RunRequest{AsOf: day(2026, 7, 15)}); err != nil || !again.Unchanged {
+			t.Fatalf("a rerun on unchanged data: %+v %v", again, err)
+		}
+		out, err = a.RunJob(ctx, "tender", jobs.RunRequest{AsOf: day(2026, 7, 15), Force: true})
 		if err != nil {
 			t.Fatal(err)
 		}

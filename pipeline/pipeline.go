@@ -29,12 +29,23 @@ type App struct{ *core.App }
 // New is the App on c.
 func New(c *core.App) *App { return &App{App: c} }
 
-// Ingest scans the inbox once (ingest.Scan), then writes the report copies
-// missing from the reports folder (jobs.RestoreCopies).
+// Ingest scans the inbox once (ingest.Scan), marks the published reports
+// whose data a loaded file changed 待更正 (jobs.MarkStale), then writes the
+// report copies missing from the reports folder (jobs.RestoreCopies).
 func (a *App) Ingest(ctx context.Context) (ingest.ScanResult, error) {
 	res, err := ingest.Scan(ctx, a.App)
+	if res.Count(ingest.OutcomeLoaded) > 0 {
+		if _, err := jobs.MarkStale(ctx, a.App); err != nil {
+			a.Log.Error().Err(err).Msg("检查待更正报表失败")
+		}
+	}
 	a.restoreCopies(ctx)
 	return res, err
+}
+
+// ReissueStale issues a new version of every 待更正 report (jobs.ReissueStale).
+func (a *App) ReissueStale(ctx context.Context) ([]*jobs.Output, error) {
+	return jobs.ReissueStale(ctx, a.App)
 }
 
 // Check loads files as a scan would and keeps nothing (ingest.Check).

@@ -86,6 +86,9 @@ type Meta struct {
 	// Unit is set on a centre's own workbook (SPEC §5): its code and name, and
 	// Scope says which rows it holds; the city-wide workbook leaves them empty.
 	Unit, UnitName, Scope string
+	// Revisions make the workbook of a unit ("" the city's) a later version of
+	// one issued before (SPEC §5.2): 第 N 版, why, and its 变更 sheet.
+	Revisions map[string]*Revision
 }
 
 // unitLabel is "D01 东城镇区局", or "" for the city-wide workbook.
@@ -104,6 +107,10 @@ type Book struct {
 	dims      map[string]string     // placeholder dimension → the sheet's true used range
 	rows      map[string]*tableRows // placeholder dimension → the table's data rows
 	closed    bool
+	rev       *Revision // set when the workbook re-issues an earlier version
+	// captured are the data tables' raw rows, kept to compare with rev's baseline.
+	captured      map[string]*sheetRows
+	capturedOrder []string
 }
 
 type sheetInfo struct {
@@ -130,7 +137,8 @@ func NewBook(m Meta) *Book {
 		m.Report = "kam 报表"
 	}
 	f := excelize.NewFile()
-	return &Book{f: f, meta: m, styles: map[[3]int]int{}, dims: map[string]string{}, rows: map[string]*tableRows{}}
+	return &Book{f: f, meta: m, styles: map[[3]int]int{}, dims: map[string]string{}, rows: map[string]*tableRows{},
+		rev: m.Revisions[m.Unit], captured: map[string]*sheetRows{}}
 }
 
 // About says what a sheet holds, for the 说明 sheet.
@@ -343,6 +351,7 @@ func (b *Book) Table(sheet string, cols []Column, rows func(add func(values ...a
 		return sw.SetRow("A1", head)
 	}
 	data := newTableRows(len(cols))
+	data.capture = b.captureFor(sheet, cols)
 	b.rows[placeholderDim(seq)] = data
 	plain := make([]int, len(cols)) // each column's style for an untoned value
 	var err error
@@ -493,6 +502,11 @@ func (b *Book) finish() error {
 	m := b.meta
 	if m.GeneratedAt.IsZero() {
 		return errors.New("reports: workbook has no generation time (Meta.GeneratedAt)")
+	}
+	if b.rev != nil {
+		if err := b.writeRevision(); err != nil {
+			return err
+		}
 	}
 	items := []Setting{{Item: "报表", Text: m.Report}, {Item: "期间", Text: m.Period}}
 	if m.Unit != "" {

@@ -28,6 +28,7 @@ type tableRows struct {
 	f        *os.File
 	n        int64              // bytes in f
 	comments []excelize.Comment // the rows' cell comments, put on the sheet before its stream is flushed
+	capture  *capture           // keeps the rows' raw values too, for a re-issue's 变更; nil: not kept
 }
 
 // rowsChunk is how many encoded bytes a table keeps in memory before moving
@@ -97,6 +98,10 @@ func (t *tableRows) startRow(r int, height float64) {
 
 func (t *tableRows) endRow() error {
 	t.buf = append(t.buf, `</row>`...)
+	if c := t.capture; c != nil {
+		c.rows.rows = append(c.rows.rows, c.row)
+		c.row = nil
+	}
 	return t.spill()
 }
 
@@ -147,6 +152,16 @@ func (t *tableRows) cell(i, r, style int, kind ColKind, v any) (string, error) {
 		num = strconv.AppendInt(digits[:0], x, 10)
 	default:
 		return "", fmt.Errorf("unsupported value %T", v)
+	}
+	if c := t.capture; c != nil {
+		for len(c.row) < i {
+			c.row = append(c.row, "")
+		}
+		if isText {
+			c.row = append(c.row, text)
+		} else {
+			c.row = append(c.row, string(num))
+		}
 	}
 	t.buf = append(t.buf, `<c r="`...)
 	t.buf = append(t.buf, t.cols[i]...)

@@ -112,3 +112,18 @@ func sizeLabel(n int64) string {
 	}
 	return fmt.Sprintf("%d 字节", n)
 }
+
+// StaleLabel marks a published report whose data a later file changed (SPEC §5.2).
+const StaleLabel = "待更正"
+
+// VersionLabel says which version an archived report is: 第 2 版（当前）; "" when it was archived unnumbered.
+func VersionLabel(version int, current bool) string {
+	if version == 0 {
+		return ""
+	}
+	l := fmt.Sprintf("第 %d 版", version)
+	if current {
+		l += "（当前）"
+	}
+	return l
+}

@@ -89,6 +89,10 @@ type Model struct {
 
 	Firings []Firing // the schedule
 
+	// Stale are the published reports a later file changed the data of (待更正), oldest period first.
+	Stale     []Stale
+	StaleNote string // what 待更正 means and when they are re-issued; "" when none
+
 	Unit    string       // the unit whose own reports Archive lists; "" for the city's
 	Archive []ArchiveJob // by job name; each job's periods newest first
 
@@ -164,6 +168,17 @@ type Mail struct {
 	LastError   string
 }
 
+// Stale is one (job, period) whose current version a later file made 待更正 (SPEC §5.2).
+type Stale struct {
+	Job, Period string
+	JobTitle    string
+	PeriodLabel string
+	Label       string // 待更正
+	Since       string // when it was marked
+	Reason      string // what changed: 收入 2026-06 速递 由 revenue_2026-06_更正.csv 替换
+	Reissue     string // the command that re-issues it now
+}
+
 // Firing is one scheduled task.
 type Firing struct {
 	Name  string // the task's name in the schedule
@@ -190,6 +205,8 @@ type ArchivePeriod struct {
 type Report struct {
 	ID       int64
 	FileName string
+	Version  string // 第 2 版（当前）; "" for a report archived before versions were kept
+	Current  bool   // no later version of it is archived
 	Size     string // 812 字节, 14 KB, 2.3 MB
 	Created  string
 	SHA256   string // hex
@@ -253,6 +270,9 @@ func Gather(ctx context.Context, st *store.Store, cfg config.Config, now time.Ti
 			return m, err
 		}
 	}
+	if err := m.gatherStale(ctx, st, when); err != nil {
+		return m, err
+	}
 	for _, t := range opt.Tasks {
 		m.Firings = append(m.Firings, Firing{Name: t.Name, Title: TaskLabel(t.Name), Spec: t.Spec, Next: when(t.Next)})
 	}
@@ -264,6 +284,23 @@ func Gather(ctx context.Context, st *store.Store, cfg config.Config, now time.Ti
 		m.Archive = archiveOf(reports, when)
 	}
 	return m, nil
+}
+
+// gatherStale lists the reports marked 待更正 (jobs.MarkStale, after a scan loads a file).
+func (m *Model) gatherStale(ctx context.Context, st *store.Store, when func(time.Time) string) error {
+	stale, err := st.StaleIssues(ctx)
+	if err != nil {
+		return err
+	}
+	for _, is := range stale {
+		m.Stale = append(m.Stale, Stale{Job: is.Job, Period: is.Period, JobTitle: jobTitle(is.Job), PeriodLabel: periodLabel(is.Job, is.Period),
+			Label: StaleLabel, Since: when(is.StaleAt), Reason: is.StaleReason, Reissue: fmt.Sprintf("kam run %s --period %s", is.Job, is.Period)})
+	}
+	if len(m.Stale) > 0 {
+		m.StaleNote = fmt.Sprintf("%s %d 份：发布后导入的文件改变了它们读取的数据。kam serve 在下一个投递时段发出新版本（只发给部分有变化的收件人，主题带【更正】）；也可以现在运行右列的命令。",
+			StaleLabel, len(m.Stale))
+	}
+	return nil
 }
 
 // runOf is r for people; missingCopies is how many of its report copies the reports folder lacks.
@@ -423,6 +460,7 @@ func archiveOf(reports []store.Report, when func(time.Time) string) []ArchiveJob
 			byJob[r.Job] = map[string][]Report{}
 		}
 		byJob[r.Job][r.Period] = append(byJob[r.Job][r.Period], Report{ID: r.ID, FileName: r.FileName,
+			Version: VersionLabel(r.Version, r.Current), Current: r.Current,
 			Size: sizeLabel(r.Size), Created: when(r.CreatedAt), SHA256: r.SHA256})
 	}
 	jobs := make([]string, 0, len(byJob))

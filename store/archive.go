@@ -31,6 +31,9 @@ type Report struct {
 	SHA256    string    `db:"sha256"`
 	Size      int64     `db:"size"`
 	CreatedAt time.Time `db:"created_at"`
+	// Version is its 第 N 版 among its job, period, unit and file name's (SPEC §5.2); 0 when not numbered (before versions were kept).
+	Version int  `db:"version"`
+	Current bool `db:"is_current"` // no later version of it is archived
 }
 
 // ArchiveReport stores a report's bytes, read from r in chunks so memory stays
@@ -87,9 +90,14 @@ type ReportFilter struct {
 // ListReports lists archived reports, newest first, narrowed by f.
 func (s *Store) ListReports(ctx context.Context, f ReportFilter, limit int) ([]Report, error) {
 	var out []Report
-	err := s.db.SelectContext(ctx, &out, `SELECT id, COALESCE(run_id, 0) AS run_id, job, period, unit, file_name, sha256, size, created_at
-		FROM reports WHERE (? = '' OR job = ?) AND (? = '' OR period = ?) AND (? = '' OR unit = ?) AND (? = 0 OR unit = '')
-		ORDER BY id DESC LIMIT ?`, f.Job, f.Job, f.Period, f.Period, f.Unit, f.Unit, f.CityOnly, limit)
+	// current: no later report of the same job, period, unit and file name is archived.
+	err := s.db.SelectContext(ctx, &out, `SELECT r.id, COALESCE(r.run_id, 0) AS run_id, r.job, r.period, r.unit, r.file_name, r.sha256, r.size, r.created_at,
+		COALESCE(v.version, 0) AS version,
+		CASE WHEN EXISTS (SELECT 1 FROM reports n WHERE n.job = r.job AND n.period = r.period AND n.unit = r.unit
+			AND n.file_name = r.file_name AND n.id > r.id) THEN 0 ELSE 1 END AS is_current
+		FROM reports r LEFT JOIN report_versions v ON v.report_id = r.id
+		WHERE (? = '' OR r.job = ?) AND (? = '' OR r.period = ?) AND (? = '' OR r.unit = ?) AND (? = 0 OR r.unit = '')
+		ORDER BY r.id DESC LIMIT ?`, f.Job, f.Job, f.Period, f.Period, f.Unit, f.Unit, f.CityOnly, limit)
 	return out, err
 }
 

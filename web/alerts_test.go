@@ -25,7 +25,9 @@ import (
 	"github.com/prometheus/prometheus/tsdb/chunks"
 	"github.com/prometheus/prometheus/util/annotations"
 
+	"kam/domain"
 	"kam/pipeline/jobs"
+	"kam/store"
 )
 
 const alertsFile = "../contrib/prometheus/kam-alerts.yml"
@@ -41,7 +43,7 @@ var pending = map[string]string{}
 // selector must name a metric and label values kam exports, the job rules
 // must cover every registered job, every alert must stay silent on a healthy
 // kam and fire on a sick one: a job overdue, a job that failed and never
-// succeeded, a file rejected, mail stuck, a dead letter, a file left in the inbox, no scrape.
+// succeeded, a file rejected, mail stuck, a dead letter, a file left in the inbox, a report 待更正, no scrape.
 func TestAlertRulesFireOnWhatKamExports(t *testing.T) {
 	groups, errs := rulefmt.ParseFile(alertsFile, false, model.UTF8Validation, parser.NewParser(parser.Options{}), nil)
 	if len(errs) > 0 {
@@ -92,6 +94,17 @@ func TestAlertRulesFireOnWhatKamExports(t *testing.T) {
 	var dead int64
 	mustDo(t, app.Store.DB().Get(&dead, "SELECT MIN(id) FROM outbox WHERE status = 'queued'"))
 	mustDo(t, app.Store.MailAttemptFailed(ctx, dead, "550 5.1.1 mailbox unavailable", c.Now(), true))
+	// A late revenue file changes the October splits already published: 待更正.
+	mustDo(t, app.Store.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.RecordFile(store.FileRecord{Name: "revenue_2026-10_补录.csv", SHA256: "late", Size: 1,
+			Kind: domain.KindRevenue, Outcome: store.FileLoaded, StartedAt: c.Now()}); err != nil {
+			return err
+		}
+		return tx.PutRevenue([]domain.Revenue{{Customer: "KH0000001", Month: 202610, Line: "函件", Unit: "DG000", Amount: 100_000}})
+	}))
+	if _, err := jobs.MarkStale(ctx, app.App); err != nil {
+		t.Fatal(err)
+	}
 	left := filepath.Join(cfg.Paths.Inbox, "还在复制.csv")
 	mustWrite(t, left, "客户编号,月份\n")
 	mustDo(t, os.Chtimes(left, c.Now().Add(-time.Hour), c.Now().Add(-time.Hour)))

@@ -32,12 +32,14 @@ var (
 		"Age of the oldest queued mail; 0 when none is queued.", nil, nil)
 	descDead = prometheus.NewDesc("kam_mail_dead_letters",
 		"Mails given up (死信: refused for good, or smtp.max_attempts used up) and not queued again by kam deliver --retry-dead.", nil, nil)
+	descStale = prometheus.NewDesc("kam_reports_stale",
+		"Published reports (job, period) a later file changed the data of: 待更正 until re-issued (SPEC §5.2).", []string{"job"}, nil)
 	descBuild = prometheus.NewDesc("kam_build_info",
 		"kam's version and the Go it was built with; always 1.", []string{"version", "goversion"}, nil)
 )
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descLastSuccess, descLastDuration, descRuns, descFiles, descRevenueRows, descQueue, descOldest, descDead, descBuild} {
+	for _, d := range []*prometheus.Desc{descLastSuccess, descLastDuration, descRuns, descFiles, descRevenueRows, descQueue, descOldest, descDead, descStale, descBuild} {
 		ch <- d
 	}
 }
@@ -77,6 +79,12 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descQueue, prometheus.GaugeValue, float64(m.queued))
 	ch <- prometheus.MustNewConstMetric(descOldest, prometheus.GaugeValue, m.oldestQueued.Seconds())
 	ch <- prometheus.MustNewConstMetric(descDead, prometheus.GaugeValue, float64(m.dead))
+	for _, j := range jobs.All() { // every job has a series from the start: an alert on > 0 sees it appear
+		m.stale[j.Name] += 0
+	}
+	for job, n := range m.stale {
+		ch <- prometheus.MustNewConstMetric(descStale, prometheus.GaugeValue, float64(n), job)
+	}
 }
 
 type metrics struct {
@@ -88,6 +96,7 @@ type metrics struct {
 	queued       int
 	oldestQueued time.Duration
 	dead         int
+	stale        map[string]int // 待更正 reports per job
 }
 
 // readMetrics aggregates the run, file and mail records (read-only SQL the
@@ -95,7 +104,7 @@ type metrics struct {
 func readMetrics(ctx context.Context, st *store.Store, now time.Time) (metrics, error) {
 	db := st.DB()
 	m := metrics{lastSuccess: map[string]time.Time{}, lastDuration: map[string]time.Duration{},
-		runs: map[[2]string]int64{}, files: map[string]int64{}}
+		runs: map[[2]string]int64{}, files: map[string]int64{}, stale: map[string]int{}}
 	var latest []struct {
 		Job      string     `db:"job"`
 		Outcome  string     `db:"outcome"`
@@ -154,6 +163,13 @@ func readMetrics(ctx context.Context, st *store.Store, now time.Time) (metrics, 
 	m.queued, m.dead = b.Queued, b.Dead
 	if b.OldestQueued.Valid {
 		m.oldestQueued = max(now.Sub(b.OldestQueued.Time), 0)
+	}
+	stale, err := st.StaleIssues(ctx)
+	if err != nil {
+		return m, err
+	}
+	for _, is := range stale {
+		m.stale[is.Job]++
 	}
 	return m, nil
 }

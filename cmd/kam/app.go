@@ -113,11 +113,14 @@ func init() {
 	register(&command{
 		name: "run",
 		usage: "  kam [--config FILE] run JOB [--period P] [--as-of YYYY-MM-DD] [--dry-run [-o FILE]] [--allow-incomplete]\n" +
-			"        JOB: " + jobs.Usage() + " | all\n",
+			"        JOB: " + jobs.Usage() + " | all\n" +
+			"      [--force] [--no-mail]\n",
 		doc: "不带 --period 时取最近一个完整期间（上一季度、上一个月，黄金客户取最近的双月；tender 为今天）。\n" +
 			"--dry-run 计算并写出工作簿（到 -o FILE 或当前目录），不记录运行、不归档、不发邮件；未来的期间或日期只能试算。\n" +
 			"all 依次运行每个作业，即使其中一个失败；每个作业一行结果，退出码取最坏的一个。\n" +
-			"某月没有收入、或某业务种类连续有收入后突然缺失时，数据不完整，作业被拒绝（退出 1）；--allow-incomplete 仍然运行，并在报表说明、数据警告和邮件中注明。\n",
+			"某月没有收入、或某业务种类连续有收入后突然缺失时，数据不完整，作业被拒绝（退出 1）；--allow-incomplete 仍然运行，并在报表说明、数据警告和邮件中注明。\n" +
+			"报表跟随数据：该期间已发布、之后数据没有变化时，不生成新版本、不发邮件（退出 0）；数据变了则发布第 N+1 版（说明写明原因，变更工作表列出每一处不同），只发给部分有变化的收件人，主题带【更正】。\n" +
+			"--force 数据没有变化也发布新版本；--no-mail 只归档，不发邮件。\n",
 		db:    readWrite,
 		parse: parseRun,
 	})
@@ -222,6 +225,8 @@ func parseRun(args []string) (*work, error) {
 	dry := fs.Bool("dry-run", false, "试算：只写文件，不记录")
 	dryOut := fs.String("o", "", "试算结果写到哪个文件")
 	allowIncomplete := fs.Bool("allow-incomplete", false, "数据不完整时仍然运行，并在报表和邮件中注明")
+	force := fs.Bool("force", false, "数据没有变化也发布新版本")
+	noMail := fs.Bool("no-mail", false, "只归档，不发邮件")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return nil, err
@@ -239,7 +244,11 @@ func parseRun(args []string) (*work, error) {
 	if *dryOut != "" && !*dry {
 		return nil, domain.Usagef("-o 只用于 --dry-run：正式运行的报表写到 paths.reports 并归档")
 	}
-	req := jobs.RunRequest{Period: *period, Trigger: jobs.TriggerManual, DryRun: *dry, DryRunPath: *dryOut, AllowIncomplete: *allowIncomplete}
+	if *dry && (*force || *noMail) {
+		return nil, domain.Usagef("--force 和 --no-mail 只用于正式运行：--dry-run 本来就不记录、不发邮件")
+	}
+	req := jobs.RunRequest{Period: *period, Trigger: jobs.TriggerManual, DryRun: *dry, DryRunPath: *dryOut, AllowIncomplete: *allowIncomplete,
+		Force: *force, NoMail: *noMail}
 	if *asOf != "" {
 		d, err := domain.ParseDate(*asOf)
 		if err != nil {
@@ -302,7 +311,7 @@ func runAll(ctx context.Context, app *pipeline.App, req jobs.RunRequest, stdout 
 		}
 		out, err := app.RunJob(ctx, name, req)
 		if err == nil {
-			fmt.Fprintf(stdout, "%-15s 完成  %s：%s\n", name, out.Period, out.Headline)
+			fmt.Fprintf(stdout, "%-15s %s  %s：%s\n", name, doneLabel(out), out.Period, versionNote(out)+out.Headline)
 			printPaths(stdout, out)
 			continue
 		}
@@ -329,9 +338,36 @@ func runOne(ctx context.Context, app *pipeline.App, job string, req jobs.RunRequ
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s %s：%s\n", job, out.Period, out.Headline)
+	fmt.Fprintf(stdout, "%s %s：%s\n", job, out.Period, versionNote(out)+out.Headline)
 	printPaths(stdout, out)
 	return nil
+}
+
+// doneLabel is a finished job's word in `kam run all`: 完成, or 未变 when nothing was issued.
+func doneLabel(out *jobs.Output) string {
+	if out.Unchanged {
+		return "未变"
+	}
+	return "完成"
+}
+
+// versionNote says which version a run issued, why, and whether it was mailed (SPEC §5.2).
+func versionNote(out *jobs.Output) string {
+	if out.Unchanged || out.DryRun {
+		return ""
+	}
+	note := ""
+	if out.Version > 1 {
+		note = fmt.Sprintf("第 %d 版", out.Version)
+		if out.Why != "" {
+			note += "（" + out.Why + "）"
+		}
+		note += "；"
+	}
+	if out.NotMailed {
+		note += "按 --no-mail 只归档，未发邮件；"
+	}
+	return note
 }
 
 // printPaths lists the city-wide files, and the units' own workbooks in one

@@ -13,6 +13,7 @@ import (
 	"kam/domain"
 	"kam/pipeline/core"
 	"kam/pipeline/jobs"
+	"kam/status"
 	"kam/store"
 )
 
@@ -116,10 +117,10 @@ func reportsList(ctx context.Context, e *env, f store.ReportFilter, limit int) e
 		if unit == "" {
 			unit = "全市"
 		}
-		rows[i] = []string{fmt.Sprint(r.ID), r.Job, r.Period, unit, r.FileName, fmt.Sprint(r.Size), r.SHA256[:min(12, len(r.SHA256))],
+		rows[i] = []string{fmt.Sprint(r.ID), r.Job, r.Period, unit, r.FileName, status.VersionLabel(r.Version, r.Current), fmt.Sprint(r.Size), r.SHA256[:min(12, len(r.SHA256))],
 			r.CreatedAt.In(loc).Format("2006-01-02 15:04"), fmt.Sprint(r.RunID)}
 	}
-	printTable(stdout, []string{"编号", "作业", "期间", "单位", "文件", "字节", "SHA-256", "归档时间", "运行"}, rows)
+	printTable(stdout, []string{"编号", "作业", "期间", "单位", "文件", "版本", "字节", "SHA-256", "归档时间", "运行"}, rows)
 	fmt.Fprintln(stdout, "\n取出一份：kam reports get 编号 -o 文件名")
 	return nil
 }

@@ -143,6 +143,16 @@ func printStatus(w io.Writer, m status.Model) {
 		printTable(w, []string{"编号", "收件人", "主题", "状态", "已尝试", "放弃于", "最近错误"}, rows)
 	}
 
+	if len(m.Stale) > 0 {
+		fmt.Fprintln(w, "\n"+status.StaleLabel+"的报表")
+		fmt.Fprintln(w, "  "+m.StaleNote)
+		rows := make([][]string, len(m.Stale))
+		for i, r := range m.Stale {
+			rows[i] = []string{r.JobTitle, r.PeriodLabel, r.Label, r.Since, clip(r.Reason, 70), r.Reissue}
+		}
+		printTable(w, []string{"报表", "期间", "状态", "标记于", "原因", "现在更正"}, rows)
+	}
+
 	fmt.Fprintf(w, "\n计划（时区 %s）\n", m.Zone)
 	rows := make([][]string, len(m.Firings))
 	for i, f := range m.Firings {

@@ -185,17 +185,37 @@ func (s *Scheduler) Fire(ctx context.Context, name string) {
 	a := s.App
 	switch name {
 	case TaskIngest:
-		if _, err := ingest.Scan(ctx, a); err != nil {
+		res, err := ingest.Scan(ctx, a)
+		if err != nil {
 			a.Log.Error().Err(err).Msg("收件目录扫描失败")
+		}
+		if res.Count(ingest.OutcomeLoaded) > 0 {
+			s.markStale(ctx)
 		}
 		s.restoreCopies(ctx)
 	case TaskDelivery:
+		s.reissueStale(ctx)
 		s.restoreCopies(ctx)
 		if _, err := mail.Deliver(ctx, a); err != nil {
 			a.Log.Error().Err(err).Msg("邮件投递失败")
 		}
 	default:
 		s.run(ctx, name, jobs.RunRequest{AsOf: a.Today(), Trigger: jobs.TriggerSchedule})
+	}
+}
+
+// markStale marks the published reports whose data a loaded file changed 待更正 (jobs.MarkStale).
+func (s *Scheduler) markStale(ctx context.Context) {
+	if _, err := jobs.MarkStale(ctx, s.App); err != nil {
+		s.App.Log.Error().Err(err).Msg("检查待更正报表失败")
+	}
+}
+
+// reissueStale issues a new version of each 待更正 report at the delivery
+// window (jobs.ReissueStale, SPEC §5.2), its mail queued for this delivery.
+func (s *Scheduler) reissueStale(ctx context.Context) {
+	if _, err := jobs.ReissueStale(ctx, s.App); err != nil {
+		s.App.Log.Error().Err(err).Msg("更正待更正报表失败")
 	}
 }
 

@@ -24,7 +24,26 @@ var rosterJob = Job{
 	},
 	// A unit hears of its roster only when one of its flags is set.
 	MailPart: anyOf(rosterFlags...),
+	Basis:    rosterBasis,
 	Run:      runRoster,
+}
+
+// rosterAsOf is the day a month's roster is read as of: within the month after it.
+func rosterAsOf(month domain.Month, asOf domain.Date) domain.Date {
+	next := month.AddMonths(1)
+	return max(min(asOf, next.Last()), next.First())
+}
+
+// rosterBasis is what a roster depends on besides its data: whether next month's targets are due.
+func rosterBasis(a *core.App, period string, asOf domain.Date) string {
+	month, err := domain.ParseMonth(period)
+	if err != nil {
+		return ""
+	}
+	if rosterAsOf(month, asOf).Time().Day() >= a.Cfg.Roster.TargetsDueDay {
+		return fmt.Sprintf("%s 目标已到截止日", month.AddMonths(2))
+	}
+	return fmt.Sprintf("%s 目标未到截止日", month.AddMonths(2))
 }
 
 // runRoster writes the account-manager roster of one month (第十一条(一), 第十二条(七)).
@@ -60,7 +79,7 @@ func runRoster(ctx context.Context, a *core.App, period string, asOf domain.Date
 	// last month's, and next month's are due by the configured day. A late
 	// rerun is read as at that month's last day, an early one as at its first.
 	next := month.AddMonths(1)
-	ruleAsOf := max(min(asOf, next.Last()), next.First())
+	ruleAsOf := rosterAsOf(month, asOf)
 	var targets []domain.Target
 	for _, m := range []domain.Month{month, next.AddMonths(1)} {
 		ts, err := a.Store.Targets(ctx, m)

@@ -33,6 +33,9 @@ type RunRequest struct {
 	// AllowIncomplete runs on data SPEC §4.6 calls incomplete, saying so in
 	// every workbook and mail of the run, instead of refusing.
 	AllowIncomplete bool
+	// Force issues a new version although the data has not changed since the
+	// current one (SPEC §5.2); NoMail archives without queueing mail.
+	Force, NoMail bool
 }
 
 // ErrShutdown is why a run still going when the shutdown grace ran out was
@@ -63,6 +66,17 @@ type Output struct {
 	// workbooks' 说明 and 数据警告 and the mail carry them.
 	DataWarnings    []string
 	allowIncomplete bool
+	// Unchanged: the data has not changed since Version was issued; nothing was issued or mailed.
+	Unchanged bool
+	// Version is the 第 N 版 the run issued (the highest of its files'), or the current one when Unchanged.
+	Version int
+	// Why says what changed since the version issued before ("" for a first version).
+	Why       string
+	NotMailed bool // --no-mail: archived, no mail queued
+	versions  *versions
+	reads     *store.Reads  // what the job read (reportMeta), recorded with the run
+	inputs    []store.Input // the files and digests behind reads, when the job began to read
+	inputErr  error
 	// Parts are the units' own workbooks (SPEC §5), in the order the job added them;
 	// AlsoTo are mailboxes that get the city-wide mail beside the report's recipients.
 	Parts  []*UnitPart
@@ -220,13 +234,14 @@ func RunJob(ctx context.Context, a *core.App, job *Job, req RunRequest) (*Output
 	if req.DryRun {
 		return dryRun(a, ctx, job, period, asOf, req)
 	}
-	scheduled := req.Trigger != TriggerManual
+	scheduled := req.Trigger == TriggerSchedule || req.Trigger == TriggerCatchUp
+	background := req.Trigger != TriggerManual // a scheduled run or a correction: another instance may do it
 	// The run's context ends if its lock is lost (the other instance may take the period over).
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	lock, err := a.Store.LockRun(ctx, runLockName(name, period), cancel)
 	switch {
-	case errors.Is(err, store.ErrBusy) && scheduled:
+	case errors.Is(err, store.ErrBusy) && background:
 		return nil, ErrSkipped
 	case errors.Is(err, store.ErrBusy):
 		return nil, domain.Busyf("作业 %s（%s）正由另一个 kam 运行，本次没有运行；请等它完成后再试（%v）", name, period, err)
@@ -244,12 +259,24 @@ func RunJob(ctx context.Context, a *core.App, job *Job, req RunRequest) (*Output
 		}
 	}
 
+	vers, unchanged, err := prepareVersions(ctx, a, job, period, asOf, req.Force)
+	if err != nil {
+		return nil, err
+	}
+	if unchanged {
+		n := vers.issued()
+		a.Log.Info().Str("job", name).Str("period", period).Int("version", n).Msg("数据自上一版发布以来没有变化，未生成新版本")
+		return &Output{Period: period, Unchanged: true, Version: n,
+			Headline: fmt.Sprintf("%s（%s）的数据自第 %d 版发布以来没有变化：未生成新版本，未发送邮件（--force 仍生成新版本）", job.Title, period, n)}, nil
+	}
+
 	tmp, err := os.MkdirTemp("", "kam-"+name+"-")
 	if err != nil {
 		return nil, domain.Failed(err, "创建临时目录")
 	}
 	defer os.RemoveAll(tmp)
-	out := &Output{Period: period, tmp: tmp, unitsDir: a.Cfg.Paths.Reports, allowIncomplete: req.AllowIncomplete}
+	out := &Output{Period: period, tmp: tmp, unitsDir: a.Cfg.Paths.Reports, allowIncomplete: req.AllowIncomplete,
+		versions: vers, NotMailed: req.NoMail, Why: strings.Join(vers.why, "；")}
 	start, began := a.Clock(), time.Now() // the clock for records, the machine's for durations
 	runID, err := a.Store.StartRun(ctx, name, period, req.Trigger, start.UTC())
 	if err != nil {
@@ -404,6 +431,15 @@ func publish(a *core.App, ctx context.Context, runID int64, job *Job, period str
 			}
 		}
 		out.Reports, out.shared = out.Reports[:0], out.shared[:0]
+		if out.inputErr != nil {
+			return domain.Failed(out.inputErr, "记录报表读取的数据")
+		}
+		if out.reads != nil {
+			if err := tx.RecordIssue(runID, job.Name, period, *out.reads, out.inputs, a.Clock()); err != nil {
+				return err
+			}
+		}
+		out.Version = 0
 		for _, f := range out.files {
 			in, err := os.Open(f.path)
 			if err != nil {
@@ -414,6 +450,15 @@ func publish(a *core.App, ctx context.Context, runID int64, job *Job, period str
 			if err != nil {
 				return fmt.Errorf("archive %s: %w", f.name, err)
 			}
+			v := store.Version{Version: out.versions.version(f.unit, f.name)}
+			if r := out.versions.revisions[f.unit]; r != nil && strings.HasSuffix(f.name, ".xlsx") {
+				v.Changes = r.Changes
+			}
+			if err := tx.RecordVersion(rep, v); err != nil {
+				return err
+			}
+			rep.Version, rep.Current = v.Version, true
+			out.Version = max(out.Version, v.Version)
 			out.Reports = append(out.Reports, rep)
 			if f.shared {
 				out.shared = append(out.shared, rep)
@@ -425,7 +470,7 @@ func publish(a *core.App, ctx context.Context, runID int64, job *Job, period str
 			return err
 		}
 		out.MailHeld = newer
-		if !newer {
+		if !newer && !out.NotMailed {
 			if err := mail.QueueReports(tx, a, mailRun(a, job, out)); err != nil {
 				return err
 			}
@@ -458,8 +503,17 @@ func mailRun(a *core.App, job *Job, out *Output) mail.Run {
 	r := mail.Run{Job: job.Name, Title: job.Title, Period: out.Period, Label: job.Period.Label(out.Period),
 		Recipients: append(slices.Clone(job.Recipients(a.Cfg)), out.AlsoTo...),
 		Headline:   out.Headline, Figure: figure(out.Counts), Act: out.Act}
+	// A re-issue goes only to whom it changes, as 【更正】 (SPEC §5.2); --force on unchanged data mails as a first issue does.
+	v := out.versions
+	correcting := v.correcting()
+	if correcting {
+		r.Correction = out.Why
+		if !v.changed("") {
+			r.Recipients = nil
+		}
+	}
 	// Silence when there is nothing (SPEC §5.1): the shared files go only when the job says they matter.
-	if job.MailShared == nil || job.MailShared(out.Counts) {
+	if (job.MailShared == nil || job.MailShared(out.Counts)) && (!correcting || v.changed("")) {
 		r.Shared = out.shared
 	}
 	own := map[string][]store.Report{}
@@ -474,6 +528,10 @@ func mailRun(a *core.App, job *Job, out *Output) mail.Run {
 	}
 	for _, p := range out.Parts {
 		switch {
+		case correcting && !v.changed(p.Unit.Code):
+		case correcting && len(own[p.Unit.Code]) > 0:
+			r.Parts = append(r.Parts, mail.Part{Unit: p.Unit, Mailboxes: p.Mailboxes, Reports: own[p.Unit.Code],
+				Headline: p.Headline, Figure: figure(p.Counts), Act: p.Act})
 		case job.MailPart(p):
 			r.Parts = append(r.Parts, mail.Part{Unit: p.Unit, Mailboxes: p.Mailboxes, Reports: own[p.Unit.Code],
 				Headline: p.Headline, Figure: figure(p.Counts), Act: p.Act})

@@ -44,6 +44,10 @@ type Job struct {
 	// MailShared says, from the city's counts, whether the run's shared files (the
 	// public 竞标公告) go to every unit with a mailbox; nil: the job shares no file.
 	MailShared func(counts map[string]int64) bool
+	// Basis says what besides its data a run of period as of asOf depends on
+	// (roster: whether next month's targets are due yet); a rerun whose data
+	// and basis are as they were issues nothing (SPEC §5.2). nil: the data alone.
+	Basis func(a *core.App, period string, asOf domain.Date) string
 	// Run computes the report for period and adds its files, counts and the
 	// table its readers act on (Output.Act) to out.
 	Run func(ctx context.Context, a *core.App, period string, asOf domain.Date, out *Output) error
@@ -160,7 +164,7 @@ const (
 )
 
 // triggerLabels says what started a run.
-var triggerLabels = map[string]string{TriggerManual: "手动", TriggerSchedule: "计划", TriggerCatchUp: "补跑"}
+var triggerLabels = map[string]string{TriggerManual: "手动", TriggerSchedule: "计划", TriggerCatchUp: "补跑", TriggerCorrection: "更正"}
 
 // TriggerLabel is the Chinese word for a run's trigger.
 func TriggerLabel(t string) string {

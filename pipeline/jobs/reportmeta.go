@@ -22,7 +22,23 @@ type reads struct {
 // reportMeta is what a job's workbook says about itself: its period, run,
 // generation time and the files its data came from (SPEC §5, 说明).
 func reportMeta(a *core.App, ctx context.Context, out *Output, r reads, settings ...reports.Setting) reports.Meta {
-	return reports.Meta{Period: out.Period, GeneratedAt: a.Clock(), Run: out.RunID, DataAsOf: dataAsOf(a, ctx, r), Settings: settings}
+	if out.reads == nil && !out.DryRun {
+		// What the report reads is recorded as the job begins to read it: a file loaded meanwhile marks it 待更正.
+		out.reads = &store.Reads{Kinds: r.kinds, From: r.from, To: r.to}
+		var known []store.Input
+		if out.versions != nil {
+			out.reads.Basis = out.versions.basis
+			if out.versions.prior != nil {
+				known = out.versions.prior.Inputs
+			}
+		}
+		out.inputs, out.inputErr = a.Store.Inputs(ctx, *out.reads, known)
+	}
+	var revisions map[string]*reports.Revision
+	if out.versions != nil {
+		revisions = out.versions.revisions
+	}
+	return reports.Meta{Period: out.Period, GeneratedAt: a.Clock(), Run: out.RunID, DataAsOf: dataAsOf(a, ctx, r), Settings: settings, Revisions: revisions}
 }
 
 // namesListed is how many files of one kind 数据截至 names before it counts the rest.

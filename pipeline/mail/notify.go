@@ -73,6 +73,9 @@ type Run struct {
 	Act              *Table
 	Parts            []Part
 	Shared           []store.Report // go with every unit's mail (the public announcement)
+	// Correction says why the run re-issues reports already mailed (SPEC §5.2):
+	// its mails are subjected 【更正】 and say so; "" for a first issue.
+	Correction string
 }
 
 // Part is one unit's own share of a run's mail. A part without Reports is
@@ -102,6 +105,9 @@ func QueueReports(tx *store.Tx, a *core.App, r Run) error {
 	}
 	return nil
 }
+
+// CorrectionPrefix starts the subject of a re-issued report's mail.
+const CorrectionPrefix = "【更正】"
 
 // reportMail is what one mail of a run carries: the city's files, or one unit's.
 type reportMail struct {
@@ -160,6 +166,14 @@ func queueReports(a *core.App, tx *store.Tx, r Run, m reportMail, rcpts []string
 	subject := Subject(title, label, cmp.Or(m.figure, m.headline))
 	if m.unit.Code != "" {
 		subject = clip(m.unit.Named()+subject, maxSubjectRunes)
+	}
+	if r.Correction != "" {
+		subject = clip(CorrectionPrefix+subject, maxSubjectRunes)
+		body.Lead = fmt.Sprintf("%s（%s）已更正：这是第 %d 版，取代此前发出的版本。", title, label, m.reports[0].Version)
+		if m.unit.Code != "" {
+			body.Lead += fmt.Sprintf("附件是%s的部分。", m.unit.Named())
+		}
+		body.Notes = append(body.Notes, "更正原因："+r.Correction+"。与上一版不同的每一行见附件的“变更”工作表。")
 	}
 	html, text, err := body.render()
 	if err != nil {
