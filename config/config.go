@@ -38,6 +38,7 @@ type Config struct {
 	Schedule      Schedule    `yaml:"schedule"`
 	SMTP          SMTP        `yaml:"smtp"`
 	Recipients    Recipients  `yaml:"recipients"`
+	Mail          Mail        `yaml:"mail"`
 	Log           Log         `yaml:"log"`
 	HTTP          HTTP        `yaml:"http"`
 
@@ -133,6 +134,29 @@ type SMTP struct {
 	MaxAttempts     int    `yaml:"max_attempts"`
 }
 
+// Mail is how report mails reach people (SPEC §5.1).
+type Mail struct {
+	// DigestAt is the delivery window (cron): report mails queued for a recipient since the
+	// last window go at the window as one mail. "": every report mail goes as soon as it is queued.
+	DigestAt string `yaml:"digest_at"`
+}
+
+// DefaultDigestAt is the daily window of report mails: after the morning's runs (tender at 07:30).
+const DefaultDigestAt = "30 8 * * *"
+
+// NextDigest is the first delivery window after t, in the configured zone; the
+// zero time when report mails are not held for a window (mail.digest_at empty).
+func (c Config) NextDigest(t time.Time) time.Time {
+	if c.Mail.DigestAt == "" {
+		return time.Time{}
+	}
+	sched, err := cron.ParseStandard(c.Mail.DigestAt)
+	if err != nil {
+		return time.Time{} // Validate refuses it: a loaded config never gets here
+	}
+	return sched.Next(t.In(c.Location()))
+}
+
 type Recipients struct {
 	// Reports are the mailboxes of each job's city-wide report, by the job's key (grades).
 	Reports    map[string][]string `yaml:"-"`
@@ -202,6 +226,7 @@ func Default(jobs ...JobKeys) Config {
 			CatchUpMonths: 12,
 		},
 		SMTP: SMTP{Port: 587, TLS: "starttls", From: "kam@localhost", FromName: "东莞邮政大客户管理", MaxAttachmentMB: 20, MaxAttempts: 8},
+		Mail: Mail{DigestAt: DefaultDigestAt},
 		Log:  Log{Format: "auto", Level: "info"},
 		HTTP: DefaultHTTP(),
 		jobs: slices.Clone(jobs),
@@ -409,6 +434,11 @@ func (c *Config) Validate() error {
 	}
 	if err := c.validateSchedule(); err != nil {
 		return err
+	}
+	if c.Mail.DigestAt != "" {
+		if _, err := cron.ParseStandard(c.Mail.DigestAt); err != nil {
+			return bad("mail.digest_at", "%q 不是 cron 计划（分 时 日 月 周，例如 \"30 8 * * *\"；留空则每份报表单独发送）: %v", c.Mail.DigestAt, err)
+		}
 	}
 	switch c.SMTP.TLS {
 	case "none", "starttls", "tls":

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"kam/domain"
 )
@@ -102,6 +103,7 @@ func TestBadConfigIsUsageErrorNamingTheKey(t *testing.T) {
 		"cyrillic unit code":     {"recipients:\n  units:\n    КН01: [kh01@dg.cn]\n", "recipients.units.КН01"},
 		"one unit twice":         {"recipients:\n  units:\n    ZQ14: [a@dg.cn]\n    zq14: [b@dg.cn]\n", "ZQ14"},
 		"bad unit mailbox":       {"recipients:\n  units:\n    zq14: [not-an-address]\n", "recipients.units.zq14"},
+		"bad digest window":      {"mail:\n  digest_at: \"8:30 daily\"\n", "mail.digest_at"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -138,5 +140,29 @@ func TestRecipientsUnitsAreReadAsUnitCodes(t *testing.T) {
 	// Validating again changes nothing: the keys are already in normal form.
 	if err := cfg.Validate(); err != nil || fmt.Sprint(cfg.Recipients.Units) != fmt.Sprint(want) {
 		t.Errorf("validated twice: %v, %v", cfg.Recipients.Units, err)
+	}
+}
+
+// Report mails wait for the next window in the configured zone; an empty mail.digest_at holds nothing.
+func TestNextDigest(t *testing.T) {
+	t.Setenv("KAM_DB_DSN", "")
+	cfg, err := Load(writeConfig(t, "mail:\n  digest_at: \"30 8 * * 1-5\"\n"), testJobs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shanghai := cfg.Location()
+	for _, tc := range []struct{ at, want time.Time }{
+		{time.Date(2026, 12, 8, 7, 30, 0, 0, shanghai), time.Date(2026, 12, 8, 8, 30, 0, 0, shanghai)},
+		{time.Date(2026, 12, 8, 8, 30, 0, 0, shanghai), time.Date(2026, 12, 9, 8, 30, 0, 0, shanghai)},  // at the window: the next one
+		{time.Date(2026, 12, 11, 9, 0, 0, 0, shanghai), time.Date(2026, 12, 14, 8, 30, 0, 0, shanghai)}, // Friday after: Monday
+		{time.Date(2026, 12, 8, 0, 10, 0, 0, time.UTC), time.Date(2026, 12, 8, 8, 30, 0, 0, shanghai)},  // 08:10 in Shanghai
+	} {
+		if got := cfg.NextDigest(tc.at); !got.Equal(tc.want) {
+			t.Errorf("after %s: %s, want %s", tc.at, got, tc.want)
+		}
+	}
+	cfg.Mail.DigestAt = ""
+	if got := cfg.NextDigest(time.Date(2026, 12, 8, 7, 30, 0, 0, shanghai)); !got.IsZero() {
+		t.Errorf("digests off: window %s, want none", got)
 	}
 }

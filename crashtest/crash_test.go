@@ -455,18 +455,23 @@ func (want state) diff(got state) string {
 	return b.String()
 }
 
-// checkMail: every mail queued was delivered at least once, recognised by its Message-ID.
+// checkMail: every mail queued was delivered at least once, recognised by its
+// Message-ID — a report mail folded into a digest by its digest's.
 func (h *harness) checkMail(e env) {
 	db := h.open(e)
 	defer db.Close()
-	rows, err := db.Query("SELECT message_id, status FROM outbox")
+	rows, err := db.Query(`SELECT o.message_id, o.status, COALESCE(d.message_id, '') FROM outbox o
+		LEFT JOIN outbox d ON d.id = o.digest_id`)
 	must(h.t, err)
 	defer rows.Close()
 	for rows.Next() {
-		var id, status string
-		must(h.t, rows.Scan(&id, &status))
+		var id, status, digest string
+		must(h.t, rows.Scan(&id, &status, &digest))
 		if status == "superseded" {
 			continue
+		}
+		if status == "folded" {
+			id = digest
 		}
 		if !h.mail.seen(id) {
 			h.t.Errorf("%s: mail %s (%s) never reached the server", e.dir, id, status)

@@ -28,6 +28,7 @@ func newTestApp(t *testing.T, s *store.Store, now time.Time) *App {
 	}
 	cfg.Ingest.QuietPeriod = config.Duration{}
 	cfg.Ingest.IncompleteWait = config.Duration{} // the tests' clocks stand before their files' times
+	cfg.Mail.DigestAt = ""                        // one mail per report, read as such; the digest tests set a window
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}

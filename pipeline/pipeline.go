@@ -71,11 +71,13 @@ func (a *App) Explain(ctx context.Context, who, period string) (*jobs.Explanatio
 	return jobs.Explain(ctx, a.App, who, period)
 }
 
-// Deliver writes the report copies missing from the reports folder
-// (jobs.RestoreCopies), then sends the queued mail that is due (mail.Deliver).
+// Deliver is `kam deliver`: it writes the report copies missing from the
+// reports folder (jobs.RestoreCopies), folds the report mails held for a
+// delivery window into their recipients' digests now — the administrator
+// asked to send what is queued — and sends the mail that is due (mail.DeliverWindow).
 func (a *App) Deliver(ctx context.Context) (mail.DeliveryResult, error) {
 	a.restoreCopies(ctx)
-	return mail.Deliver(ctx, a.App)
+	return mail.DeliverWindow(ctx, a.App)
 }
 
 // RetryDead queues the dead letters again, all or those to recipient (mail.RetryDead).

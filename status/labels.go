@@ -29,6 +29,8 @@ var mailStatuses = map[string]string{
 	store.MailSent:       "已发送",
 	store.MailDead:       "死信",
 	store.MailSuperseded: "已过时",
+	store.MailHeld:       "待汇总",
+	store.MailFolded:     "已并入汇总",
 }
 
 // fileOutcomes names what became of a file dropped into the inbox (store.File*).
@@ -43,8 +45,9 @@ var fileOutcomes = map[store.FileOutcome]string{
 // names for them (ingest.Task, mail.Task: the keys of
 // config's schedule). A job is named by its report's title.
 var taskTitles = map[string]string{
-	ingest.Task: "扫描收件目录",
-	mail.Task:   "投递邮件",
+	ingest.Task:     "扫描收件目录",
+	mail.Task:       "投递邮件",
+	mail.DigestKind: "每日汇总邮件",
 }
 
 // unknownKind is the kind of a file whose header kam did not recognise.

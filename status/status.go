@@ -81,7 +81,7 @@ type Model struct {
 	// CodeProblemsHeading; none when not asked for or none needs it.
 	Codes []string
 
-	Backlog  string // 待发 N 封（最早排队于 …），死信 N 封，已发送 N 封（最近一封 …）
+	Backlog  string // 待发 N 封（最早排队于 …），待汇总 N 封（… 合并发出），死信 N 封，已发送 N 封（最近一封 …）
 	SMTP     string // the mail server, or that none is configured
 	Mail     []Mail // mails neither sent nor dead (queued, or made moot), newest first
 	Dead     []Mail // the dead letters (死信), the latest given up first
@@ -408,6 +408,12 @@ func (m *Model) gatherMail(ctx context.Context, st *store.Store, smtp config.SMT
 	if b.OldestQueued.Valid {
 		m.Backlog += "（最早排队于 " + when(b.OldestQueued.Time) + "）"
 	}
+	if b.Held > 0 {
+		m.Backlog += fmt.Sprintf("，%s %d 封", MailStatusLabel(store.MailHeld), b.Held)
+		if b.NextWindow.Valid {
+			m.Backlog += "（" + when(b.NextWindow.Time) + " 合并发出，或 kam deliver 立即发出）"
+		}
+	}
 	m.Backlog += fmt.Sprintf("，%s %d 封，%s %d 封", MailStatusLabel(store.MailDead), b.Dead, MailStatusLabel(store.MailSent), b.Sent)
 	if b.LastSent.Valid {
 		m.Backlog += "（最近一封 " + when(b.LastSent.Time) + "）"
@@ -423,7 +429,7 @@ func (m *Model) gatherMail(ctx context.Context, st *store.Store, smtp config.SMT
 	}
 	for _, u := range unsent {
 		next := ""
-		if u.Status == store.MailQueued {
+		if u.Status == store.MailQueued || u.Status == store.MailHeld { // a held mail's is its window
 			next = when(u.NextAttemptAt)
 		}
 		m.Mail = append(m.Mail, mailOf(u, next, ""))

@@ -125,6 +125,18 @@ var mysqlMigrations = []mysqlMigration{
 	}, down: []mysqlStep{
 		alterStep{table: "files", clauses: []alterClause{dropColumn("error_book")}},
 	}},
+
+	{version: 25, name: "digest", up: []mysqlStep{
+		// Report mails held for the delivery window (mail.digest_at, SPEC §5.1): status 'held'
+		// until the window, then 'folded' into one digest per recipient (digest_id: its outbox
+		// row). title is the report's name for the digest's subject and sections.
+		alterStep{table: "outbox", clauses: []alterClause{
+			addColumn("title", "VARCHAR(255) NOT NULL DEFAULT ''"),
+			addColumn("digest_id", "BIGINT NULL"),
+		}},
+	}, down: []mysqlStep{
+		alterStep{table: "outbox", clauses: []alterClause{dropColumn("digest_id"), dropColumn("title")}},
+	}},
 }
 
 // mysqlMigration is one numbered MySQL migration made of steps, each of which

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"database/sql"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -248,8 +249,18 @@ func TestMySQLMigratedByTheMariaDBFilesIsCurrent(t *testing.T) {
 	s, err := store.Open(ctx, store.Options{DSN: dsn, Log: zerolog.Nop()})
 	must(t, err)
 	defer s.Close()
-	if got := s.Applied(); len(got) > 0 {
-		t.Errorf("opening a database the old files migrated applied %v again", got)
+	// Only Go migrations newer than every old file (none of them replaced one) are applied now.
+	var newest int64
+	for name := range old {
+		var v int64
+		fmt.Sscanf(name, "%d_", &v)
+		newest = max(newest, v)
+	}
+	for _, v := range s.Applied() {
+		if v <= newest {
+			t.Errorf("opening a database the old files migrated applied %v again", s.Applied())
+			break
+		}
 	}
 	sameCatalogue(t, catalogue(t, s), clean)
 }

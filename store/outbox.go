@@ -15,13 +15,19 @@ const (
 	// MailDead is a 死信: given up after smtp.max_attempts failed attempts of its own, or at
 	// once when the server refused it for good; `kam deliver --retry-dead` queues it again.
 	MailDead = "dead"
+	// MailHeld is a report mail waiting for the delivery window (mail.digest_at):
+	// next_attempt_at is that window. It is not due: FoldDigest makes it go.
+	MailHeld = "held"
+	// MailFolded is a held report mail that went into a digest (digest_id); the digest is the mail that is sent.
+	MailFolded = "folded"
 )
 
 // Mail is one message to one recipient in the outbox.
 type Mail struct {
 	ID             int64        `db:"id"`
 	ReportID       int64        `db:"report_id"` // the report the mail is about; 0 for notices
-	Kind           string       `db:"kind"`      // the job's name, or rejection / run-failed
+	Kind           string       `db:"kind"`      // the job's name, or rejection / run-failed / digest
+	Title          string       `db:"title"`     // a report mail's report, as readers name it (a digest's subject lists them)
 	Recipient      string       `db:"recipient"`
 	Subject        string       `db:"subject"`
 	HTML           string       `db:"body_html"`
@@ -36,26 +42,34 @@ type Mail struct {
 	LastError      string       `db:"last_error"`
 	CreatedAt      time.Time    `db:"created_at"`
 	SentAt         sql.NullTime `db:"sent_at"`
+	DigestID       int64        `db:"digest_id"` // the digest a folded mail went into
+	Period         string       `db:"period"`    // the period of its report (HeldMail only)
 }
 
-const mailColumns = `id, COALESCE(report_id, 0) AS report_id, kind, recipient, subject, body_html, body_text,
-	attachment_name, attachment, message_id, status, attempts, next_attempt_at, last_error, created_at, sent_at`
+const mailColumns = `id, COALESCE(report_id, 0) AS report_id, kind, title, recipient, subject, body_html, body_text,
+	attachment_name, attachment, message_id, status, attempts, next_attempt_at, last_error, created_at, sent_at,
+	COALESCE(digest_id, 0) AS digest_id`
 
-// QueueMail adds m to the outbox in this transaction, due at once (m.CreatedAt, or now).
+// QueueMail adds m to the outbox in this transaction, due at once (m.CreatedAt, or now) —
+// or, with m.Status MailHeld, held for the delivery window m.NextAttemptAt.
 func (t *Tx) QueueMail(m Mail) (int64, error) {
 	if m.CreatedAt.IsZero() {
 		m.CreatedAt = t.s.now()
+	}
+	status, next := MailQueued, m.CreatedAt
+	if m.Status == MailHeld {
+		status, next = MailHeld, m.NextAttemptAt
 	}
 	report := sql.NullInt64{Int64: m.ReportID, Valid: m.ReportID != 0}
 	var attachment any
 	if m.Attachment != nil {
 		attachment = m.Attachment
 	}
-	res, err := t.tx.ExecContext(t.ctx, `INSERT INTO outbox (report_id, kind, recipient, subject, body_html, body_text,
+	res, err := t.tx.ExecContext(t.ctx, `INSERT INTO outbox (report_id, kind, title, recipient, subject, body_html, body_text,
 		attachment_name, attachment, message_id, status, attempts, next_attempt_at, last_error, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, '', ?)`,
-		report, m.Kind, m.Recipient, m.Subject, m.HTML, m.Text, m.AttachmentName, attachment, m.MessageID,
-		m.CreatedAt.UTC(), m.CreatedAt.UTC())
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, '', ?)`,
+		report, m.Kind, m.Title, m.Recipient, m.Subject, m.HTML, m.Text, m.AttachmentName, attachment, m.MessageID,
+		status, next.UTC(), m.CreatedAt.UTC())
 	if err != nil {
 		return 0, fmt.Errorf("邮件排队（%s → %s）: %w", m.Kind, m.Recipient, err)
 	}
@@ -93,8 +107,13 @@ func (s *Store) DueMail(ctx context.Context, now time.Time, n int) ([]Mail, erro
 	if err != nil {
 		return nil, fmt.Errorf("读取待发邮件: %w", err)
 	}
+	return ms, s.withReports(ctx, ms)
+}
+
+// withReports fills in the archived reports each mail attaches.
+func (s *Store) withReports(ctx context.Context, ms []Mail) error {
 	if len(ms) == 0 {
-		return nil, nil
+		return nil
 	}
 	byID := make(map[int64]*Mail, len(ms))
 	ids := make([]any, len(ms))
@@ -109,13 +128,13 @@ func (s *Store) DueMail(ctx context.Context, now time.Time, n int) ([]Mail, erro
 	q := `SELECT outbox_id, report_id FROM outbox_reports WHERE outbox_id IN (` +
 		strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + `) ORDER BY outbox_id, report_id`
 	if err := s.db.SelectContext(ctx, &links, q, ids...); err != nil {
-		return nil, fmt.Errorf("读取邮件附件: %w", err)
+		return fmt.Errorf("读取邮件附件: %w", err)
 	}
 	for _, l := range links {
 		m := byID[l.Mail]
 		m.Reports = append(m.Reports, l.Report)
 	}
-	return ms, nil
+	return nil
 }
 
 // MailSent records that the server accepted m.
@@ -161,10 +180,12 @@ func (s *Store) DeferDueMail(ctx context.Context, now time.Time, errText string,
 // Backlog sums up the outbox for `kam status` and /metrics.
 type Backlog struct {
 	Queued       int  `db:"queued"`
+	Held         int  `db:"held"` // report mails waiting for the delivery window (待汇总)
 	Dead         int  `db:"dead"`
 	Sent         int  `db:"sent"`
 	OldestQueued When `db:"oldest_queued"`
 	LastSent     When `db:"last_sent"`
+	NextWindow   When `db:"next_window"` // the earliest window a held mail waits for
 }
 
 // When is a time that may be absent, read from an aggregate (SQLite returns those as text).
@@ -198,15 +219,17 @@ func (w *When) Scan(src any) error {
 	return fmt.Errorf("store.When: cannot read time %q", text)
 }
 
-// MailBacklog counts queued, dead and sent mail.
+// MailBacklog counts queued, held, dead and sent mail.
 func (s *Store) MailBacklog(ctx context.Context) (Backlog, error) {
 	var b Backlog
 	err := s.db.GetContext(ctx, &b, `SELECT
 		COALESCE(SUM(CASE WHEN status = 'queued' THEN 1 ELSE 0 END), 0) AS queued,
+		COALESCE(SUM(CASE WHEN status = 'held' THEN 1 ELSE 0 END), 0) AS held,
 		COALESCE(SUM(CASE WHEN status = 'dead' THEN 1 ELSE 0 END), 0) AS dead,
 		COALESCE(SUM(CASE WHEN status = 'sent' THEN 1 ELSE 0 END), 0) AS sent,
 		MIN(CASE WHEN status = 'queued' THEN created_at END) AS oldest_queued,
-		MAX(sent_at) AS last_sent
+		MAX(sent_at) AS last_sent,
+		MIN(CASE WHEN status = 'held' THEN next_attempt_at END) AS next_window
 		FROM outbox`)
 	if err != nil {
 		return b, fmt.Errorf("统计邮件: %w", err)
@@ -214,12 +237,12 @@ func (s *Store) MailBacklog(ctx context.Context) (Backlog, error) {
 	return b, nil
 }
 
-// UnsentMail lists up to n mails neither sent nor dead (queued, or made moot),
+// UnsentMail lists up to n mails neither sent nor dead nor folded into a digest (queued, held, or made moot),
 // newest first, without attachments; DeadMail lists the dead letters.
 func (s *Store) UnsentMail(ctx context.Context, n int) ([]Mail, error) {
 	var ms []Mail
 	err := s.db.SelectContext(ctx, &ms, `SELECT `+mailSummary+`
-		FROM outbox WHERE status NOT IN ('sent', 'dead') ORDER BY id DESC LIMIT ?`, n)
+		FROM outbox WHERE status NOT IN ('sent', 'dead', 'folded') ORDER BY id DESC LIMIT ?`, n)
 	if err != nil {
 		return nil, fmt.Errorf("读取未发邮件: %w", err)
 	}

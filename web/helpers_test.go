@@ -75,6 +75,7 @@ func testConfig(t *testing.T, dir string) config.Config {
 	cfg.Ingest.QuietPeriod = config.Duration{}
 	cfg.Ingest.IncompleteWait = config.Duration{} // the tests' clocks stand before their files' times
 	cfg.Schedule = config.Schedule{Jobs: map[string]string{}, Grace: config.Duration{Duration: time.Second}}
+	cfg.Mail.DigestAt = "" // each report's own mail, as the tests read it
 	cfg.HTTP.Listen = "127.0.0.1:0"
 	hash, err := bcrypt.GenerateFromPassword([]byte(testPassword), bcrypt.MinCost)
 	if err != nil {

@@ -30,6 +30,8 @@ var (
 		"Mails queued and not yet sent.", nil, nil)
 	descOldest = prometheus.NewDesc("kam_mail_oldest_queued_age_seconds",
 		"Age of the oldest queued mail; 0 when none is queued.", nil, nil)
+	descHeld = prometheus.NewDesc("kam_mail_held",
+		"Report mails held for the delivery window (mail.digest_at, 待汇总), to go as one digest per recipient.", nil, nil)
 	descDead = prometheus.NewDesc("kam_mail_dead_letters",
 		"Mails given up (死信: refused for good, or smtp.max_attempts used up) and not queued again by kam deliver --retry-dead.", nil, nil)
 	descStale = prometheus.NewDesc("kam_reports_stale",
@@ -39,7 +41,7 @@ var (
 )
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descLastSuccess, descLastDuration, descRuns, descFiles, descRevenueRows, descQueue, descOldest, descDead, descStale, descBuild} {
+	for _, d := range []*prometheus.Desc{descLastSuccess, descLastDuration, descRuns, descFiles, descRevenueRows, descQueue, descOldest, descHeld, descDead, descStale, descBuild} {
 		ch <- d
 	}
 }
@@ -78,6 +80,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descRevenueRows, prometheus.CounterValue, float64(m.revenueRows))
 	ch <- prometheus.MustNewConstMetric(descQueue, prometheus.GaugeValue, float64(m.queued))
 	ch <- prometheus.MustNewConstMetric(descOldest, prometheus.GaugeValue, m.oldestQueued.Seconds())
+	ch <- prometheus.MustNewConstMetric(descHeld, prometheus.GaugeValue, float64(m.held))
 	ch <- prometheus.MustNewConstMetric(descDead, prometheus.GaugeValue, float64(m.dead))
 	for _, j := range jobs.All() { // every job has a series from the start: an alert on > 0 sees it appear
 		m.stale[j.Name] += 0
@@ -94,6 +97,7 @@ type metrics struct {
 	files        map[string]int64
 	revenueRows  int64
 	queued       int
+	held         int
 	oldestQueued time.Duration
 	dead         int
 	stale        map[string]int // 待更正 reports per job
@@ -160,7 +164,7 @@ func readMetrics(ctx context.Context, st *store.Store, now time.Time) (metrics, 
 	if err != nil {
 		return m, err
 	}
-	m.queued, m.dead = b.Queued, b.Dead
+	m.queued, m.held, m.dead = b.Queued, b.Held, b.Dead
 	if b.OldestQueued.Valid {
 		m.oldestQueued = max(now.Sub(b.OldestQueued.Time), 0)
 	}

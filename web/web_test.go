@@ -394,6 +394,7 @@ func TestMetrics(t *testing.T) {
 		{"kam_revenue_rows_loaded_total", nil, revenueRows},
 		{"kam_mail_queue_depth", nil, 1 + float64(len(unitReports))}, // the city's mail, and one per unit statement
 		{"kam_mail_oldest_queued_age_seconds", nil, 90},
+		{"kam_mail_held", nil, 0}, // digests off here: nothing waits for a window
 		{"kam_build_info", map[string]string{"version": "test"}, 1},
 	}
 	for _, c := range checks {

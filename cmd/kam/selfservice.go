@@ -213,6 +213,10 @@ func cmdDeliver(ctx context.Context, app *pipeline.App, retryDead bool, to strin
 		fmt.Fprintln(stdout, "另一个 kam 正在投递邮件，本次没有投递；排队的邮件由它发出")
 		return nil
 	}
+	if res.Folded > 0 {
+		// kam deliver does not wait for mail.digest_at: held report mails go now, one digest per recipient.
+		fmt.Fprintf(stdout, "待汇总的 %d 封报表邮件已立即合并为 %d 封汇总邮件（不等 mail.digest_at 的发送时刻）\n", res.Folded, res.Digests)
+	}
 	fmt.Fprintf(stdout, "已发送 %d 封，等待服务器 %d 封，稍后重试 %d 封，新增死信 %d 封", res.Sent, res.Waiting, res.Retry, res.Dead)
 	if res.Alerts > 0 {
 		fmt.Fprintf(stdout, "，死信提醒 %d 封", res.Alerts)

@@ -202,8 +202,9 @@ log:
 	if units[0].Unit == "" || !strings.Contains(unitList, units[0].FileName) || strings.Contains(unitList, "splits_2026-11.xlsx") {
 		t.Errorf("reports list --unit %s:\n%s", units[0].Unit, unitList)
 	}
+	// The statements wait for mail.digest_at's window (待汇总), counted with it.
 	status := kamCmd(t, bin, cfg, "status")
-	for _, want := range []string{"最近的运行", "收入分成", "补跑", "成功", "失败", fmt.Sprintf("待发 %d 封", len(units)-1), "未配置 smtp.host", "最近一次扫描", "0 5 6 * *"} {
+	for _, want := range []string{"最近的运行", "收入分成", "补跑", "成功", "失败", fmt.Sprintf("待汇总 %d 封（", len(units)-1), "未配置 smtp.host", "最近一次扫描", "0 5 6 * *"} {
 		if !strings.Contains(status, want) {
 			t.Errorf("status lacks %q:\n%s", want, status)
 		}

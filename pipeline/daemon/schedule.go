@@ -18,6 +18,8 @@ import (
 const (
 	TaskIngest   = ingest.Task
 	TaskDelivery = mail.Task
+	// TaskDigest is the delivery window (mail.digest_at): held report mails go as one digest per recipient.
+	TaskDigest = mail.DigestKind
 )
 
 // Entry is one scheduled task: a job, the inbox scan or mail delivery.
@@ -58,6 +60,21 @@ func NewPlan(s config.Schedule, loc *time.Location, registry []*jobs.Job) (p Pla
 		}
 		p.Entries = append(p.Entries, Entry{Name: name, Spec: spec, Schedule: sched})
 	}
+	return p, nil
+}
+
+// WithDigest adds the delivery window (mail.digest_at, after delivery in the
+// plan's order); an empty spec adds nothing: report mails then go one by one.
+func (p Plan) WithDigest(spec string) (Plan, error) {
+	p.order[TaskDigest] = len(p.order)
+	if spec == "" {
+		return p, nil
+	}
+	sched, err := cron.ParseStandard(spec)
+	if err != nil {
+		return p, domain.Usagef("配置项 mail.digest_at 的计划 %q 有误: %v", spec, err)
+	}
+	p.Entries = append(slices.Clone(p.Entries), Entry{Name: TaskDigest, Spec: spec, Schedule: sched})
 	return p, nil
 }
 

@@ -32,6 +32,11 @@ type Scheduler struct {
 	Plan Plan
 	// CatchUpMonths bounds how far back a start looks for missed periods.
 	CatchUpMonths int
+	// AtDeliveryWindow, when set, runs at each delivery window just before the
+	// held report mails are folded into digests and sent (FireDeliveryWindow):
+	// what it queues goes out in this window. With mail.digest_at empty every
+	// delivery pass is a window. An error is logged; the window's mail goes all the same.
+	AtDeliveryWindow func(ctx context.Context, a *core.App) error
 
 	running atomic.Bool
 }
@@ -40,6 +45,9 @@ type Scheduler struct {
 func NewScheduler(a *core.App) (*Scheduler, error) {
 	plan, err := NewPlan(a.Cfg.Schedule, a.Cfg.Location(), jobs.All())
 	if err != nil {
+		return nil, err
+	}
+	if plan, err = plan.WithDigest(a.Cfg.Mail.DigestAt); err != nil {
 		return nil, err
 	}
 	return &Scheduler{App: a, Plan: plan, CatchUpMonths: a.Cfg.Schedule.CatchUpMonths}, nil
@@ -194,11 +202,16 @@ func (s *Scheduler) Fire(ctx context.Context, name string) {
 		}
 		s.restoreCopies(ctx)
 	case TaskDelivery:
-		s.reissueStale(ctx)
+		if a.Cfg.Mail.DigestAt == "" {
+			s.FireDeliveryWindow(ctx)
+			return
+		}
 		s.restoreCopies(ctx)
 		if _, err := mail.Deliver(ctx, a); err != nil {
 			a.Log.Error().Err(err).Msg("邮件投递失败")
 		}
+	case TaskDigest:
+		s.FireDeliveryWindow(ctx)
 	default:
 		s.run(ctx, name, jobs.RunRequest{AsOf: a.Today(), Trigger: jobs.TriggerSchedule})
 	}
@@ -216,6 +229,30 @@ func (s *Scheduler) markStale(ctx context.Context) {
 func (s *Scheduler) reissueStale(ctx context.Context) {
 	if _, err := jobs.ReissueStale(ctx, s.App); err != nil {
 		s.App.Log.Error().Err(err).Msg("更正待更正报表失败")
+	}
+}
+
+// FireDeliveryWindow is the one point where a delivery window fires: the
+// report copies are restored, the 待更正 reports are re-issued (their mail
+// goes in this window), AtDeliveryWindow runs, then every held report mail is folded into its recipient's digest and the due mail is sent
+// (mail.DeliverWindow). Another instance delivering at the same moment does
+// it instead (the delivery lock); a fold is all-or-nothing, so nothing goes twice.
+func (s *Scheduler) FireDeliveryWindow(ctx context.Context) {
+	a := s.App
+	s.restoreCopies(ctx)
+	s.reissueStale(ctx)
+	if s.AtDeliveryWindow != nil {
+		if err := s.AtDeliveryWindow(ctx, a); err != nil {
+			a.Log.Error().Err(err).Msg("发送时刻前的处理失败（本时刻的邮件照常发出）")
+		}
+	}
+	res, err := mail.DeliverWindow(ctx, a)
+	if err != nil {
+		a.Log.Error().Err(err).Msg("邮件投递失败")
+		return
+	}
+	if res.Digests > 0 {
+		a.Log.Info().Int("digests", res.Digests).Int("reports", res.Folded).Int("sent", res.Sent).Msg("发送时刻：报表邮件已汇总发出")
 	}
 }
 

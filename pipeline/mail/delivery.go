@@ -40,6 +40,8 @@ type DeliveryResult struct {
 	Alerts  int    // dead-letter alerts the server accepted for recipients.admin
 	Server  string // why the server could not take mail, when it could not
 	Busy    bool   // another instance was delivering: this one did nothing
+	Digests int    // digests composed of held report mails (each then sent, or waiting, as any mail)
+	Folded  int    // the held report mails those digests took
 }
 
 // NothingSent: mail was due and none of it went, because the server was down
@@ -64,7 +66,24 @@ func (r DeliveryResult) NothingSent() bool { return r.Sent == 0 && r.Waiting+r.R
 // At the end, the dead letters no alert has reported yet are reported to
 // recipients.admin in one mail each (one alert per batch), sent in the same
 // pass. With no smtp.host the mail stays queued. Only one instance delivers at a time.
+//
+// Report mails held for a delivery window (mail.digest_at) whose window has
+// passed are first folded into one digest per recipient (foldDigests), under
+// the same lock: the every-minute delivery sends a window this instance was
+// not running for, or another instance's.
 func Deliver(ctx context.Context, a *core.App) (DeliveryResult, error) {
+	return deliver(ctx, a, false)
+}
+
+// DeliverWindow is Deliver at a delivery window: every held report mail is
+// folded into its recipient's digest now, whatever window it waits for, and
+// sent. The daemon calls it when mail.digest_at fires; `kam deliver` too,
+// since the administrator asked to send what is queued now.
+func DeliverWindow(ctx context.Context, a *core.App) (DeliveryResult, error) {
+	return deliver(ctx, a, true)
+}
+
+func deliver(ctx context.Context, a *core.App, window bool) (DeliveryResult, error) {
 	var res DeliveryResult
 	if a.Cfg.SMTP.Host == "" {
 		return res, nil
@@ -82,6 +101,9 @@ func Deliver(ctx context.Context, a *core.App) (DeliveryResult, error) {
 	}
 	defer lock.Release()
 
+	if res.Digests, res.Folded, err = foldDigests(ctx, a, window); err != nil {
+		return res, err
+	}
 	client, err := mailClient(a)
 	if err != nil {
 		return res, err

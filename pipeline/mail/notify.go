@@ -179,9 +179,14 @@ func queueReports(a *core.App, tx *store.Tx, r Run, m reportMail, rcpts []string
 	if err != nil {
 		return err
 	}
+	// With a delivery window, the mail waits for it and goes inside that window's digest (SPEC §5.1).
+	window := a.Cfg.NextDigest(a.Clock())
 	for _, rcpt := range rcpts {
-		ml := store.Mail{ReportID: m.reports[0].ID, Kind: r.Job, Recipient: rcpt, Subject: subject, HTML: html, Text: text,
+		ml := store.Mail{ReportID: m.reports[0].ID, Kind: r.Job, Title: title, Recipient: rcpt, Subject: subject, HTML: html, Text: text,
 			MessageID: ReportMessageID(m.reports[0], rcpt), CreatedAt: a.Clock()}
+		if !window.IsZero() {
+			ml.Status, ml.NextAttemptAt = store.MailHeld, window
+		}
 		if attach {
 			ml.Reports = ids
 		}
@@ -348,6 +353,7 @@ type mailBody struct {
 var mailHTML = template.Must(template.New("mail").Parse(`<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{{.Title}}</title></head>
 <body style="font-family:'Microsoft YaHei','PingFang SC',sans-serif;font-size:14px;color:#222">
+` + sectionStart + `
 <p>{{.Lead}}</p>
 {{- if .Headline}}
 <p style="font-size:16px"><b>{{.Headline}}</b></p>
@@ -379,6 +385,7 @@ var mailHTML = template.Must(template.New("mail").Parse(`<!DOCTYPE html>
 {{- range .Notes}}
 <p>{{.}}</p>
 {{- end}}
+` + sectionEnd + `
 <p style="color:#888;font-size:12px">{{.Footer}}</p>
 </body></html>
 `))
@@ -410,7 +417,7 @@ func (b mailBody) render() (html, text string, err error) {
 	for _, n := range b.Notes {
 		t.WriteString("\n" + n + "\n")
 	}
-	t.WriteString("\n-- \n" + b.Footer + "\n")
+	t.WriteString(textFooter + b.Footer + "\n")
 	return h.String(), t.String(), nil
 }
 
