@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"database/sql"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -229,6 +230,7 @@ func TestMySQLMigratedByTheMariaDBFilesIsCurrent(t *testing.T) {
 	clean := catalogue(t, storetest.OpenMySQL(t))
 	dsn := storetest.NewMySQLDatabase(t)
 	old := fstest.MapFS{}
+	var newest int64 // the last version the old files reach: migrations after it are new, and do apply
 	for _, dir := range []string{"migrations/mysql", "testdata/mariadb-migrations"} {
 		files, err := filepath.Glob(filepath.Join(dir, "*.sql"))
 		must(t, err)
@@ -236,6 +238,9 @@ func TestMySQLMigratedByTheMariaDBFilesIsCurrent(t *testing.T) {
 			b, err := os.ReadFile(f)
 			must(t, err)
 			old[filepath.Base(f)] = &fstest.MapFile{Data: b}
+			var v int64
+			fmt.Sscanf(filepath.Base(f), "%d", &v)
+			newest = max(newest, v)
 		}
 	}
 	db, err := sql.Open("mysql", dsn)
@@ -248,8 +253,14 @@ func TestMySQLMigratedByTheMariaDBFilesIsCurrent(t *testing.T) {
 	s, err := store.Open(ctx, store.Options{DSN: dsn, Log: zerolog.Nop()})
 	must(t, err)
 	defer s.Close()
-	if got := s.Applied(); len(got) > 0 {
-		t.Errorf("opening a database the old files migrated applied %v again", got)
+	var again []int64
+	for _, v := range s.Applied() {
+		if v <= newest {
+			again = append(again, v)
+		}
+	}
+	if len(again) > 0 {
+		t.Errorf("opening a database the old files migrated applied %v again", again)
 	}
 	sameCatalogue(t, catalogue(t, s), clean)
 }
