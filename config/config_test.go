@@ -29,6 +29,7 @@ var testJobs = []JobKeys{
 	{Schedule: "review_gold", Recipients: "review_gold", DefaultSchedule: "30 4 8 1,3,5,7,9,11 *"},
 	{Schedule: "splits", Recipients: "splits", DefaultSchedule: "0 5 6 * *"},
 	{Schedule: "roster", Recipients: "roster", DefaultSchedule: "0 6 25 * *"},
+	{Schedule: "maintenance", Recipients: "maintenance", DefaultSchedule: "40 7 * * 1"},
 }
 
 func TestNoFileGivesValidDefaults(t *testing.T) {

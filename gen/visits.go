@@ -76,6 +76,9 @@ func (c *crmPass) visitsOf(i int, p *profile, id *identity) []domain.Visit {
 		gap := domain.Date(r.between(lo, hi))
 		if r.chance(0.5) {
 			v.Next = day + domain.Date(r.between(7, 45))
+			if r.chance(0.8) { // most promises are kept: the next contact comes on the day agreed
+				gap = v.Next - day
+			}
 		}
 		c.visitSeq++
 		v.ID = fmt.Sprintf("ZF%08d", c.visitSeq)
