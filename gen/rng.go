@@ -16,7 +16,7 @@ const (
 	streamRevenue
 	streamManagers
 	streamUnits
-	streamVisits  // added later: the streams before it keep their draws
+	streamVisits // added later: the streams before it keep their draws
 	streamArchive
 )
 

@@ -6,12 +6,12 @@ import "kam/domain"
 // The store implements it; a loader calls it only while the file has no bad
 // row so far, and the caller rolls the transaction back when Load reports any.
 type Writer interface {
-	PutUnits([]domain.Unit) error         // upsert by code
-	PutManagers([]domain.Manager) error   // upsert by staff id
+	PutUnits([]domain.Unit) error       // upsert by code
+	PutManagers([]domain.Manager) error // upsert by staff id
 	// PutCustomers upserts by id; of the archive fields only those in each
 	// customer's Archive.Present are written over a stored customer.
 	PutCustomers([]domain.Customer) error
-	PutClaims([]domain.Claim) error       // upsert by id
+	PutClaims([]domain.Claim) error // upsert by id
 	// PutAgreements replaces each agreement (header and parties) by id.
 	PutAgreements([]domain.SplitAgreement) error
 	// PutTargets replaces every target of each (staff id, month) present.

@@ -114,9 +114,9 @@ type MissedPromise struct {
 type ManagerVisits struct {
 	Manager domain.Manager
 	ByKind  map[domain.VisitKind]int
-	Tracked int       // tracked customers it maintains as primary
-	OnTime  int       // of them, not overdue
-	Rate    *Pct      // OnTime ÷ Tracked to 0.1%; nil when it tracks none
+	Tracked int  // tracked customers it maintains as primary
+	OnTime  int  // of them, not overdue
+	Rate    *Pct // OnTime ÷ Tracked to 0.1%; nil when it tracks none
 	Month   domain.Month
 }
 

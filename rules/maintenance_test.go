@@ -127,11 +127,11 @@ func TestMissedPromise(t *testing.T) {
 func TestMaintenance(t *testing.T) {
 	full := domain.Archive{Address: "东城路1号", ContactName: "王经理", ContactPhone: "0769-22221234"}
 	customers := []domain.Customer{
-		{ID: "C1", Status: domain.Cooperating, ManagerA: "A1", ManagerB: "B1", Archive: full},                      // diamond, overdue 10
+		{ID: "C1", Status: domain.Cooperating, ManagerA: "A1", ManagerB: "B1", Archive: full},                       // diamond, overdue 10
 		{ID: "C2", Status: domain.Potential, ManagerA: "A1", ManagerB: "B1", Archive: domain.Archive{Address: "x"}}, // gold, never visited; 潜在: A primary, archive not checked
 		{ID: "C3", Status: domain.Cooperating, ManagerA: "A1", Archive: domain.Archive{ContactPhone: "1"}},          // diamond, no B: A primary; due soon; archive lacks two
-		{ID: "C4", Status: domain.Cooperating, ManagerA: "A1", ManagerB: "B1", Archive: full},                      // ordinary: not tracked
-		{ID: "C5", Status: domain.Cooperating, ManagerA: "A1", ManagerB: "B1", Archive: full},                      // silver, on time
+		{ID: "C4", Status: domain.Cooperating, ManagerA: "A1", ManagerB: "B1", Archive: full},                       // ordinary: not tracked
+		{ID: "C5", Status: domain.Cooperating, ManagerA: "A1", ManagerB: "B1", Archive: full},                       // silver, on time
 	}
 	tiers := map[string]domain.Tier{"C1": domain.Diamond, "C2": domain.Gold, "C3": domain.Diamond, "C4": domain.Ordinary, "C5": domain.Silver}
 	resp := map[string]string{"C1": "SJ", "C2": "D1", "C3": "SJ", "C4": "D1", "C5": "D2"}
