@@ -46,12 +46,22 @@ func (s *Store) Customers(ctx context.Context) ([]domain.Customer, error) {
 // Visits lists the visits made on or before day through, by customer, day and id;
 // customer "" reads every customer's.
 func (s *Store) Visits(ctx context.Context, customer string, through domain.Date) ([]domain.Visit, error) {
+	return s.visits(ctx, "contact, notes, ", customer, through)
+}
+
+// VisitDates is Visits without 联系人 and 内容: what the maintenance rules
+// read for every customer, a third of the memory at 200,000 customers.
+func (s *Store) VisitDates(ctx context.Context, through domain.Date) ([]domain.Visit, error) {
+	return s.visits(ctx, "", "", through)
+}
+
+func (s *Store) visits(ctx context.Context, text, customer string, through domain.Date) ([]domain.Visit, error) {
 	var rows []struct {
 		domain.Visit
 		On   sqlDate `db:"visited_on"`
 		Next sqlDate `db:"next_contact_on"`
 	}
-	q := `SELECT id, customer_id, visited_on, visit_kind, staff_id, contact, notes, next_contact_on FROM visits
+	q := `SELECT id, customer_id, visited_on, visit_kind, staff_id, ` + text + `next_contact_on FROM visits
 		WHERE visited_on <= ?`
 	args := []any{dateArg(through)}
 	if customer != "" {

@@ -48,6 +48,11 @@ func TestArchiveFieldsAndVisits(t *testing.T) {
 		vs, err := s.Visits(ctx, "", domain.DateOf(2026, 6, 30))
 		must(t, err)
 		equal(t, "visits", vs, []domain.Visit{v1, v2})
+		brief, err := s.VisitDates(ctx, domain.DateOf(2026, 6, 30))
+		must(t, err)
+		b1 := v1
+		b1.Contact, b1.Notes = "", ""
+		equal(t, "visit dates", brief, []domain.Visit{b1, v2})
 		vs, err = s.Visits(ctx, "C1", domain.DateOf(2026, 6, 19))
 		must(t, err)
 		equal(t, "visits through a day", vs, []domain.Visit{v1})

@@ -63,7 +63,7 @@ func runMaintenance(ctx context.Context, a *core.App, period string, _ domain.Da
 	if err != nil {
 		return domain.Failed(err, "读取客户经理")
 	}
-	visits, err := a.Store.Visits(ctx, "", asOf)
+	visits, err := a.Store.VisitDates(ctx, asOf)
 	if err != nil {
 		return domain.Failed(err, "读取走访记录")
 	}

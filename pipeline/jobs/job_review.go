@@ -108,7 +108,7 @@ func reviewJob(name string, tier domain.Tier, window int, centres []domain.UnitK
 		}
 		// Where each customer stands against its tier's gap between visits at the month's end (分级维护).
 		asOf := m.Last()
-		visits, err := a.Store.Visits(ctx, "", asOf)
+		visits, err := a.Store.VisitDates(ctx, asOf)
 		if err != nil {
 			return domain.Failed(err, "读取走访记录")
 		}
