@@ -35,6 +35,8 @@ type Config struct {
 	Claims        Claims      `yaml:"claims"`
 	Roster        Roster      `yaml:"roster"`
 	Corrections   Corrections `yaml:"corrections"`
+	Maintenance   Maintenance `yaml:"maintenance"`
+	Archive       Archive     `yaml:"archive"`
 	Schedule      Schedule    `yaml:"schedule"`
 	SMTP          SMTP        `yaml:"smtp"`
 	Recipients    Recipients  `yaml:"recipients"`
@@ -104,6 +106,22 @@ type Claims struct {
 type Roster struct {
 	ConcentrationPct int `yaml:"concentration_percent"` // a manager's primary share of a centre's revenue above this is flagged
 	TargetsDueDay    int `yaml:"targets_due_day"`       // next month's targets are due by this day of the month
+}
+
+// Maintenance is 分级维护 (SPEC §4.7): how often each tier must be visited.
+type Maintenance struct {
+	// MaxGapDays is, per tier (钻石, 黄金, 白银, 普通), the most days between
+	// counting visits; 0: the tier is not tracked.
+	MaxGapDays map[string]int `yaml:"max_gap_days"`
+	// CountedKinds are the 走访方式 that count as a visit (上门拜访, 会议, …).
+	CountedKinds []string `yaml:"counted_kinds"`
+	// RemindDays is how many days before its due day a visit is listed as 走访临期.
+	RemindDays int `yaml:"remind_days"`
+}
+
+// Archive is 档案管理: the archive fields a cooperating customer must have.
+type Archive struct {
+	Required []string `yaml:"required"` // of 通信地址, 邮政编码, 业务联系人, 联系电话, 联系邮箱
 }
 
 // JobKeys is what the configuration knows of one report job (the job
@@ -218,6 +236,12 @@ func Default(jobs ...JobKeys) Config {
 		Claims:      Claims{DueSoonDays: 7, UnconfirmedDays: 10, ManagerCap: 20, BidDays: 15, TenderContact: "市局大客户中心"},
 		Roster:      Roster{ConcentrationPct: 30, TargetsDueDay: 25},
 		Corrections: Corrections{MaxAgeMonths: 3},
+		Maintenance: Maintenance{
+			MaxGapDays:   map[string]int{"钻石": 30, "黄金": 60, "白银": 90, "普通": 0},
+			CountedKinds: []string{"上门拜访", "会议"},
+			RemindDays:   7,
+		},
+		Archive: Archive{Required: []string{"通信地址", "业务联系人", "联系电话"}},
 		Schedule: Schedule{
 			Ingest:        "@every 2m",
 			Delivery:      "@every 1m",
@@ -426,6 +450,9 @@ func (c *Config) Validate() error {
 	if c.Corrections.MaxAgeMonths < 1 || c.Corrections.MaxAgeMonths > 120 {
 		return bad("corrections.max_age_months", "应在 1–120 之间：更正最近几个月的报表")
 	}
+	if err := c.validateMaintenance(); err != nil {
+		return err
+	}
 	if c.Roster.TargetsDueDay < 1 || c.Roster.TargetsDueDay > 28 {
 		return bad("roster.targets_due_day", "应在 1–28 之间")
 	}
@@ -624,6 +651,50 @@ func validateGradeTable(s domain.GradeTable) error {
 		if k > 0 && t.Rank() > s.Tiers[k-1].Rank() {
 			return domain.Usagef("配置 grading.tiers：第 %d 级（%s）不能高于第 %d 级（%s）", k+1, t.Label(), k, s.Tiers[k-1].Label())
 		}
+	}
+	return nil
+}
+
+// validateMaintenance checks maintenance.* and archive.required.
+func (c Config) validateMaintenance() error {
+	bad := func(key, format string, a ...any) error {
+		return domain.Usagef("配置项 %s 有误: %s", key, fmt.Sprintf(format, a...))
+	}
+	for label, days := range c.Maintenance.MaxGapDays {
+		if _, err := domain.ParseTier(label); err != nil {
+			return bad("maintenance.max_gap_days", "%q 不是等级：应为 钻石、黄金、白银 或 普通", label)
+		}
+		if days < 0 || days > 3660 {
+			return bad("maintenance.max_gap_days."+label, "应在 0–3660 天之间（0：该等级不跟踪走访）")
+		}
+	}
+	if len(c.Maintenance.CountedKinds) == 0 {
+		return bad("maintenance.counted_kinds", "至少一种走访方式（如 上门拜访、会议）")
+	}
+	seen := map[domain.VisitKind]bool{}
+	for _, k := range c.Maintenance.CountedKinds {
+		kind, err := domain.ParseEnum(domain.VisitKinds, k)
+		if err != nil {
+			return bad("maintenance.counted_kinds", "「%s」：走访方式%v", k, err)
+		}
+		if seen[kind] {
+			return bad("maintenance.counted_kinds", "「%s」重复", k)
+		}
+		seen[kind] = true
+	}
+	if c.Maintenance.RemindDays < 0 || c.Maintenance.RemindDays > 365 {
+		return bad("maintenance.remind_days", "应在 0–365 天之间")
+	}
+	fields := map[domain.ArchiveField]bool{}
+	for _, f := range c.Archive.Required {
+		field, ok := domain.ParseArchiveField(f)
+		if !ok {
+			return bad("archive.required", "「%s」不是档案项目：应为 %s 之一", f, strings.Join(domain.ArchiveFieldLabels, "、"))
+		}
+		if fields[field] {
+			return bad("archive.required", "「%s」重复", f)
+		}
+		fields[field] = true
 	}
 	return nil
 }

@@ -30,6 +30,7 @@ var testJobs = []JobKeys{
 	{Schedule: "review_gold", Recipients: "review_gold", DefaultSchedule: "30 4 8 1,3,5,7,9,11 *"},
 	{Schedule: "splits", Recipients: "splits", DefaultSchedule: "0 5 6 * *"},
 	{Schedule: "roster", Recipients: "roster", DefaultSchedule: "0 6 25 * *"},
+	{Schedule: "maintenance", Recipients: "maintenance", DefaultSchedule: "40 7 * * 1"},
 }
 
 func TestNoFileGivesValidDefaults(t *testing.T) {
@@ -99,6 +100,13 @@ func TestBadConfigIsUsageErrorNamingTheKey(t *testing.T) {
 		"bad duration":           {"ingest:\n  quiet_period: soon\n", "quiet_period"},
 		"duplicate line":         {"business_lines: [函件, 函件]\n", "business_lines"},
 		"targets day too late":   {"roster:\n  targets_due_day: 31\n", "roster.targets_due_day"},
+		"gap of an unknown tier": {"maintenance:\n  max_gap_days:\n    铂金: 10\n", "maintenance.max_gap_days"},
+		"negative gap":           {"maintenance:\n  max_gap_days:\n    钻石: -1\n", "maintenance.max_gap_days.钻石"},
+		"unknown visit kind":     {"maintenance:\n  counted_kinds: [上门拜访, 吃饭]\n", "maintenance.counted_kinds"},
+		"no counted kind":        {"maintenance:\n  counted_kinds: []\n", "maintenance.counted_kinds"},
+		"remind days negative":   {"maintenance:\n  remind_days: -2\n", "maintenance.remind_days"},
+		"unknown archive field":  {"archive:\n  required: [通信地址, 传真]\n", "archive.required"},
+		"archive field twice":    {"archive:\n  required: [联系电话, 联系电话]\n", "archive.required"},
 		"unit code with a space": {"recipients:\n  units:\n    ZQ 14: [zq14@dg.cn]\n", "recipients.units.ZQ 14"},
 		"cyrillic unit code":     {"recipients:\n  units:\n    КН01: [kh01@dg.cn]\n", "recipients.units.КН01"},
 		"one unit twice":         {"recipients:\n  units:\n    ZQ14: [a@dg.cn]\n    zq14: [b@dg.cn]\n", "ZQ14"},

@@ -58,6 +58,21 @@ const (
 
 var ProjectTypes = []Enum[ProjectType]{{Regular, "常规"}, {Holiday, "节日"}}
 
+// VisitKind is a visit's 走访方式.
+type VisitKind string
+
+const (
+	VisitOnSite  VisitKind = "visit"   // 上门拜访
+	VisitMeeting VisitKind = "meeting" // 会议
+	VisitPhone   VisitKind = "phone"   // 电话
+	VisitWeChat  VisitKind = "wechat"  // 微信
+	VisitOther   VisitKind = "other"   // 其他
+)
+
+var VisitKinds = []Enum[VisitKind]{
+	{VisitOnSite, "上门拜访"}, {VisitMeeting, "会议"}, {VisitPhone, "电话"}, {VisitWeChat, "微信"}, {VisitOther, "其他"},
+}
+
 // Enum pairs a stored code with the Chinese label staff read and write.
 type Enum[T ~string] struct {
 	Code  T
@@ -144,6 +159,73 @@ type Customer struct {
 	Signing    string     `db:"signing_unit"`
 	ManagerA   string     `db:"manager_a"`
 	ManagerB   string     `db:"manager_b"`
+	Archive
+}
+
+// Archive is a customer's 信息档案 (第一部分 档案管理): where to write to and whom
+// to call. Every field is optional in the customers extract.
+type Archive struct {
+	Address      string `db:"address"`       // 通信地址
+	Postcode     string `db:"postcode"`      // 邮政编码, six digits
+	ContactName  string `db:"contact_name"`  // 业务联系人
+	ContactPhone string `db:"contact_phone"` // 联系电话
+	ContactEmail string `db:"contact_email"` // 联系邮箱
+	// Present marks the archive columns the extract carried (ArchiveField bits):
+	// a column absent from a file leaves the stored value as it is.
+	Present ArchiveFields `db:"-"`
+}
+
+// ArchiveField is one field of the archive, in the extract's column order.
+type ArchiveField uint8
+
+const (
+	ArchiveAddress ArchiveField = iota
+	ArchivePostcode
+	ArchiveContactName
+	ArchiveContactPhone
+	ArchiveContactEmail
+)
+
+// ArchiveFieldLabels are the fields' Chinese names, by ArchiveField.
+var ArchiveFieldLabels = []string{"通信地址", "邮政编码", "业务联系人", "联系电话", "联系邮箱"}
+
+// ArchiveFields is a set of archive fields.
+type ArchiveFields uint8
+
+// Has says whether f is in the set.
+func (s ArchiveFields) Has(f ArchiveField) bool { return s&(1<<f) != 0 }
+
+// With is the set with f added.
+func (s ArchiveFields) With(f ArchiveField) ArchiveFields { return s | 1<<f }
+
+// AllArchiveFields is every archive field.
+const AllArchiveFields ArchiveFields = 1<<5 - 1
+
+// Value is the field f of the archive.
+func (a Archive) Value(f ArchiveField) string {
+	switch f {
+	case ArchiveAddress:
+		return a.Address
+	case ArchivePostcode:
+		return a.Postcode
+	case ArchiveContactName:
+		return a.ContactName
+	case ArchiveContactPhone:
+		return a.ContactPhone
+	case ArchiveContactEmail:
+		return a.ContactEmail
+	}
+	return ""
+}
+
+// ParseArchiveField reads an archive field by its Chinese name.
+func ParseArchiveField(s string) (ArchiveField, bool) {
+	for i, l := range ArchiveFieldLabels {
+		if l == TrimValue(s) {
+			return ArchiveField(i), true
+		}
+	}
+	return 0, false
 }
 
 // PrimaryManager is B once the customer cooperates, A while it is being developed (第十一条(一)).
@@ -209,6 +291,18 @@ type SplitParty struct {
 // Covers reports whether the agreement applies to a month and line.
 func (a SplitAgreement) Covers(m Month, line string) bool {
 	return a.From <= m && (a.To == 0 || m <= a.To) && (a.Line == "" || a.Line == line)
+}
+
+// Visit is a 走访记录: one contact of a manager with a customer.
+type Visit struct {
+	ID       string    `db:"id"`
+	Customer string    `db:"customer_id"`
+	On       Date      `db:"visited_on"`
+	Kind     VisitKind `db:"visit_kind"`
+	StaffID  string    `db:"staff_id"`
+	Contact  string    `db:"contact"`
+	Notes    string    `db:"notes"`
+	Next     Date      `db:"next_contact_on"` // 0: no next contact agreed
 }
 
 // Target is a manager's target for a month (第十二条(七)).

@@ -9,6 +9,10 @@ const (
 	MaxNameLen    = 200   // unit, manager and customer names
 	MaxProjectLen = 500   // a target's 项目
 	MaxEmailLen   = 500   // a unit's mailboxes, separated by ";"
+	MaxNotesLen   = 500   // a visit's 内容
+	MaxAddressLen = 200   // a customer's 通信地址
+	MaxPhoneLen   = 32    // a customer's 联系电话
+	MaxPostcode   = 6     // 邮政编码
 	MaxCellLen    = 32767 // what one Excel cell can hold: no value is ever longer
 )
 
@@ -40,6 +44,16 @@ var TextLimits = []TextLimit{
 	{KindCustomers, "签约单位编码", "customers", "signing_unit", MaxCodeLen},
 	{KindCustomers, "A角工号", "customers", "manager_a", MaxCodeLen},
 	{KindCustomers, "B角工号", "customers", "manager_b", MaxCodeLen},
+	{KindCustomers, "通信地址", "customers", "address", MaxAddressLen},
+	{KindCustomers, "邮政编码", "customers", "postcode", MaxPostcode},
+	{KindCustomers, "业务联系人", "customers", "contact_name", MaxNameLen},
+	{KindCustomers, "联系电话", "customers", "contact_phone", MaxPhoneLen},
+	{KindCustomers, "联系邮箱", "customers", "contact_email", MaxEmailLen},
+	{KindVisits, "走访编号", "visits", "id", MaxCodeLen},
+	{KindVisits, "客户编号", "visits", "customer_id", MaxCodeLen},
+	{KindVisits, "客户经理工号", "visits", "staff_id", MaxCodeLen},
+	{KindVisits, "联系人", "visits", "contact", MaxNameLen},
+	{KindVisits, "内容", "visits", "notes", MaxNotesLen},
 	{KindRevenue, "客户编号", "revenue", "customer_id", MaxCodeLen},
 	{KindRevenue, "业务种类", "revenue", "business_line", MaxCodeLen},
 	{KindRevenue, "收入单位编码", "revenue", "unit_code", MaxCodeLen},

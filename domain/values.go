@@ -548,3 +548,53 @@ func ParseCount(s string, max int) (int, error) {
 	}
 	return n, nil
 }
+
+// ParsePostcode reads a 邮政编码: six digits (full-width digits too).
+func ParsePostcode(s string) (string, error) {
+	s = NormalForm(s)
+	if len(s) != 6 || !IsDigits(s) {
+		return "", errors.New("邮政编码应为 6 位数字，如 523000")
+	}
+	return s, nil
+}
+
+// ParsePhone reads a 联系电话: digits with -, +, spaces, brackets around an
+// area code, and an extension after 转, ext or #.
+func ParsePhone(s string) (string, error) {
+	s = NormalForm(s)
+	bad := errors.New("联系电话只能含数字、-、+、空格、括号和分机号（如 0769-22221234 转 801、+86 138 0000 0000）")
+	main, ext := s, ""
+	for _, sep := range []string{"转", "ext.", "ext", "EXT", "Ext", "#", "x"} {
+		if i := strings.Index(s, sep); i > 0 {
+			main, ext = s[:i], TrimValue(s[i+len(sep):])
+			if !IsDigits(ext) {
+				return "", bad
+			}
+			break
+		}
+	}
+	digits := 0
+	for _, r := range main {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r == '-' || r == '+' || r == ' ' || r == '(' || r == ')':
+		default:
+			return "", bad
+		}
+	}
+	if digits < 5 || digits > 20 {
+		return "", errors.New("联系电话的号码应有 5 到 20 位数字")
+	}
+	return s, nil
+}
+
+// ParseEmail reads one e-mail address (联系邮箱).
+func ParseEmail(s string) (string, error) {
+	s = TrimValue(s)
+	at := strings.LastIndex(s, "@")
+	if at <= 0 || at == len(s)-1 || strings.ContainsAny(s, " ;,，；<>\"") || !strings.Contains(s[at:], ".") {
+		return "", errors.New("「" + s + "」不是有效的电子邮件地址（如 zhang@example.cn）")
+	}
+	return s, nil
+}

@@ -14,7 +14,10 @@ type crmPass struct {
 	customers          *sheetFile
 	claims             *sheetFile
 	splits             *sheetFile
+	visits             *sheetFile
 	claimSeq, agreeSeq int
+	visitSeq           int
+	visitBuf           []domain.Visit
 	samples            [][]sample // per manager: customers it could set targets on
 	developed          [][]int32  // per manager: customers it developed since last month began
 	claimBuf           []domain.Claim
@@ -26,8 +29,9 @@ const samplesPerManager = 4
 func (g *generator) writeCustomers(ctx context.Context) (err error) {
 	c := &crmPass{g: g, samples: make([][]sample, len(g.w.managers)), developed: make([][]int32, len(g.w.managers))}
 	c.customers, err = newSheetFile(g.path("customers.xlsx"), "客户清单", g.title("客户清单"),
-		[]string{"客户编号", "客户名称", "统一社会信用代码", "行业", "客户类别", "主营业务", "合作状态", "战略客户", "属地单位编码", "签约单位编码", "A角工号", "B角工号"},
-		[]float64{12, 40, 22, 18, 10, 10, 10, 10, 14, 14, 10, 10})
+		[]string{"客户编号", "客户名称", "统一社会信用代码", "行业", "客户类别", "主营业务", "合作状态", "战略客户", "属地单位编码", "签约单位编码", "A角工号", "B角工号",
+			"通信地址", "邮政编码", "业务联系人", "联系电话", "联系邮箱"},
+		[]float64{12, 40, 22, 18, 10, 10, 10, 10, 14, 14, 10, 10, 36, 10, 10, 16, 24})
 	if err != nil {
 		return err
 	}
@@ -46,11 +50,21 @@ func (g *generator) writeCustomers(ctx context.Context) (err error) {
 		c.claims.abort()
 		return err
 	}
+	c.visits, err = newSheetFile(g.path("visits.xlsx"), "走访记录", g.title("客户走访记录"),
+		[]string{"走访编号", "客户编号", "客户名称", "走访日期", "走访方式", "客户经理工号", "联系人", "内容", "下次联系日期"},
+		[]float64{12, 12, 40, 12, 10, 14, 10, 40, 14})
+	if err != nil {
+		c.customers.abort()
+		c.claims.abort()
+		c.splits.abort()
+		return err
+	}
 	defer func() {
 		if err != nil {
 			c.customers.abort()
 			c.claims.abort()
 			c.splits.abort()
+			c.visits.abort()
 		}
 	}()
 	var p profile
@@ -79,13 +93,18 @@ func (g *generator) writeCustomers(ctx context.Context) (err error) {
 				return err
 			}
 		}
+		for _, v := range c.visitsOf(i, &p, &id) {
+			if err := c.visit(v, id.name); err != nil {
+				return err
+			}
+		}
 		c.remember(i, &p, &id)
 	}
 	g.progress(int64(g.opt.Customers - (g.opt.Customers-1)/1024*1024))
 	for _, x := range []struct {
 		k domain.Kind
 		s *sheetFile
-	}{{domain.KindCustomers, c.customers}, {domain.KindClaims, c.claims}, {domain.KindSplits, c.splits}} {
+	}{{domain.KindCustomers, c.customers}, {domain.KindClaims, c.claims}, {domain.KindSplits, c.splits}, {domain.KindVisits, c.visits}} {
 		if err := g.finish(x.k, x.s); err != nil {
 			return err
 		}
@@ -118,6 +137,7 @@ func (c *crmPass) customer(i int, p *profile, id *identity) error {
 	row[0], row[1], row[2], row[3] = customerID(i), id.name, id.creditCode, id.industry
 	row[4], row[5], row[6], row[7] = domain.LabelOf(domain.Categories, cat), main, domain.LabelOf(domain.CoopStatuses, status), strategic
 	row[8], row[9], row[10], row[11] = w.units[p.territory].Code, w.units[id.signing].Code, w.managers[id.managerA].StaffID, b
+	c.archive(i, p, row[12:17])
 	return c.customers.add(row)
 }
 

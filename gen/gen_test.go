@@ -42,7 +42,7 @@ func TestSameSeedSameBytes(t *testing.T) {
 	a, sa := generate(t, Options{Customers: 300, Months: 4, Seed: 42})
 	b, _ := generate(t, Options{Customers: 300, Months: 4, Seed: 42, Now: testNow.Add(5 * time.Hour)})
 	c, _ := generate(t, Options{Customers: 300, Months: 4, Seed: 43})
-	if len(sa.Files) != 6+4 {
+	if len(sa.Files) != 7+4 {
 		t.Fatalf("files written: %v", sa.Files)
 	}
 	differs := 0
@@ -87,7 +87,7 @@ func TestProgressAndSummary(t *testing.T) {
 		t.Errorf("progress ended at %d/%d after %d calls", last, total, calls)
 	}
 	text := s.String()
-	for _, want := range []string{"客户：2,100 行", "收入：", "2026-08 至 2026-10", "共 9 个文件"} {
+	for _, want := range []string{"客户：2,100 行", "收入：", "2026-08 至 2026-10", "走访记录：", "共 10 个文件"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("summary %q lacks %q", text, want)
 		}

@@ -16,6 +16,8 @@ const (
 	streamRevenue
 	streamManagers
 	streamUnits
+	streamVisits // added later: the streams before it keep their draws
+	streamArchive
 )
 
 // newRNG derives a generator for one purpose, one item and one sub-item (a month, say).

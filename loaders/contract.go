@@ -6,14 +6,18 @@ import "kam/domain"
 // The store implements it; a loader calls it only while the file has no bad
 // row so far, and the caller rolls the transaction back when Load reports any.
 type Writer interface {
-	PutUnits([]domain.Unit) error         // upsert by code
-	PutManagers([]domain.Manager) error   // upsert by staff id
-	PutCustomers([]domain.Customer) error // upsert by id
-	PutClaims([]domain.Claim) error       // upsert by id
+	PutUnits([]domain.Unit) error       // upsert by code
+	PutManagers([]domain.Manager) error // upsert by staff id
+	// PutCustomers upserts by id; of the archive fields only those in each
+	// customer's Archive.Present are written over a stored customer.
+	PutCustomers([]domain.Customer) error
+	PutClaims([]domain.Claim) error // upsert by id
 	// PutAgreements replaces each agreement (header and parties) by id.
 	PutAgreements([]domain.SplitAgreement) error
 	// PutTargets replaces every target of each (staff id, month) present.
 	PutTargets([]domain.Target) error
+	// PutVisits upserts visits by visit id.
+	PutVisits([]domain.Visit) error
 	// PutRevenue appends rows; called many times for one file.
 	PutRevenue([]domain.Revenue) error
 	// FinishRevenue drops the stored revenue this file supersedes: every row of

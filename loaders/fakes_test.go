@@ -66,6 +66,7 @@ type fakeWriter struct {
 	claims     []domain.Claim
 	agreements []domain.SplitAgreement
 	targets    [][]domain.Target // one entry per call
+	visits     []domain.Visit
 	revenue    []domain.Revenue
 	batches    []int // PutRevenue batch sizes
 	pairs      []domain.MonthLine
@@ -102,6 +103,11 @@ func (w *fakeWriter) PutTargets(t []domain.Target) error {
 	w.targets = append(w.targets, append([]domain.Target(nil), t...))
 	return nil
 }
+func (w *fakeWriter) PutVisits(v []domain.Visit) error {
+	w.calls++
+	w.visits = append(w.visits, v...)
+	return nil
+}
 func (w *fakeWriter) PutRevenue(r []domain.Revenue) error {
 	w.calls++
 	w.revenue = append(w.revenue, r...)
@@ -123,6 +129,7 @@ func (discardWriter) PutCustomers([]domain.Customer) error        { return nil }
 func (discardWriter) PutClaims([]domain.Claim) error              { return nil }
 func (discardWriter) PutAgreements([]domain.SplitAgreement) error { return nil }
 func (discardWriter) PutTargets([]domain.Target) error            { return nil }
+func (discardWriter) PutVisits([]domain.Visit) error              { return nil }
 func (discardWriter) PutRevenue([]domain.Revenue) error           { return nil }
 func (discardWriter) FinishRevenue([]domain.MonthLine) error      { return nil }
 

@@ -26,6 +26,8 @@ const (
 	mStaff, mName, mUnit, mStatus = 0, 1, 2, 3
 
 	cID, cName, cCredit, cIndustry, cCategory, cMainLine, cStatus, cStrategic, cTerritory, cSigning, cManagerA, cManagerB = 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
+	// cArchive is the first of the customers' optional archive columns, in domain.ArchiveField order.
+	cArchive = 12
 
 	rCustomer, rMonth, rLine, rUnit, rAmount = 0, 1, 2, 3, 4
 
@@ -34,6 +36,8 @@ const (
 	sID, sCustomer, sFrom, sTo, sLine, sUnit, sRatio = 0, 1, 2, 3, 4, 5, 6
 
 	tStaff, tMonth, tCustomer, tCustomerName, tProject = 0, 1, 2, 3, 4
+
+	vID, vCustomer, vOn, vKind, vStaff, vContact, vNotes, vNext = 0, 1, 2, 3, 4, 5, 6, 7
 )
 
 var kindColumns = map[domain.Kind][]Column{
@@ -49,6 +53,9 @@ var kindColumns = map[domain.Kind][]Column{
 		{"行业", "industry", false}, {"客户类别", "category", false}, {"主营业务", "main_line", true},
 		{"合作状态", "status", false}, {"战略客户", "strategic", false}, {"属地单位编码", "territory_unit", false},
 		{"签约单位编码", "signing_unit", false}, {"A角工号", "manager_a", false}, {"B角工号", "manager_b", true},
+		// 信息档案 (档案管理): optional; a column a file leaves out keeps what is stored.
+		{"通信地址", "address", true}, {"邮政编码", "postcode", true}, {"业务联系人", "contact_name", true},
+		{"联系电话", "contact_phone", true}, {"联系邮箱", "contact_email", true},
 	},
 	domain.KindRevenue: {
 		{"客户编号", "customer_id", false}, {"月份", "month", false}, {"业务种类", "business_line", false},
@@ -68,6 +75,11 @@ var kindColumns = map[domain.Kind][]Column{
 		// 客户编号 and 客户名称 are each optional, but a file needs at least one of them.
 		{"工号", "staff_id", false}, {"目标月份", "month", false}, {"客户编号", "customer_id", true},
 		{"客户名称", "customer_name", true}, {"项目", "project", false},
+	},
+	domain.KindVisits: {
+		{"走访编号", "visit_id", false}, {"客户编号", "customer_id", false}, {"走访日期", "visited_on", false},
+		{"走访方式", "visit_kind", false}, {"客户经理工号", "staff_id", false}, {"联系人", "contact", true},
+		{"内容", "notes", true}, {"下次联系日期", "next_contact_on", true},
 	},
 }
 

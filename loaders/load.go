@@ -61,6 +61,8 @@ func Load(x *Extract, env Env, w Writer) (Result, error) {
 		err = l.loadSplits(w)
 	case domain.KindTargets:
 		err = l.loadTargets(w)
+	case domain.KindVisits:
+		err = l.loadVisits(w)
 	case domain.KindRevenue:
 		err = l.loadRevenue(w)
 	default:

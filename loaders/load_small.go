@@ -158,7 +158,73 @@ func (l *loader) loadCustomers(w Writer) error {
 		err := out.add(domain.Customer{
 			ID: id, Name: name, CreditCode: credit, Industry: industry, Category: category, MainLine: mainLine,
 			Status: status, Strategic: strategic, Territory: territory, Signing: signing, ManagerA: a, ManagerB: b,
+			Archive: l.archive(),
 		})
+		if err != nil {
+			return err
+		}
+	}
+	return out.finish()
+}
+
+// archive reads the customer's optional archive columns (信息档案); Present
+// marks those the file has, so a column it leaves out keeps what is stored.
+func (l *loader) archive() domain.Archive {
+	var a domain.Archive
+	for f := domain.ArchiveAddress; f <= domain.ArchiveContactEmail; f++ {
+		c := cArchive + int(f)
+		if l.x.pos[c] < 0 {
+			continue
+		}
+		a.Present = a.Present.With(f)
+		var v string
+		switch f {
+		case domain.ArchivePostcode:
+			v, _, _ = parsed(l, c, false, domain.ParsePostcode)
+		case domain.ArchiveContactPhone:
+			v, _, _ = parsed(l, c, false, domain.ParsePhone)
+		case domain.ArchiveContactEmail:
+			v, _, _ = parsed(l, c, false, domain.ParseEmail)
+		default:
+			v = l.cell(c)
+		}
+		switch f {
+		case domain.ArchiveAddress:
+			a.Address = v
+		case domain.ArchivePostcode:
+			a.Postcode = v
+		case domain.ArchiveContactName:
+			a.ContactName = v
+		case domain.ArchiveContactPhone:
+			a.ContactPhone = v
+		case domain.ArchiveContactEmail:
+			a.ContactEmail = v
+		}
+	}
+	return a
+}
+
+// loadVisits streams 走访记录: a visit is keyed by its 走访编号 (upsert); it
+// cannot lie in the future, its customer and manager must exist, and a next
+// contact it agrees cannot come before it.
+func (l *loader) loadVisits(w Writer) error {
+	out := streamTo(l, w.PutVisits)
+	first := map[string]int{}
+	for l.next() {
+		id, _ := l.code(vID, true, domain.ParseID, "")
+		l.dupKey(first, id, vID, "走访编号")
+		cust := l.customerCell(vCustomer, true)
+		on, _, onOK := l.date(vOn, true)
+		kind, _, _ := enumCell(l, vKind, domain.VisitKinds)
+		staff := l.managerCell(vStaff, true)
+		contact := l.cell(vContact)
+		notes := l.cell(vNotes)
+		// A next contact is a promise: it may lie in the future, never before the visit.
+		next, nextRaw, nextOK := parsed(l, vNext, false, domain.ParseDate)
+		if onOK && nextOK && next < on {
+			l.fail(vNext, nextRaw, "下次联系日期早于走访日期（"+on.String()+"）")
+		}
+		err := out.add(domain.Visit{ID: id, Customer: cust, On: on, Kind: kind, StaffID: staff, Contact: contact, Notes: notes, Next: next})
 		if err != nil {
 			return err
 		}

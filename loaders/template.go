@@ -93,6 +93,10 @@ var templateSpecs = map[domain.Kind][]columnSpec{
 		{form: formList, list: yesNo, example: "否"}, {form: formList, list: unitCodes, stored: true, example: "DG000"},
 		{form: formList, list: unitCodes, stored: true, example: "DG000"}, {form: formList, list: staffIDs, stored: true, example: "E0001"},
 		{form: formList, list: staffIDs, stored: true, note: "选填；合作客户由 B 角主维护、A 角配合（第十一条(一)），须是另一名客户经理"},
+		{example: "东莞市南城区某路 1 号", note: "信息档案，选填；文件中没有这一列时保留系统中已有的值"},
+		{form: formCode, example: "523000", note: "6 位数字"}, {example: "李四", note: "业务联系人"},
+		{form: formCode, example: "0769-22221234", note: "数字、-、+、空格，可带分机（转 801）"},
+		{example: "lisi@example.cn", note: "一个电子邮件地址"},
 	},
 	domain.KindRevenue: {
 		{form: formCode, example: "K000001"}, {form: formMonth, example: "2026-03"}, {form: formList, list: lines, example: "函件"},
@@ -113,6 +117,14 @@ var templateSpecs = map[domain.Kind][]columnSpec{
 	domain.KindTargets: {
 		{form: formList, list: staffIDs, stored: true, example: "E0001"}, {form: formMonth, example: "2026-04"}, {form: formCode, example: "K000001", note: "客户编号、客户名称至少填一项"},
 		{example: "东莞市某制造有限公司"}, {example: "函件业务拓展"},
+	},
+	domain.KindVisits: {
+		{form: formCode, example: "ZF2026001"}, {form: formCode, example: "K000001"},
+		{form: formDate, example: "2026-03-05", note: "不能晚于今天"},
+		{form: formList, list: labels(domain.VisitKinds), example: "上门拜访", note: "上门拜访、会议计入分级维护的走访周期"},
+		{form: formList, list: staffIDs, stored: true, example: "E0001"}, {example: "李四", note: "选填：客户方联系人"},
+		{example: "了解下季度函件需求", note: "选填，最多 500 字"},
+		{form: formDate, example: "2026-04-05", note: "选填：约定的下次联系日期，不早于走访日期"},
 	},
 }
 

@@ -24,6 +24,7 @@ import (
 var badValue = map[domain.Kind][2]string{
 	domain.KindUnits: {"单位类型", "总部"}, domain.KindManagers: {"状态", "请假"}, domain.KindCustomers: {"客户类别", "大型"},
 	domain.KindClaims: {"项目类型", "紧急"}, domain.KindSplits: {"分成比例", "五成"}, domain.KindTargets: {"目标月份", "2026-13"},
+	domain.KindVisits:  {"走访方式", "吃饭"},
 	domain.KindRevenue: {"收入金额", "一百元"},
 }
 

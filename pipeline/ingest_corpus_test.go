@@ -49,6 +49,8 @@ const (
 	hUnits     = "单位编码,单位名称,单位类型,上级单位编码,专业\r\n"
 	hClaims    = "申报编号,客户编号,申报单位编码,客户经理工号,申报日期,确认日期,项目类型,开发期限月数,开发成功日期\r\n"
 	hSplits    = "协议编号,客户编号,生效月份,失效月份,业务种类,分成单位编码,分成比例\r\n"
+	hVisits    = "走访编号,客户编号,走访日期,走访方式,客户经理工号,联系人,内容,下次联系日期\r\n"
+	hArchive   = "客户编号,客户名称,统一社会信用代码,行业,客户类别,主营业务,合作状态,战略客户,属地单位编码,签约单位编码,A角工号,B角工号,通信地址,邮政编码,业务联系人,联系电话,联系邮箱\r\n"
 )
 
 func text(s string) func(*testing.T) []byte { return func(*testing.T) []byte { return []byte(s) } }
@@ -227,6 +229,15 @@ func corpus() []corpusCase {
 		{"val_bad_enum.csv", "值", ingest.OutcomeRejected, "应为", text(hUnits + "X01,某单位,总局,,\r\n")},
 		{"val_split_ratio_sum.csv", "值", ingest.OutcomeRejected, "100", text(hSplits + "AG9,C001,2026-01,,函件,DC,60\r\nAG9,C001,2026-01,,函件,DC01,30\r\n")},
 		{"val_blank_rows.csv", "值", ingest.OutcomeLoaded, "", text(hManagers + "\r\nM045,吕五,DC,在职\r\n\r\n,,,\r\nM046,施六,DC,在职\r\n")},
+		// visits and the customers' archive (SPEC §3, §4.7)
+		{"vis_loaded.csv", "走访", ingest.OutcomeLoaded, "", text(hVisits + "ZF001,C001,2026-07-01,上门拜访,M002,王经理,了解下半年寄递需求,2026-08-01\r\nZF002,C001,2026/7/10,phone,M002,,,\r\n")},
+		{"vis_future_date.csv", "走访", ingest.OutcomeRejected, "日期不能晚于今天", text(hVisits + "ZF003,C001,2026-07-16,上门拜访,M002,,,\r\n")},
+		{"vis_unknown_manager.csv", "走访", ingest.OutcomeRejected, "系统中没有这个工号", text(hVisits + "ZF004,C001,2026-07-01,会议,M404,,,\r\n")},
+		{"vis_next_before_visit.csv", "走访", ingest.OutcomeRejected, "下次联系日期早于走访日期", text(hVisits + "ZF005,C001,2026-07-01,电话,M001,,,2026-06-30\r\n")},
+		{"vis_unknown_kind.csv", "走访", ingest.OutcomeRejected, "应为 上门拜访、会议、电话、微信、其他 之一", text(hVisits + "ZF006,C001,2026-07-01,吃饭,M001,,,\r\n")},
+		{"vis_notes_501.csv", "走访", ingest.OutcomeRejected, "最多 500 个字符", text(hVisits + "ZF007,C001,2026-07-01,会议,M001,," + strings.Repeat("谈", 501) + ",\r\n")},
+		{"arc_bad_postcode.csv", "档案", ingest.OutcomeRejected, "邮政编码应为 6 位数字", text(hArchive + "C001,东莞某制造有限公司,91441900MA4UJ8XK6B,制造业,综合,,合作,是,DC01,DC,M001,M002,东城路1号,52300,王经理,0769-22221234,wang@example.cn\r\n")},
+		{"arc_bad_phone.csv", "档案", ingest.OutcomeRejected, "联系电话只能含数字", text(hArchive + "C001,东莞某制造有限公司,91441900MA4UJ8XK6B,制造业,综合,,合作,是,DC01,DC,M001,M002,东城路1号,523000,王经理,找前台,wang@example.cn\r\n")},
 		// limits
 		{"lim_code_33.csv", "长度", ingest.OutcomeRejected, "最多 32 个字符", text(hManagers + strings.Repeat("M", 33) + ",张,DC,在职\r\n")},
 		{"lim_name_201.csv", "长度", ingest.OutcomeRejected, "最多 200 个字符", text(hManagers + "M047," + strings.Repeat("名", 201) + ",DC,在职\r\n")},
@@ -275,7 +286,7 @@ func writeCorpus(t *testing.T) {
 
 // dumpDB is every row of every table the loaders write, as text, sorted: the store's contents, not just its counts.
 func dumpDB(t *testing.T, s *store.Store) string {
-	return dumpTables(t, s, "units", "managers", "customers", "revenue", "claims", "agreements", "agreement_parties", "targets")
+	return dumpTables(t, s, "units", "managers", "customers", "revenue", "claims", "agreements", "agreement_parties", "targets", "visits")
 }
 
 // dumpTables is every row of the tables, as sorted text: to compare a store before and after.

@@ -52,6 +52,16 @@ func notes(sheets map[string][][]string) map[string]string {
 func TestReviewPacksUseTheStoredGrading(t *testing.T) {
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
 		seedGradeData(t, s)
+		// A (diamond, 30 days) was last visited on 2026-05-20, by a meeting, and called
+		// since: overdue at the end of June. B (gold, 60 days) was visited on 2026-06-25.
+		seed(t, s, func(tx *store.Tx) error {
+			return tx.PutVisits([]domain.Visit{
+				{ID: "V1", Customer: "A", On: day(2026, 5, 20), Kind: domain.VisitMeeting, StaffID: "M1"},
+				{ID: "V2", Customer: "A", On: day(2026, 6, 28), Kind: domain.VisitPhone, StaffID: "M1"},
+				{ID: "V3", Customer: "B", On: day(2026, 6, 25), Kind: domain.VisitOnSite, StaffID: "M1"},
+				{ID: "V4", Customer: "B", On: day(2026, 7, 2), Kind: domain.VisitOnSite, StaffID: "M1"}, // after the pack's month
+			})
+		})
 		a := newTestApp(t, s, time.Date(2026, 7, 10, 9, 0, 0, 0, time.UTC))
 		ctx := t.Context()
 		if _, err := a.RunJob(ctx, "grade", jobs.RunRequest{Period: "2026Q2"}); err != nil {
@@ -78,6 +88,10 @@ func TestReviewPacksUseTheStoredGrading(t *testing.T) {
 		}
 		if got := strings.Join(analysis[1][:9], "|"); got != "A|东莞某制造有限公司|150,000.00|150,000.00|500,000.00|0.00%|-70.00%|600,000.00|同比下降超过 10.00%" {
 			t.Errorf("用邮分析 row %s", got)
+		}
+		head := columns(analysis[0])
+		if got := cell(analysis[1], head["上次走访日期"]) + "|" + cell(analysis[1], head["走访状态"]); got != "2026-05-20|超期" {
+			t.Errorf("用邮分析 A's last visit and state %q, want 2026-05-20|超期", got)
 		}
 		var lines []string
 		for _, r := range sheets["分业务"][1:] {
@@ -109,6 +123,10 @@ func TestReviewPacksUseTheStoredGrading(t *testing.T) {
 		sheets = tenderSheets(t, out.Paths[0])
 		if got := strings.Join(sheets["用邮分析"][1][:9], "|"); got != "B|某物流公司|0.00|0.00|150,000.00|—|-100.00%|300,000.00|流失" {
 			t.Errorf("gold 用邮分析 row %s", got)
+		}
+		head = columns(sheets["用邮分析"][0])
+		if got := cell(sheets["用邮分析"][1], head["上次走访日期"]) + "|" + cell(sheets["用邮分析"][1], head["走访状态"]); got != "2026-06-25|按期" {
+			t.Errorf("用邮分析 B's last visit and state %q, want 2026-06-25|按期", got)
 		}
 		if n := notes(sheets); n["本期"] != "2026-05 至 2026-06" || n["上期（环比基数）"] != "2026-03 至 2026-04" {
 			t.Errorf("gold windows %v", n)

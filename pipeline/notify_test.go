@@ -113,6 +113,7 @@ func runEveryJob(t *testing.T, a *App) map[string]*jobs.Output {
 		{"roster", jobs.RunRequest{Period: "2026-06"}},
 		{"splits", jobs.RunRequest{Period: "2026-06"}},
 		{"tender", jobs.RunRequest{AsOf: day(2026, 7, 15)}},
+		{"maintenance", jobs.RunRequest{AsOf: day(2026, 7, 15)}},
 	} {
 		out, err := a.RunJob(t.Context(), run.job, run.req)
 		if err != nil {

@@ -13,6 +13,7 @@ package pipeline
 
 import (
 	"context"
+	"io"
 
 	"kam/domain"
 	"kam/pipeline/core"
@@ -66,6 +67,12 @@ func (a *App) RunJob(ctx context.Context, name string, req jobs.RunRequest) (*jo
 	return jobs.Run(ctx, a.App, name, req)
 }
 
+// Card writes a customer's archive workbook (jobs.Card) to w; unit, when
+// set, limits it to customers that unit is responsible for.
+func (a *App) Card(ctx context.Context, who, unit string, w io.Writer) (domain.Customer, error) {
+	return jobs.Card(ctx, a.App, who, unit, w)
+}
+
 // Explain says how a customer or unit was graded (jobs.Explain).
 func (a *App) Explain(ctx context.Context, who, period string) (*jobs.Explanation, error) {
 	return jobs.Explain(ctx, a.App, who, period)
@@ -103,3 +110,6 @@ func (a *App) Serve(ctx context.Context) error { return daemon.Serve(ctx, a.App)
 func (a *App) ServeWeb(ctx context.Context, w daemon.Web) error {
 	return daemon.ServeWeb(ctx, a.App, w)
 }
+
+// CardFileName is a customer's archive workbook's name: 客户档案_<客户编号>.xlsx.
+func CardFileName(customer string) string { return jobs.CardFileName(customer) }

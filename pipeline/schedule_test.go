@@ -158,6 +158,9 @@ func expectedYear() []string {
 	}
 	for d := day(2026, 1, 1); d < day(2027, 1, 1); d++ {
 		out = append(out, fmt.Sprintf("%s 07:30 tender %s (as of %s)", d, d, d))
+		if d.Time().Weekday() == time.Monday {
+			out = append(out, fmt.Sprintf("%s 07:40 maintenance %s (as of %s)", d, d, d))
+		}
 	}
 	slices.Sort(out) // the text begins with the time
 	return out
@@ -220,6 +223,7 @@ func TestScheduleYearWithOutageAndCatchUp(t *testing.T) {
 		"2026-07-12 09:00 tender 2026-07-05 (as of 2026-07-05)",
 		"2026-07-12 09:00 splits 2026-06 (as of 2026-07-06)",
 		"2026-07-12 09:00 tender 2026-07-06 (as of 2026-07-06)",
+		"2026-07-12 09:00 maintenance 2026-07-06 (as of 2026-07-06)",
 		"2026-07-12 09:00 tender 2026-07-07 (as of 2026-07-07)",
 		"2026-07-12 09:00 review-diamond 2026-06 (as of 2026-07-08)",
 		"2026-07-12 09:00 review-gold 2026-06 (as of 2026-07-08)",
@@ -284,6 +288,7 @@ func TestFirstStartMakesUpTheLatestPeriods(t *testing.T) {
 		"2026-11-06 05:00 splits 2026-10",
 		"2026-11-08 04:00 review-diamond 2026-10",
 		"2026-11-08 04:30 review-gold 2026-10",
+		"2026-11-23 07:40 maintenance 2026-11-23",
 		"2026-11-25 06:00 roster 2026-10",
 		"2026-11-26 07:30 tender 2026-11-26",
 	})

@@ -99,9 +99,10 @@ func TestTwoInstancesRunEachPeriodOnce(t *testing.T) {
 			t.Errorf("%s ran %d times", k, n)
 		}
 	}
-	// To 15 March: 73 days of tender, splits and diamond ×3, gold ×2, grade ×1, roster ×2. The catch-up
-	// to 1 May: 48 tender days, roster 2026-02 and 2026-03, splits and diamond 2026-03, grade 2026Q1.
-	if want := 73 + 11 + 48 + 5; len(runs) != want {
+	// To 15 March: 73 days of tender, splits and diamond ×3, gold ×2, grade ×1, roster ×2, 10 Mondays of
+	// maintenance. The catch-up to 1 May: 48 tender days, roster 2026-02 and 2026-03, splits and diamond
+	// 2026-03, grade 2026Q1, 7 Mondays of maintenance (16 March to 27 April).
+	if want := 73 + 11 + 10 + 48 + 5 + 7; len(runs) != want {
 		t.Errorf("%d (job, period) ran, want %d", len(runs), want)
 	}
 	var total, succeeded, reports, mails int

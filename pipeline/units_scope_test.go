@@ -79,6 +79,8 @@ func TestEachCentreGetsItsOwnPart(t *testing.T) {
 			}
 		}
 
+		// A wider warning window, so 120 customers give 走访临期 rows enough to divide.
+		a.Cfg.Maintenance.RemindDays = 21
 		outs := runEveryJob(t, a)
 		// unitBook reads one unit's workbook of a job; nil when it has none.
 		unitBook := func(job, code string) map[string][][]string {
@@ -294,6 +296,24 @@ func TestEachCentreGetsItsOwnPart(t *testing.T) {
 			}
 		}
 
+		// Maintenance (SPEC §4.7, §5): a centre's customers on 走访超期, 走访临期, 约定未联系
+		// and 档案不全, by 负责单位编码; the managers of its units on 走访统计.
+		mc := cityBook("maintenance")
+		for _, sheet := range []string{"走访超期", "走访临期", "约定未联系", "档案不全"} {
+			col = columns(mc[sheet][0])
+			seen = map[string]int{}
+			for _, u := range centres {
+				checkPart("maintenance", sheet, u.Code, mc[sheet], func(row []string) bool { return owns(u.Code, cell(row, col["负责单位编码"])) }, seen)
+			}
+			partition("maintenance "+sheet, mc[sheet], seen)
+		}
+		col = columns(mc["走访统计"][0])
+		seen = map[string]int{}
+		for _, u := range centres {
+			checkPart("maintenance", "走访统计", u.Code, mc["走访统计"], func(row []string) bool { return leads(u.Code, cell(row, col["所属单位编码"])) }, seen)
+		}
+		partition("maintenance 走访统计", mc["走访统计"], seen)
+
 		// A unit is mailed its part only when the part has something for it (SPEC §5.1), read
 		// from its own workbook; the city's goes to the report's recipients.
 		res, err := a.Deliver(ctx)
@@ -386,12 +406,19 @@ func TestEachCentreGetsItsOwnPart(t *testing.T) {
 					want = append(want, "review-gold_2026-06_"+u.Code+".xlsx")
 				}
 			}
+			switch u.Kind {
+			case domain.CityCenter, domain.Professional, domain.District:
+				before["maintenance"]++
+				if hasRows(unitBook("maintenance", u.Code), anyRow, "走访超期", "走访临期", "约定未联系", "档案不全") {
+					want = append(want, "maintenance_2026-07-15_"+u.Code+".xlsx")
+				}
+			}
 			if got := sorted(attached[box[u.Code]]); !slices.Equal(got, sorted(want)) {
 				t.Errorf("%s (%s) received %q, want %q", box[u.Code], u.Code, got, sorted(want))
 			}
 			for _, subject := range subjects[box[u.Code]] {
 				for _, job := range []struct{ name, title string }{{"grade", "季度客户分级"}, {"review-gold", "黄金客户用邮分析"},
-					{"roster", "客户经理名册"}, {"splits", "收入分成"}, {"tender", "竞标公告"}} {
+					{"roster", "客户经理名册"}, {"splits", "收入分成"}, {"tender", "竞标公告"}, {"maintenance", "分级维护"}} {
 					if strings.HasPrefix(subject, u.Named()+job.title) {
 						after[job.name]++
 						// A mail that says nothing to act on is not sent: its figure is never all zeros.

@@ -26,6 +26,10 @@ type ReviewPack struct {
 	// base never loaded is said to be missing, and the trend chart leaves
 	// such months as gaps, never 0 (SPEC §4.6, §5). nil: every month is.
 	Loaded func(domain.Month) bool
+	// Visits is each customer's place against its tier's gap between visits
+	// (分级维护, SPEC §4.7) on day VisitsAsOf; nil leaves the columns out.
+	Visits     map[string]rules.VisitGap
+	VisitsAsOf domain.Date
 }
 
 // NoBaseWarning is what a pack says when 去年同期 was never loaded.
@@ -124,13 +128,31 @@ func Review(m Meta, p ReviewPack, names Directory) (_ *Book, err error) {
 	cols := append([]Column{{Title: "客户编号"}, {Title: "客户名称", Width: 30}}, figures...)
 	cols = append(cols, Column{Title: "负责单位编码"}, Column{Title: "负责单位名称", Width: 24})
 	cols = append(cols, managerColumns...)
+	if p.Visits != nil {
+		cols = append(cols, Column{Title: "上次走访日期", Kind: Day}, Column{Title: "走访状态", Width: 10})
+		b.meta.Settings = append(b.meta.Settings, Setting{Item: "走访状态",
+			Text: fmt.Sprintf("截至 %s：按期、临期、超期或未走访（上门拜访、会议计入走访，间隔按等级，见分级维护）", p.VisitsAsOf),
+			Key:  "maintenance.max_gap_days"})
+	}
 	err = b.Table("用邮分析", cols, func(add func(...any) error) error {
 		for i := range p.Rows {
 			r := &p.Rows[i]
 			code, name := unit(r.Customer.ID)
 			vals := append([]any{r.Customer.ID, r.Customer.Name}, values(r.ReviewFigures)...)
 			vals = append(vals, code, name)
-			if err := add(append(vals, names.managers(r.Customer)...)...); err != nil {
+			vals = append(vals, names.managers(r.Customer)...)
+			if p.Visits != nil {
+				g := p.Visits[r.Customer.ID]
+				var state any = g.State
+				switch g.State {
+				case rules.VisitOverdue, rules.VisitNever:
+					state = Cell{V: g.State, Tone: Bad}
+				case rules.VisitDueSoon:
+					state = Cell{V: g.State, Tone: Warn}
+				}
+				vals = append(vals, g.Last, state)
+			}
+			if err := add(vals...); err != nil {
 				return err
 			}
 		}

@@ -13,7 +13,7 @@ import (
 var codeTables = map[string]domain.Kind{
 	"units": domain.KindUnits, "managers": domain.KindManagers, "customers": domain.KindCustomers,
 	"claims": domain.KindClaims, "agreements": domain.KindSplits, "agreement_parties": domain.KindSplits,
-	"targets": domain.KindTargets,
+	"targets": domain.KindTargets, "visits": domain.KindVisits,
 }
 
 // CodeProblemsHeading introduces the stored codes kam no longer reads as stored, wherever they are listed.

@@ -52,6 +52,8 @@ var codeColumns = []codeColumn{
 	{"agreement_parties", "unit_code", "分成单位编码", domain.ParseUnitCode, false},
 	{"targets", "staff_id", "工号", domain.ParseStaffID, false},
 	{"targets", "customer_id", "客户编号", domain.ParseCustomerID, false},
+	{"visits", "customer_id", "客户编号", domain.ParseCustomerID, false},
+	{"visits", "staff_id", "客户经理工号", domain.ParseStaffID, false},
 }
 
 // StoredCodeProblems lists every stored customer id, unit code and staff id

@@ -126,6 +126,36 @@ var mysqlMigrations = []mysqlMigration{
 		alterStep{table: "files", clauses: []alterClause{dropColumn("error_book")}},
 	}},
 
+	{version: 21, name: "visits_archive", up: []mysqlStep{
+		// A customer's archive fields (信息档案, 档案管理; SPEC §3): optional in the
+		// extract, '' until a file carries them.
+		alterStep{table: "customers", clauses: []alterClause{
+			addColumn("address", "VARCHAR(255) NOT NULL DEFAULT ''"),
+			addColumn("postcode", "VARCHAR(16) NOT NULL DEFAULT ''"),
+			addColumn("contact_name", "VARCHAR(255) NOT NULL DEFAULT ''"),
+			addColumn("contact_phone", "VARCHAR(64) NOT NULL DEFAULT ''"),
+			addColumn("contact_email", "VARCHAR(500) NOT NULL DEFAULT ''"),
+		}},
+		// The managers' visits (走访记录, 分级维护), upserted by visit id.
+		sqlStep(`CREATE TABLE IF NOT EXISTS visits (
+    id              VARCHAR(64)   NOT NULL PRIMARY KEY,
+    customer_id     VARCHAR(64)   NOT NULL,
+    visited_on      DATE          NOT NULL,
+    visit_kind      VARCHAR(16)   NOT NULL,
+    staff_id        VARCHAR(64)   NOT NULL,
+    contact         VARCHAR(255)  NOT NULL DEFAULT '',
+    notes           VARCHAR(1000) NOT NULL DEFAULT '',
+    next_contact_on DATE          NULL,
+    KEY visits_customer_on (customer_id, visited_on)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin`),
+	}, down: []mysqlStep{
+		sqlStep(`DROP TABLE IF EXISTS visits`),
+		alterStep{table: "customers", clauses: []alterClause{
+			dropColumn("contact_email"), dropColumn("contact_phone"), dropColumn("contact_name"),
+			dropColumn("postcode"), dropColumn("address"),
+		}},
+	}},
+
 	{version: 25, name: "digest", up: []mysqlStep{
 		// Report mails held for the delivery window (mail.digest_at, SPEC §5.1): status 'held'
 		// until the window, then 'folded' into one digest per recipient (digest_id: its outbox

@@ -239,18 +239,54 @@ func (t *Tx) PutManagers(ms []domain.Manager) error {
 	return wrap(err, "写入客户经理")
 }
 
-// PutCustomers upserts customers by id.
+// customerColumns are the customers' columns in the order PutCustomers writes them.
+var customerColumns = []string{"id", "name", "credit_code", "industry", "category", "main_line", "status",
+	"strategic", "territory_unit", "signing_unit", "manager_a", "manager_b",
+	"address", "postcode", "contact_name", "contact_phone", "contact_email"}
+
+// PutCustomers upserts customers by id. A new customer gets every archive
+// field; a stored one only those its row carries (Archive.Present): a file
+// without the column leaves the stored value as it is (SPEC §3).
 func (t *Tx) PutCustomers(cs []domain.Customer) error {
-	err := t.execBatches(`INSERT INTO customers (id, name, credit_code, industry, category, main_line, status,
-		strategic, territory_unit, signing_unit, manager_a, manager_b) VALUES`, 12,
-		t.upsertTail("id", "name", "credit_code", "industry", "category", "main_line", "status",
-			"strategic", "territory_unit", "signing_unit", "manager_a", "manager_b"), len(cs),
+	for start := 0; start < len(cs); {
+		present := cs[start].Present
+		end := start + 1
+		for end < len(cs) && cs[end].Present == present {
+			end++
+		}
+		group := cs[start:end]
+		update := append([]string(nil), customerColumns[1:12]...)
+		for f := domain.ArchiveAddress; f <= domain.ArchiveContactEmail; f++ {
+			if present.Has(f) {
+				update = append(update, customerColumns[12+int(f)])
+			}
+		}
+		err := t.execBatches("INSERT INTO customers ("+strings.Join(customerColumns, ", ")+") VALUES", len(customerColumns),
+			t.upsertTail("id", update...), len(group),
+			func(a []any, i int) []any {
+				c := &group[i]
+				return append(a, c.ID, c.Name, c.CreditCode, c.Industry, string(c.Category), c.MainLine,
+					string(c.Status), c.Strategic, c.Territory, c.Signing, c.ManagerA, c.ManagerB,
+					c.Address, c.Postcode, c.ContactName, c.ContactPhone, c.ContactEmail)
+			})
+		if err != nil {
+			return wrap(err, "写入客户")
+		}
+		start = end
+	}
+	return nil
+}
+
+// PutVisits upserts visits by visit id.
+func (t *Tx) PutVisits(vs []domain.Visit) error {
+	err := t.execBatches(`INSERT INTO visits (id, customer_id, visited_on, visit_kind, staff_id, contact, notes,
+		next_contact_on) VALUES`, 8,
+		t.upsertTail("id", "customer_id", "visited_on", "visit_kind", "staff_id", "contact", "notes", "next_contact_on"), len(vs),
 		func(a []any, i int) []any {
-			c := &cs[i]
-			return append(a, c.ID, c.Name, c.CreditCode, c.Industry, string(c.Category), c.MainLine,
-				string(c.Status), c.Strategic, c.Territory, c.Signing, c.ManagerA, c.ManagerB)
+			v := &vs[i]
+			return append(a, v.ID, v.Customer, dateArg(v.On), string(v.Kind), v.StaffID, v.Contact, v.Notes, dateArg(v.Next))
 		})
-	return wrap(err, "写入客户")
+	return wrap(err, "写入走访记录")
 }
 
 // PutClaims upserts claims by id.

@@ -18,6 +18,7 @@ import (
 
 	"kam/domain"
 	"kam/link"
+	"kam/pipeline"
 	"kam/pipeline/core"
 	"kam/status"
 	"kam/store"
@@ -135,6 +136,42 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, a account) {
 		}
 	}
 	s.serveReport(w, r, id, a.Name)
+}
+
+// card serves a customer's archive workbook (客户档案), made now from the
+// store; a unit user gets only the customers its unit is responsible for.
+func (s *Server) card(w http.ResponseWriter, r *http.Request, a account) {
+	who := strings.TrimSpace(r.URL.Query().Get("c"))
+	if who == "" {
+		s.fail(w, http.StatusBadRequest, "请输入客户编号或客户名称", nil)
+		return
+	}
+	tmp, err := os.CreateTemp("", "kam-card-*")
+	if err != nil {
+		s.fail(w, http.StatusInternalServerError, "无法准备下载", err)
+		return
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	c, err := s.app.Card(r.Context(), who, a.Unit, tmp)
+	switch {
+	case err != nil && domain.KindOf(err) == domain.EInvalid && c.ID != "" && a.Unit != "":
+		s.app.Log.Warn().Str("customer", c.ID).Str("user", a.Name).Str("unit", a.Unit).Msg("单位用户请求其他单位的客户档案，已拒绝")
+		s.fail(w, http.StatusForbidden, domain.Message(err), nil)
+		return
+	case err != nil && domain.KindOf(err) == domain.EInvalid:
+		s.fail(w, http.StatusNotFound, domain.Message(err), nil)
+		return
+	case err != nil:
+		s.fail(w, http.StatusInternalServerError, "无法生成客户档案", err)
+		return
+	}
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+		s.fail(w, http.StatusInternalServerError, "无法准备下载", err)
+		return
+	}
+	s.app.Log.Info().Str("customer", c.ID).Str("by", a.Name).Msg("客户档案已下载")
+	s.sendFile(w, r, downloadName(pipeline.CardFileName(c.ID), "card.xlsx"), s.now(), tmp)
 }
 
 // signedDownload serves the report a signed link grants, without a login and

@@ -105,6 +105,7 @@ func New(app *pipeline.App, sched *daemon.Scheduler, version string) (*Server, e
 	s.mux.HandleFunc("GET /{$}", s.auth(s.status))
 	s.mux.HandleFunc("GET /reports/{id}", s.auth(s.download))
 	s.mux.HandleFunc("GET /files/{id}/errors", s.auth(s.errorWorkbook))
+	s.mux.HandleFunc("GET /card", s.auth(s.card))
 	s.mux.HandleFunc("GET /d/{rest...}", s.signedDownload)
 	return s, nil
 }

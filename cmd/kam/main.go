@@ -62,7 +62,7 @@ var commands = map[string]*command{}
 func register(c *command) { commands[c.name] = c }
 
 // usageOrder is SPEC §6's order; commands other files register appear in it.
-var usageOrder = []string{"serve", "ingest", "run", "status", "reports", "migrate", "check", "template", "explain", "deliver", "user"}
+var usageOrder = []string{"serve", "ingest", "run", "status", "reports", "migrate", "check", "template", "explain", "card", "deliver", "user"}
 
 func usage() string {
 	var b strings.Builder

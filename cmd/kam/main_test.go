@@ -26,7 +26,7 @@ func TestGenThenIngestFromAnEmptyFolderWithNoConfig(t *testing.T) {
 		t.Fatalf("gen: exit %d\n%s", code, out)
 	}
 	code, out := kam(t, "ingest")
-	if code != 0 || !strings.Contains(out, "导入 18 个，退回 0 个") {
+	if code != 0 || !strings.Contains(out, "导入 19 个，退回 0 个") {
 		t.Fatalf("ingest: exit %d\n%s", code, out)
 	}
 	if _, err := os.Stat("var/kam.db"); err != nil {

@@ -103,6 +103,53 @@ func init() {
 			}}, nil
 		},
 	})
+	register(&command{
+		name:  "card",
+		usage: "  kam [--config FILE] card CUSTOMER [-o FILE]  客户档案：基本信息、等级历史、收入、走访、开发项目、分成协议\n",
+		doc:   "CUSTOMER 同 explain。工作簿默认写到当前目录的 客户档案_<客户编号>.xlsx。\n",
+		db:    readOnly,
+		parse: func(args []string) (*work, error) {
+			fs := flag.NewFlagSet("card", flag.ContinueOnError)
+			out := fs.String("o", "", "输出文件")
+			pos, err := parseFlags(fs, args)
+			if err != nil {
+				return nil, err
+			}
+			if len(pos) != 1 {
+				return nil, domain.Usagef("card 需要一个客户编号或客户名称")
+			}
+			return &work{do: func(ctx context.Context, e *env) error { return cmdCard(ctx, e, pos[0], *out) }}, nil
+		},
+	})
+}
+
+// cmdCard writes a customer's archive workbook to out, or to 客户档案_<客户编号>.xlsx
+// in the current folder: written beside its final name first, so a failed card leaves nothing.
+func cmdCard(ctx context.Context, e *env, who, out string) error {
+	dir := "."
+	if out != "" {
+		dir = filepath.Dir(out)
+	}
+	tmp, err := os.CreateTemp(dir, ".kam-card-*.xlsx")
+	if err != nil {
+		return domain.Failed(err, "创建客户档案文件")
+	}
+	defer os.Remove(tmp.Name())
+	c, err := e.app.Card(ctx, who, "", tmp)
+	if cerr := tmp.Close(); err == nil && cerr != nil {
+		err = domain.Failed(cerr, "写入客户档案")
+	}
+	if err != nil {
+		return err
+	}
+	if out == "" {
+		out = pipeline.CardFileName(c.ID)
+	}
+	if err := os.Rename(tmp.Name(), out); err != nil {
+		return domain.Failed(err, "写入客户档案 %s", out)
+	}
+	fmt.Fprintf(e.stdout, "客户档案 %s %s → %s\n", c.ID, c.Name, out)
+	return nil
 }
 
 func cmdCheck(ctx context.Context, e *env, paths []string) error {

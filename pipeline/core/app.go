@@ -47,3 +47,26 @@ func (a *App) GradeScheme() (rules.GradeScheme, error) {
 	t, err := a.Cfg.GradeTable()
 	return rules.GradeScheme(t), err
 }
+
+// MaintenanceConfig is maintenance.* and archive.required as the rules read
+// them (SPEC §4.7); Validate has checked every name.
+func (a *App) MaintenanceConfig() rules.MaintenanceConfig {
+	m := a.Cfg.Maintenance
+	out := rules.MaintenanceConfig{MaxGapDays: map[domain.Tier]int{}, RemindDays: m.RemindDays}
+	for label, days := range m.MaxGapDays {
+		if t, err := domain.ParseTier(label); err == nil {
+			out.MaxGapDays[t] = days
+		}
+	}
+	for _, k := range m.CountedKinds {
+		if kind, err := domain.ParseEnum(domain.VisitKinds, k); err == nil {
+			out.CountedKinds = append(out.CountedKinds, kind)
+		}
+	}
+	for _, f := range a.Cfg.Archive.Required {
+		if field, ok := domain.ParseArchiveField(f); ok {
+			out.ArchiveRequired = append(out.ArchiveRequired, field)
+		}
+	}
+	return out
+}

@@ -43,6 +43,8 @@ type Explanation struct {
 	SplitMonth    domain.Month
 	Splits        []ExplainedSplit
 	Claims        []ExplainedClaim
+	// Visits says where the customer stands on its visits today (分级维护, SPEC §4.7).
+	Visits string
 }
 
 // ExplainedSplit is one revenue row of SplitMonth and its shares, to the fen.
@@ -202,6 +204,12 @@ func Explain(ctx context.Context, a *core.App, who, period string) (*Explanation
 		e.Splits = append(e.Splits, ExplainedSplit{Revenue: r, Shares: ix.Split(r)})
 	}
 
+	visits, err := a.Store.Visits(ctx, c.ID, today)
+	if err != nil {
+		return nil, domain.Failed(err, "读取走访记录")
+	}
+	e.Visits = visitLine(today, e.InForce, e.Graded, visits, a.MaintenanceConfig())
+
 	claims, err := a.Store.Claims(ctx)
 	if err != nil {
 		return nil, domain.Failed(err, "读取项目报备")
@@ -302,6 +310,7 @@ func (e *Explanation) WriteText(w io.Writer) error {
 		return name(id) + "  辅助"
 	}
 	fmt.Fprintf(&b, "  A 角 %s\n  B 角 %s\n", role(e.ManagerA), role(e.ManagerB))
+	fmt.Fprintf(&b, "\n走访（分级维护）\n  %s\n", e.Visits)
 
 	b.WriteString("\n分成协议（第十条、第十二条(二)(四)）\n")
 	if len(e.Agreements) == 0 {

@@ -121,6 +121,14 @@ func (g *inForce) Basis(tier domain.Tier, n int) string {
 	return fmt.Sprintf("%s 尚未运行分级作业：按当前数据临时计算的%s客户，共 %d 户（未存档）", g.Quarter, tier.Label(), n)
 }
 
+// Source says for 说明 which grading gave the tiers.
+func (g *inForce) Source() string {
+	if g.Stored {
+		return fmt.Sprintf("%s 分级结果（已存档），分级客户 %d 户", g.Quarter, len(g.Tier))
+	}
+	return fmt.Sprintf("%s 尚未运行分级作业：按当前数据临时计算，分级客户 %d 户（未存档）", g.Quarter, len(g.Tier))
+}
+
 // quarterEndedBy is the latest quarter completed by the end of month m.
 func quarterEndedBy(m domain.Month) domain.Quarter {
 	if q := m.Quarter(); q.LastMonth() == m {

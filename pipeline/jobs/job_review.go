@@ -106,16 +106,32 @@ func reviewJob(name string, tier domain.Tier, window int, centres []domain.UnitK
 		if err != nil {
 			return err
 		}
+		// Where each customer stands against its tier's gap between visits at the month's end (分级维护).
+		asOf := m.Last()
+		visits, err := a.Store.VisitDates(ctx, asOf)
+		if err != nil {
+			return domain.Failed(err, "读取走访记录")
+		}
+		byCustomer := map[string][]domain.Visit{}
+		for _, v := range visits {
+			byCustomer[v.Customer] = append(byCustomer[v.Customer], v)
+		}
+		mcfg := a.MaintenanceConfig()
+		gaps := make(map[string]rules.VisitGap, len(customers))
+		for _, c := range customers {
+			gaps[c.ID] = rules.GapOf(asOf, tier, true, byCustomer[c.ID], mcfg)
+		}
 		pack := reports.ReviewPack{
 			Tier: tier, Month: m, Window: window, Basis: basis, DropAlert: drop, ChartTopN: a.Cfg.Review.ChartTopN,
 			Rows: rows, Responsible: responsible, Loaded: func(m domain.Month) bool { return loaded[m] },
+			Visits: gaps, VisitsAsOf: asOf,
 		}
 		managers, err := a.Store.Managers(ctx)
 		if err != nil {
 			return domain.Failed(err, "读取客户经理")
 		}
 		names := directoryOf(nil, units, managers)
-		meta := reportMeta(a, ctx, out, reads{kinds: []domain.Kind{domain.KindRevenue, domain.KindCustomers, domain.KindUnits, domain.KindManagers}, from: from, to: to})
+		meta := reportMeta(a, ctx, out, reads{kinds: []domain.Kind{domain.KindRevenue, domain.KindCustomers, domain.KindUnits, domain.KindManagers, domain.KindVisits}, from: from, to: to})
 		book, err := reports.Review(meta, pack, names)
 		if err != nil {
 			return err

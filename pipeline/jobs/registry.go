@@ -58,7 +58,7 @@ type Job struct {
 var registry []*Job
 
 func init() {
-	registry = []*Job{&gradeJob, &reviewDiamondJob, &reviewGoldJob, &splitsJob, &tenderJob, &rosterJob}
+	registry = []*Job{&gradeJob, &reviewDiamondJob, &reviewGoldJob, &splitsJob, &tenderJob, &rosterJob, &maintenanceJob}
 }
 
 // All is every job in `kam run all`'s order.
