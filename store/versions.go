@@ -256,6 +256,8 @@ var digestQueries = map[domain.Kind][]string{
 	domain.KindClaims:    {`SELECT * FROM claims`},
 	domain.KindSplits:    {`SELECT * FROM agreements`, `SELECT * FROM agreement_parties`},
 	domain.KindTargets:   {`SELECT * FROM targets`},
+	// A visit's 联系人 and 内容 are in no report: changing them corrects nothing.
+	domain.KindVisits: {`SELECT id, customer_id, visited_on, visit_kind, staff_id, next_contact_on FROM visits`},
 }
 
 // inputDigest hashes an input's rows as a multiset: the same rows in another
