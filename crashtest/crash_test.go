@@ -6,6 +6,10 @@
 //	KAM_CRASH_TRIALS=50 go test ./crashtest/ -run Crash -v   (make crashtest)
 //
 // make test runs 10 trials per store; without KAM_CRASH_TRIALS the tests skip.
+//
+// TestGaleraCluster (cluster_test.go, make clustertest) runs two instances on a
+// private 3-node MariaDB Galera cluster it starts (galera_test.go) with the same
+// installations, mail server and checks.
 package crashtest
 
 import (
