@@ -457,10 +457,10 @@ func (c *clusterRun) bigMonth(t *testing.T) {
 }
 
 // killNode2MidRun: the kam on node 2 is caught holding a job's lease mid-run
-// and frozen there; the kam on node 1 starts, then node 2 and its kam are
-// SIGKILLed, as a machine lost. Node 1's kam finishes everything else, takes
-// the dead one's lease over once it has expired, records its run 中断, runs
-// its period, and ends as the two kam serve that lost nothing (want).
+// and frozen there; node 2 and its kam are SIGKILLed, as a machine lost, and
+// the kam on node 1 starts. It runs everything else, takes the dead one's
+// lease over once it has expired, records its run 中断, runs its period, and
+// ends as the two kam serve that lost nothing (want).
 func (c *clusterRun) killNode2MidRun(t *testing.T, want state) {
 	h, g := c.h, c.g
 	h.mail.reset()
@@ -492,14 +492,21 @@ func (c *clusterRun) killNode2MidRun(t *testing.T, want state) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	onB.Close()
-	sa := c.serve(a)
-	logOnFailure(t, []string{"on node 1", "on node 2 (killed)"}, sa, sb)
-	time.Sleep(time.Second) // node 1's kam is at its catch-up
 	killed := time.Now()
 	g.kill(2)
 	_ = syscall.Kill(-sb.cmd.Process.Pid, syscall.SIGKILL)
 	<-sb.exited
 	c.counted(sb.out.String())
+	// Node 1's kam starts once nodes 1 and 3 have formed their view without node 2: galera-4 here
+	// (26.4) can hang for good when a node is lost while another commits — the state exchange of
+	// the new view fails ("Temporary failure in sending state UUID") and every commit then waits
+	// for certification until the next view change. kam cannot help that; docs/RELIABILITY.md.
+	waitFor(t, 90*time.Second, "nodes 1 and 3 did not form a cluster without node 2", func() bool {
+		return g.status(1, "wsrep_cluster_size") == 2 && g.statusText(1, "wsrep_cluster_status") == "Primary"
+	})
+	regrouped := time.Since(killed)
+	sa := c.serve(a)
+	logOnFailure(t, []string{"on node 1", "on node 2 (killed)"}, sa, sb)
 
 	db := h.open(a)
 	defer db.Close()
@@ -536,6 +543,6 @@ func (c *clusterRun) killNode2MidRun(t *testing.T, want state) {
 	} else if d := want.diff(h.snapshot(a)); d != "" {
 		t.Errorf("after node 2 was killed mid-run, node 1's kam ends unlike two that lost nothing:\n%s", d)
 	}
-	t.Logf("RESULT node 2 killed mid-run of %s: its run recorded 中断 %.1f s after the kill (%s), the period run again on node 1 %.1f s after; %s",
-		lease, interrupted.Seconds(), why, taken.Seconds(), c.counts(a))
+	t.Logf("RESULT node 2 killed mid-run of %s: nodes 1 and 3 regrouped %.1f s after the kill; its run recorded 中断 %.1f s after the kill (%s), the period run again on node 1 %.1f s after; %s",
+		lease, regrouped.Seconds(), interrupted.Seconds(), why, taken.Seconds(), c.counts(a))
 }

@@ -258,6 +258,15 @@ func (g *galera) status(i int, name string) int64 {
 	return n
 }
 
+// statusText is a global status variable of node i that is text (wsrep_cluster_status: Primary).
+func (g *galera) statusText(i int, name string) string {
+	db := g.root(i)
+	defer db.Close()
+	var k, v string
+	must(g.t, db.QueryRow("SHOW GLOBAL STATUS LIKE '"+name+"'").Scan(&k, &v))
+	return v
+}
+
 // variable is a global variable of node i.
 func (g *galera) variable(i int, name string) string {
 	db := g.root(i)
