@@ -6,6 +6,10 @@
 //	KAM_CRASH_TRIALS=50 go test ./crashtest/ -run Crash -v   (make crashtest)
 //
 // make test runs 10 trials per store; without KAM_CRASH_TRIALS the tests skip.
+//
+// TestGaleraCluster (cluster_test.go, make clustertest) runs two instances on a
+// private 3-node MariaDB Galera cluster it starts (galera_test.go) with the same
+// installations, mail server and checks.
 package crashtest
 
 import (
@@ -52,15 +56,17 @@ func trials(t *testing.T) int {
 // harness is what every trial of one store shares: the binary, the dataset,
 // the mail server and (for MariaDB) the private server.
 type harness struct {
-	t       *testing.T
-	bin     string
-	data    string // kam gen output plus a correction file
-	mail    *mailSink
-	mysql   string // DSN of the private MariaDB server without database; "" for SQLite
-	n       int
-	kills   int // kills that hit a live process
-	phases  map[string]int
-	elapsed map[string]time.Duration // a clean run's duration of each phase
+	t     *testing.T
+	bin   string
+	data  string // kam gen output plus a correction file
+	mail  *mailSink
+	mysql string // DSN of the private MariaDB server without database; "" for SQLite
+	n     int
+	kills int // kills that hit a live process
+	// catchUpMonths is schedule.catch_up_months: 0, serve runs no job, only scans and delivers.
+	catchUpMonths int
+	phases        map[string]int
+	elapsed       map[string]time.Duration // a clean run's duration of each phase
 }
 
 func TestCrashSQLite(t *testing.T) {
@@ -106,20 +112,30 @@ type env struct {
 
 func (h *harness) newEnv(name string) env {
 	h.n++
-	dir := filepath.Join(h.t.TempDir(), name)
-	e := env{dir: dir, config: filepath.Join(dir, "kam.yaml")}
-	db := fmt.Sprintf("  sqlite_path: %s\n", filepath.Join(dir, "kam.db"))
+	dbName := ""
 	if h.mysql != "" {
-		e.dbName = fmt.Sprintf("crash_%d_%d", os.Getpid(), h.n)
+		dbName = fmt.Sprintf("crash_%d_%d", os.Getpid(), h.n)
 		admin, err := sql.Open("mysql", h.mysql)
 		if err != nil {
 			h.t.Fatal(err)
 		}
 		defer admin.Close()
-		if _, err := admin.Exec("CREATE DATABASE " + e.dbName + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"); err != nil {
+		if _, err := admin.Exec("CREATE DATABASE " + dbName + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"); err != nil {
 			h.t.Fatal(err)
 		}
-		e.dsn = strings.Replace(h.mysql, "/?", "/"+e.dbName+"?", 1)
+	}
+	return h.envOn(name, h.mysql, dbName)
+}
+
+// envOn is an installation in folder name on database dbName of server (a DSN
+// without database, "" for SQLite): two installations on one database are two
+// kam instances sharing it, each with its own folders. The inbox holds the dataset.
+func (h *harness) envOn(name, server, dbName string) env {
+	dir := filepath.Join(h.t.TempDir(), name)
+	e := env{dir: dir, config: filepath.Join(dir, "kam.yaml"), dbName: dbName}
+	db := fmt.Sprintf("  sqlite_path: %s\n", filepath.Join(dir, "kam.db"))
+	if server != "" {
+		e.dsn = strings.Replace(server, "/?", "/"+dbName+"?", 1)
 		db = fmt.Sprintf("  dsn: \"mysql://%s\"\n", e.dsn)
 	}
 	cfg := "db:\n" + db + fmt.Sprintf(`paths:
@@ -132,7 +148,7 @@ ingest:
 schedule:
   ingest: "@every 1s"
   delivery: "@every 1s"
-  catch_up_months: 0
+  catch_up_months: %[3]d
   shutdown_grace: 5s
 smtp:
   host: 127.0.0.1
@@ -152,7 +168,7 @@ log:
   format: json
 http:
   listen: ""
-`, dir, h.mail.port)
+`, dir, h.mail.port, h.catchUpMonths)
 	must(h.t, os.MkdirAll(filepath.Join(dir, "inbox"), 0o755))
 	must(h.t, os.WriteFile(e.config, []byte(cfg), 0o644))
 	entries, err := os.ReadDir(h.data)
@@ -502,6 +518,20 @@ func (m *mailSink) seen(id string) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.ids[strings.Trim(id, "<>")] > 0
+}
+
+// count is how many times the mail with Message-ID id arrived.
+func (m *mailSink) count(id string) int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.ids[strings.Trim(id, "<>")]
+}
+
+// reset forgets every mail received: installations number their reports from 1, so Message-IDs recur.
+func (m *mailSink) reset() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.ids = map[string]int{}
 }
 
 type sinkSession struct{ m *mailSink }

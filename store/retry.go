@@ -40,6 +40,25 @@ func Conflict(err error) bool {
 	return string(me.SQLState[:]) == "40001"
 }
 
+// NotPrimary reports whether err is a Galera node refusing work because it is
+// not, for the moment, part of the cluster's primary component: while the
+// cluster forms a new view after a node is lost or joins, a transaction's
+// commit fails (1180 …Not connected to Primary Component) and statements are
+// refused (1047 WSREP has not yet prepared node for application use). Nothing
+// was committed; once the view is formed the same transaction goes through.
+func NotPrimary(err error) bool {
+	var me *mysql.MySQLError
+	if !errors.As(err, &me) {
+		return false
+	}
+	return me.Number == 1047 || strings.Contains(strings.ToLower(me.Message), "primary component")
+}
+
+// clusterWait is how long a write waits for its Galera node to be back in the
+// primary component: a view change after a node is lost takes seconds
+// (evs.suspect_timeout is 5 s); a node cut off for longer is an outage.
+var clusterWait = 30 * time.Second
+
 // conflictCode names the refusal for a message: 1213 (死锁或集群认证冲突) and so on.
 func conflictCode(err error) string {
 	var me *mysql.MySQLError
@@ -61,7 +80,8 @@ func conflictCode(err error) string {
 var conflictRetries atomic.Int64
 
 // ConflictRetries is how many times this process has run a write again after
-// the database refused it for a conflict (kam serve's /metrics, the cluster test).
+// the database refused it for a conflict, or while its Galera cluster re-formed
+// (NotPrimary).
 func ConflictRetries() int64 { return conflictRetries.Load() }
 
 // Retry runs fn, and runs it again from its start while it fails with a
@@ -78,8 +98,29 @@ func (s *Store) Retry(ctx context.Context, what string, fn func() error) error {
 // retry is Retry for the errors retryable says may pass.
 func (s *Store) retry(ctx context.Context, what string, retryable func(error) bool, fn func() error) error {
 	wait := conflictBackoff
+	var notPrimarySince time.Time
 	for attempt := 1; ; attempt++ {
 		err := fn()
+		if err != nil && NotPrimary(err) {
+			// Not a conflict: the cluster is re-forming. Wait for it, within clusterWait, without spending attempts.
+			if notPrimarySince.IsZero() {
+				notPrimarySince = time.Now()
+			}
+			if time.Since(notPrimarySince) >= clusterWait {
+				return &domain.Error{Kind: domain.EInternal, Err: err, Msg: fmt.Sprintf(
+					"%s没有完成：数据库集群（Galera）节点 %v 内一直不在主组件中（集群失去了多数节点，或这个节点与其他节点断开），已回滚；"+
+						"请检查集群状态（wsrep_cluster_status 应为 Primary）后重试", what, clusterWait)}
+			}
+			conflictRetries.Add(1)
+			s.log.Warn().Err(err).Str("what", what).Msg("数据库集群节点暂时不在主组件中（节点离开或加入，集群正在重组），稍后重试")
+			attempt--
+			select {
+			case <-ctx.Done():
+				return err
+			case <-time.After(500 * time.Millisecond):
+			}
+			continue
+		}
 		if err == nil || !retryable(err) {
 			return err
 		}
