@@ -65,6 +65,9 @@ type harness struct {
 	kills int // kills that hit a live process
 	// catchUpMonths is schedule.catch_up_months: 0, serve runs no job, only scans and delivers.
 	catchUpMonths int
+	// digestAt is mail.digest_at; "" leaves its default (08:30: report mails are
+	// held, and kam deliver folds them into digests at once).
+	digestAt string
 	phases        map[string]int
 	elapsed       map[string]time.Duration // a clean run's duration of each phase
 }
@@ -169,6 +172,9 @@ log:
 http:
   listen: ""
 `, dir, h.mail.port, h.catchUpMonths)
+	if h.digestAt != "" {
+		cfg += fmt.Sprintf("mail:\n  digest_at: %q\n", h.digestAt)
+	}
 	must(h.t, os.MkdirAll(filepath.Join(dir, "inbox"), 0o755))
 	must(h.t, os.WriteFile(e.config, []byte(cfg), 0o644))
 	entries, err := os.ReadDir(h.data)
