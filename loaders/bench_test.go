@@ -40,6 +40,37 @@ func BenchmarkLoadRevenueCSV(b *testing.B) {
 	benchLoad(b, p, refs, rows)
 }
 
+// BenchmarkLoadRevenueCSVGen is BenchmarkLoadRevenueCSV in kam gen's shape:
+// amounts plain (12345.67) but for one row in fifty written "¥1,234.50".
+func BenchmarkLoadRevenueCSVGen(b *testing.B) {
+	const rows = 200000
+	refs := newFakeRefs()
+	for i := range 5000 {
+		refs.customers[fmt.Sprintf("KH%06d", i)] = true
+	}
+	p := filepath.Join(b.TempDir(), "revenue.csv")
+	f, err := os.Create(p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := bufio.NewWriter(f)
+	fmt.Fprintln(w, revenueHeader)
+	lines := []string{"函件", "包裹", "速递", "物流", "报刊发行", "集邮", "代理金融", "其他"}
+	units := []string{"D01", "T01", "P01", "U00"}
+	for i := range rows {
+		if i%50 == 0 {
+			fmt.Fprintf(w, "KH%06d,2025-%02d,%s,%s,\"¥%d,%03d.%02d\"\n", i/40, 1+i%12, lines[i%8], units[i%4], 1+i%97, i%1000, i%100)
+			continue
+		}
+		fmt.Fprintf(w, "KH%06d,2025-%02d,%s,%s,%d.%02d\n", i/40, 1+i%12, lines[i%8], units[i%4], 1+i%99991, i%100)
+	}
+	if err := w.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	f.Close()
+	benchLoad(b, p, refs, rows)
+}
+
 // BenchmarkLoadRevenueXLSX loads a 200,000-row revenue workbook as kam gen
 // --revenue-xlsx writes it (date-cell months, numeric amounts).
 func BenchmarkLoadRevenueXLSX(b *testing.B) {

@@ -197,7 +197,8 @@ func (l *loader) failAt(row, c int, value, reason string) {
 	if c >= 0 {
 		col = l.x.columnName(c)
 	}
-	l.res.Errors = append(l.res.Errors, domain.RowError{Row: row, Column: col, Value: shown(value), Reason: reason})
+	// A copy: the value points into a block of the file, which a list of errors should not keep whole.
+	l.res.Errors = append(l.res.Errors, domain.RowError{Row: row, Column: col, Value: strings.Clone(shown(value)), Reason: reason})
 }
 
 // shown makes a bad value safe to copy into the error workbook: valid UTF-8, no control characters, not too long.
@@ -299,7 +300,7 @@ func (l *loader) hasCustomer(id string) bool {
 	if !seen {
 		ok = l.env.Refs.HasCustomer(id)
 		if len(l.customers) < maxCachedRefs {
-			l.customers[id] = ok
+			l.customers[strings.Clone(id)] = ok // a cell points into a block of the file; the cache outlives it
 		}
 	}
 	return ok
@@ -310,7 +311,7 @@ func (l *loader) hasManager(id string) bool {
 	if !seen {
 		ok = l.env.Refs.HasManager(id)
 		if len(l.managers) < maxCachedRefs {
-			l.managers[id] = ok
+			l.managers[strings.Clone(id)] = ok
 		}
 	}
 	return ok
@@ -321,7 +322,7 @@ func (l *loader) storedUnit(code string) (domain.Unit, bool) {
 	if !seen {
 		r.u, r.ok = l.env.Refs.Unit(code)
 		if len(l.units) < maxCachedRefs {
-			l.units[code] = r
+			l.units[strings.Clone(code)] = r
 		}
 	}
 	return r.u, r.ok

@@ -192,11 +192,15 @@ func csvRows(path string) (*csvSource, string, error) {
 	if gb {
 		r, enc = bufio.NewReaderSize(transform.NewReader(r, simplifiedchinese.GB18030.NewDecoder()), sniffSize), "GB18030"
 	}
-	cr := csv.NewReader(r)
+	br, ok := r.(*bufio.Reader)
+	if !ok {
+		br = bufio.NewReaderSize(r, sniffSize)
+	}
+	cr := csv.NewReader(br) // shares br: it reads a quoted record's lines and no further
 	cr.FieldsPerRecord = -1
 	cr.LazyQuotes = true // staff files carry stray quotes in names; tolerate them
 	cr.ReuseRecord = true
-	return &csvSource{f: f, r: cr}, enc, nil
+	return &csvSource{f: f, br: br, r: cr}, enc, nil
 }
 
 // detectEncoding tells UTF-8 (with or without BOM) from GB18030 by the first
@@ -322,15 +326,85 @@ func looksBinary(b []byte) bool {
 	return ctl > len(b)/100
 }
 
+// csvSource reads a CSV's records. A record on one line whose quoted fields are
+// plain ("1,234.50") — nearly every line of an extract — is split here, its fields
+// cut from a string made once per block of lines (no allocation a row); any other
+// (a doubled quote, a line break inside quotes) is read by encoding/csv from the
+// same buffered reader, so both read the same bytes once and in order.
 type csvSource struct {
 	f       *os.File
+	br      *bufio.Reader
 	r       *csv.Reader
 	row     int // spreadsheet row of the last record
 	endLine int // last text line of the last record
+
+	line    int    // text lines read so far, by either reader
+	csvLine int    // encoding/csv's own count of the lines it has read
+	block   string // whole lines peeked from br and not yet discarded
+	pos     int    // start of the next unread line in block
+	rec     []string
 }
 
 // next numbers records as a spreadsheet shows them: blank lines count as rows, a quoted line break does not.
 func (s *csvSource) next() ([]string, int, error) {
+	for {
+		if s.pos == len(s.block) {
+			ok, err := s.fillBlock()
+			if err != nil {
+				return nil, 0, err
+			}
+			if !ok { // EOF, or a line longer than the buffer: encoding/csv reads it
+				return s.nextQuoted()
+			}
+		}
+		rest := s.block[s.pos:]
+		n := strings.IndexByte(rest, '\n')
+		if n < 0 { // the file's last line, without a line break
+			n = len(rest) - 1
+		}
+		text := trimLineEnd(rest[:n+1])
+		rec, ok := splitFields(s.rec[:0], text)
+		if !ok {
+			return s.nextQuoted()
+		}
+		s.pos += n + 1
+		s.line++
+		if text == "" {
+			continue // encoding/csv skips an empty line too; it still counts as a row
+		}
+		s.rec = rec
+		s.advance(s.line, s.line)
+		return s.rec, s.row, nil
+	}
+}
+
+// fillBlock peeks the next whole lines into block; false at EOF or when no line ends within the buffer.
+func (s *csvSource) fillBlock() (bool, error) {
+	if _, err := s.br.Discard(len(s.block)); err != nil {
+		return false, err
+	}
+	s.block, s.pos = "", 0
+	buf, err := s.br.Peek(s.br.Size())
+	if err != nil && err != io.EOF {
+		return false, err
+	}
+	end := bytes.LastIndexByte(buf, '\n') + 1
+	if err == io.EOF {
+		end = len(buf) // the last line may lack its line break
+	}
+	if end == 0 {
+		return false, nil
+	}
+	s.block = string(buf[:end])
+	return true, nil
+}
+
+// nextQuoted reads one record with encoding/csv, from the line the block has reached.
+func (s *csvSource) nextQuoted() ([]string, int, error) {
+	if _, err := s.br.Discard(s.pos); err != nil {
+		return nil, 0, err
+	}
+	s.block, s.pos = "", 0
 	rec, err := s.r.Read()
 	if err != nil {
 		row, err := s.readFailed(err)
@@ -339,15 +413,58 @@ func (s *csvSource) next() ([]string, int, error) {
 	start, _ := s.r.FieldPos(0)
 	last := len(rec) - 1
 	end, _ := s.r.FieldPos(last)
-	s.advance(start, end+strings.Count(rec[last], "\n"))
+	end += strings.Count(rec[last], "\n")
+	first := s.line + start - s.csvLine
+	s.line, s.csvLine = s.line+end-s.csvLine, end
+	s.advance(first, s.line)
 	return rec, s.row, nil
+}
+
+// trimLineEnd drops a line's break as encoding/csv does: "\n", "\r\n", and a lone "\r" at the end of the file.
+func trimLineEnd(text string) string {
+	if strings.HasSuffix(text, "\n") {
+		text = text[:len(text)-1]
+	}
+	return strings.TrimSuffix(text, "\r")
+}
+
+// splitFields cuts a line at its commas, as encoding/csv with LazyQuotes would:
+// a field may be quoted ("1,234.50") when its closing quote ends it. Anything
+// else about quotes ("" inside, a quote after the closing one, a field going on
+// to the next line) is not ok: encoding/csv reads that record.
+func splitFields(dst []string, text string) ([]string, bool) {
+	for {
+		if strings.HasPrefix(text, `"`) {
+			j := strings.IndexByte(text[1:], '"')
+			if j < 0 {
+				return dst, false
+			}
+			dst = append(dst, text[1:1+j])
+			switch text = text[2+j:]; {
+			case text == "":
+				return dst, true
+			case text[0] != ',':
+				return dst, false
+			}
+			text = text[1:]
+			continue
+		}
+		i := strings.IndexByte(text, ',')
+		if i < 0 {
+			return append(dst, text), true
+		}
+		dst = append(dst, text[:i])
+		text = text[i+1:]
+	}
 }
 
 // readFailed is next's error for a record encoding/csv could not read (apart from next, so the row path does not allocate).
 func (s *csvSource) readFailed(err error) (int, error) {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
-		s.advance(pe.StartLine, pe.Line)
+		first, last := s.line+pe.StartLine-s.csvLine, s.line+pe.Line-s.csvLine
+		s.line, s.csvLine = last, pe.Line
+		s.advance(first, last)
 		return s.row, &rowReadError{row: s.row, reason: "该行格式不正确（引号不配对）"}
 	}
 	return 0, err

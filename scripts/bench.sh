@@ -8,6 +8,8 @@
 #   scripts/bench.sh all
 #   scripts/bench.sh compare   # make bench: kam against sqlite3 .import, LOAD DATA LOCAL and pandas,
 #                              # at BENCH_SCALES (default "1 2 4") x 50,000 customers x 12 months
+#   scripts/bench.sh tree      # issue 28: sqlite3 .import into today's revenue table, without its second
+#                              # index, and into one B-tree keyed (month, customer_id, …)
 #
 # MariaDB: KAM_BENCH_MYSQL (default root@tcp(127.0.0.1:3306)) gets a kam_bench database, dropped first;
 # compare uses the mysql client as root on 127.0.0.1:3306 (KAM_BENCH_MYSQL_ARGS to change that).
@@ -348,6 +350,33 @@ targets() {
   done
 }
 
+# bench_tree (issue 28): sqlite3 .import of the 1x revenue rows into three revenue tables, alternated
+# BENCH_REPEAT (default 3) times: as kam's migrations make it (the primary key and
+# revenue_month_customer_amount), the same without its second index, and one B-tree keyed
+# (month, customer_id, business_line, file_id, seq), in which a file's rows arrive in key order.
+bench_tree() {
+  gen_scale 1; convert_scale 1
+  local conv dir="$OUT/tree" today table one_tree v f round cpu
+  conv=$(conv_dir 1); mkdir -p "$dir"
+  today=$(revenue_schema sqlite)
+  table=$(sed -n '/^CREATE TABLE/,/^)/p' <<< "$today")
+  one_tree=${table/PRIMARY KEY (month, business_line, file_id, seq)/PRIMARY KEY (month, customer_id, business_line, file_id, seq)}
+  [ "$one_tree" != "$table" ] || { echo "bench_tree: the revenue key is not the one this measures against" >&2; return 1; }
+  echo "| round | schema | wall | CPU (user + sys) | database size | rows, Σ amount (fen) | load average |"
+  echo "|---|---|---|---|---|---|---|"
+  for round in $(seq "${BENCH_REPEAT:-3}"); do
+    for v in today table one_tree; do
+      { echo "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536;"; echo "${!v}"; echo ".mode tabs"
+        for f in "$conv"/*.tsv; do echo ".import '$f' revenue"; done; } > "$dir/$v.sql"
+      rm -f "$dir/$v.db"*
+      timed "$dir" "$v" sqlite3 "$dir/$v.db" ".read $dir/$v.sql"
+      cpu=$(awk -F': ' '/(User|System) time \(seconds\)/ {s += $2} END {printf "%.1f", s}' "$dir/$v.err")
+      echo "| $round | $v | $SECS s | $cpu s | $(( $(stat -c %s "$dir/$v.db") >> 20 )) MiB | $(sqlite3 "$dir/$v.db" "SELECT COUNT(*) || ', ' || SUM(amount) FROM revenue") | $(cut -d' ' -f1 /proc/loadavg) |"
+      rm -f "$dir/$v.db"*
+    done
+  done
+}
+
 what="${1:-all}"
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores, $(go version | cut -d' ' -f3), end month $END"
 if [ "$what" = ingest ] || [ "$what" = all ]; then
@@ -360,6 +389,9 @@ if [ "$what" = jobs ] || [ "$what" = all ]; then
   echo "| step | store | result | wall | throughput | peak RSS |"
   echo "|---|---|---|---|---|---|"
   for s in $STORES; do bench_jobs "$s"; done
+fi
+if [ "$what" = tree ]; then
+  bench_tree
 fi
 if [ "$what" = compare ]; then
   echo "scales: $SCALES x $BASE_CUSTOMERS customers x 12 months (kam gen --end $END --seed 1); stores: $STORES"

@@ -13,7 +13,7 @@ import (
 // BenchmarkPutRevenue loads 1,000,000 revenue rows in one transaction, as one
 // large revenue file would, in the loader's chunk size; run with -benchtime=1x.
 func BenchmarkPutRevenue(b *testing.B) {
-	const rows, chunk = 1_000_000, 5_000
+	const rows = 1_000_000
 	lines := domain.DefaultBusinessLines
 	rs := make([]domain.Revenue, rows)
 	for i := range rs {
@@ -25,6 +25,32 @@ func BenchmarkPutRevenue(b *testing.B) {
 			Amount:   domain.Money(i*37%1_000_000 - 20_000),
 		}
 	}
+	benchPutRevenue(b, rs)
+}
+
+// BenchmarkPutRevenueFile is BenchmarkPutRevenue with one file's shape, as kam gen
+// writes it: one month, each customer's rows together (a line each), one unit a customer.
+func BenchmarkPutRevenueFile(b *testing.B) {
+	const rows = 1_000_000
+	lines := domain.DefaultBusinessLines
+	rs := make([]domain.Revenue, rows)
+	for i := range rs {
+		c := i / len(lines)
+		rs[i] = domain.Revenue{
+			Customer: fmt.Sprintf("KH%07d", c),
+			Month:    domain.NewMonth(2026, 10),
+			Line:     lines[i%len(lines)],
+			Unit:     fmt.Sprintf("U%03d", c%300),
+			Amount:   domain.Money(i*37%1_000_000 - 20_000),
+		}
+	}
+	benchPutRevenue(b, rs)
+}
+
+// benchPutRevenue writes rs in one transaction, in the loader's chunk size, on each store.
+func benchPutRevenue(b *testing.B, rs []domain.Revenue) {
+	const chunk = 5_000
+	rows := len(rs)
 	for _, db := range []struct {
 		name     string
 		open     func(testing.TB) *store.Store

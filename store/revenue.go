@@ -177,13 +177,59 @@ func (t *Tx) insertRevenue(rs []domain.Revenue) error {
 	if t.s.dialect == SQLite && oneMonth(rs) {
 		return t.insertRevenueMonth(rs)
 	}
-	fileID, seq0 := t.fileID, t.revenueSeq
+	var fileID any = t.fileID
+	seq0, bx := t.revenueSeq, &t.boxes
 	return t.execBatches("INSERT INTO revenue (month, business_line, file_id, seq, customer_id, unit_code, amount) VALUES",
 		revenueCols, "", len(rs),
 		func(a []any, i int) []any {
 			r := &rs[i]
-			return append(a, int64(r.Month), r.Line, fileID, seq0+int64(i)+1, r.Customer, r.Unit, int64(r.Amount))
+			return append(a, bx.month(r.Month), bx.text(r.Line), fileID, seq0+int64(i)+1, bx.customer(r.Customer), bx.text(r.Unit), int64(r.Amount))
 		})
+}
+
+// revenueBoxes hands out revenue values already boxed as a statement's []any
+// takes them, so a row's texts cost no allocation: lines and units (a few
+// hundred) are boxed once per transaction, a customer's id once per run of
+// its rows (a file lists a customer's rows together), a month once per month.
+type revenueBoxes struct {
+	texts     map[string]any
+	lastCust  string
+	custBox   any
+	lastMonth domain.Month
+	monthBox  any
+}
+
+// maxBoxedTexts bounds the lines and units kept boxed; past it a value is boxed each time.
+const maxBoxedTexts = 4096
+
+func (b *revenueBoxes) text(s string) any {
+	if v, ok := b.texts[s]; ok {
+		return v
+	}
+	if len(b.texts) >= maxBoxedTexts {
+		return s
+	}
+	if b.texts == nil {
+		b.texts = map[string]any{}
+	}
+	s = strings.Clone(s) // the loader's strings point into a block of its file: keep no block
+	v := any(s)
+	b.texts[s] = v
+	return v
+}
+
+func (b *revenueBoxes) customer(s string) any {
+	if s != b.lastCust || b.custBox == nil {
+		b.lastCust, b.custBox = s, s
+	}
+	return b.custBox
+}
+
+func (b *revenueBoxes) month(m domain.Month) any {
+	if m != b.lastMonth || b.monthBox == nil {
+		b.lastMonth, b.monthBox = m, int64(m)
+	}
+	return b.monthBox
 }
 
 // oneMonth reports whether every row is of the first row's month (a revenue file's usual shape).
@@ -211,10 +257,11 @@ func (t *Tx) insertRevenueMonth(rs []domain.Revenue) error {
 		if err != nil {
 			return err
 		}
-		args := append(t.args[:0], int64(rs[start].Month), t.revenueSeq+int64(start)+1)
+		bx := &t.boxes
+		args := append(t.args[:0], bx.month(rs[start].Month), t.revenueSeq+int64(start)+1)
 		for i := start; i < end; i++ {
 			r := &rs[i]
-			args = append(args, r.Line, r.Customer, r.Unit, int64(r.Amount))
+			args = append(args, bx.text(r.Line), bx.customer(r.Customer), bx.text(r.Unit), int64(r.Amount))
 		}
 		t.args = args
 		_, err = st.ExecContext(t.ctx, args...)

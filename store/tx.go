@@ -35,6 +35,7 @@ type Tx struct {
 	rw      *revenueWriter // writes full revenue batches while the loader reads on; nil when idle
 	loadBuf []byte         // LOAD DATA text, reused between batches
 	args    []any          // a revenue statement's values, reused between statements
+	boxes   revenueBoxes   // revenue texts boxed once, for args
 	// targetSeq is the next seq of each (staff, month) this transaction already replaced.
 	targetSeq map[targetKey]int
 }
