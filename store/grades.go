@@ -229,6 +229,20 @@ func (s *Store) Grades(ctx context.Context, q domain.Quarter) ([]Grade, error) {
 	return gs, nil
 }
 
+// CustomerGrade is one customer's stored grade at quarter q, by the primary
+// key (quarter, customer_id); found is false when q's grading left it out.
+func (s *Store) CustomerGrade(ctx context.Context, q domain.Quarter, customer string) (g Grade, found bool, err error) {
+	var gs []Grade
+	if err := s.db.SelectContext(ctx, &gs, `SELECT quarter, customer_id, cumulative, level, tier, prev_tier,
+		tier_change, responsible_unit FROM grades WHERE quarter = ? AND customer_id = ?`, q.String(), customer); err != nil {
+		return g, false, fmt.Errorf("读取客户 %s 的 %s 分级结果: %w", customer, q, err)
+	}
+	if len(gs) == 0 {
+		return g, false, nil
+	}
+	return gs[0], true, nil
+}
+
 // HasGrades reports whether a grading of quarter q is stored.
 func (s *Store) HasGrades(ctx context.Context, q domain.Quarter) (bool, error) {
 	var n []int

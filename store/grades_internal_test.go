@@ -45,6 +45,12 @@ func TestGradingQueriesUseTheCoveringIndex(t *testing.T) {
 	if !strings.Contains(got, "COVERING INDEX revenue_month_customer_amount (month=? AND customer_id=?)") {
 		t.Errorf("review revenue plan:\n%s want index seeks on (month, customer)", got)
 	}
+	// explain and the card: the customer's rows found in the index, each fetched by its key, no month read whole.
+	got = plan(customerRevenueSQL(2), 202605, 202606, "A")
+	if !strings.Contains(got, "COVERING INDEX revenue_month_customer_amount (month=? AND customer_id=?)") ||
+		!strings.Contains(got, "PRIMARY KEY (month=? AND business_line=? AND file_id=? AND seq=?)") {
+		t.Errorf("one customer's revenue plan:\n%s want index seeks on (month, customer), then each row by its key", got)
+	}
 }
 
 // A grading scan shrinks its SQLite connection's page cache only while it reads.

@@ -35,12 +35,27 @@ func (s *Store) Customers(ctx context.Context) ([]domain.Customer, error) {
 		return nil, fmt.Errorf("读取客户: %w", err)
 	}
 	cs := make([]domain.Customer, 0, n)
-	if err := s.db.SelectContext(ctx, &cs, `SELECT id, name, credit_code, industry, category, main_line, status,
-		strategic, territory_unit, signing_unit, manager_a, manager_b,
-		address, postcode, contact_name, contact_phone, contact_email FROM customers ORDER BY id`); err != nil {
+	if err := s.db.SelectContext(ctx, &cs, customerSelect+` ORDER BY id`); err != nil {
 		return nil, fmt.Errorf("读取客户: %w", err)
 	}
 	return cs, nil
+}
+
+const customerSelect = `SELECT id, name, credit_code, industry, category, main_line, status,
+		strategic, territory_unit, signing_unit, manager_a, manager_b,
+		address, postcode, contact_name, contact_phone, contact_email FROM customers`
+
+// Customer is the customer with id id (as stored: upper-case), by its primary
+// key; found is false when there is none.
+func (s *Store) Customer(ctx context.Context, id string) (c domain.Customer, found bool, err error) {
+	var cs []domain.Customer
+	if err := s.db.SelectContext(ctx, &cs, customerSelect+` WHERE id = ?`, id); err != nil {
+		return c, false, fmt.Errorf("读取客户 %s: %w", id, err)
+	}
+	if len(cs) == 0 {
+		return c, false, nil
+	}
+	return cs[0], true, nil
 }
 
 // Visits lists the visits made on or before day through, by customer, day and id;
@@ -80,15 +95,29 @@ func (s *Store) visits(ctx context.Context, text, customer string, through domai
 }
 
 // Claims lists every claim by id.
-func (s *Store) Claims(ctx context.Context) ([]domain.Claim, error) {
+func (s *Store) Claims(ctx context.Context) ([]domain.Claim, error) { return s.claims(ctx, "") }
+
+// CustomerClaims lists one customer's claims by id, through the claims_customer index.
+func (s *Store) CustomerClaims(ctx context.Context, customer string) ([]domain.Claim, error) {
+	return s.claims(ctx, customer)
+}
+
+// claims lists the claims by id: every one, or customer's when customer is not "".
+func (s *Store) claims(ctx context.Context, customer string) ([]domain.Claim, error) {
 	var rows []struct {
 		domain.Claim
 		Registered sqlDate `db:"registered_on"`
 		Confirmed  sqlDate `db:"confirmed_on"`
 		Developed  sqlDate `db:"developed_on"`
 	}
-	if err := s.db.SelectContext(ctx, &rows, `SELECT id, customer_id, unit_code, staff_id, registered_on, confirmed_on,
-		project_type, period_months, developed_on FROM claims ORDER BY id`); err != nil {
+	q := `SELECT id, customer_id, unit_code, staff_id, registered_on, confirmed_on,
+		project_type, period_months, developed_on FROM claims`
+	var args []any
+	if customer != "" {
+		q += ` WHERE customer_id = ?`
+		args = append(args, customer)
+	}
+	if err := s.db.SelectContext(ctx, &rows, q+` ORDER BY id`, args...); err != nil {
 		return nil, fmt.Errorf("读取项目报备: %w", err)
 	}
 	cs := make([]domain.Claim, len(rows))
@@ -101,17 +130,40 @@ func (s *Store) Claims(ctx context.Context) ([]domain.Claim, error) {
 
 // Agreements lists every split agreement by id, parties in listed order.
 func (s *Store) Agreements(ctx context.Context) ([]domain.SplitAgreement, error) {
+	return s.agreements(ctx, "")
+}
+
+// CustomerAgreements lists one customer's split agreements by id, parties in
+// listed order: a seek of agreements_start (customer first) and of the
+// parties' primary key per agreement.
+func (s *Store) CustomerAgreements(ctx context.Context, customer string) ([]domain.SplitAgreement, error) {
+	return s.agreements(ctx, customer)
+}
+
+// agreements lists the agreements by id: every one, or customer's when customer is not "".
+func (s *Store) agreements(ctx context.Context, customer string) ([]domain.SplitAgreement, error) {
 	var as []domain.SplitAgreement
-	if err := s.db.SelectContext(ctx, &as, `SELECT id, customer_id, from_month, to_month, business_line
-		FROM agreements ORDER BY id`); err != nil {
+	q := `SELECT id, customer_id, from_month, to_month, business_line FROM agreements`
+	var args []any
+	if customer != "" {
+		q += ` WHERE customer_id = ?`
+		args = append(args, customer)
+	}
+	if err := s.db.SelectContext(ctx, &as, q+` ORDER BY id`, args...); err != nil {
 		return nil, fmt.Errorf("读取分成协议: %w", err)
 	}
 	var ps []struct {
 		Agreement string `db:"agreement_id"`
 		domain.SplitParty
 	}
-	if err := s.db.SelectContext(ctx, &ps, `SELECT agreement_id, unit_code, ratio_bp
-		FROM agreement_parties ORDER BY agreement_id, seq`); err != nil {
+	q = `SELECT agreement_id, unit_code, ratio_bp FROM agreement_parties`
+	if customer != "" {
+		if len(as) == 0 {
+			return as, nil
+		}
+		q += ` WHERE agreement_id IN (SELECT id FROM agreements WHERE customer_id = ?)`
+	}
+	if err := s.db.SelectContext(ctx, &ps, q+` ORDER BY agreement_id, seq`, args...); err != nil {
 		return nil, fmt.Errorf("读取分成单位: %w", err)
 	}
 	byID := make(map[string]*domain.SplitAgreement, len(as))

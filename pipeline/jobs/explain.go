@@ -69,11 +69,7 @@ func Explain(ctx context.Context, a *core.App, who, period string) (*Explanation
 		return nil, err
 	}
 	q, _ := domain.ParseQuarter(p)
-	customers, err := a.Store.Customers(ctx)
-	if err != nil {
-		return nil, domain.Failed(err, "读取客户资料")
-	}
-	c, err := findCustomer(customers, who)
+	c, err := lookupCustomer(ctx, a, who)
 	if err != nil {
 		return nil, err
 	}
@@ -161,7 +157,7 @@ func Explain(ctx context.Context, a *core.App, who, period string) (*Explanation
 		e.PrevTier = scheme.Tier(e.PrevLevel)
 	}
 
-	g, err := gradingInForce(ctx, a, q)
+	g, err := gradingInForceOf(ctx, a, q, *c, rows)
 	if err != nil {
 		return nil, err
 	}
@@ -178,15 +174,12 @@ func Explain(ctx context.Context, a *core.App, who, period string) (*Explanation
 	e.ManagerA, e.ManagerB = c.ManagerA, c.ManagerB
 	e.Primary, _ = c.PrimaryManager()
 
-	agreements, err := a.Store.Agreements(ctx)
+	agreements, err := a.Store.CustomerAgreements(ctx, c.ID)
 	if err != nil {
 		return nil, domain.Failed(err, "读取分成协议")
 	}
-	for _, ag := range agreements {
-		if ag.Customer == c.ID {
-			e.Agreements = append(e.Agreements, ag)
-		}
-	}
+	e.Agreements = append(e.Agreements, agreements...)
+	// The index splits a row by its own customer's agreements alone (rules.AgreementIndex.Choose).
 	ix, err := rules.NewAgreementIndex(agreements)
 	if err != nil {
 		return nil, domain.Refusedf("%v；请更正该分成协议后重新导入", err)
@@ -210,14 +203,11 @@ func Explain(ctx context.Context, a *core.App, who, period string) (*Explanation
 	}
 	e.Visits = visitLine(today, e.InForce, e.Graded, visits, a.MaintenanceConfig())
 
-	claims, err := a.Store.Claims(ctx)
+	claims, err := a.Store.CustomerClaims(ctx, c.ID)
 	if err != nil {
 		return nil, domain.Failed(err, "读取项目报备")
 	}
 	for _, cl := range claims {
-		if cl.Customer != c.ID {
-			continue
-		}
 		ec := ExplainedClaim{Claim: cl}
 		deadline, confirmed := rules.Deadline(cl)
 		days, overdue := rules.Overdue(cl, today)
@@ -460,6 +450,26 @@ func dateOrDash(d domain.Date) string {
 		return "—"
 	}
 	return d.String()
+}
+
+// lookupCustomer is findCustomer against the store: an id is one seek of the
+// customers' primary key; only a name, or an id no customer has, reads the
+// whole list to search it.
+func lookupCustomer(ctx context.Context, a *core.App, who string) (*domain.Customer, error) {
+	if id, err := domain.ParseCustomerID(who); err == nil {
+		c, found, err := a.Store.Customer(ctx, id)
+		if err != nil {
+			return nil, domain.Failed(err, "读取客户资料")
+		}
+		if found {
+			return &c, nil
+		}
+	}
+	customers, err := a.Store.Customers(ctx)
+	if err != nil {
+		return nil, domain.Failed(err, "读取客户资料")
+	}
+	return findCustomer(customers, who)
 }
 
 // candidatesListed is how many customers a search that matches several lists.

@@ -24,13 +24,8 @@ func computeGrading(ctx context.Context, a *core.App, q domain.Quarter) (*gradin
 	if err != nil {
 		return nil, err
 	}
-	// Grading on a quarter whose last month is missing would demote everyone.
-	has, err := a.Store.HasRevenue(ctx, q.LastMonth())
-	if err != nil {
-		return nil, domain.Failed(err, "读取 %s 收入", q.LastMonth())
-	}
-	if !has {
-		return nil, domain.Refusedf("%s 还没有任何收入数据，无法按 %s 季末累计收入分级；请先导入该月收入", q.LastMonth(), q)
+	if err := checkGradable(ctx, a, q); err != nil {
+		return nil, err
 	}
 	cur, prev := rules.GradingSpans(q)
 	// The year's aggregate and the customer list are independent reads; on two cores they overlap.
@@ -60,6 +55,19 @@ func computeGrading(ctx context.Context, a *core.App, q domain.Quarter) (*gradin
 		Quarter: q, Customers: customers, Cumulative: r.cum, PrevCumulative: r.prev, Units: units, Scheme: scheme,
 	})
 	return &grading{grades: grades, warnings: warnings, units: units, scheme: scheme}, nil
+}
+
+// checkGradable refuses to grade quarter q before its last month has any revenue:
+// grading then would demote everyone.
+func checkGradable(ctx context.Context, a *core.App, q domain.Quarter) error {
+	has, err := a.Store.HasRevenue(ctx, q.LastMonth())
+	if err != nil {
+		return domain.Failed(err, "读取 %s 收入", q.LastMonth())
+	}
+	if !has {
+		return domain.Refusedf("%s 还没有任何收入数据，无法按 %s 季末累计收入分级；请先导入该月收入", q.LastMonth(), q)
+	}
+	return nil
 }
 
 // inForce is the grading that applies to a quarter-end: each graded
@@ -144,4 +152,81 @@ func monthsOf(s domain.MonthSpan) []domain.Month {
 		out = append(out, m)
 	}
 	return out
+}
+
+// gradingInForceOf is gradingInForce for customer c alone, read by key: c's
+// stored grade for q (one seek of the grades primary key), or, when q was never
+// graded, the same rules.Grade with the same checks run on c and its own
+// revenue rows (rows: CustomerRevenueRows over both rules.GradingSpans of q).
+// 第八条 and 第九条 grade each customer on its own cumulative revenue against
+// fixed thresholds — no ranks, nothing of the other customers — so c's tier and
+// centre are the ones the whole grading gives it. Its maps hold at most c.
+func gradingInForceOf(ctx context.Context, a *core.App, q domain.Quarter, c domain.Customer, rows []domain.Revenue) (*inForce, error) {
+	stored, err := a.Store.HasGrades(ctx, q)
+	if err != nil {
+		return nil, domain.Failed(err, "读取 %s 分级结果", q)
+	}
+	g := &inForce{Quarter: q, Stored: stored, Tier: map[string]domain.Tier{}, Responsible: map[string]string{}}
+	if stored {
+		s, found, err := a.Store.CustomerGrade(ctx, q, c.ID)
+		if err != nil {
+			return nil, domain.Failed(err, "读取 %s 分级结果", q)
+		}
+		if found {
+			g.Tier[s.Customer] = s.Tier
+			g.Responsible[s.Customer] = s.Responsible
+		}
+		return g, nil
+	}
+	scheme, err := a.GradeScheme()
+	if err != nil {
+		return nil, err
+	}
+	if err := checkGradable(ctx, a, q); err != nil {
+		return nil, err
+	}
+	units, err := a.Store.Units(ctx)
+	if err != nil {
+		return nil, domain.Failed(err, "读取客户与单位")
+	}
+	// As GradingRevenue: a key exactly when c has a row in the span, every sum checked.
+	cur, prev := rules.GradingSpans(q)
+	var cumSum, prevSum domain.Sum
+	hasCum, hasPrev := false, false
+	for _, r := range rows {
+		if r.Customer != c.ID {
+			continue
+		}
+		if r.Month >= cur.From && r.Month <= cur.To {
+			cumSum.Add(r.Amount)
+			hasCum = true
+		}
+		if r.Month >= prev.From && r.Month <= prev.To {
+			prevSum.Add(r.Amount)
+			hasPrev = true
+		}
+	}
+	cum, prevCum := map[string]domain.Money{}, map[string]domain.Money{}
+	if hasCum {
+		v, ok := cumSum.Total()
+		if !ok {
+			return nil, domain.Overflowf("客户 %s %s 至 %s 的累计收入", c.ID, cur.From, cur.To)
+		}
+		cum[c.ID] = v
+	}
+	if hasPrev {
+		v, ok := prevSum.Total()
+		if !ok {
+			return nil, domain.Overflowf("客户 %s %s 至 %s 的累计收入", c.ID, prev.From, prev.To)
+		}
+		prevCum[c.ID] = v
+	}
+	grades, _ := rules.Grade(rules.GradeInput{
+		Quarter: q, Customers: []domain.Customer{c}, Cumulative: cum, PrevCumulative: prevCum, Units: units, Scheme: scheme,
+	})
+	for _, cg := range grades {
+		g.Tier[cg.Customer.ID] = cg.Tier
+		g.Responsible[cg.Customer.ID] = cg.Responsible
+	}
+	return g, nil
 }
