@@ -177,7 +177,9 @@ func TestUserAddOnATerminal(t *testing.T) {
 		shown := func() string { mu.Lock(); defer mu.Unlock(); return out.String() }
 		for i, a := range answers {
 			prompt := []string{"新密码：", "再输入一次："}[i]
-			for deadline := time.Now().Add(30 * time.Second); !strings.Contains(shown(), prompt); time.Sleep(10 * time.Millisecond) {
+			// Typed only once kam shows the prompt and has turned echo off, as a person
+			// reading the prompt would: typed between the two, the password would echo.
+			for deadline := time.Now().Add(30 * time.Second); !strings.Contains(shown(), prompt) || !echoOff(tty); time.Sleep(10 * time.Millisecond) {
 				if time.Now().After(deadline) {
 					t.Fatalf("no prompt %q:\n%s", prompt, shown())
 				}
