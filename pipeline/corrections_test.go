@@ -40,20 +40,28 @@ func correctionApp(t *testing.T, s *store.Store) (*App, map[string]string) {
 	if scan.Count(ingest.OutcomeRejected) != 0 {
 		t.Fatalf("scan: %+v", scan.Files)
 	}
-	units, err := s.Units(ctx)
+	return a, mailEveryUnit(t, a)
+}
+
+// mailEveryUnit gives each unit without exactly one mailbox of its own one
+// (recipients.units), so every unit's mail can be told apart: mailbox → unit.
+func mailEveryUnit(t *testing.T, a *App) map[string]string {
+	t.Helper()
+	units, err := a.Store.Units(t.Context())
 	mustDo(t, err)
+	r := &a.Cfg.Recipients
 	r.Units = map[string][]string{}
-	box := map[string]string{} // mailbox → unit
+	unitOf := map[string]string{}
 	for _, u := range units {
 		if boxes := u.Mailboxes(); len(boxes) == 1 {
-			box[boxes[0]] = u.Code
+			unitOf[boxes[0]] = u.Code
 		} else {
-			m := strings.ToLower(u.Code) + "@unit.test"
-			r.Units[u.Code] = []string{m}
-			box[m] = u.Code
+			box := strings.ToLower(u.Code) + "@unit.test"
+			r.Units[u.Code] = []string{box}
+			unitOf[box] = u.Code
 		}
 	}
-	return a, box
+	return unitOf
 }
 
 // newMail is the mail queued since the mail with id after: recipient → subject.

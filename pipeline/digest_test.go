@@ -96,19 +96,7 @@ func TestDigestAMonthOfServe(t *testing.T) {
 		if scan.Count(ingest.OutcomeRejected) != 0 {
 			t.Fatalf("scan: %+v", scan.Files)
 		}
-		units, err := s.Units(ctx)
-		mustDo(t, err)
-		r.Units = map[string][]string{}
-		unitOf := map[string]string{} // mailbox → unit
-		for _, u := range units {
-			if boxes := u.Mailboxes(); len(boxes) == 1 {
-				unitOf[boxes[0]] = u.Code
-			} else {
-				box := strings.ToLower(u.Code) + "@unit.test"
-				r.Units[u.Code] = []string{box}
-				unitOf[box] = u.Code
-			}
-		}
+		unitOf := mailEveryUnit(t, a) // mailbox → unit
 
 		sched, err := daemon.NewScheduler(a.App)
 		mustDo(t, err)

@@ -35,19 +35,8 @@ var badValue = map[domain.Kind][2]string{
 // row (its 错误 column ignored).
 func TestErrorWorkbookFixedInPlaceLoads(t *testing.T) {
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
-		now := time.Date(2026, 11, 15, 10, 0, 0, 0, time.UTC)
-		a := newTestApp(t, s, now)
-		genDir := t.TempDir()
-		if _, err := gen.Run(t.Context(), gen.Options{Out: genDir, Customers: 40, Months: 1, Seed: 5, End: 202610, Now: now}); err != nil {
-			t.Fatal(err)
-		}
-		must := func(err error) {
-			t.Helper()
-			if err != nil {
-				t.Fatal(err)
-			}
-		}
-		must(os.MkdirAll(a.Cfg.Paths.Inbox, 0o755))
+		a, genDir := fixSheetApp(t, s)
+		must := func(err error) { t.Helper(); mustDo(t, err) }
 		for _, k := range domain.LoadOrder {
 			header, rows := genRows(t, genDir, k)
 			col := slices.Index(header, badValue[k][0])
@@ -102,19 +91,8 @@ func TestErrorWorkbookFixedInPlaceLoads(t *testing.T) {
 // range; corrected there and dropped back, the workbook loads every row.
 func TestHeaderErrorFixSheetLoads(t *testing.T) {
 	storetest.ForEachDB(t, func(t *testing.T, s *store.Store) {
-		now := time.Date(2026, 11, 15, 10, 0, 0, 0, time.UTC)
-		a := newTestApp(t, s, now)
-		genDir := t.TempDir()
-		if _, err := gen.Run(t.Context(), gen.Options{Out: genDir, Customers: 40, Months: 1, Seed: 5, End: 202610, Now: now}); err != nil {
-			t.Fatal(err)
-		}
-		must := func(err error) {
-			t.Helper()
-			if err != nil {
-				t.Fatal(err)
-			}
-		}
-		must(os.MkdirAll(a.Cfg.Paths.Inbox, 0o755))
+		a, genDir := fixSheetApp(t, s)
+		must := func(err error) { t.Helper(); mustDo(t, err) }
 		entries, err := os.ReadDir(genDir)
 		must(err)
 		for _, e := range entries { // the reference data first, as it was
@@ -237,6 +215,19 @@ func TestHeaderErrorFixSheetLoads(t *testing.T) {
 			}
 		}
 	})
+}
+
+// fixSheetApp is an App on s with an empty inbox, and kam gen's files (40
+// customers, October 2026) in the folder it returns, to drop from.
+func fixSheetApp(t *testing.T, s *store.Store) (*App, string) {
+	t.Helper()
+	now := time.Date(2026, 11, 15, 10, 0, 0, 0, time.UTC)
+	a := newTestApp(t, s, now)
+	genDir := t.TempDir()
+	_, err := gen.Run(t.Context(), gen.Options{Out: genDir, Customers: 40, Months: 1, Seed: 5, End: 202610, Now: now})
+	mustDo(t, err)
+	mustDo(t, os.MkdirAll(a.Cfg.Paths.Inbox, 0o755))
+	return a, genDir
 }
 
 func mustColName(t *testing.T, col int) string {
