@@ -22,7 +22,7 @@ var changeKeys = map[string][]string{
 	"分成明细": {"客户编号", "业务种类", "收入单位编码", "分成单位编码", "协议编号"},
 }
 
-// ChangeColumns are 变更's columns; 键 joins the row's key columns with " / ".
+// ChangeColumns are 变更's columns; 键 joins the row's key columns with " / " (an empty one as —).
 var ChangeColumns = []Column{
 	{Title: "工作表", Width: 12}, {Title: "变动", Width: 8}, {Title: "键", Width: 36}, {Title: "列", Width: 16},
 	{Title: "原值", Width: 24}, {Title: "新值", Width: 24}, {Title: "差额", Kind: Amount},
@@ -175,7 +175,9 @@ func diffTables(sheet string, was, now *sheetRows) (changes []Change, rows int, 
 	keyOf := func(row []string, at []int) string {
 		parts := make([]string, len(at))
 		for i, c := range at {
-			parts[i] = cellAt(row, c)
+			if parts[i] = cellAt(row, c); parts[i] == "" {
+				parts[i] = "—" // an empty key cell (a split row without an agreement) still shows its place
+			}
 		}
 		return strings.Join(parts, " / ")
 	}
