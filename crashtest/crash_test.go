@@ -68,8 +68,8 @@ type harness struct {
 	// digestAt is mail.digest_at; "" leaves its default (08:30: report mails are
 	// held, and kam deliver folds them into digests at once).
 	digestAt string
-	phases        map[string]int
-	elapsed       map[string]time.Duration // a clean run's duration of each phase
+	phases   map[string]int
+	elapsed  map[string]time.Duration // a clean run's duration of each phase
 }
 
 func TestCrashSQLite(t *testing.T) {
