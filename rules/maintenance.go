@@ -305,31 +305,26 @@ func missedPromise(asOf domain.Date, visits []domain.Visit) (domain.Visit, bool)
 // Maintenance is the unit's part of the maintenance workbook: the customers
 // it is responsible for (no centre found: the city centre's) and the managers of its units.
 func (s Scope) Maintenance(r MaintenanceResult) MaintenanceResult {
-	out := MaintenanceResult{AsOf: r.AsOf}
-	for _, g := range r.Overdue {
-		if s.Owns(g.Responsible) {
-			out.Overdue = append(out.Overdue, g)
-		}
+	owned := func(centre string) bool { return s.Owns(centre) }
+	out := MaintenanceResult{AsOf: r.AsOf,
+		Overdue:    kept(r.Overdue, func(g GapRow) bool { return owned(g.Responsible) }),
+		DueSoon:    kept(r.DueSoon, func(g GapRow) bool { return owned(g.Responsible) }),
+		Missed:     kept(r.Missed, func(m MissedPromise) bool { return owned(m.Responsible) }),
+		Incomplete: kept(r.Incomplete, func(a ArchiveGap) bool { return owned(a.Responsible) }),
+		Managers:   kept(r.Managers, func(m ManagerVisits) bool { return s.Leads(m.Manager.Unit) }),
 	}
-	for _, g := range r.DueSoon {
-		if s.Owns(g.Responsible) {
-			out.DueSoon = append(out.DueSoon, g)
-		}
+	for _, m := range out.Managers {
+		out.Tracked += m.Tracked
 	}
-	for _, m := range r.Missed {
-		if s.Owns(m.Responsible) {
-			out.Missed = append(out.Missed, m)
-		}
-	}
-	for _, a := range r.Incomplete {
-		if s.Owns(a.Responsible) {
-			out.Incomplete = append(out.Incomplete, a)
-		}
-	}
-	for _, m := range r.Managers {
-		if s.Leads(m.Manager.Unit) {
-			out.Managers = append(out.Managers, m)
-			out.Tracked += m.Tracked
+	return out
+}
+
+// kept is the elements of xs that ok keeps, in order; nil when none is.
+func kept[T any](xs []T, ok func(T) bool) []T {
+	var out []T
+	for _, x := range xs {
+		if ok(x) {
+			out = append(out, x)
 		}
 	}
 	return out
